@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace FlowScope::Cli {
+namespace {
+std::atomic<bool> g_interrupted { false };
+
+extern "C" void onSignal(int) { g_interrupted.store(true); }
+
+// QCommandLineParser names the program by argv[0]; users type "flowscope import".
+QString helpFor(const QCommandLineParser& parser, const QString& command)
+{
+    QString text = parser.helpText();
+    const qsizetype optionsAt = text.indexOf(u"[options]");
+    if (text.startsWith(u"Usage: ") && optionsAt > 0)
+        text.replace(7, optionsAt - 7, programName() + u' ' + command + u' ');
+    return text;
+}
+} // namespace
+
+bool parseArguments(QCommandLineParser& parser, const QString& command, const QString& description,
+                    const QStringList& args, int minPositional, int maxPositional)
+{
+    parser.setApplicationDescription(description);
+    parser.addHelpOption();
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    if (!parser.parse(args)) {
+        err(programName() + u' ' + command + QStringLiteral(": ") + parser.errorText() + u'\n');
+        err(QStringLiteral("Try '%1 %2 --help'.\n").arg(programName(), command));
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out(helpFor(parser, command));
+        std::exit(Ok);
+    }
+    const auto n = parser.positionalArguments().size();
+    if (n < minPositional || n > maxPositional) {
+        err(programName() + u' ' + command
+            + (n < minPositional ? QStringLiteral(": missing argument\n") : QStringLiteral(": too many arguments\n")));
+        err(helpFor(parser, command));
+        return false;
+    }
+    return true;
+}
+
+void out(const QByteArray& text)
+{
+    std::fwrite(text.constData(), 1, static_cast<size_t>(text.size()), stdout);
+    std::fflush(stdout);
+}
+
+void out(const QString& text) { out(text.toUtf8()); }
+
+void err(const QString& text)
+{
+    const QByteArray b = text.toUtf8();
+    std::fwrite(b.constData(), 1, static_cast<size_t>(b.size()), stderr);
+    std::fflush(stderr);
+}
+
+bool stderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+QString programName()
+{
+    const QStringList a = QCoreApplication::arguments();
+    return a.isEmpty() ? QStringLiteral("flowscope") : QFileInfo(a.first()).fileName();
+}
+
+const std::atomic<bool>& interruptFlag()
+{
+    static const bool installed = [] {
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        return true;
+    }();
+    Q_UNUSED(installed);
+    return g_interrupted;
+}
+
+} // namespace FlowScope::Cli

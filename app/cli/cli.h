@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+#include <atomic>
+
+namespace FlowScope::Cli {
+
+enum ExitCode { Ok = 0, Failed = 1, Usage = 2, Interrupted = 130 };
+
+// Subcommands take the arguments after the subcommand name, with the program name first.
+int importCommand(const QStringList& args);
+int exportCommand(const QStringList& args);
+int inspectCommand(const QStringList& args);
+int demoCommand(const QStringList& args);
+
+// Parses `args` for one subcommand; handles --help (prints, exits 0) and reports bad usage on
+// stderr. Returns false when the caller should exit with Usage.
+bool parseArguments(QCommandLineParser& parser, const QString& command, const QString& description,
+                    const QStringList& args, int minPositional, int maxPositional);
+
+void out(const QByteArray& text);
+void out(const QString& text);
+void err(const QString& text);
+bool stderrIsTerminal();
+
+// The program's name as the user typed it, for messages.
+QString programName();
+
+// Installs SIGINT/SIGTERM handlers that set the flag instead of killing the process, so that
+// long commands can commit what they have and close their files cleanly.
+const std::atomic<bool>& interruptFlag();
+
+} // namespace FlowScope::Cli

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+
+#include <exporter.h>
+#include <recording.h>
+
+#include <QFile>
+#include <QSaveFile>
+
+#include <cstdio>
+
+namespace FlowScope::Cli {
+
+int exportCommand(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("REC"), QStringLiteral("Recording to read."));
+    const QCommandLineOption formatOption(
+        QStringLiteral("format"),
+        QStringLiteral("jsonl (structured CloudEvents; unparsed events as they came), kcat (kcat -J envelopes, "
+                       "keeping topic, partition, offset, key and headers) or csv. Default: jsonl."),
+        QStringLiteral("FORMAT"), QStringLiteral("jsonl"));
+    const QCommandLineOption outOption(QStringLiteral("out"), QStringLiteral("Write to FILE instead of stdout."),
+                                       QStringLiteral("FILE"));
+    const QCommandLineOption fromOption(QStringLiteral("from"), QStringLiteral("First sequence number (default 1)."),
+                                        QStringLiteral("SEQ"));
+    const QCommandLineOption toOption(QStringLiteral("to"), QStringLiteral("Last sequence number (default: the end)."),
+                                      QStringLiteral("SEQ"));
+    parser.addOptions({ formatOption, outOption, fromOption, toOption });
+    if (!parseArguments(parser, QStringLiteral("export"), QStringLiteral("Writes the events of a recording out."),
+                        args, 1, 1))
+        return Usage;
+    const auto format = Exporter::formatFromName(parser.value(formatOption));
+    if (!format) {
+        err(QStringLiteral("%1 export: unknown format '%2' (use jsonl, kcat or csv)\n")
+                .arg(programName(), parser.value(formatOption)));
+        return Usage;
+    }
+    bool okFrom = true, okTo = true;
+    const qint64 from = parser.isSet(fromOption) ? parser.value(fromOption).toLongLong(&okFrom) : 1;
+    const qint64 to = parser.isSet(toOption) ? parser.value(toOption).toLongLong(&okTo)
+                                             : std::numeric_limits<qint64>::max();
+    if (!okFrom || !okTo) {
+        err(QStringLiteral("%1 export: --from and --to take sequence numbers\n").arg(programName()));
+        return Usage;
+    }
+    QString error;
+    const auto recording = Recording::open(parser.positionalArguments().first(), &error);
+    if (!recording) {
+        err(QStringLiteral("%1 export: %2\n").arg(programName(), error));
+        return Failed;
+    }
+    qint64 n;
+    if (parser.isSet(outOption)) {
+        // written beside and renamed at the end: a failed export never leaves half a file
+        QSaveFile file(parser.value(outOption));
+        if (!file.open(QIODevice::WriteOnly)) {
+            err(QStringLiteral("%1 export: %2: %3\n").arg(programName(), file.fileName(), file.errorString()));
+            return Failed;
+        }
+        n = Exporter::exportTo(*recording, *format, file, &error, from, to);
+        if (n >= 0 && !file.commit()) {
+            error = file.errorString();
+            n = -1;
+        }
+    } else {
+        QFile stdOut;
+        stdOut.open(stdout, QIODevice::WriteOnly);
+        n = Exporter::exportTo(*recording, *format, stdOut, &error, from, to);
+    }
+    if (n < 0) {
+        err(QStringLiteral("%1 export: %2\n").arg(programName(), error));
+        return Failed;
+    }
+    return Ok;
+}
+
+} // namespace FlowScope::Cli

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#include "cli/cli.h"
+
+#include <recording.h>
+
+#include <QCoreApplication>
+
+namespace {
+
+const char* const Usage = R"(Usage: flowscope [COMMAND] [OPTIONS]
+
+See, record and replay event-driven systems.
+
+Commands:
+  demo      record the built-in order-saga sample stream and summarise it (the default)
+  import    read a JSONL / kcat -J file into a recording
+  export    write a recording's events as CloudEvents JSONL, kcat -J lines or CSV
+  inspect   summarise a recording (--json for scripts)
+
+Run 'flowscope COMMAND --help' for the options of a command.
+Options:
+  -h, --help     this text
+  -v, --version  versions of FlowScope and of the libraries it runs with
+)";
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("flowscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FLOWSCOPE_VERSION));
+    using namespace FlowScope;
+
+    QStringList args = QCoreApplication::arguments();
+    const QString command = args.size() > 1 ? args.at(1) : QStringLiteral("demo");
+    if (command == u"-h" || command == u"--help" || command == u"help") {
+        Cli::out(QByteArray(Usage));
+        return Cli::Ok;
+    }
+    if (command == u"-v" || command == u"--version") {
+        Cli::out(QStringLiteral("flowscope %1\nQt %2 (built with %3)\nSQLite %4\n")
+                     .arg(QStringLiteral(FLOWSCOPE_VERSION), QString::fromLatin1(qVersion()),
+                          QStringLiteral(QT_VERSION_STR), Recording::sqliteVersion()));
+        return Cli::Ok;
+    }
+    if (args.size() > 1)
+        args.removeAt(1); // the subcommand sees [program, its own arguments...]
+    if (command == u"demo")
+        return Cli::demoCommand(args);
+    if (command == u"import")
+        return Cli::importCommand(args);
+    if (command == u"export")
+        return Cli::exportCommand(args);
+    if (command == u"inspect")
+        return Cli::inspectCommand(args);
+    Cli::err(QStringLiteral("flowscope: unknown command '%1'\n\n").arg(command));
+    Cli::err(QString::fromUtf8(Usage));
+    return Cli::Usage;
+}

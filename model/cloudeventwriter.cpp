@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+#include "cloudeventwriter.h"
+
+#include "eventparser.h"
+#include "jsonwriter.h"
+#include "timeformat.h"
+
+#include <QStringDecoder>
+
+namespace FlowScope::CloudEventWriter {
+namespace {
+
+void member(QByteArray& out, const char* name, const QByteArray& value)
+{
+    if (value.isNull())
+        return;
+    out.append(out.size() > 1 ? ",\"" : "\"").append(name).append("\":");
+    Json::appendString(out, value);
+}
+
+bool payloadIsJsonText(const Event& e)
+{
+    if (e.flags & PayloadJson)
+        return true;
+    if (e.flags & DataBase64 || e.payload.isNull())
+        return false;
+    const QByteArray ct = e.dataContentType.toLower();
+    const bool jsonType = ct.isEmpty() || ct.contains("/json") || ct.contains("+json");
+    return jsonType && Json::isValidJson(std::string_view(e.payload.constData(), static_cast<size_t>(e.payload.size())));
+}
+
+} // namespace
+
+QByteArray toStructuredJson(const Event& e)
+{
+    // Not CloudEvents: written back as they came rather than dressed up with invented attributes.
+    if (e.isUnparsed() || e.format == EventFormat::PlainJson)
+        return e.payload;
+    QByteArray out;
+    out.reserve(e.payload.size() + 256);
+    out.append('{');
+    member(out, "specversion", e.specVersion.isNull() ? QByteArray("1.0") : e.specVersion);
+    member(out, "id", e.id);
+    member(out, "source", e.source);
+    member(out, "type", e.type);
+    member(out, "subject", e.subject);
+    if (e.hasTime())
+        member(out, "time", TimeFormat::toRfc3339(e.time));
+    member(out, "datacontenttype", e.dataContentType);
+    member(out, "dataschema", e.dataSchema);
+    member(out, "correlationid", e.correlationId);
+    member(out, "causationid", e.causationId);
+    member(out, "traceparent", e.traceParent);
+    if (e.extensions.size() > 2) // {"k":v,...}: splice the members in
+        out.append(',').append(e.extensions.constData() + 1, e.extensions.size() - 2);
+    if (!e.payload.isNull()) {
+        if (payloadIsJsonText(e)) {
+            out.append(",\"data\":").append(e.payload);
+        } else {
+            out.append(",\"data_base64\":\"").append(e.payload.toBase64()).append('"');
+        }
+    }
+    out.append('}');
+    return out;
+}
+
+QByteArray toKcatJson(const Event& e)
+{
+    QByteArray out;
+    out.append("{\"topic\":");
+    Json::appendString(out, e.channel.isNull() ? QByteArray("") : e.channel);
+    out.append(",\"partition\":").append(QByteArray::number(e.partition));
+    out.append(",\"offset\":").append(QByteArray::number(e.offset));
+    if (e.brokerTime != NoTime)
+        out.append(",\"tstype\":\"create\",\"ts\":").append(QByteArray::number(e.brokerTime / 1000));
+    out.append(",\"broker\":-1,\"headers\":[");
+    for (qsizetype i = 0; i < e.headers.size(); ++i) {
+        if (i)
+            out.append(',');
+        Json::appendString(out, e.headers[i].name);
+        out.append(',');
+        if (e.headers[i].isNull)
+            out.append("null");
+        else
+            Json::appendString(out, e.headers[i].value);
+    }
+    out.append("],\"key\":");
+    if (e.key.isNull())
+        out.append("null");
+    else
+        Json::appendString(out, e.key);
+    out.append(",\"payload\":");
+    if (e.format == EventFormat::Binary || e.isUnparsed()) {
+        if (e.payload.isNull())
+            out.append("null");
+        else
+            Json::appendString(out, e.payload);
+    } else {
+        Json::appendString(out, toStructuredJson(e));
+    }
+    out.append('}');
+    return out;
+}
+
+QByteArray csvHeader()
+{
+    return "seq,time,id,type,source,subject,correlationid,causationid,channel,partition,offset,key,format,unparsed,"
+           "error,payload";
+}
+
+namespace {
+void csvField(QByteArray& out, const QByteArray& v)
+{
+    if (!out.isEmpty())
+        out.append(',');
+    if (v.contains(',') || v.contains('"') || v.contains('\n') || v.contains('\r')) {
+        QByteArray q = v;
+        q.replace("\"", "\"\"");
+        out.append('"').append(q).append('"');
+    } else {
+        out.append(v);
+    }
+}
+
+bool isUtf8Text(const QByteArray& v)
+{
+    auto decoder = QStringDecoder(QStringDecoder::Utf8);
+    const QString s = decoder(v);
+    return !decoder.hasError() && !v.contains('\0');
+}
+} // namespace
+
+QByteArray toCsvRow(const Event& e)
+{
+    QByteArray out;
+    out.append(QByteArray::number(e.seq)); // never empty, so csvField's separator logic holds
+    csvField(out, e.hasTime() ? TimeFormat::toRfc3339(e.time) : QByteArray());
+    csvField(out, e.id);
+    csvField(out, e.type);
+    csvField(out, e.source);
+    csvField(out, e.subject);
+    csvField(out, e.correlationId);
+    csvField(out, e.causationId);
+    csvField(out, e.channel);
+    csvField(out, e.partition >= 0 ? QByteArray::number(e.partition) : QByteArray());
+    csvField(out, e.offset >= 0 ? QByteArray::number(e.offset) : QByteArray());
+    csvField(out, e.key);
+    csvField(out, formatName(e.format).toLatin1());
+    csvField(out, e.isUnparsed() ? "1" : "0");
+    csvField(out, e.error);
+    csvField(out, isUtf8Text(e.payload) ? e.payload : "base64:" + e.payload.toBase64());
+    return out;
+}
+
+} // namespace FlowScope::CloudEventWriter

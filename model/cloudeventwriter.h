@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event.h"
+
+namespace FlowScope::CloudEventWriter {
+
+// A structured-mode CloudEvent (one JSON line, no newline). Unparsed events and plain JSON
+// objects come back as the bytes they arrived as, so an export never invents an event nor loses one.
+// `data` is written verbatim when the payload is JSON, as `data_base64` otherwise.
+QByteArray toStructuredJson(const Event& e);
+
+// A kcat -J envelope that keeps what a CloudEvent cannot carry: topic, partition, offset,
+// key, headers and the broker timestamp. Its payload is the structured CloudEvent (or, for
+// binary-mode events, the original value with the ce_* headers).
+QByteArray toKcatJson(const Event& e);
+
+// The CSV header and one row (RFC 4180 quoting). Payload is UTF-8 text when it is, else base64.
+QByteArray csvHeader();
+QByteArray toCsvRow(const Event& e);
+
+} // namespace FlowScope::CloudEventWriter

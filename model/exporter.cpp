@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#include "exporter.h"
+
+#include "cloudeventwriter.h"
+#include "recording.h"
+
+#include <QIODevice>
+
+namespace FlowScope {
+
+std::optional<ExportFormat> Exporter::formatFromName(const QString& name)
+{
+    if (name == u"jsonl" || name == u"cloudevents")
+        return ExportFormat::Jsonl;
+    if (name == u"kcat")
+        return ExportFormat::Kcat;
+    if (name == u"csv")
+        return ExportFormat::Csv;
+    return std::nullopt;
+}
+
+qint64 Exporter::exportTo(const Recording& recording, ExportFormat format, QIODevice& out, QString* error,
+                          qint64 fromSeq, qint64 toSeq)
+{
+    qint64 written = 0;
+    QByteArray buffer;
+    bool writeFailed = false;
+    auto drain = [&] {
+        if (out.write(buffer) != buffer.size())
+            writeFailed = true;
+        buffer.clear();
+    };
+    if (format == ExportFormat::Csv)
+        buffer.append(CloudEventWriter::csvHeader()).append('\n');
+    const bool ok = recording.readSeqRange(
+        fromSeq, toSeq,
+        [&](Event&& e) {
+            switch (format) {
+            case ExportFormat::Jsonl: buffer.append(CloudEventWriter::toStructuredJson(e)); break;
+            case ExportFormat::Kcat: buffer.append(CloudEventWriter::toKcatJson(e)); break;
+            case ExportFormat::Csv: buffer.append(CloudEventWriter::toCsvRow(e)); break;
+            }
+            buffer.append('\n');
+            ++written;
+            if (buffer.size() > (1 << 20))
+                drain();
+            return !writeFailed;
+        },
+        error);
+    drain();
+    if (writeFailed) {
+        *error = QStringLiteral("cannot write the export: %1").arg(out.errorString());
+        return -1;
+    }
+    return ok ? written : -1;
+}
+
+} // namespace FlowScope

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+// Internal to FlowFileParser: the reader that walks a yaml-cpp document into a Flow. Split
+// over flowfileparser.cpp (machinery, top level, channels, services, cross references),
+// flowfileparser_sagas.cpp (sagas, views) and flowfileparser_simulation.cpp (simulation).
+
+#include "flowfile.h"
+#include "flowfileparser.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <initializer_list>
+#include <limits>
+#include <optional>
+
+namespace FlowScope::FlowParse {
+
+// One key/value pair of a YAML map, or one item of a list (then `key` is null and `name` empty).
+struct Entry {
+    YAML::Node key;
+    YAML::Node value;
+    QString name;
+    SourcePos keyPos;
+    SourcePos valuePos; // the value's position; the key's when the value is empty
+
+    bool isNull() const { return !value.IsDefined() || value.IsNull(); }
+};
+
+// The entries of one YAML map that passed the key checks, in file order.
+struct Fields {
+    QList<Entry> entries;
+    bool isMap = false;
+
+    const Entry* get(QStringView key) const;
+};
+
+class FlowReader {
+public:
+    explicit FlowReader(QString fileName);
+
+    std::optional<Flow> readDocument(const YAML::Node& root);
+    std::optional<Fault> readFaultSpec(const YAML::Node& node, const Flow& flow);
+    void checkReferences(const Flow& flow);
+
+    void error(SourcePos pos, QString message, QString hint = {});
+    bool hasErrors() const { return !m_errors.isEmpty(); }
+    // The errors in file order (stable for errors at the same place).
+    QList<FlowError> takeErrors();
+
+    static SourcePos posOf(const YAML::Node& node);
+    static QString scalarText(const YAML::Node& node);
+    static Entry makeEntry(const YAML::Node& key, const YAML::Node& value, SourcePos fallback);
+    static Entry itemEntry(const YAML::Node& item, SourcePos fallback);
+
+private:
+    // ---- structure (flowfileparser.cpp)
+    // The fields of the map in `owner.value`, described as `what` in messages. An empty
+    // `allowed` accepts any key (maps of names). Unknown and duplicate keys are reported and
+    // left out. With `nullIsEmpty` an empty value is an empty map rather than an error.
+    Fields fields(const Entry& owner, const QString& what, std::initializer_list<QStringView> allowed,
+                  bool nullIsEmpty = false);
+    Fields fields(const Entry& owner, const QString& what, const QStringList& allowed, bool nullIsEmpty = false);
+    // The items of the list in `owner.value`; empty (and an error) if it is not a list.
+    QList<Entry> items(const Entry& owner, const QString& what);
+    static void joinSplitCalls(QList<Entry>* entries);
+    void missing(SourcePos pos, const QString& what, QStringView key, const QString& hint = {});
+    // Reports an entry that is not a plain scalar; returns false then.
+    bool expectScalar(const Entry& e, const QString& expected);
+
+    // ---- scalars: each reports its own error at the value and returns nothing then
+    std::optional<QString> readName(const Entry& e, const QString& what);
+    std::optional<qint64> readInteger(const Entry& e, qint64 min, qint64 max = std::numeric_limits<int>::max());
+    std::optional<int> readInt(const Entry& e, int min);
+    std::optional<double> readNumber(const Entry& e, double min, double max);
+    std::optional<FieldPath> readPath(const Entry& e);
+    template <typename T>
+    std::optional<T> readValue(const Entry& e, Parsed<T> (*parse)(QStringView));
+    std::optional<Duration> readDuration(const Entry& e, bool positive = false);
+    std::optional<Distribution> readTimeDistribution(const Entry& e);
+
+    // ---- sections (flowfileparser.cpp)
+    void readCorrelation(const Entry& e, Flow& flow);
+    void readChannels(const Entry& e, Flow& flow);
+    void readServices(const Entry& e, Flow& flow);
+    Service readService(const Entry& e);
+    Emit readEmit(const Entry& e, const QString& where);
+    ServiceSim readServiceSim(const Entry& e, const QString& service);
+    RetryPolicy readRetry(const Entry& e, const QString& where);
+    Serverless readServerless(const Entry& e, const QString& where);
+
+    // ---- sagas and views (flowfileparser_sagas.cpp)
+    void readSagas(const Entry& e, Flow& flow);
+    Saga readSaga(const Entry& e);
+    SagaState readSagaState(const Entry& e, const Saga& saga);
+    void checkSaga(const Saga& saga);
+    void readViews(const Entry& e, Flow& flow);
+    View readView(const Entry& e);
+    std::optional<ViewColumn> readColumn(const Entry& e, const QString& where);
+
+    // ---- simulation (flowfileparser_simulation.cpp)
+    Simulation readSimulation(const Entry& e);
+    std::optional<LoadGenerator> readGenerator(const Entry& e);
+    std::vector<DataField> readData(const Entry& e, const QString& where, int depth);
+    Broker readBroker(const Entry& e);
+    std::optional<Fault> readFault(const Entry& e);
+
+    // ---- references (flowfileparser.cpp)
+    void checkType(const QString& type, SourcePos pos, const QString& what, const QStringList& known);
+
+    QString m_fileName;
+    QList<FlowError> m_errors;
+};
+
+// `name` as it appears in messages: `name` in backticks.
+QString quoted(QStringView name);
+// What a YAML node is, for "got ..." in messages: 'text', a list, a map, nothing.
+QString describe(const YAML::Node& node);
+// "did you mean `x`?" for the closest candidate, else `fallback`.
+QString didYouMean(QStringView word, const QStringList& candidates, const QString& fallback = {});
+// A valid event type or name: not empty, no blanks, no flow punctuation.
+bool isValidName(QStringView name);
+
+template <typename T>
+std::optional<T> FlowReader::readValue(const Entry& e, Parsed<T> (*parse)(QStringView))
+{
+    if (!e.value.IsScalar()) {
+        // The parser's own "expected ..." text, with what was really there.
+        QString message = parse(QStringView()).error();
+        const qsizetype got = message.lastIndexOf(QStringLiteral(", got "));
+        if (got >= 0)
+            message.truncate(got);
+        error(e.valuePos, message + QStringLiteral(", got ") + describe(e.value));
+        return std::nullopt;
+    }
+    const Parsed<T> parsed = parse(scalarText(e.value));
+    if (!parsed) {
+        error(e.valuePos, parsed.error());
+        return std::nullopt;
+    }
+    return parsed.value();
+}
+
+} // namespace FlowScope::FlowParse

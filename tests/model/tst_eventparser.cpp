@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: MIT
+// The event model's parsers: CloudEvents structured and binary mode, kcat -J envelopes, plain
+// JSON, and everything that is not an event (kept, flagged, explained).
+#include <cloudeventwriter.h>
+#include <eventparser.h>
+#include <timeformat.h>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+using namespace FlowScope;
+
+class TestEventParser : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void specExampleBinaryData();
+    void specExampleJsonData();
+    void specExampleXmlData();
+    void extensions();
+    void time_data();
+    void time();
+    void timeFormatting_data();
+    void timeFormatting();
+    void binaryMode();
+    void binaryModeMissingType();
+    void kcatEnvelope_data();
+    void kcatEnvelope();
+    void kcatHeadersAsMap();
+    void plainJson();
+    void malformed_data();
+    void malformed();
+    void largePayload();
+    void structuredRoundTrip_data();
+    void structuredRoundTrip();
+    void kcatRoundTrip();
+};
+
+// CloudEvents 1.0 JSON format, §3.1.1: binary data goes in data_base64.
+void TestEventParser::specExampleBinaryData()
+{
+    EventParser p;
+    const Event e = p.parseLine(R"({
+        "specversion" : "1.0",
+        "type" : "com.example.someevent",
+        "source" : "/mycontext",
+        "id" : "A234-1234-1234",
+        "time" : "2018-04-05T17:31:00Z",
+        "comexampleextension1" : "value",
+        "comexampleothervalue" : 5,
+        "unsetextension" : null,
+        "datacontenttype" : "application/vnd.apache.thrift.binary",
+        "data_base64" : "AAECAwQF/w=="
+    })");
+    QVERIFY2(!e.isUnparsed(), e.error.constData());
+    QCOMPARE(e.format, EventFormat::Structured);
+    QCOMPARE(e.specVersion, "1.0");
+    QCOMPARE(e.type, "com.example.someevent");
+    QCOMPARE(e.source, "/mycontext");
+    QCOMPARE(e.id, "A234-1234-1234");
+    QCOMPARE(e.time, *TimeFormat::parseRfc3339("2018-04-05T17:31:00Z"));
+    QCOMPARE(e.time, qint64(1522949460) * 1000000);
+    QCOMPARE(e.dataContentType, "application/vnd.apache.thrift.binary");
+    QCOMPARE(e.payload, QByteArray::fromHex("000102030405ff"));
+    QCOMPARE(e.flags, quint8(DataBase64));
+    QCOMPARE(e.extensions, R"({"comexampleextension1":"value","comexampleothervalue":5})");
+    QVERIFY(e.subject.isNull());
+}
+
+// §3.1.2: JSON data is kept as the JSON text it was.
+void TestEventParser::specExampleJsonData()
+{
+    EventParser p;
+    const Event e = p.parseLine(R"({"specversion" : "1.0", "type" : "com.example.someevent", "source" : "/mycontext",)"
+                                R"( "subject": null, "id" : "C234-1234-1234", "time" : "2018-04-05T17:31:00Z",)"
+                                R"( "comexampleextension1" : "value", "comexampleothervalue" : 5,)"
+                                R"( "datacontenttype" : "application/json",)"
+                                R"( "data" : { "appinfoA" : "abc", "appinfoB" : 123, "appinfoC" : true } })");
+    QVERIFY2(!e.isUnparsed(), e.error.constData());
+    QVERIFY(e.subject.isNull()); // null means absent
+    QCOMPARE(e.flags, quint8(PayloadJson));
+    const QJsonObject data = QJsonDocument::fromJson(e.payload).object();
+    QCOMPARE(data.value(u"appinfoA").toString(), u"abc");
+    QCOMPARE(data.value(u"appinfoB").toInt(), 123);
+    QCOMPARE(data.value(u"appinfoC").toBool(), true);
+}
+
+// §3.1.1: non-JSON text data is a JSON string.
+void TestEventParser::specExampleXmlData()
+{
+    EventParser p;
+    const Event e = p.parseLine(R"({"specversion":"1.0","type":"com.example.someevent","source":"/mycontext",)"
+                                R"("id":"B234-1234-1234","time":"2018-04-05T17:31:00Z","datacontenttype":"application/xml",)"
+                                R"("data":"<much wow=\"xml\"/>"})");
+    QVERIFY2(!e.isUnparsed(), e.error.constData());
+    QCOMPARE(e.payload, R"("<much wow=\"xml\"/>")");
+    QCOMPARE(e.flags, quint8(PayloadJson));
+}
+
+void TestEventParser::extensions()
+{
+    EventParser p;
+    const Event e = p.parseLine(R"({"specversion":"1.0","id":"1","source":"orders","type":"OrderCreated",)"
+                                R"("subject":"o-17","dataschema":"https://example.com/s.json",)"
+                                R"("correlationid":"o-17","causationid":"e-0",)"
+                                R"("traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",)"
+                                R"("partitionkey":"k1","sampled":true,"data":{"orderId":"o-17"}})");
+    QVERIFY2(!e.isUnparsed(), e.error.constData());
+    QCOMPARE(e.subject, "o-17");
+    QCOMPARE(e.dataSchema, "https://example.com/s.json");
+    QCOMPARE(e.correlationId, "o-17");
+    QCOMPARE(e.causationId, "e-0");
+    QCOMPARE(e.traceParent, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    QCOMPARE(e.extensions, R"({"partitionkey":"k1","sampled":true})");
+    QVERIFY(!e.hasTime());
+}
+
+void TestEventParser::time_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<qint64>("micros"); // NoTime: rejected
+    const qint64 base = qint64(1522949460) * 1000000; // 2018-04-05T17:31:00Z
+    QTest::newRow("utc") << QByteArray("2018-04-05T17:31:00Z") << base;
+    QTest::newRow("lowercase") << QByteArray("2018-04-05t17:31:00z") << base;
+    QTest::newRow("millis") << QByteArray("2018-04-05T17:31:00.123Z") << base + 123000;
+    QTest::newRow("micros") << QByteArray("2018-04-05T17:31:00.123456Z") << base + 123456;
+    QTest::newRow("nanos truncated") << QByteArray("2018-04-05T17:31:00.123456789Z") << base + 123456;
+    QTest::newRow("offset +02:00") << QByteArray("2018-04-05T19:31:00+02:00") << base;
+    QTest::newRow("offset -05:30") << QByteArray("2018-04-05T12:01:00-05:30") << base;
+    QTest::newRow("epoch") << QByteArray("1970-01-01T00:00:00Z") << qint64(0);
+    QTest::newRow("before epoch") << QByteArray("1969-12-31T23:59:59.5Z") << qint64(-500000);
+    QTest::newRow("leap day") << QByteArray("2024-02-29T00:00:00Z") << qint64(1709164800) * 1000000;
+    QTest::newRow("no zone") << QByteArray("2018-04-05T17:31:00") << NoTime;
+    QTest::newRow("not a leap year") << QByteArray("2023-02-29T00:00:00Z") << NoTime;
+    QTest::newRow("month 13") << QByteArray("2018-13-05T17:31:00Z") << NoTime;
+    QTest::newRow("date only") << QByteArray("2018-04-05") << NoTime;
+    QTest::newRow("trailing") << QByteArray("2018-04-05T17:31:00Zx") << NoTime;
+    QTest::newRow("empty fraction") << QByteArray("2018-04-05T17:31:00.Z") << NoTime;
+    QTest::newRow("epoch number text") << QByteArray("1522949460") << NoTime;
+}
+
+void TestEventParser::time()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(qint64, micros);
+    const auto t = TimeFormat::parseRfc3339(text);
+    if (micros == NoTime)
+        QVERIFY(!t);
+    else
+        QCOMPARE(t.value_or(NoTime), micros);
+}
+
+void TestEventParser::timeFormatting_data()
+{
+    QTest::addColumn<qint64>("micros");
+    QTest::addColumn<QByteArray>("text");
+    QTest::newRow("whole") << qint64(1522949460) * 1000000 << QByteArray("2018-04-05T17:31:00Z");
+    QTest::newRow("millis") << qint64(1522949460) * 1000000 + 5000 << QByteArray("2018-04-05T17:31:00.005Z");
+    QTest::newRow("micros") << qint64(1522949460) * 1000000 + 5 << QByteArray("2018-04-05T17:31:00.000005Z");
+    QTest::newRow("negative") << qint64(-1) << QByteArray("1969-12-31T23:59:59.999999Z");
+}
+
+void TestEventParser::timeFormatting()
+{
+    QFETCH(qint64, micros);
+    QFETCH(QByteArray, text);
+    QCOMPARE(TimeFormat::toRfc3339(micros), text);
+    QCOMPARE(TimeFormat::parseRfc3339(text).value_or(NoTime), micros);
+}
+
+// CloudEvents Kafka protocol binding §3.2: attributes in ce_ headers, content-type header.
+void TestEventParser::binaryMode()
+{
+    EventParser p;
+    KafkaRecord r;
+    r.topic = "payments";
+    r.partition = 3;
+    r.offset = 4711;
+    r.key = "o-17";
+    r.brokerTime = 1522949460123000;
+    r.headers = { { "ce_specversion", "1.0" },
+                  { "ce_id", "p-1" },
+                  { "ce_source", "payment" },
+                  { "ce_type", "PaymentAuthorized" },
+                  { "ce_time", "2018-04-05T17:31:00Z" },
+                  { "ce_correlationid", "o-17" },
+                  { "ce_comexampleextension1", "value" },
+                  { "content-type", "application/json" },
+                  { "x-trace", {}, true } };
+    r.value = R"({"orderId":"o-17","amount":12.5})";
+    const Event e = p.parseKafkaRecord(r);
+    QVERIFY2(!e.isUnparsed(), e.error.constData());
+    QCOMPARE(e.format, EventFormat::Binary);
+    QCOMPARE(e.id, "p-1");
+    QCOMPARE(e.source, "payment");
+    QCOMPARE(e.type, "PaymentAuthorized");
+    QCOMPARE(e.time, qint64(1522949460) * 1000000);
+    QCOMPARE(e.correlationId, "o-17");
+    QCOMPARE(e.dataContentType, "application/json");
+    QCOMPARE(e.extensions, R"({"comexampleextension1":"value"})");
+    QCOMPARE(e.channel, "payments");
+    QCOMPARE(e.partition, 3);
+    QCOMPARE(e.offset, 4711);
+    QCOMPARE(e.key, "o-17");
+    QCOMPARE(e.brokerTime, 1522949460123000);
+    QCOMPARE(e.headers.size(), 9); // every header is kept, ce_ ones included
+    QVERIFY(e.headers.last().isNull);
+    QCOMPARE(e.payload, r.value);
+    QCOMPARE(e.flags, quint8(PayloadJson));
+}
+
+void TestEventParser::binaryModeMissingType()
+{
+    EventParser p;
+    KafkaRecord r;
+    r.topic = "t";
+    r.headers = { { "ce_specversion", "1.0" }, { "ce_id", "1" }, { "ce_source", "s" } };
+    r.value = "payload";
+    const Event e = p.parseKafkaRecord(r);
+    QVERIFY(e.isUnparsed());
+    QCOMPARE(e.error, "required attribute `type` is missing");
+    QCOMPARE(e.payload, "payload"); // kept
+    QCOMPARE(e.channel, "t");
+}
+
+void TestEventParser::kcatEnvelope_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<int>("format");
+    QTest::addColumn<bool>("unparsed");
+    QTest::addColumn<QByteArray>("type");
+    QTest::addColumn<QByteArray>("payload");
+
+    QTest::newRow("structured payload")
+        << QByteArray(R"({"topic":"orders","partition":2,"offset":10,"tstype":"create","ts":1522949460123,)"
+                      R"("broker":1,"headers":["content-type","application/cloudevents+json"],"key":"o-1",)"
+                      R"("payload":"{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"orders\",)"
+                      R"(\"type\":\"OrderCreated\",\"data\":{\"orderId\":\"o-1\"}}"})")
+        << int(EventFormat::Structured) << false << QByteArray("OrderCreated") << QByteArray(R"({"orderId":"o-1"})");
+    QTest::newRow("binary mode")
+        << QByteArray(R"({"topic":"orders","partition":0,"offset":11,"tstype":"create","ts":1522949460123,)"
+                      R"("broker":1,"headers":["ce_specversion","1.0","ce_id","2","ce_source","orders",)"
+                      R"("ce_type","OrderApproved"],"key":null,"payload":"{\"orderId\":\"o-1\"}"})")
+        << int(EventFormat::Binary) << false << QByteArray("OrderApproved") << QByteArray(R"({"orderId":"o-1"})");
+    QTest::newRow("plain json payload")
+        << QByteArray(R"({"topic":"legacy","partition":0,"offset":12,"broker":1,"key":"k",)"
+                      R"("payload":"{\"type\":\"Ping\",\"n\":1}"})")
+        << int(EventFormat::PlainJson) << false << QByteArray("Ping") << QByteArray(R"({"type":"Ping","n":1})");
+    QTest::newRow("opaque payload")
+        << QByteArray(R"({"topic":"bin","partition":0,"offset":13,"broker":1,"key":"k","payload":"not json at all"})")
+        << int(EventFormat::Opaque) << true << QByteArray() << QByteArray("not json at all");
+    QTest::newRow("tombstone") << QByteArray(R"({"topic":"bin","partition":0,"offset":14,"key":"k","payload":null})")
+                               << int(EventFormat::Opaque) << true << QByteArray() << QByteArray();
+}
+
+void TestEventParser::kcatEnvelope()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(int, format);
+    QFETCH(bool, unparsed);
+    QFETCH(QByteArray, type);
+    QFETCH(QByteArray, payload);
+    EventParser p;
+    const Event e = p.parseLine(line);
+    QCOMPARE(int(e.format), format);
+    QCOMPARE(e.isUnparsed(), unparsed);
+    QCOMPARE(e.type, type);
+    QCOMPARE(e.payload, payload);
+    QVERIFY(!e.channel.isEmpty()); // the topic is the event's channel
+    QVERIFY(e.offset >= 10);
+    QCOMPARE(e.partition >= 0, true);
+    if (QTest::currentDataTag() == QByteArrayLiteral("structured payload")) {
+        QCOMPARE(e.channel, "orders");
+        QCOMPARE(e.partition, 2);
+        QCOMPARE(e.offset, 10);
+        QCOMPARE(e.key, "o-1");
+        QCOMPARE(e.brokerTime, 1522949460123000);
+        QCOMPARE(e.headers.size(), 1);
+        QCOMPARE(e.headers[0].name, "content-type");
+    }
+    if (QTest::currentDataTag() == QByteArrayLiteral("binary mode"))
+        QVERIFY(e.key.isNull()); // "key":null: no key, not an empty one
+}
+
+void TestEventParser::kcatHeadersAsMap()
+{
+    EventParser p;
+    const Event e = p.parseLine(R"({"topic":"t","partition":0,"offset":1,"headers":{"a":["1","2"],"b":[null]},)"
+                                R"("key":"","payload":"{}"})");
+    QCOMPARE(e.headers.size(), 3);
+    QCOMPARE(e.headers[1], (Header { "a", "2", false }));
+    QVERIFY(e.headers[2].isNull);
+    QCOMPARE(e.key, QByteArray(""));
+    QVERIFY(!e.key.isNull());
+}
+
+void TestEventParser::plainJson()
+{
+    EventParser p;
+    const Event e = p.parseLine(R"({"type":"Ping","id":42,"timestamp":1522949460000,"source":"pinger","n":1})");
+    QVERIFY(!e.isUnparsed());
+    QCOMPARE(e.format, EventFormat::PlainJson);
+    QCOMPARE(e.type, "Ping");
+    QCOMPARE(e.id, "42");
+    QCOMPARE(e.source, "pinger");
+    QCOMPARE(e.time, qint64(1522949460) * 1000000);
+    QCOMPARE(e.payload, R"({"type":"Ping","id":42,"timestamp":1522949460000,"source":"pinger","n":1})");
+}
+
+void TestEventParser::malformed_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::addColumn<QByteArray>("error");
+    const QByteArray ok = R"("specversion":"1.0","source":"s","type":"T")";
+    QTest::newRow("truncated") << QByteArray(R"({"specversion":"1.0","id":"1","sou)") << QByteArray("truncated JSON");
+    QTest::newRow("truncated object") << QByteArray(R"({"specversion":"1.0","id":"1")") << QByteArray("truncated JSON");
+    QTest::newRow("id is a number") << "{" + ok + R"(,"id":5})" << QByteArray("attribute `id` must be a string, not a number");
+    QTest::newRow("type is an object") << QByteArray(R"({"specversion":"1.0","id":"1","source":"s","type":{}})")
+                                       << QByteArray("attribute `type` must be a string, not an object");
+    QTest::newRow("time is a number") << "{" + ok + R"(,"id":"1","time":1522949460})"
+                                      << QByteArray("attribute `time` must be a string, not a number");
+    QTest::newRow("time not rfc3339") << "{" + ok + R"(,"id":"1","time":"yesterday"})"
+                                      << QByteArray("attribute `time` is not an RFC 3339 timestamp: yesterday");
+    QTest::newRow("extension object") << "{" + ok + R"(,"id":"1","ext":{"a":1}})"
+                                      << QByteArray("attribute `ext` must be a string, integer or boolean");
+    QTest::newRow("missing id") << "{" + ok + "}" << QByteArray("required attribute `id` is missing");
+    QTest::newRow("empty source") << QByteArray(R"({"specversion":"1.0","id":"1","source":"","type":"T"})")
+                                  << QByteArray("attribute `source` is empty");
+    QTest::newRow("old specversion") << QByteArray(R"({"specversion":"0.3","id":"1","source":"s","type":"T"})")
+                                     << QByteArray("specversion `0.3` is not supported");
+    QTest::newRow("data and data_base64") << "{" + ok + R"(,"id":"1","data":1,"data_base64":"AA=="})"
+                                          << QByteArray("both `data` and `data_base64` are present");
+    QTest::newRow("bad base64") << "{" + ok + R"(,"id":"1","data_base64":"!!!"})"
+                                << QByteArray("attribute `data_base64` is not valid base64");
+    QTest::newRow("invalid utf-8") << "{" + ok + ",\"id\":\"caf\xE9\"}" << QByteArray("invalid UTF-8");
+    QTest::newRow("binary garbage") << QByteArray("\x00\x01\x02\xff\xfe garbage \x7f", 16) << QByteArray("invalid");
+    QTest::newRow("array") << QByteArray("[1,2,3]") << QByteArray("not a JSON object but an array");
+    QTest::newRow("string") << QByteArray("\"hello\"") << QByteArray("not a JSON object but a string");
+    QTest::newRow("plain text") << QByteArray("PING") << QByteArray("invalid JSON");
+    QTest::newRow("trailing text") << "{" + ok + R"(,"id":"1"} trailing)" << QByteArray("unexpected text after the JSON object at column 56");
+    QTest::newRow("kcat bad offset") << QByteArray(R"({"topic":"t","partition":0,"offset":"x","payload":"{}"})")
+                                     << QByteArray("kcat envelope: `offset` must be an integer");
+}
+
+void TestEventParser::malformed()
+{
+    QFETCH(QByteArray, line);
+    QFETCH(QByteArray, error);
+    EventParser p;
+    const Event e = p.parseLine(line);
+    QVERIFY(e.isUnparsed());
+    QVERIFY2(e.error.contains(error), e.error.constData());
+    QCOMPARE(e.payload, line); // the bytes are kept exactly as they came
+    // and the parser is still fine afterwards
+    const Event next = p.parseLine(R"({"specversion":"1.0","id":"n","source":"s","type":"T"})");
+    QVERIFY(!next.isUnparsed());
+    QCOMPARE(next.id, "n");
+}
+
+void TestEventParser::largePayload()
+{
+    EventParser p;
+    QByteArray big(10 * 1024 * 1024, 'x');
+    const QByteArray line = R"({"specversion":"1.0","id":"big","source":"s","type":"Big","data":")" + big + "\"}";
+    const Event e = p.parseLine(line);
+    QVERIFY2(!e.isUnparsed(), e.error.constData());
+    QCOMPARE(e.payload.size(), big.size() + 2);
+    QCOMPARE(e.payload, '"' + big + '"');
+}
+
+void TestEventParser::structuredRoundTrip_data()
+{
+    QTest::addColumn<QByteArray>("line");
+    QTest::newRow("json data") << QByteArray(
+        R"({"specversion":"1.0","id":"1","source":"orders","type":"OrderCreated","subject":"o-1",)"
+        R"("time":"2018-04-05T17:31:00.123456Z","datacontenttype":"application/json","dataschema":"urn:s",)"
+        R"("correlationid":"o-1","causationid":"e-0","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",)"
+        R"("partitionkey":"k","count":7,"flag":false,"data":{"orderId":"o-1","lines":[1,2,{"a":"é\n"}]}})");
+    QTest::newRow("base64 data") << QByteArray(
+        R"({"specversion":"1.0","id":"2","source":"s","type":"T","datacontenttype":"application/octet-stream",)"
+        R"("data_base64":"AAEC/w=="})");
+    QTest::newRow("no data") << QByteArray(R"({"specversion":"1.0","id":"3","source":"s","type":"T"})");
+    QTest::newRow("string data") << QByteArray(R"({"specversion":"1.0","id":"4","source":"s","type":"T","data":"a\"b"})");
+    QTest::newRow("plain json") << QByteArray(R"({"type":"Ping","n":1})");
+    QTest::newRow("unparsed") << QByteArray("not an event");
+}
+
+// Written back out and read again, an event is the same event, field by field.
+void TestEventParser::structuredRoundTrip()
+{
+    QFETCH(QByteArray, line);
+    EventParser p;
+    const Event first = p.parseLine(line);
+    const QByteArray written = CloudEventWriter::toStructuredJson(first);
+    Event second = p.parseLine(written);
+    if (first.format == EventFormat::PlainJson) {
+        // a plain object is not a CloudEvent: it goes out exactly as it came, nothing invented
+        QCOMPARE(written, line);
+    }
+    QCOMPARE(second.id, first.id);
+    QCOMPARE(second.type, first.type);
+    QCOMPARE(second.source, first.source);
+    QCOMPARE(second.subject, first.subject);
+    QCOMPARE(second.time, first.time);
+    QCOMPARE(second.specVersion, first.specVersion);
+    QCOMPARE(second.dataContentType, first.dataContentType);
+    QCOMPARE(second.dataSchema, first.dataSchema);
+    QCOMPARE(second.correlationId, first.correlationId);
+    QCOMPARE(second.causationId, first.causationId);
+    QCOMPARE(second.traceParent, first.traceParent);
+    QCOMPARE(second.extensions, first.extensions);
+    QCOMPARE(second.payload, first.payload);
+    QCOMPARE(second.flags, first.flags);
+    QCOMPARE(second.error, first.error);
+    QCOMPARE(second, first);
+}
+
+void TestEventParser::kcatRoundTrip()
+{
+    EventParser p;
+    const QByteArray lines[] = {
+        R"({"topic":"orders","partition":2,"offset":10,"tstype":"create","ts":1522949460123,"broker":1,)"
+        R"("headers":["h","v","n",null],"key":"o-1","payload":"{\"specversion\":\"1.0\",\"id\":\"1\",)"
+        R"(\"source\":\"orders\",\"type\":\"OrderCreated\",\"data\":{\"orderId\":\"o-1\"}}"})",
+        R"({"topic":"orders","partition":0,"offset":11,"broker":1,"headers":["ce_specversion","1.0","ce_id","2",)"
+        R"("ce_source","orders","ce_type","OrderApproved"],"key":null,"payload":"{\"orderId\":\"o-1\"}"})",
+        R"({"topic":"bin","partition":0,"offset":13,"broker":1,"headers":[],"key":"k","payload":"opaque \u0001"})",
+    };
+    for (const QByteArray& line : lines) {
+        const Event first = p.parseLine(line);
+        const Event second = p.parseLine(CloudEventWriter::toKcatJson(first));
+        QCOMPARE(second, first);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestEventParser)
+#include "tst_eventparser.moc"

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: MIT
+// Recordings: every Event field stored and read back exactly, ranges by sequence and time,
+// and clear errors (never a crash) for files that are not, or no longer, recordings.
+#include <recording.h>
+#include <timeformat.h>
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+using namespace FlowScope;
+
+namespace {
+
+Event makeEvent(int i)
+{
+    Event e;
+    e.id = "e" + QByteArray::number(i);
+    e.type = i % 2 ? "OrderCreated" : "PaymentAuthorized";
+    e.source = "orders";
+    e.time = qint64(1790000000) * 1000000 + i * 1000;
+    e.specVersion = "1.0";
+    e.correlationId = "o" + QByteArray::number(i / 3);
+    e.payload = R"({"n":)" + QByteArray::number(i) + "}";
+    e.flags = PayloadJson;
+    e.format = EventFormat::Structured;
+    e.ingestTime = qint64(1800000000) * 1000000 + i;
+    return e;
+}
+
+// The fullest event we can make: every field set, nulls and empties where they differ.
+Event fullEvent()
+{
+    Event e;
+    e.id = "id-1";
+    e.type = "T";
+    e.source = "src";
+    e.subject = QByteArray(""); // present but empty
+    e.time = -1;                // before the epoch
+    e.specVersion = "1.0";
+    e.dataContentType = "application/octet-stream";
+    e.dataSchema = "urn:schema";
+    e.correlationId = "c";
+    e.causationId = "p";
+    e.traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    e.extensions = R"({"x":1})";
+    e.ingestTime = 123;
+    e.channel = "orders";
+    e.partition = 7;
+    e.offset = 1234567890123;
+    e.key = QByteArray("k\0ey", 4);
+    e.brokerTime = 99;
+    e.headers = { { "a", "1", false }, { "empty", QByteArray(""), false }, { "null", {}, true }, { "", "x", false } };
+    e.payload = QByteArray("\x00\x01\xff binary", 10);
+    e.format = EventFormat::Binary;
+    e.flags = DataBase64;
+    e.error = QByteArray();
+    return e;
+}
+
+QList<Event> readAll(const Recording& r)
+{
+    QList<Event> out;
+    QString error;
+    const bool ok = r.readSeqRange(1, std::numeric_limits<qint64>::max(), [&](Event&& e) {
+        out.append(std::move(e));
+        return true;
+    }, &error);
+    if (!ok)
+        qWarning("%s", qPrintable(error));
+    return out;
+}
+
+} // namespace
+
+class TestRecording : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init() { QVERIFY(m_dir.isValid()); }
+    void everyFieldRoundTrips();
+    void seqsAreDenseAcrossBatches();
+    void seqRange();
+    void timeRange();
+    void bigPayload();
+    void metadata();
+    void refusesNonRecordings_data();
+    void refusesNonRecordings();
+    void damagedFileGivesAnError();
+    void missingFile();
+
+private:
+    QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
+    QTemporaryDir m_dir;
+};
+
+void TestRecording::everyFieldRoundTrips()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("full.fsrec"), &error);
+    QVERIFY2(w, qPrintable(error));
+    Event unparsed;
+    unparsed.format = EventFormat::Opaque;
+    unparsed.flags = Unparsed;
+    unparsed.payload = "PING";
+    unparsed.error = "in.jsonl:3: invalid JSON";
+    unparsed.ingestTime = 5;
+    Event emptyPayload = makeEvent(1);
+    emptyPayload.payload = QByteArray("");
+    EventBatch batch { fullEvent(), unparsed, emptyPayload };
+    QVERIFY2(w->append(batch, &error), qPrintable(error));
+    QCOMPARE(batch[0].seq, 1);
+    QCOMPARE(batch[2].seq, 3);
+    QVERIFY(w->finish(&error));
+    w.reset();
+
+    auto r = Recording::open(path("full.fsrec"), &error);
+    QVERIFY2(r, qPrintable(error));
+    QCOMPARE(r->formatVersion(), RecordingFormatVersion);
+    const QList<Event> back = readAll(*r);
+    QCOMPARE(back.size(), 3);
+    QCOMPARE(back[0], batch[0]); // field by field, nulls and empties distinguished
+    QVERIFY(!back[0].subject.isNull());
+    QVERIFY(back[0].subject.isEmpty());
+    QVERIFY(back[0].headers[2].isNull);
+    QVERIFY(back[0].error.isNull());
+    QCOMPARE(back[1], batch[1]);
+    QCOMPARE(back[2], batch[2]);
+    QVERIFY(!back[2].payload.isNull());
+    QVERIFY(back[2].payload.isEmpty());
+}
+
+void TestRecording::seqsAreDenseAcrossBatches()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("dense.fsrec"), &error);
+    QVERIFY(w);
+    for (int b = 0; b < 5; ++b) {
+        EventBatch batch;
+        for (int i = 0; i < 1000; ++i)
+            batch.append(makeEvent(b * 1000 + i));
+        QVERIFY(w->append(batch, &error));
+        QCOMPARE(batch.last().seq, (b + 1) * 1000);
+    }
+    QCOMPARE(w->count(), 5000);
+    QVERIFY(w->finish(&error));
+    auto r = Recording::open(path("dense.fsrec"), &error);
+    QVERIFY(r);
+    QCOMPARE(r->eventCount(), 5000);
+    const QList<Event> all = readAll(*r);
+    QCOMPARE(all.size(), 5000);
+    for (int i = 0; i < all.size(); ++i) {
+        QCOMPARE(all[i].seq, i + 1);
+        QCOMPARE(all[i].id, "e" + QByteArray::number(i)); // arrival order kept
+    }
+}
+
+void TestRecording::seqRange()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("range.fsrec"), &error);
+    EventBatch batch;
+    for (int i = 0; i < 100; ++i)
+        batch.append(makeEvent(i));
+    QVERIFY(w->append(batch, &error));
+    w.reset(); // no finish(): a recording is readable without it
+    auto r = Recording::open(path("range.fsrec"), &error);
+    QVERIFY2(r, qPrintable(error));
+    QList<qint64> seqs;
+    QVERIFY(r->readSeqRange(10, 14, [&](Event&& e) { seqs.append(e.seq); return true; }, &error));
+    QCOMPARE(seqs, (QList<qint64> { 10, 11, 12, 13, 14 }));
+    seqs.clear();
+    QVERIFY(r->readSeqRange(98, 1000, [&](Event&& e) { seqs.append(e.seq); return true; }, &error));
+    QCOMPARE(seqs, (QList<qint64> { 98, 99, 100 }));
+    seqs.clear(); // the sink can stop early
+    QVERIFY(r->readSeqRange(1, 100, [&](Event&& e) { seqs.append(e.seq); return seqs.size() < 3; }, &error));
+    QCOMPARE(seqs.size(), 3);
+}
+
+void TestRecording::timeRange()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("time.fsrec"), &error);
+    EventBatch batch;
+    // arrival order differs from time order: events 0..9 with times 9..0 ms, one without a time
+    for (int i = 0; i < 10; ++i) {
+        Event e = makeEvent(i);
+        e.time = (9 - i) * 1000;
+        batch.append(e);
+    }
+    Event noTime = makeEvent(10);
+    noTime.time = NoTime;
+    batch.append(noTime);
+    QVERIFY(w->append(batch, &error));
+    QVERIFY(w->finish(&error));
+    auto r = Recording::open(path("time.fsrec"), &error);
+    QList<qint64> seqs;
+    QVERIFY(r->readTimeRange(2000, 5000, [&](Event&& e) { seqs.append(e.seq); return true; }, &error));
+    // times 2,3,4 ms belong to events 7,6,5 (seq 8,7,6); returned in arrival order
+    QCOMPARE(seqs, (QList<qint64> { 6, 7, 8 }));
+}
+
+void TestRecording::bigPayload()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("big.fsrec"), &error);
+    Event e = makeEvent(0);
+    e.payload = QByteArray(10 * 1024 * 1024, 'z');
+    EventBatch batch { e };
+    QVERIFY(w->append(batch, &error));
+    w.reset();
+    auto r = Recording::open(path("big.fsrec"), &error);
+    const QList<Event> back = readAll(*r);
+    QCOMPARE(back.size(), 1);
+    QCOMPARE(back[0].payload.size(), 10 * 1024 * 1024);
+    QCOMPARE(back[0].payload, e.payload);
+}
+
+void TestRecording::metadata()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("meta.fsrec"), &error);
+    QVERIFY(w->setMeta(QStringLiteral("source"), QStringLiteral("kafka://localhost:9092 orders"), &error));
+    w.reset();
+    auto r = Recording::open(path("meta.fsrec"), &error);
+    QCOMPARE(r->meta(QStringLiteral("source")), u"kafka://localhost:9092 orders");
+    QVERIFY(r->meta(QStringLiteral("created_by")).startsWith(u"FlowScope "));
+    QVERIFY(TimeFormat::parseRfc3339(r->meta(QStringLiteral("created_at")).toUtf8()));
+}
+
+void TestRecording::refusesNonRecordings_data()
+{
+    QTest::addColumn<QByteArray>("kind");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("text file") << QByteArray("text") << QStringLiteral("not a FlowScope recording (not a SQLite database)");
+    QTest::newRow("empty file") << QByteArray("empty") << QStringLiteral("the file is empty, not a FlowScope recording");
+    QTest::newRow("other sqlite") << QByteArray("other") << QStringLiteral("a SQLite database of another kind");
+    QTest::newRow("newer version") << QByteArray("newer")
+                                   << QStringLiteral("recording format version 2 is newer than this FlowScope reads (1)");
+}
+
+void TestRecording::refusesNonRecordings()
+{
+    QFETCH(QByteArray, kind);
+    QFETCH(QString, message);
+    const QString file = m_dir.filePath(QStringLiteral("bad-%1.fsrec").arg(QString::fromLatin1(kind)));
+    if (kind == "text" || kind == "empty") {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        if (kind == "text")
+            f.write(QByteArray("{\"specversion\":\"1.0\"}\n").repeated(200));
+    } else {
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(file.toUtf8().constData(), &db), SQLITE_OK);
+        const char* sql = kind == "other" ? "CREATE TABLE t(x);"
+                                          : "PRAGMA application_id = 1179407171; PRAGMA user_version = 2; CREATE TABLE meta(key, value);";
+        QCOMPARE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+    }
+    QString error;
+    const auto r = Recording::open(file, &error);
+    QVERIFY(!r);
+    QVERIFY2(error.contains(message), qPrintable(error));
+    QVERIFY(error.startsWith(file)); // says which file
+}
+
+// Overwrite the middle of a recording with garbage: opening or reading it must report damage.
+void TestRecording::damagedFileGivesAnError()
+{
+    QString error;
+    {
+        auto w = RecordingWriter::create(path("damaged.fsrec"), &error);
+        for (int b = 0; b < 20; ++b) {
+            EventBatch batch;
+            for (int i = 0; i < 500; ++i)
+                batch.append(makeEvent(b * 500 + i));
+            QVERIFY(w->append(batch, &error));
+        }
+        QVERIFY(w->finish(&error));
+    }
+    QFile f(path("damaged.fsrec"));
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    const qint64 size = f.size();
+    QVERIFY(size > 200000);
+    for (qint64 at = 16384; at < size; at += 65536) { // leave page 1 (the header) alone
+        f.seek(at);
+        f.write(QByteArray(8192, '\xA5'));
+    }
+    f.close();
+    auto r = Recording::open(path("damaged.fsrec"), &error);
+    if (!r) {
+        QVERIFY2(error.contains(u"damaged") || error.contains(u"malformed"), qPrintable(error));
+        return;
+    }
+    qint64 n = 0;
+    const bool ok = r->readSeqRange(1, std::numeric_limits<qint64>::max(), [&](Event&&) { ++n; return true; }, &error);
+    QVERIFY(!ok);
+    QVERIFY2(error.contains(u"damaged"), qPrintable(error));
+    QVERIFY(n < 10000);
+}
+
+void TestRecording::missingFile()
+{
+    QString error;
+    QVERIFY(!Recording::open(path("nope.fsrec"), &error));
+    QCOMPARE(error, path("nope.fsrec") + QStringLiteral(": no such file"));
+}
+
+QTEST_GUILESS_MAIN(TestRecording)
+#include "tst_recording.moc"
