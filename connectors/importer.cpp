@@ -13,6 +13,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace FlowScope::Connectors {
 namespace {
@@ -61,6 +62,18 @@ public:
         m_notFull.notify_one();
         return true;
     }
+    // Written batches go back to the reader thread to be freed there: glibc frees memory of
+    // another thread's arena slowly, and the writer thread is the bottleneck.
+    void recycle(ParsedBatch&& b)
+    {
+        std::lock_guard lock(m_mutex);
+        m_spent.push_back(std::move(b));
+    }
+    std::vector<ParsedBatch> takeSpent()
+    {
+        std::lock_guard lock(m_mutex);
+        return std::exchange(m_spent, {});
+    }
     void close()
     {
         std::lock_guard lock(m_mutex);
@@ -78,6 +91,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_notFull, m_notEmpty;
     std::deque<ParsedBatch> m_items;
+    std::vector<ParsedBatch> m_spent;
     size_t m_capacity;
     bool m_closed = false;
     bool m_abandoned = false;
@@ -119,6 +133,7 @@ bool Importer::importFile(const QString& path, RecordingWriter& writer, ImportRe
             for (Event& e : batch.events)
                 e.ingestTime = now;
             batch.bytesDone = parsed.bytes;
+            queue.takeSpent(); // destroyed here, on the thread that allocated them
             if (!queue.push(std::move(batch)))
                 stopped = true;
             batch = {};
@@ -203,6 +218,7 @@ bool Importer::importFile(const QString& path, RecordingWriter& writer, ImportRe
                 progress(batch.bytesDone, total);
             }
         }
+        queue.recycle(std::move(batch));
     }
     reader.join();
 

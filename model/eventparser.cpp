@@ -129,8 +129,11 @@ struct EventParser::Private {
         sj::object obj;
         if ((error = doc.get_object().get(obj))) {
             sj::json_type t;
-            if (error == simdjson::INCORRECT_TYPE && doc.type().get(t) == simdjson::SUCCESS)
-                return QByteArray("not a JSON object but ") + typeName(t);
+            if (error == simdjson::INCORRECT_TYPE) {
+                if (doc.type().get(t) == simdjson::SUCCESS)
+                    return QByteArray("not a JSON object but ") + typeName(t);
+                return "not JSON (an event is a JSON object, starting with '{')";
+            }
             return describe(error, &doc, buf);
         }
         for (auto field : obj) {

@@ -10,8 +10,7 @@ namespace FlowScope {
 
 namespace {
 
-template <typename T>
-const T* findByName(const QList<T>& list, QStringView name)
+template <typename T> const T* findByName(const QList<T>& list, QStringView name)
 {
     const auto it = std::find_if(list.cbegin(), list.cend(), [&](const T& item) { return item.name == name; });
     return it == list.cend() ? nullptr : &*it;
@@ -184,8 +183,8 @@ bool operator==(const Flow& a, const Flow& b)
 {
     // fileName is where the flow was read from, not what it says.
     return a.version == b.version && a.name == b.name && a.description == b.description
-        && a.correlation == b.correlation && a.channels == b.channels && a.services == b.services
-        && a.sagas == b.sagas && a.views == b.views && a.simulation == b.simulation;
+        && a.correlation == b.correlation && a.channels == b.channels && a.services == b.services && a.sagas == b.sagas
+        && a.views == b.views && a.simulation == b.simulation;
 }
 
 QString outcomeName(SagaOutcome outcome)

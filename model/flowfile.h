@@ -110,7 +110,7 @@ struct ServiceSim {
     double failure = 0.0;
     RetryPolicy retry;
     std::optional<Duration> timeout; // a handling longer than this fails (and is retried)
-    QString deadLetter;              // channel for events that exhausted their retries; empty = dropped
+    QString deadLetter; // channel for events that exhausted their retries; empty = dropped
     std::optional<Serverless> serverless;
     SourcePos pos;
     friend bool operator==(const ServiceSim&, const ServiceSim&) = default;
@@ -119,7 +119,7 @@ struct ServiceSim {
 // `services:` one declared service.
 struct Service {
     QString name;
-    QList<Handler> handlers;       // `when:` in file order
+    QList<Handler> handlers; // `when:` in file order
     std::optional<ServiceSim> sim; // absent: the simulator uses ServiceSim{}
     SourcePos pos;
 
@@ -130,9 +130,9 @@ struct Service {
 enum class SagaOutcome { None, Completed, Compensated, Failed };
 
 struct SagaTransition {
-    QString type;   // the event type that moves the instance
+    QString type; // the event type that moves the instance
     QString target; // the state it moves to
-    SourcePos pos;  // of the event type
+    SourcePos pos; // of the event type
     SourcePos targetPos;
     friend bool operator==(const SagaTransition&, const SagaTransition&) = default;
 };
@@ -182,7 +182,7 @@ struct ViewColumn {
     QString name;
     Fold fold = Fold::Last;
     std::optional<FieldPath> path; // absent only for count()
-    QStringList from;              // empty: every event that has the view's key
+    QStringList from; // empty: every event that has the view's key
     QList<SourcePos> fromPositions;
     QString text;
     SourcePos pos;
@@ -201,7 +201,7 @@ struct View {
 // A payload template field: a value, or a nested object of fields.
 struct DataField {
     QString name;
-    ValueTemplate value;           // when !isObject
+    ValueTemplate value; // when !isObject
     std::vector<DataField> fields; // when isObject, in file order
     bool isObject = false;
     SourcePos pos;
@@ -222,14 +222,14 @@ struct CurvePoint {
 struct LoadGenerator {
     QString type; // `emit:`: the event type it generates
     QString from = QStringLiteral("load"); // the source of the generated events
-    Rate rate;                              // Poisson and Constant
+    Rate rate; // Poisson and Constant
     Arrival arrival = Arrival::Poisson;
-    int burstSize = 0;   // Bursts: `burst: { size, every }`
+    int burstSize = 0; // Bursts: `burst: { size, every }`
     Duration burstEvery; // Bursts
-    QList<CurvePoint> curve;      // Curve: Poisson arrivals at a rate that follows the curve
-    Duration start;               // when the generator starts
+    QList<CurvePoint> curve; // Curve: Poisson arrivals at a rate that follows the curve
+    Duration start; // when the generator starts
     std::optional<Duration> stop; // when it stops; absent = at the end of the run
-    std::vector<DataField> data;  // the payload template
+    std::vector<DataField> data; // the payload template
     SourcePos pos;
     SourcePos fromPos;
 
@@ -265,9 +265,9 @@ struct Fault {
     QString name; // the service or channel; empty for the broker
     FaultKind kind = FaultKind::Down;
     Duration length;
-    double factor = 1.0;      // Slow
+    double factor = 1.0; // Slow
     double probability = 0.0; // Error, Drop, Duplicate
-    Distribution delay;       // Delay
+    Distribution delay; // Delay
     SourcePos pos;
     SourcePos namePos;
 

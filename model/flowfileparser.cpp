@@ -4,9 +4,12 @@
 
 #include <QFile>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,17 +50,85 @@ FlowParseResult FlowFileParser::parseFile(const QString& path)
     return parseText(file.readAll(), path);
 }
 
+namespace {
+
+// Finds where a second YAML document with content starts. Not YAML::LoadAll: yaml-cpp 0.7 can
+// return empty documents forever on some malformed input (a stray `,` before the first key),
+// so the count is capped here.
+class SecondDocumentFinder final : public YAML::EventHandler {
+public:
+    void OnDocumentStart(const YAML::Mark&) override { ++m_documents; }
+    void OnDocumentEnd() override { }
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override { }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { content(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override
+    {
+        content(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        content(mark);
+    }
+    void OnSequenceEnd() override { }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        content(mark);
+    }
+    void OnMapEnd() override { }
+
+    std::optional<YAML::Mark> second;
+
+private:
+    void content(const YAML::Mark& mark)
+    {
+        if (m_documents == 2 && !second)
+            second = mark;
+    }
+    int m_documents = 0;
+};
+
+std::optional<YAML::Mark> secondDocument(const std::string& data)
+{
+    std::istringstream stream(data);
+    YAML::Parser parser(stream);
+    SecondDocumentFinder finder;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(finder); ++i) { }
+    return finder.second;
+}
+
+// The first line with something other than blanks, comments and document markers.
+SourcePos firstContent(const QByteArray& text)
+{
+    int line = 0;
+    for (const QByteArray& l : text.split('\n')) {
+        ++line;
+        const QByteArray t = l.trimmed();
+        if (!t.isEmpty() && !t.startsWith('#') && t != "---" && t != "...")
+            return { line, int(l.indexOf(t.front())) + 1 };
+    }
+    return {};
+}
+
+} // namespace
+
 FlowParseResult FlowFileParser::parseText(const QByteArray& text, const QString& fileName)
 {
     using FlowParse::FlowReader;
     FlowParseResult result;
     FlowReader reader(fileName);
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text.constData(), size_t(text.size())));
-        if (documents.size() > 1 && !documents[1].IsNull())
-            reader.error(FlowReader::posOf(documents[1]), u"a flow file holds one YAML document, this is a second"_s,
-                         u"remove the `---` line and what follows, or put it in its own file"_s);
-        result.flow = reader.readDocument(documents.empty() ? YAML::Node() : documents.front());
+        const std::string data(text.constData(), size_t(text.size()));
+        const YAML::Node root = YAML::Load(data);
+        if (const std::optional<YAML::Mark> second = secondDocument(data))
+            reader.error({ second->line + 1, second->column + 1 },
+                u"a flow file holds one YAML document, this is a second"_s,
+                u"remove the `---` line and what follows, or put it in its own file"_s);
+        const SourcePos content = firstContent(text);
+        if ((!root.IsDefined() || root.IsNull()) && content.isValid())
+            // yaml-cpp reads some malformed text (a stray `,` before the first key) as nothing.
+            reader.error(content, u"cannot read this as YAML: a flow file is a map that starts with `flowscope: 1`"_s);
+        else
+            result.flow = reader.readDocument(root);
     } catch (const YAML::Exception& e) {
         // Syntax errors (ParserException) and anything else yaml-cpp throws; the mark is
         // 0-based, or -1 when yaml-cpp has no position.
@@ -76,8 +147,8 @@ FlowParseResult FlowFileParser::parseText(const QByteArray& text, const QString&
     return result;
 }
 
-std::optional<Fault> FlowFileParser::parseFault(const QString& spec, const Flow& flow, QList<FlowError>* errors,
-                                                const QString& source)
+std::optional<Fault> FlowFileParser::parseFault(
+    const QString& spec, const Flow& flow, QList<FlowError>* errors, const QString& source)
 {
     using FlowParse::FlowReader;
     FlowReader reader(source);
@@ -206,8 +277,8 @@ Entry FlowReader::itemEntry(const YAML::Node& item, SourcePos fallback)
     return e;
 }
 
-Fields FlowReader::fields(const Entry& owner, const QString& what, std::initializer_list<QStringView> allowed,
-                          bool nullIsEmpty)
+Fields FlowReader::fields(
+    const Entry& owner, const QString& what, std::initializer_list<QStringView> allowed, bool nullIsEmpty)
 {
     QStringList keys;
     for (QStringView k : allowed)
@@ -247,7 +318,7 @@ Fields FlowReader::fields(const Entry& owner, const QString& what, const QString
         }
         if (const Entry* first = f.get(e.name)) {
             error(e.keyPos, u"duplicate key %1 in %2"_s.arg(quoted(e.name), what),
-                  u"the first is on line %1"_s.arg(first->keyPos.line));
+                u"the first is on line %1"_s.arg(first->keyPos.line));
             continue;
         }
         f.entries.append(e);
@@ -345,8 +416,8 @@ std::optional<int> FlowReader::readInt(const Entry& e, int min)
 
 std::optional<double> FlowReader::readNumber(const Entry& e, double min, double max)
 {
-    const QString range = std::isinf(max) ? u"a number of at least %1"_s.arg(min)
-                                          : u"a number from %1 to %2"_s.arg(min).arg(max);
+    const QString range
+        = std::isinf(max) ? u"a number of at least %1"_s.arg(min) : u"a number from %1 to %2"_s.arg(min).arg(max);
     if (!expectScalar(e, range))
         return std::nullopt;
     const std::optional<double> v = parseNumber(scalarText(e.value));
@@ -409,22 +480,23 @@ std::optional<Flow> FlowReader::readDocument(const YAML::Node& root)
         const std::optional<double> number = e.value.IsScalar() ? parseNumber(text) : std::nullopt;
         if (number) {
             error(e.valuePos,
-                  u"unsupported flow file version %1: this FlowScope reads version %2"_s.arg(text).arg(
-                      Flow::SupportedVersion),
-                  u"was the file written for a newer FlowScope?"_s);
+                u"unsupported flow file version %1: this FlowScope reads version %2"_s.arg(text).arg(
+                    Flow::SupportedVersion),
+                u"was the file written for a newer FlowScope?"_s);
             return std::nullopt;
         }
-        error(e.valuePos, u"expected the format version %1, got %2"_s.arg(Flow::SupportedVersion).arg(describe(e.value)));
+        error(
+            e.valuePos, u"expected the format version %1, got %2"_s.arg(Flow::SupportedVersion).arg(describe(e.value)));
     }
     if (!hasVersion)
         error(top, u"the flow file has no `flowscope` key (the format version)"_s,
-              u"start the file with `flowscope: 1`"_s);
+            u"start the file with `flowscope: 1`"_s);
 
     Flow flow;
     flow.fileName = m_fileName;
     const Fields f = fields(doc, u"the flow file"_s,
-                            { u"flowscope", u"name", u"description", u"correlation", u"channels", u"services",
-                              u"sagas", u"views", u"simulation" });
+        { u"flowscope", u"name", u"description", u"correlation", u"channels", u"services", u"sagas", u"views",
+            u"simulation" });
     for (const Entry& e : f.entries) {
         if (e.name == u"name" || e.name == u"description") {
             if (expectScalar(e, u"a text"_s))
@@ -459,8 +531,8 @@ void FlowReader::readCorrelation(const Entry& e, Flow& flow)
     }
     if (!e.value.IsMap()) {
         error(e.valuePos,
-              u"`correlation` must be a path such as data.orderId, or a map with `default` and `by_type`, got %1"_s
-                  .arg(describe(e.value)));
+            u"`correlation` must be a path such as data.orderId, or a map with `default` and `by_type`, got %1"_s.arg(
+                describe(e.value)));
         return;
     }
     const Fields f = fields(e, u"`correlation`"_s, { u"default", u"by_type" });
@@ -488,8 +560,8 @@ void FlowReader::readChannels(const Entry& e, Flow& flow)
             error(c.keyPos, u"expected a channel name (without blanks or punctuation), got '%1'"_s.arg(c.name));
         if (!c.value.IsSequence()) {
             error(c.valuePos,
-                  u"channel %1 must be a list of event types, such as [OrderCreated, OrderCancelled], got %2"_s.arg(
-                      quoted(c.name), describe(c.value)));
+                u"channel %1 must be a list of event types, such as [OrderCreated, OrderCancelled], got %2"_s.arg(
+                    quoted(c.name), describe(c.value)));
             flow.channels.append(channel);
             continue;
         }
@@ -498,7 +570,8 @@ void FlowReader::readChannels(const Entry& e, Flow& flow)
             if (!type)
                 continue;
             if (channel.types.contains(*type)) {
-                error(item.valuePos, u"event type %1 is listed twice on channel %2"_s.arg(quoted(*type), quoted(c.name)));
+                error(
+                    item.valuePos, u"event type %1 is listed twice on channel %2"_s.arg(quoted(*type), quoted(c.name)));
                 continue;
             }
             // The channel of a type decides where the simulator publishes it and where a live
@@ -506,9 +579,9 @@ void FlowReader::readChannels(const Entry& e, Flow& flow)
             const QString other = flow.channelOf(*type);
             if (!other.isEmpty()) {
                 error(item.valuePos,
-                      u"event type %1 is already on channel %2 (line %3)"_s.arg(quoted(*type), quoted(other))
-                          .arg(flow.channel(other)->pos.line),
-                      u"an event type is published on one channel"_s);
+                    u"event type %1 is already on channel %2 (line %3)"_s.arg(quoted(*type), quoted(other))
+                        .arg(flow.channel(other)->pos.line),
+                    u"an event type is published on one channel"_s);
                 continue;
             }
             channel.types.append(*type);
@@ -544,9 +617,8 @@ Service FlowReader::readService(const Entry& e)
             if (h.value.IsScalar()) {
                 // The most likely slip: `PaymentFailed: OrderRejected`.
                 error(h.valuePos,
-                      u"the handler for %1 in %2 must be a map, got %3"_s.arg(quoted(h.name), where,
-                                                                             describe(h.value)),
-                      u"write `%1: { emit: %2 }`"_s.arg(h.name, scalarText(h.value)));
+                    u"the handler for %1 in %2 must be a map, got %3"_s.arg(quoted(h.name), where, describe(h.value)),
+                    u"write `%1: { emit: %2 }`"_s.arg(h.name, scalarText(h.value)));
                 continue;
             }
             const Fields hf = fields(h, u"the handler for %1 in %2"_s.arg(quoted(h.name), where), { u"emit" }, true);
@@ -573,7 +645,7 @@ Emit FlowReader::readEmit(const Entry& e, const QString& where)
     }
     if (!e.value.IsMap()) {
         error(e.valuePos,
-              u"`emit` takes one event type or a map of event type to probability, got %1"_s.arg(describe(e.value)));
+            u"`emit` takes one event type or a map of event type to probability, got %1"_s.arg(describe(e.value)));
         return result;
     }
     result.weighted = true;
@@ -591,7 +663,7 @@ Emit FlowReader::readEmit(const Entry& e, const QString& where)
     }
     if (sum > 1.0 + 1e-9)
         error(e.valuePos, u"the probabilities in `emit` add up to %1, more than 1"_s.arg(sum),
-              u"the remainder up to 1 is the chance of emitting nothing"_s);
+            u"the remainder up to 1 is the chance of emitting nothing"_s);
     return result;
 }
 
@@ -601,8 +673,7 @@ ServiceSim FlowReader::readServiceSim(const Entry& e, const QString& service)
     sim.pos = e.valuePos;
     const QString where = u"`sim` of service "_s + quoted(service);
     const Fields f = fields(e, where,
-                            { u"workers", u"queue", u"service_time", u"failure", u"retry", u"timeout", u"dead_letter",
-                              u"serverless" });
+        { u"workers", u"queue", u"service_time", u"failure", u"retry", u"timeout", u"dead_letter", u"serverless" });
     for (const Entry& x : f.entries) {
         if (x.name == u"workers") {
             sim.workers = readInt(x, 1).value_or(sim.workers);
@@ -625,7 +696,7 @@ ServiceSim FlowReader::readServiceSim(const Entry& e, const QString& service)
     }
     if (const Entry* workers = f.get(u"workers"); workers && f.get(u"serverless"))
         error(workers->keyPos, u"`workers` does not apply to a serverless service"_s,
-              u"a serverless service runs up to `concurrency` instances: set it in `serverless:`"_s);
+            u"a serverless service runs up to `concurrency` instances: set it in `serverless:`"_s);
     return sim;
 }
 
@@ -649,7 +720,7 @@ RetryPolicy FlowReader::readRetry(const Entry& e, const QString& where)
     }
     if (const Entry* cap = f.get(u"cap"); cap && retry.cap && *retry.cap < retry.backoff)
         error(cap->valuePos,
-              u"`cap` (%1) is shorter than `backoff` (%2)"_s.arg(retry.cap->toString(), retry.backoff.toString()));
+            u"`cap` (%1) is shorter than `backoff` (%2)"_s.arg(retry.cap->toString(), retry.backoff.toString()));
     return retry;
 }
 
@@ -657,8 +728,8 @@ Serverless FlowReader::readServerless(const Entry& e, const QString& where)
 {
     Serverless s;
     s.pos = e.valuePos;
-    const Fields f = fields(e, u"`serverless` of "_s + where,
-                            { u"concurrency", u"cold_start", u"idle_timeout", u"min_instances" }, true);
+    const Fields f = fields(
+        e, u"`serverless` of "_s + where, { u"concurrency", u"cold_start", u"idle_timeout", u"min_instances" }, true);
     for (const Entry& x : f.entries) {
         if (x.name == u"concurrency")
             s.concurrency = readInt(x, 1).value_or(s.concurrency);
@@ -671,7 +742,7 @@ Serverless FlowReader::readServerless(const Entry& e, const QString& where)
     }
     if (const Entry* min = f.get(u"min_instances"); min && s.minInstances > s.concurrency)
         error(min->valuePos,
-              u"`min_instances` (%1) is more than `concurrency` (%2)"_s.arg(s.minInstances).arg(s.concurrency));
+            u"`min_instances` (%1) is more than `concurrency` (%2)"_s.arg(s.minInstances).arg(s.concurrency));
     return s;
 }
 
@@ -682,7 +753,8 @@ void FlowReader::checkType(const QString& type, SourcePos pos, const QString& wh
     if (type.isEmpty() || known.contains(type))
         return;
     error(pos, u"%1 %2, an event type that no channel, service or load generator declares"_s.arg(what, quoted(type)),
-          didYouMean(type, known, u"list it on a channel in `channels:` if it comes from outside the declared services"_s));
+        didYouMean(
+            type, known, u"list it on a channel in `channels:` if it comes from outside the declared services"_s));
 }
 
 namespace {
@@ -735,8 +807,8 @@ void FlowReader::checkReferences(const Flow& flow)
             checkType(saga.start, saga.startPos, where + u" starts on"_s, known);
         if (saga.isOrchestrated() && !flow.service(saga.orchestrator))
             error(saga.orchestratorPos,
-                  u"the orchestrator of %1, %2, is not a service in `services`"_s.arg(where, quoted(saga.orchestrator)),
-                  didYouMean(saga.orchestrator, services, u"declare it under `services:`"_s));
+                u"the orchestrator of %1, %2, is not a service in `services`"_s.arg(where, quoted(saga.orchestrator)),
+                didYouMean(saga.orchestrator, services, u"declare it under `services:`"_s));
         if (!declared)
             continue;
         for (const SagaState& state : saga.states) {
@@ -749,7 +821,7 @@ void FlowReader::checkReferences(const Flow& flow)
             for (const ViewColumn& column : view.columns) {
                 for (qsizetype i = 0; i < column.from.size(); ++i)
                     checkType(column.from[i], column.fromPositions.value(i, column.pos),
-                              u"column %1 of view %2 reads from"_s.arg(quoted(column.name), quoted(view.name)), known);
+                        u"column %1 of view %2 reads from"_s.arg(quoted(column.name), quoted(view.name)), known);
             }
         }
     }
@@ -759,21 +831,24 @@ void FlowReader::checkReferences(const Flow& flow)
     const QStringList channels = knownChannels(flow);
     for (const LoadGenerator& g : sim.load) {
         if (!flow.services.isEmpty() && g.fromPos.isValid() && !flow.service(g.from))
-            error(g.fromPos, u"the load generator comes from %1, which is not a service in `services`"_s.arg(quoted(g.from)),
-                  didYouMean(g.from, services, u"name a declared service, or leave out `from`"_s));
+            error(g.fromPos,
+                u"the load generator comes from %1, which is not a service in `services`"_s.arg(quoted(g.from)),
+                didYouMean(g.from, services, u"name a declared service, or leave out `from`"_s));
     }
     for (const BrokerChannel& c : sim.broker.channels) {
         if (!channels.contains(c.name))
             error(c.pos, u"the broker names channel %1, which is not a channel of this flow"_s.arg(quoted(c.name)),
-                  didYouMean(c.name, channels, u"declare it under `channels:`"_s));
+                didYouMean(c.name, channels, u"declare it under `channels:`"_s));
     }
     for (const Fault& fault : sim.faults) {
         if (fault.target == FaultTarget::Service && !flow.service(fault.name))
-            error(fault.namePos, u"the fault names service %1, which is not declared in `services`"_s.arg(quoted(fault.name)),
-                  didYouMean(fault.name, services, u"faults apply to the declared services"_s));
+            error(fault.namePos,
+                u"the fault names service %1, which is not declared in `services`"_s.arg(quoted(fault.name)),
+                didYouMean(fault.name, services, u"faults apply to the declared services"_s));
         else if (fault.target == FaultTarget::Channel && !channels.contains(fault.name))
-            error(fault.namePos, u"the fault names channel %1, which is not a channel of this flow"_s.arg(quoted(fault.name)),
-                  didYouMean(fault.name, channels, u"declare it under `channels:`"_s));
+            error(fault.namePos,
+                u"the fault names channel %1, which is not a channel of this flow"_s.arg(quoted(fault.name)),
+                didYouMean(fault.name, channels, u"declare it under `channels:`"_s));
     }
 }
 

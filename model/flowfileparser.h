@@ -48,7 +48,7 @@ public:
     // `at: 10s, service: payment, down: 30s`. Checked against `flow` (service and channel
     // names). On failure returns nothing and appends to `errors`, with `source` as file name.
     static std::optional<Fault> parseFault(const QString& spec, const Flow& flow, QList<FlowError>* errors,
-                                           const QString& source = QStringLiteral("--fault"));
+        const QString& source = QStringLiteral("--fault"));
 };
 
 } // namespace FlowScope

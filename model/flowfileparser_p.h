@@ -62,8 +62,8 @@ private:
     // The fields of the map in `owner.value`, described as `what` in messages. An empty
     // `allowed` accepts any key (maps of names). Unknown and duplicate keys are reported and
     // left out. With `nullIsEmpty` an empty value is an empty map rather than an error.
-    Fields fields(const Entry& owner, const QString& what, std::initializer_list<QStringView> allowed,
-                  bool nullIsEmpty = false);
+    Fields fields(
+        const Entry& owner, const QString& what, std::initializer_list<QStringView> allowed, bool nullIsEmpty = false);
     Fields fields(const Entry& owner, const QString& what, const QStringList& allowed, bool nullIsEmpty = false);
     // The items of the list in `owner.value`; empty (and an error) if it is not a list.
     QList<Entry> items(const Entry& owner, const QString& what);
@@ -78,8 +78,7 @@ private:
     std::optional<int> readInt(const Entry& e, int min);
     std::optional<double> readNumber(const Entry& e, double min, double max);
     std::optional<FieldPath> readPath(const Entry& e);
-    template <typename T>
-    std::optional<T> readValue(const Entry& e, Parsed<T> (*parse)(QStringView));
+    template <typename T> std::optional<T> readValue(const Entry& e, Parsed<T> (*parse)(QStringView));
     std::optional<Duration> readDuration(const Entry& e, bool positive = false);
     std::optional<Distribution> readTimeDistribution(const Entry& e);
 
@@ -125,8 +124,7 @@ QString didYouMean(QStringView word, const QStringList& candidates, const QStrin
 // A valid event type or name: not empty, no blanks, no flow punctuation.
 bool isValidName(QStringView name);
 
-template <typename T>
-std::optional<T> FlowReader::readValue(const Entry& e, Parsed<T> (*parse)(QStringView))
+template <typename T> std::optional<T> FlowReader::readValue(const Entry& e, Parsed<T> (*parse)(QStringView))
 {
     if (!e.value.IsScalar()) {
         // The parser's own "expected ..." text, with what was really there.

@@ -35,7 +35,8 @@ Saga FlowReader::readSaga(const Entry& e)
         saga.start = readName(*start, u"an event type"_s).value_or(QString());
         saga.startPos = start->valuePos;
     } else {
-        missing(e.keyPos, where, u"start", u"name the event type that opens an instance, as in `start: OrderCreated`"_s);
+        missing(
+            e.keyPos, where, u"start", u"name the event type that opens an instance, as in `start: OrderCreated`"_s);
     }
     if (const Entry* timeout = f.get(u"timeout"))
         saga.timeout = readDuration(*timeout, true);
@@ -69,7 +70,7 @@ SagaState FlowReader::readSagaState(const Entry& e, const Saga& saga)
     const auto needsOrchestrator = [&](const Entry& x) {
         if (!saga.isOrchestrated())
             error(x.keyPos, u"%1 is only for orchestrated sagas"_s.arg(quoted(x.name)),
-                  u"add `orchestrator: SERVICE` to saga %1"_s.arg(quoted(saga.name)));
+                u"add `orchestrator: SERVICE` to saga %1"_s.arg(quoted(saga.name)));
     };
     for (const Entry& x : f.entries) {
         if (x.name == u"when") {
@@ -92,8 +93,9 @@ SagaState FlowReader::readSagaState(const Entry& e, const Saga& saga)
             else if (text == u"failed")
                 state.outcome = SagaOutcome::Failed;
             else {
-                error(x.valuePos, u"expected an outcome: completed, compensated or failed, got %1"_s.arg(describe(x.value)),
-                      didYouMean(text, { u"completed"_s, u"compensated"_s, u"failed"_s }));
+                error(x.valuePos,
+                    u"expected an outcome: completed, compensated or failed, got %1"_s.arg(describe(x.value)),
+                    didYouMean(text, { u"completed"_s, u"compensated"_s, u"failed"_s }));
                 state.outcome = SagaOutcome::Failed; // it is meant to be final: one mistake, one error
             }
         } else if (x.name == u"send") {
@@ -109,7 +111,7 @@ SagaState FlowReader::readSagaState(const Entry& e, const Saga& saga)
         const QString finalState = u"final state %1 of saga %2"_s.arg(quoted(state.name), quoted(saga.name));
         if (!state.transitions.isEmpty())
             error(state.transitions.first().pos, finalState + u" cannot have transitions"_s,
-                  u"a state with an `outcome` ends the saga; remove `outcome` to continue from it"_s);
+                u"a state with an `outcome` ends the saga; remove `outcome` to continue from it"_s);
         if (const Entry* timeout = f.get(u"timeout"))
             error(timeout->keyPos, finalState + u" cannot have a timeout"_s, u"an ended saga cannot be stuck"_s);
         if (const Entry* onTimeout = f.get(u"on_timeout"))
@@ -138,31 +140,31 @@ void FlowReader::checkSaga(const Saga& saga)
                 continue;
             allResolved = false;
             error(t.targetPos,
-                  u"state %1 of %2 moves to %3, which is not a state of the saga"_s.arg(quoted(s.name), where,
-                                                                                      quoted(t.target)),
-                  didYouMean(t.target, names, u"the states are: "_s + names.join(u", "_s)));
+                u"state %1 of %2 moves to %3, which is not a state of the saga"_s.arg(
+                    quoted(s.name), where, quoted(t.target)),
+                didYouMean(t.target, names, u"the states are: "_s + names.join(u", "_s)));
         }
         if (!s.onTimeout.isEmpty()) {
             if (!names.contains(s.onTimeout)) {
                 allResolved = false;
                 error(s.onTimeoutPos,
-                      u"`on_timeout` of state %1 names %2, which is not a state of %3"_s.arg(quoted(s.name),
-                                                                                           quoted(s.onTimeout), where),
-                      didYouMean(s.onTimeout, names));
+                    u"`on_timeout` of state %1 names %2, which is not a state of %3"_s.arg(
+                        quoted(s.name), quoted(s.onTimeout), where),
+                    didYouMean(s.onTimeout, names));
             } else if (!saga.timeoutIn(s)) {
                 error(s.onTimeoutPos, u"`on_timeout` of state %1 needs a timeout"_s.arg(quoted(s.name)),
-                      u"set `timeout:` on the state or on the saga"_s);
+                    u"set `timeout:` on the state or on the saga"_s);
             }
         }
         if (!s.isFinal() && s.transitions.isEmpty() && s.onTimeout.isEmpty())
             error(s.pos,
-                  u"state %1 of %2 has no transitions and no outcome: its instances could never end"_s.arg(
-                      quoted(s.name), where),
-                  u"add `when:` transitions, or `outcome: completed`, `compensated` or `failed` if the saga ends here"_s);
+                u"state %1 of %2 has no transitions and no outcome: its instances could never end"_s.arg(
+                    quoted(s.name), where),
+                u"add `when:` transitions, or `outcome: completed`, `compensated` or `failed` if the saga ends here"_s);
     }
     if (!hasFinal)
         error(saga.pos, where + u" has no final state"_s,
-              u"mark the states where it ends with `outcome: completed`, `compensated` or `failed`"_s);
+            u"mark the states where it ends with `outcome: completed`, `compensated` or `failed`"_s);
     // Reachability only when every name resolved; otherwise a typo would also report its
     // intended target as unreachable.
     if (!allResolved)
@@ -186,10 +188,10 @@ void FlowReader::checkSaga(const Saga& saga)
     for (const SagaState& s : saga.states) {
         if (!reached.contains(s.name))
             error(s.pos,
-                  u"state %1 of %2 cannot be reached from the initial state %3"_s.arg(quoted(s.name), where,
-                                                                                    quoted(saga.states.first().name)),
-                  u"the first state listed is the initial one; add a transition to %1 or remove it"_s.arg(
-                      quoted(s.name)));
+                u"state %1 of %2 cannot be reached from the initial state %3"_s.arg(
+                    quoted(s.name), where, quoted(saga.states.first().name)),
+                u"the first state listed is the initial one; add a transition to %1 or remove it"_s.arg(
+                    quoted(s.name)));
     }
 }
 
@@ -256,8 +258,12 @@ std::optional<ViewColumn> FlowReader::readColumn(const Entry& e, const QString& 
     const QStringView rest = text.sliced(close + 1).trimmed();
 
     static const std::pair<QStringView, Fold> folds[] = {
-        { u"last", Fold::Last }, { u"first", Fold::First }, { u"count", Fold::Count },
-        { u"sum", Fold::Sum },   { u"min", Fold::Min },     { u"max", Fold::Max },
+        { u"last", Fold::Last },
+        { u"first", Fold::First },
+        { u"count", Fold::Count },
+        { u"sum", Fold::Sum },
+        { u"min", Fold::Min },
+        { u"max", Fold::Max },
     };
     bool known = false;
     for (const auto& [name, value] : folds) {
@@ -267,14 +273,15 @@ std::optional<ViewColumn> FlowReader::readColumn(const Entry& e, const QString& 
         }
     }
     if (!known) {
-        error(e.valuePos, u"unknown fold '%1' in %2: expected last, first, count, sum, min or max"_s.arg(fold, columnWhere),
-              didYouMean(fold, { u"last"_s, u"first"_s, u"count"_s, u"sum"_s, u"min"_s, u"max"_s }));
+        error(e.valuePos,
+            u"unknown fold '%1' in %2: expected last, first, count, sum, min or max"_s.arg(fold, columnWhere),
+            didYouMean(fold, { u"last"_s, u"first"_s, u"count"_s, u"sum"_s, u"min"_s, u"max"_s }));
         return std::nullopt;
     }
     if (column.fold == Fold::Count) {
         if (!argument.isEmpty()) {
             error(e.valuePos, u"count() counts events and takes no path, got '%1'"_s.arg(column.text),
-                  u"to count one event type, write `count() from TYPE`"_s);
+                u"to count one event type, write `count() from TYPE`"_s);
             return std::nullopt;
         }
     } else {

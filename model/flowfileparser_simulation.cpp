@@ -43,8 +43,8 @@ Simulation FlowReader::readSimulation(const Entry& e)
 std::optional<LoadGenerator> FlowReader::readGenerator(const Entry& e)
 {
     const QString where = u"the load generator"_s;
-    const Fields f = fields(e, where,
-                            { u"emit", u"from", u"rate", u"arrival", u"burst", u"curve", u"start", u"stop", u"data" });
+    const Fields f
+        = fields(e, where, { u"emit", u"from", u"rate", u"arrival", u"burst", u"curve", u"start", u"stop", u"data" });
     if (!f.isMap)
         return std::nullopt;
     const qsizetype errorsBefore = m_errors.size();
@@ -83,8 +83,9 @@ std::optional<LoadGenerator> FlowReader::readGenerator(const Entry& e)
         }
         if (!known)
             error(arrival->valuePos,
-                  u"expected an arrival process: poisson, constant, bursts or curve, got %1"_s.arg(describe(arrival->value)),
-                  didYouMean(text, { u"poisson"_s, u"constant"_s, u"bursts"_s, u"curve"_s }));
+                u"expected an arrival process: poisson, constant, bursts or curve, got %1"_s.arg(
+                    describe(arrival->value)),
+                didYouMean(text, { u"poisson"_s, u"constant"_s, u"bursts"_s, u"curve"_s }));
     }
     const QString arrivalText = arrivalName(g.arrival);
     const auto notWith = [&](const Entry* x, const QString& why) {
@@ -122,7 +123,8 @@ std::optional<LoadGenerator> FlowReader::readGenerator(const Entry& e)
         if (every)
             g.burstEvery = readDuration(*every, true).value_or(Duration {});
         if (bf.isMap && (!size || !every))
-            missing(burst->valuePos, u"`burst`"_s, size ? u"every" : u"size", u"as in `burst: { size: 100, every: 10s }`"_s);
+            missing(burst->valuePos, u"`burst`"_s, size ? u"every" : u"size",
+                u"as in `burst: { size: 100, every: 10s }`"_s);
     }
     if (curve) {
         const Fields cf = fields(*curve, u"`curve` of "_s + where, {});
@@ -137,7 +139,7 @@ std::optional<LoadGenerator> FlowReader::readGenerator(const Entry& e)
                 continue;
             if (!g.curve.isEmpty() && *at <= g.curve.last().at) {
                 error(point.keyPos,
-                      u"curve times must increase: %1 comes after %2"_s.arg(point.name, g.curve.last().at.toString()));
+                    u"curve times must increase: %1 comes after %2"_s.arg(point.name, g.curve.last().at.toString()));
                 continue;
             }
             g.curve.append({ *at, *r, point.keyPos });
@@ -150,7 +152,8 @@ std::optional<LoadGenerator> FlowReader::readGenerator(const Entry& e)
     if (const Entry* stop = f.get(u"stop")) {
         g.stop = readDuration(*stop);
         if (g.stop && *g.stop <= g.start)
-            error(stop->valuePos, u"`stop` (%1) must come after `start` (%2)"_s.arg(g.stop->toString(), g.start.toString()));
+            error(stop->valuePos,
+                u"`stop` (%1) must come after `start` (%2)"_s.arg(g.stop->toString(), g.start.toString()));
     }
     if (const Entry* data = f.get(u"data"))
         g.data = readData(*data, u"`data` of "_s + where, 0);
@@ -187,8 +190,9 @@ std::vector<DataField> FlowReader::readData(const Entry& e, const QString& where
             field.value = *t;
             field.value.pos = x.valuePos;
         } else {
-            error(x.valuePos, u"expected a template such as \"${id}\" or a map of fields, got %1"_s.arg(describe(x.value)),
-                  u"payload templates have no lists yet"_s);
+            error(x.valuePos,
+                u"expected a template such as \"${id}\" or a map of fields, got %1"_s.arg(describe(x.value)),
+                u"payload templates have no lists yet"_s);
             continue;
         }
         result.push_back(std::move(field));
@@ -224,8 +228,8 @@ std::optional<Fault> FlowReader::readFault(const Entry& e)
 {
     const QString where = u"the fault"_s;
     const Fields f = fields(e, where,
-                            { u"at", u"for", u"service", u"channel", u"broker", u"down", u"slow", u"error", u"drop",
-                              u"duplicate", u"delay", u"partition" });
+        { u"at", u"for", u"service", u"channel", u"broker", u"down", u"slow", u"error", u"drop", u"duplicate", u"delay",
+            u"partition" });
     if (!f.isMap)
         return std::nullopt;
     const qsizetype errorsBefore = m_errors.size();
@@ -242,9 +246,13 @@ std::optional<Fault> FlowReader::readFault(const Entry& e)
         { u"broker", FaultTarget::Broker },
     };
     static const std::pair<QStringView, FaultKind> kinds[] = {
-        { u"down", FaultKind::Down },           { u"slow", FaultKind::Slow },   { u"error", FaultKind::Error },
-        { u"drop", FaultKind::Drop },           { u"duplicate", FaultKind::Duplicate },
-        { u"delay", FaultKind::Delay },         { u"partition", FaultKind::Partition },
+        { u"down", FaultKind::Down },
+        { u"slow", FaultKind::Slow },
+        { u"error", FaultKind::Error },
+        { u"drop", FaultKind::Drop },
+        { u"duplicate", FaultKind::Duplicate },
+        { u"delay", FaultKind::Delay },
+        { u"partition", FaultKind::Partition },
     };
     const Entry* target = nullptr;
     const Entry* kind = nullptr;
@@ -264,7 +272,7 @@ std::optional<Fault> FlowReader::readFault(const Entry& e)
                 continue;
             if (kind) {
                 error(x.keyPos, u"a fault does one thing, and %1 is already given"_s.arg(quoted(kind->name)),
-                      u"write a second fault with the same `at`"_s);
+                    u"write a second fault with the same `at`"_s);
                 continue;
             }
             kind = &x;
@@ -277,15 +285,14 @@ std::optional<Fault> FlowReader::readFault(const Entry& e)
         if (!target->isNull() && scalarText(target->value).trimmed() != u"all")
             error(target->valuePos, u"`broker` takes `all` (the whole broker), got %1"_s.arg(describe(target->value)));
     } else {
-        fault.name = readName(*target, fault.target == FaultTarget::Service ? u"a service name"_s
-                                                                             : u"a channel name"_s)
+        fault.name = readName(*target, fault.target == FaultTarget::Service ? u"a service name"_s : u"a channel name"_s)
                          .value_or(QString());
         fault.namePos = target->valuePos;
     }
     if (!kind) {
         error(e.valuePos, u"the fault does not say what happens"_s,
-              u"add one of `down: 30s`, `slow: 10x`, `error: 5%`, `drop: 5%`, `duplicate: 1%`, `delay: exp(500ms)` "
-              u"or `partition: 30s`"_s);
+            u"add one of `down: 30s`, `slow: 10x`, `error: 5%`, `drop: 5%`, `duplicate: 1%`, `delay: exp(500ms)` "
+            u"or `partition: 30s`"_s);
         return std::nullopt;
     }
 
@@ -322,7 +329,8 @@ std::optional<Fault> FlowReader::readFault(const Entry& e)
     }
     if (target) {
         const bool fits = (fault.target == FaultTarget::Service && forService)
-            || (fault.target == FaultTarget::Channel && forChannel) || (fault.target == FaultTarget::Broker && forBroker);
+            || (fault.target == FaultTarget::Channel && forChannel)
+            || (fault.target == FaultTarget::Broker && forBroker);
         if (!fits) {
             QStringList onto;
             if (forService)
@@ -332,16 +340,16 @@ std::optional<Fault> FlowReader::readFault(const Entry& e)
             if (forBroker)
                 onto.append(u"the broker"_s);
             error(kind->keyPos,
-                  u"%1 applies to %2, not to %3"_s.arg(quoted(kind->name), onto.join(u" or "_s),
-                                                     fault.target == FaultTarget::Service   ? u"a service"_s
-                                                         : fault.target == FaultTarget::Channel ? u"a channel"_s
-                                                                                                : u"the broker"_s));
+                u"%1 applies to %2, not to %3"_s.arg(quoted(kind->name), onto.join(u" or "_s),
+                    fault.target == FaultTarget::Service       ? u"a service"_s
+                        : fault.target == FaultTarget::Channel ? u"a channel"_s
+                                                               : u"the broker"_s));
         }
     }
     const Entry* length = f.get(u"for");
     if (lengthInValue && length) {
         error(length->keyPos, u"%1 already says how long, so `for` does not apply"_s.arg(quoted(kind->name)),
-              u"write `%1: %2`"_s.arg(kind->name, scalarText(length->value)));
+            u"write `%1: %2`"_s.arg(kind->name, scalarText(length->value)));
     } else if (!lengthInValue) {
         if (length)
             fault.length = readDuration(*length, true).value_or(Duration {});

@@ -75,8 +75,7 @@ Parsed<Duration> Duration::parse(QStringView text)
 {
     const QStringView t = text.trimmed();
     const auto fail = [&] {
-        return Parsed<Duration>::failure(
-            u"expected a duration such as 250us, 5ms, 2s, 3m or 1h, got '%1'"_s.arg(text));
+        return Parsed<Duration>::failure(u"expected a duration such as 250us, 5ms, 2s, 3m or 1h, got '%1'"_s.arg(text));
     };
     if (t == u"0")
         return Parsed<Duration>::success({});
@@ -111,9 +110,8 @@ Parsed<Rate> Rate::parse(QStringView text)
 {
     const QStringView t = text.trimmed();
     const qsizetype slash = t.indexOf(u'/');
-    const auto fail = [&] {
-        return Parsed<Rate>::failure(u"expected a rate such as 200/s, 5/min or 10/h, got '%1'"_s.arg(text));
-    };
+    const auto fail
+        = [&] { return Parsed<Rate>::failure(u"expected a rate such as 200/s, 5/min or 10/h, got '%1'"_s.arg(text)); };
     if (slash <= 0)
         return fail();
     const std::optional<double> count = parseNumber(t.first(slash));
@@ -149,9 +147,8 @@ double Distribution::mean() const
 
 QString Distribution::toString() const
 {
-    const auto value = [this](double v) {
-        return unit == Unit::Time ? Duration { std::llround(v) }.toString() : formatNumber(v);
-    };
+    const auto value
+        = [this](double v) { return unit == Unit::Time ? Duration { std::llround(v) }.toString() : formatNumber(v); };
     switch (kind) {
     case Kind::Constant:
         return value(a);
@@ -177,11 +174,11 @@ Parsed<Distribution> parseDistribution(QStringView text, Distribution::Unit unit
     const auto fail = [&](const QString& why = {}) {
         if (!why.isEmpty())
             return Parsed<Distribution>::failure(why);
-        return Parsed<Distribution>::failure(
-            time ? u"expected a distribution such as 5ms, exp(5ms), uniform(1ms, 9ms), normal(5ms, 1ms) or "
-                   u"lognormal(15ms, 0.4), got '%1'"_s.arg(text)
-                 : u"expected a distribution such as 3, exp(2), uniform(1, 9), normal(5, 1) or lognormal(60, 0.5), "
-                   u"got '%1'"_s.arg(text));
+        return Parsed<Distribution>::failure(time
+                ? u"expected a distribution such as 5ms, exp(5ms), uniform(1ms, 9ms), normal(5ms, 1ms) or "
+                  u"lognormal(15ms, 0.4), got '%1'"_s.arg(text)
+                : u"expected a distribution such as 3, exp(2), uniform(1, 9), normal(5, 1) or lognormal(60, 0.5), "
+                  u"got '%1'"_s.arg(text));
     };
     // One argument: a duration (in microseconds) or a number, depending on the unit.
     const auto value = [&](QStringView arg, bool forceNumber, QString* error) -> std::optional<double> {
@@ -326,9 +323,15 @@ Parsed<FieldPath> FieldPath::parse(QStringView text)
 {
     using Root = FieldPath::Root;
     static const std::pair<QStringView, Root> roots[] = {
-        { u"id", Root::Id },         { u"type", Root::Type }, { u"source", Root::Source },
-        { u"subject", Root::Subject }, { u"time", Root::Time }, { u"key", Root::Key },
-        { u"channel", Root::Channel }, { u"data", Root::Data }, { u"ext", Root::Ext },
+        { u"id", Root::Id },
+        { u"type", Root::Type },
+        { u"source", Root::Source },
+        { u"subject", Root::Subject },
+        { u"time", Root::Time },
+        { u"key", Root::Key },
+        { u"channel", Root::Channel },
+        { u"data", Root::Data },
+        { u"ext", Root::Ext },
         { u"header", Root::Header },
     };
     const QStringView t = text.trimmed();
@@ -435,9 +438,9 @@ Parsed<TemplatePart> parseTemplateExpression(QStringView expr, QStringView whole
             return Parsed<TemplatePart>::success(part);
         }
     }
-    return fail(u"unknown template expression '${%1}' in '%2': expected ${id}, ${seq}, ${int(a,b)}, "
-                u"${uniform(a,b)}, ${normal(m,s)}, ${lognormal(m,s)}, ${exp(m)} or ${choice(a,b,...)}"_s.arg(expr,
-                                                                                                         whole));
+    return fail(
+        u"unknown template expression '${%1}' in '%2': expected ${id}, ${seq}, ${int(a,b)}, "
+        u"${uniform(a,b)}, ${normal(m,s)}, ${lognormal(m,s)}, ${exp(m)} or ${choice(a,b,...)}"_s.arg(expr, whole));
 }
 
 } // namespace

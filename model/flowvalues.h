@@ -33,8 +33,7 @@ struct SourcePos {
 };
 
 // The result of parsing one value: the value, or why it is not one (C++20 has no std::expected).
-template <typename T>
-class Parsed {
+template <typename T> class Parsed {
 public:
     static Parsed success(T value)
     {
@@ -131,7 +130,7 @@ struct FieldPath {
 
     Root root = Root::Data;
     QStringList segments; // below `data`; the one name for `ext` and `header`; empty otherwise
-    QString text;         // as written
+    QString text; // as written
     SourcePos pos;
 
     static Parsed<FieldPath> parse(QStringView text);
@@ -143,11 +142,11 @@ struct FieldPath {
 struct TemplatePart {
     enum class Kind {
         Literal, // text as is
-        Id,      // ${id}: a fresh unique id per generated event (the same within one event)
-        Seq,     // ${seq}: 1, 2, 3 ... per load generator
-        Int,     // ${int(a,b)}: a whole number, uniform in [a, b]
-        Random,  // ${uniform(a,b)} ${normal(m,s)} ${lognormal(m,s)} ${exp(m)}: a number
-        Choice,  // ${choice(a,b,c)}: one of the words, uniformly
+        Id, // ${id}: a fresh unique id per generated event (the same within one event)
+        Seq, // ${seq}: 1, 2, 3 ... per load generator
+        Int, // ${int(a,b)}: a whole number, uniform in [a, b]
+        Random, // ${uniform(a,b)} ${normal(m,s)} ${lognormal(m,s)} ${exp(m)}: a number
+        Choice, // ${choice(a,b,c)}: one of the words, uniformly
     };
     Kind kind = Kind::Literal;
     QString literal;
@@ -187,7 +186,7 @@ QString closestMatch(QStringView word, const QStringList& candidates);
 Q_DECLARE_TYPEINFO(FlowScope::SourcePos, Q_PRIMITIVE_TYPE);
 Q_DECLARE_TYPEINFO(FlowScope::Duration, Q_PRIMITIVE_TYPE);
 Q_DECLARE_TYPEINFO(FlowScope::Rate, Q_PRIMITIVE_TYPE);
-Q_DECLARE_TYPEINFO(FlowScope::Distribution, Q_PRIMITIVE_TYPE);
+Q_DECLARE_TYPEINFO(FlowScope::Distribution, Q_RELOCATABLE_TYPE);
 Q_DECLARE_TYPEINFO(FlowScope::FieldPath, Q_RELOCATABLE_TYPE);
 Q_DECLARE_TYPEINFO(FlowScope::TemplatePart, Q_RELOCATABLE_TYPE);
 Q_DECLARE_TYPEINFO(FlowScope::ValueTemplate, Q_RELOCATABLE_TYPE);

@@ -336,7 +336,7 @@ void TestEventParser::malformed_data()
     QTest::newRow("binary garbage") << QByteArray("\x00\x01\x02\xff\xfe garbage \x7f", 16) << QByteArray("invalid");
     QTest::newRow("array") << QByteArray("[1,2,3]") << QByteArray("not a JSON object but an array");
     QTest::newRow("string") << QByteArray("\"hello\"") << QByteArray("not a JSON object but a string");
-    QTest::newRow("plain text") << QByteArray("PING") << QByteArray("invalid JSON");
+    QTest::newRow("plain text") << QByteArray("PING") << QByteArray("not JSON (an event is a JSON object");
     QTest::newRow("trailing text") << "{" + ok + R"(,"id":"1"} trailing)" << QByteArray("unexpected text after the JSON object at column 56");
     QTest::newRow("kcat bad offset") << QByteArray(R"({"topic":"t","partition":0,"offset":"x","payload":"{}"})")
                                      << QByteArray("kcat envelope: `offset` must be an integer");

@@ -297,7 +297,7 @@ void TestFlowFile::durations()
     if (micros < 0) {
         QVERIFY(!d);
         QVERIFY2(d.error().startsWith(u"expected a duration such as 250us, 5ms, 2s, 3m or 1h, got '"_s),
-                 qPrintable(d.error()));
+            qPrintable(d.error()));
         return;
     }
     QVERIFY2(d, qPrintable(d.error()));
@@ -485,18 +485,19 @@ void TestFlowFile::mistakes_data()
 {
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<QString>("position"); // of the first error
-    QTest::addColumn<QString>("message");  // a substring
-    QTest::addColumn<QString>("hint");     // a substring, or empty for none
+    QTest::addColumn<QString>("message"); // a substring
+    QTest::addColumn<QString>("hint"); // a substring, or empty for none
 
     QTest::newRow("on instead of when") << flow("services:\n  orders:\n    on: { A: { emit: B } }\n") << u"4:5"_s
                                         << u"unknown key `on` in service `orders`"_s
                                         << u"YAML 1.1 tools read `on` as true"_s;
-    QTest::newRow("misspelt key") << flow("services:\n  orders:\n    wehn: {}\n") << u"4:5"_s
-                                  << u"unknown key `wehn`"_s << u"did you mean `when`?"_s;
-    QTest::newRow("misspelt top-level") << flow("servics: {}\n") << u"2:1"_s << u"unknown key `servics` in the flow file"_s
-                                        << u"did you mean `services`?"_s;
+    QTest::newRow("misspelt key") << flow("services:\n  orders:\n    wehn: {}\n") << u"4:5"_s << u"unknown key `wehn`"_s
+                                  << u"did you mean `when`?"_s;
+    QTest::newRow("misspelt top-level") << flow("servics: {}\n") << u"2:1"_s
+                                        << u"unknown key `servics` in the flow file"_s << u"did you mean `services`?"_s;
     QTest::newRow("bad duration") << flow("services:\n  a:\n    sim: { service_time: exp(5 sec) }\n") << u"4:26"_s
-                                  << u"expected a duration such as 250us, 5ms, 2s, 3m or 1h, got '5 sec'"_s << QString();
+                                  << u"expected a duration such as 250us, 5ms, 2s, 3m or 1h, got '5 sec'"_s
+                                  << QString();
     QTest::newRow("bad distribution") << flow("services:\n  a:\n    sim:\n      service_time: uniform(9ms, 1ms)\n")
                                       << u"5:21"_s << u"needs low <= high"_s << QString();
     QTest::newRow("bad rate") << flow("simulation:\n  load:\n    - { emit: A, rate: 200 per second }\n") << u"4:24"_s
@@ -513,9 +514,10 @@ void TestFlowFile::mistakes_data()
     QTest::newRow("handler as a name") << flow("services:\n  a:\n    when:\n      X: Y\n") << u"5:10"_s
                                        << u"the handler for `X` in service `a` must be a map, got 'Y'"_s
                                        << u"write `X: { emit: Y }`"_s;
-    QTest::newRow("unknown target state")
-        << flow("sagas:\n  s:\n    start: A\n    states:\n      one: { when: { B: tow } }\n      two: { outcome: failed }\n")
-        << u"6:25"_s << u"moves to `tow`, which is not a state of the saga"_s << u"did you mean `two`?"_s;
+    QTest::newRow("unknown target state") << flow(
+        "sagas:\n  s:\n    start: A\n    states:\n      one: { when: { B: tow } }\n      two: { outcome: failed }\n")
+                                          << u"6:25"_s << u"moves to `tow`, which is not a state of the saga"_s
+                                          << u"did you mean `two`?"_s;
     QTest::newRow("final with transitions")
         << flow("sagas:\n  s:\n    start: A\n    states:\n      one: { when: { B: two } }\n"
                 "      two: { outcome: failed, when: { C: one } }\n")
@@ -524,19 +526,23 @@ void TestFlowFile::mistakes_data()
         << flow("sagas:\n  s:\n    start: A\n    states:\n      one: { when: { B: two } }\n      two: {}\n"
                 "      three: { outcome: completed }\n")
         << u"7:7"_s << u"state `two` of saga `s` has no transitions and no outcome"_s << u"outcome: completed"_s;
-    QTest::newRow("unreachable state")
-        << flow("sagas:\n  s:\n    start: A\n    states:\n      one: { when: { B: two } }\n"
-                "      two: { outcome: completed }\n      lost: { outcome: failed }\n")
-        << u"8:7"_s << u"state `lost` of saga `s` cannot be reached from the initial state `one`"_s
-        << u"first state listed"_s;
-    QTest::newRow("unknown outcome")
-        << flow("sagas:\n  s:\n    start: A\n    states:\n      one: { outcome: complete }\n") << u"6:23"_s
-        << u"expected an outcome: completed, compensated or failed, got 'complete'"_s << u"did you mean `completed`?"_s;
-    QTest::newRow("saga start unknown")
-        << flow("channels:\n  orders: [OrderCreated]\nsagas:\n  s:\n    start: OrderCreatd\n    states:\n"
-                "      one: { outcome: completed }\n")
-        << u"6:12"_s << u"saga `s` starts on `OrderCreatd`, an event type that no channel"_s
-        << u"did you mean `OrderCreated`?"_s;
+    QTest::newRow("unreachable state") << flow(
+        "sagas:\n  s:\n    start: A\n    states:\n      one: { when: { B: two } }\n"
+        "      two: { outcome: completed }\n      lost: { outcome: failed }\n")
+                                       << u"8:7"_s
+                                       << u"state `lost` of saga `s` cannot be reached from the initial state `one`"_s
+                                       << u"first state listed"_s;
+    QTest::newRow("unknown outcome") << flow(
+        "sagas:\n  s:\n    start: A\n    states:\n      one: { outcome: complete }\n")
+                                     << u"6:23"_s
+                                     << u"expected an outcome: completed, compensated or failed, got 'complete'"_s
+                                     << u"did you mean `completed`?"_s;
+    QTest::newRow("saga start unknown") << flow(
+        "channels:\n  orders: [OrderCreated]\nsagas:\n  s:\n    start: OrderCreatd\n    states:\n"
+        "      one: { outcome: completed }\n")
+                                        << u"6:12"_s
+                                        << u"saga `s` starts on `OrderCreatd`, an event type that no channel"_s
+                                        << u"did you mean `OrderCreated`?"_s;
     QTest::newRow("saga without states") << flow("sagas:\n  s:\n    start: A\n") << u"3:3"_s
                                          << u"saga `s` has no `states`"_s << u"initial one first"_s;
     QTest::newRow("send without orchestrator")
@@ -548,9 +554,9 @@ void TestFlowFile::mistakes_data()
                               << u"unknown path 'dat.orderId': a path starts with id, type"_s << QString();
     QTest::newRow("misspelt fold") << flow("views:\n  v:\n    key: key\n    columns:\n      n: cont()\n") << u"6:10"_s
                                    << u"unknown fold 'cont' in column `n` of view `v`"_s << u"did you mean `count`?"_s;
-    QTest::newRow("count with a path")
-        << flow("views:\n  v:\n    key: key\n    columns:\n      n: count(data.x)\n") << u"6:10"_s
-        << u"count() counts events and takes no path"_s << u"count() from TYPE"_s;
+    QTest::newRow("count with a path") << flow("views:\n  v:\n    key: key\n    columns:\n      n: count(data.x)\n")
+                                       << u"6:10"_s << u"count() counts events and takes no path"_s
+                                       << u"count() from TYPE"_s;
     QTest::newRow("bad template") << flow("simulation:\n  load:\n    - emit: A\n      rate: 1/s\n"
                                           "      data: { id: \"${uuid}\" }\n")
                                   << u"6:19"_s << u"unknown template expression '${uuid}'"_s << QString();
@@ -558,21 +564,23 @@ void TestFlowFile::mistakes_data()
         << flow("services:\n  payment: {}\nsimulation:\n  faults:\n    - { at: 1s, service: paymnet, down: 5s }\n")
         << u"6:26"_s << u"the fault names service `paymnet`, which is not declared in `services`"_s
         << u"did you mean `payment`?"_s;
-    QTest::newRow("fault on unknown channel")
-        << flow("channels:\n  payments: [A]\nsimulation:\n  faults:\n    - { at: 1s, channel: paiments, drop: 5%, for: 2s }\n")
-        << u"6:26"_s << u"the fault names channel `paiments`"_s << u"did you mean `payments`?"_s;
-    QTest::newRow("slow channel")
-        << flow("channels:\n  c: [A]\nsimulation:\n  faults:\n    - { at: 1s, channel: c, slow: 10x, for: 2s }\n")
-        << u"6:29"_s << u"`slow` applies to a service, not to a channel"_s << QString();
-    QTest::newRow("fault without for")
-        << flow("services:\n  a: {}\nsimulation:\n  faults:\n    - { at: 1s, service: a, error: 5% }\n") << u"6:7"_s
-        << u"the fault has no `for`"_s << u"say how long `error` lasts"_s;
+    QTest::newRow("fault on unknown channel") << flow(
+        "channels:\n  payments: [A]\nsimulation:\n  faults:\n    - { at: 1s, channel: paiments, drop: 5%, for: 2s }\n")
+                                              << u"6:26"_s << u"the fault names channel `paiments`"_s
+                                              << u"did you mean `payments`?"_s;
+    QTest::newRow("slow channel") << flow(
+        "channels:\n  c: [A]\nsimulation:\n  faults:\n    - { at: 1s, channel: c, slow: 10x, for: 2s }\n")
+                                  << u"6:29"_s << u"`slow` applies to a service, not to a channel"_s << QString();
+    QTest::newRow("fault without for") << flow(
+        "services:\n  a: {}\nsimulation:\n  faults:\n    - { at: 1s, service: a, error: 5% }\n")
+                                       << u"6:7"_s << u"the fault has no `for`"_s << u"say how long `error` lasts"_s;
     QTest::newRow("load from unknown service")
         << flow("services:\n  orders: {}\nsimulation:\n  load:\n    - { emit: A, from: ordres, rate: 1/s }\n")
-        << u"6:24"_s << u"the load generator comes from `ordres`, which is not a service"_s << u"did you mean `orders`?"_s;
-    QTest::newRow("type on two channels") << flow("channels:\n  a: [X, Y]\n  b: [Y]\n") << u"4:7"_s
-                                          << u"event type `Y` is already on channel `a` (line 3)"_s
-                                          << u"published on one channel"_s;
+        << u"6:24"_s << u"the load generator comes from `ordres`, which is not a service"_s
+        << u"did you mean `orders`?"_s;
+    QTest::newRow("type on two channels")
+        << flow("channels:\n  a: [X, Y]\n  b: [Y]\n") << u"4:7"_s
+        << u"event type `Y` is already on channel `a` (line 3)"_s << u"published on one channel"_s;
     QTest::newRow("duplicate key") << flow("services:\n  a: {}\n  a: {}\n") << u"4:3"_s
                                    << u"duplicate key `a` in `services`"_s << u"the first is on line 3"_s;
     QTest::newRow("unsupported version") << QByteArray("flowscope: 2\nwhatever: 1\n") << u"1:12"_s
@@ -582,19 +590,23 @@ void TestFlowFile::mistakes_data()
                                    << u"expected the format version 1, got 'one'"_s << QString();
     QTest::newRow("no version") << QByteArray("name: x\n") << u"1:1"_s << u"has no `flowscope` key"_s
                                 << u"start the file with `flowscope: 1`"_s;
-    QTest::newRow("yaml syntax") << flow("channels:\n  a: [X, Y\n  b: [Z]\n") << u"4:4"_s << u"invalid YAML: end of sequence flow not found"_s
-                                 << QString();
+    QTest::newRow("yaml syntax") << flow("channels:\n  a: [X, Y\n  b: [Z]\n") << u"4:4"_s
+                                 << u"invalid YAML: end of sequence flow not found"_s << QString();
     QTest::newRow("tab indentation") << flow("\tname: x\n") << u"2:1"_s << u"invalid YAML: illegal tab"_s
                                      << u"indent with spaces"_s;
+    QTest::newRow("stray comma") << QByteArray("# a flow\n  ,flowscope: 1\n") << u"2:3"_s
+                                 << u"cannot read this as YAML"_s << QString();
+    QTest::newRow("second document") << flow("name: a\n---\nname: b\n") << u"4:1"_s
+                                     << u"a flow file holds one YAML document"_s << u"remove the `---` line"_s;
     QTest::newRow("json mistake") << QByteArray("{\n  \"flowscope\": 1,\n  \"services\": { \"a\": { \"sim\": "
                                                 "{ \"workers\": 0 } } }\n}\n")
                                   << u"3:44"_s << u"expected a whole number of at least 1, got '0'"_s << QString();
     QTest::newRow("workers and serverless")
         << flow("services:\n  f:\n    sim: { workers: 2, serverless: { concurrency: 5 } }\n") << u"4:12"_s
         << u"`workers` does not apply to a serverless service"_s << u"`concurrency`"_s;
-    QTest::newRow("rate with bursts")
-        << flow("simulation:\n  load:\n    - { emit: A, rate: 5/s, burst: { size: 10, every: 1s } }\n") << u"4:18"_s
-        << u"`rate` does not apply to `arrival: bursts`"_s << u"size"_s;
+    QTest::newRow("rate with bursts") << flow(
+        "simulation:\n  load:\n    - { emit: A, rate: 5/s, burst: { size: 10, every: 1s } }\n")
+                                      << u"4:18"_s << u"`rate` does not apply to `arrival: bursts`"_s << u"size"_s;
 }
 
 void TestFlowFile::mistakes()
@@ -632,7 +644,8 @@ void TestFlowFile::fixtureFiles_data()
                                           u"21:14: column `total` of view `v` reads from `OrderPayed`"_s,
                                           u"26:14: expected a duration"_s,
                                       };
-    QTest::newRow("broken yaml") << u"broken.yaml"_s << QStringList { u"4:2: invalid YAML: end of map flow not found"_s };
+    QTest::newRow("broken yaml") << u"broken.yaml"_s
+                                 << QStringList { u"4:2: invalid YAML: end of map flow not found"_s };
     QTest::newRow("missing file") << u"no-such-file.yaml"_s << QStringList { u"0:0: cannot open the flow file"_s };
 }
 
@@ -655,10 +668,11 @@ void TestFlowFile::fixtureFiles()
 void TestFlowFile::errorsInFileOrder()
 {
     // References are checked after all sections, yet reported where they are in the file.
-    const FlowParseResult r = FlowFileParser::parseText(
-        flow("simulation:\n  faults:\n    - { at: 1s, service: nope, down: 1s }\nservices:\n  a:\n    sim: { workers: 0 }\n"
-             "sagas:\n  s: { start: Missing, states: { x: { outcome: failed } } }\n"),
-        u"t.yaml"_s);
+    const FlowParseResult r
+        = FlowFileParser::parseText(flow("simulation:\n  faults:\n    - { at: 1s, service: nope, down: 1s "
+                                         "}\nservices:\n  a:\n    sim: { workers: 0 }\n"
+                                         "sagas:\n  s: { start: Missing, states: { x: { outcome: failed } } }\n"),
+            u"t.yaml"_s);
     QStringList positions;
     for (const FlowError& e : r.errors)
         positions.append(where(e));
@@ -690,8 +704,11 @@ void TestFlowFile::neverThrows_data()
     QTest::newRow("alias") << QByteArray("flowscope: 1\nname: &n x\ndescription: *n\n") << true;
     QTest::newRow("deep nesting") << QByteArray(5000, '[') << false;
     QTest::newRow("deep template") << flow("simulation:\n  load:\n    - emit: A\n      rate: 1/s\n      data: ")
-            + QByteArray(40, '{') + QByteArray("a: 1") + QByteArray(40, '}') + "\n"
-                                   << false;
+            + QByteArray(40, '{') + QByteArray("a: 1") + QByteArray(40, '}')
+            + "\n" << false;
+    QTest::newRow("stray comma") << QByteArray("# a flow\n  ,flowscope: 1\nname: x\n")
+                                 << false; // yaml-cpp LoadAll looped
+    QTest::newRow("comments only") << QByteArray("# nothing\n---\n") << false;
     QTest::newRow("map keys") << flow("services:\n  ? [a, b]\n  : {}\n") << false;
     QTest::newRow("null everywhere") << flow("name:\ncorrelation:\nchannels:\nservices:\nsagas:\nviews:\nsimulation:\n")
                                      << false;
