@@ -15,7 +15,8 @@ Commands:
   demo      record the built-in order-saga sample stream and summarise it (the default)
   import    read a JSONL / kcat -J file into a recording
   export    write a recording's events as CloudEvents JSONL, kcat -J lines or CSV
-  inspect   summarise a recording (--json for scripts)
+  inspect   summarise a recording; with --flow its topology, sagas and views (--json for scripts)
+  checkpoint store projection checkpoints in a recording, for fast seeking
 
 Run 'flowscope COMMAND --help' for the options of a command.
 Options:
@@ -54,6 +55,8 @@ int main(int argc, char* argv[])
         return Cli::exportCommand(args);
     if (command == u"inspect")
         return Cli::inspectCommand(args);
+    if (command == u"checkpoint")
+        return Cli::checkpointCommand(args);
     Cli::err(QStringLiteral("flowscope: unknown command '%1'\n\n").arg(command));
     Cli::err(QString::fromUtf8(Usage));
     return Cli::Usage;

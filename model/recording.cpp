@@ -61,10 +61,11 @@ CREATE TABLE segments (
     max_time  INTEGER
 );
 CREATE TABLE checkpoints (
-    seq     INTEGER PRIMARY KEY,
-    time    INTEGER,
     kind    TEXT NOT NULL,
-    state   BLOB NOT NULL
+    seq     INTEGER NOT NULL,
+    time    INTEGER,
+    state   BLOB NOT NULL,
+    UNIQUE (kind, seq)
 );
 )sql";
 
@@ -248,6 +249,71 @@ std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QS
         || !w->setMeta(QStringLiteral("created_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
         return nullptr;
     return w;
+}
+
+std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& path, QString* error)
+{
+    // Validate it the way a reader does first: same messages for the same problems.
+    {
+        auto check = Recording::open(path, error);
+        if (!check)
+            return nullptr;
+    }
+    std::unique_ptr<RecordingWriter> w(new RecordingWriter);
+    w->m_path = path;
+    w->m_mode = WriteMode::Live;
+    if (sqlite3_open_v2(path.toUtf8().constData(), &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(w->m_db, QStringLiteral("%1: cannot open for writing").arg(path));
+        return nullptr;
+    }
+    sqlite3_busy_timeout(w->m_db, 10000);
+    QString err;
+    if (!exec(w->m_db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", &err)) {
+        *error = QStringLiteral("%1: %2").arg(path, err);
+        return nullptr;
+    }
+    const QByteArray insert = QByteArray("INSERT INTO events (") + EventColumns
+        + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(w->m_db, insert.constData(), -1, SQLITE_PREPARE_PERSISTENT, &w->m_insert, nullptr)
+            != SQLITE_OK
+        || sqlite3_prepare_v3(w->m_db,
+                              "INSERT INTO segments (first_seq, last_seq, min_time, max_time) VALUES (?,?,?,?)", -1,
+                              SQLITE_PREPARE_PERSISTENT, &w->m_segment, nullptr)
+            != SQLITE_OK
+        || sqlite3_prepare_v2(w->m_db, "SELECT coalesce(max(seq), 0) FROM events", -1, &s, nullptr) != SQLITE_OK
+        || sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        *error = sqliteError(w->m_db, QStringLiteral("%1: cannot open for writing").arg(path));
+        return nullptr;
+    }
+    w->m_lastSeq = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return w;
+}
+
+bool RecordingWriter::storeCheckpoint(const QByteArray& kind, qint64 seq, qint64 time, const QByteArray& state,
+                                      QString* error)
+{
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db, "INSERT OR REPLACE INTO checkpoints (kind, seq, time, state) VALUES (?,?,?,?)", -1,
+                           &s, nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
+        return false;
+    }
+    bindText(s, 1, kind);
+    sqlite3_bind_int64(s, 2, seq);
+    bindTime(s, 3, time);
+    bindBlob(s, 4, state);
+    const int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
+        return false;
+    }
+    return true;
 }
 
 RecordingWriter::~RecordingWriter()
@@ -478,6 +544,63 @@ qint64 Recording::eventCount() const
         n = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return n;
+}
+
+std::optional<Recording::Checkpoint> Recording::checkpointAtOrBefore(const QByteArray& kind, qint64 seq) const
+{
+    sqlite3_stmt* s = nullptr;
+    std::optional<Checkpoint> found;
+    if (sqlite3_prepare_v2(m_db,
+                           "SELECT seq, time, state FROM checkpoints WHERE kind = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+                           -1, &s, nullptr)
+        == SQLITE_OK) {
+        bindText(s, 1, kind);
+        sqlite3_bind_int64(s, 2, seq);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            found = Checkpoint { sqlite3_column_int64(s, 0), columnTime(s, 1), columnBytes(s, 2) };
+    }
+    sqlite3_finalize(s);
+    return found;
+}
+
+qint64 Recording::checkpointCount(const QByteArray& kind) const
+{
+    sqlite3_stmt* s = nullptr;
+    qint64 n = 0;
+    if (sqlite3_prepare_v2(m_db, "SELECT count(*) FROM checkpoints WHERE kind = ?", -1, &s, nullptr) == SQLITE_OK) {
+        bindText(s, 1, kind);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    return n;
+}
+
+qint64 Recording::lastSeqAtOrBefore(qint64 micros, QString* error) const
+{
+    // The batches that hold any event at or before the time, newest first; the answer is in the
+    // first of them that has one (their seq ranges do not overlap).
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db,
+                           "SELECT max(e.seq) FROM (SELECT first_seq, last_seq FROM segments WHERE min_time <= ?1 "
+                           "ORDER BY first_seq DESC LIMIT 1) g JOIN events e ON e.seq BETWEEN g.first_seq AND g.last_seq "
+                           "WHERE e.time <= ?1",
+                           -1, &s, nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, micros);
+    qint64 seq = 0;
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        seq = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return -1;
+    }
+    return seq;
 }
 
 bool Recording::readSeqRange(qint64 fromSeq, qint64 toSeq, const Sink& sink, QString* error) const

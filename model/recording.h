@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -31,12 +32,17 @@ public:
     // when the file cannot be created.
     static std::unique_ptr<RecordingWriter> create(const QString& path, QString* error,
                                                    WriteMode mode = WriteMode::Live);
+    // Opens an existing recording to add to it (checkpoints built afterwards, or more events).
+    static std::unique_ptr<RecordingWriter> openExisting(const QString& path, QString* error);
     ~RecordingWriter();
 
     // Assigns seq (1, 2, ...) in arrival order to the events and stores them. On failure nothing
     // of this batch is stored, earlier batches stay, and *error says why.
     bool append(EventBatch& batch, QString* error);
     bool setMeta(const QString& key, const QString& value, QString* error);
+    // Stores a projection checkpoint: the state after event `seq` for the projections of kind
+    // `kind` (a flow file's fingerprint). Replaces one stored for the same kind and seq.
+    bool storeCheckpoint(const QByteArray& kind, qint64 seq, qint64 time, const QByteArray& state, QString* error);
     // Checkpoints the WAL into the main file (a bulk write switches to WAL here).
     bool finish(QString* error);
 
@@ -74,6 +80,18 @@ public:
     bool readSeqRange(qint64 fromSeq, qint64 toSeq, const Sink& sink, QString* error) const;
     // Events whose event time is in [fromMicros, toMicros), in seq order.
     bool readTimeRange(qint64 fromMicros, qint64 toMicros, const Sink& sink, QString* error) const;
+
+    struct Checkpoint {
+        qint64 seq = 0;
+        qint64 time = NoTime;
+        QByteArray state;
+    };
+    // The latest checkpoint of `kind` at or before `seq`, if there is one.
+    std::optional<Checkpoint> checkpointAtOrBefore(const QByteArray& kind, qint64 seq) const;
+    qint64 checkpointCount(const QByteArray& kind) const;
+    // The seq of the last event, in arrival order, whose event time is at or before `micros`;
+    // 0 when there is none.
+    qint64 lastSeqAtOrBefore(qint64 micros, QString* error) const;
 
 private:
     Recording() = default;

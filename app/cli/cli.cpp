@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "cli.h"
 
+#include <flowfileparser.h>
+#include <recording.h>
+#include <timeformat.h>
+
 #include <QCoreApplication>
 #include <QFileInfo>
 
@@ -63,6 +67,36 @@ void err(const QString& text)
     const QByteArray b = text.toUtf8();
     std::fwrite(b.constData(), 1, static_cast<size_t>(b.size()), stderr);
     std::fflush(stderr);
+}
+
+std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path)
+{
+    FlowParseResult result = FlowFileParser::parseFile(path);
+    if (!result.ok()) {
+        err(result.errorText() + u'\n');
+        err(QStringLiteral("%1 %2: %3 has errors; see docs/flow-file.md\n").arg(programName(), command, path));
+        return nullptr;
+    }
+    return std::make_shared<const Flow>(std::move(*result.flow));
+}
+
+qint64 resolveAt(const QString& command, const Recording& recording, const QString& at)
+{
+    bool isNumber = false;
+    const qint64 seq = at.toLongLong(&isNumber);
+    if (isNumber && seq >= 0)
+        return seq;
+    if (const auto t = TimeFormat::parseRfc3339(at.toUtf8())) {
+        QString error;
+        const qint64 found = recording.lastSeqAtOrBefore(*t, &error);
+        if (found < 0)
+            err(QStringLiteral("%1 %2: %3\n").arg(programName(), command, error));
+        return found;
+    }
+    err(QStringLiteral("%1 %2: --at takes a sequence number or an RFC 3339 time such as 2026-11-27T10:00:00Z, "
+                       "got '%3'\n")
+            .arg(programName(), command, at));
+    return -1;
 }
 
 bool stderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }

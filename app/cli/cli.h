@@ -5,6 +5,12 @@
 #include <QStringList>
 
 #include <atomic>
+#include <memory>
+
+namespace FlowScope {
+struct Flow;
+class Recording;
+}
 
 namespace FlowScope::Cli {
 
@@ -15,6 +21,13 @@ int importCommand(const QStringList& args);
 int exportCommand(const QStringList& args);
 int inspectCommand(const QStringList& args);
 int demoCommand(const QStringList& args);
+int checkpointCommand(const QStringList& args);
+
+// Reads a flow file; on errors prints them all (file:line:column) and returns null.
+std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path);
+// `--at`: a sequence number, or an RFC 3339 time (the last event at or before it).
+// Returns -1 after printing an error.
+qint64 resolveAt(const QString& command, const Recording& recording, const QString& at);
 
 // Parses `args` for one subcommand; handles --help (prints, exits 0) and reports bad usage on
 // stderr. Returns false when the caller should exit with Usage.

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <importer.h>
+#include <flowfile.h>
 #include <inspector.h>
 #include <recording.h>
 
@@ -21,7 +22,7 @@ int demoCommand(const QStringList& args)
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("Print the summary as JSON."));
     parser.addOptions({ outOption, jsonOption });
     if (!parseArguments(parser, QStringLiteral("demo"),
-                        QStringLiteral("Records the built-in order-saga sample stream and summarises it."), args, 0, 0))
+                        QStringLiteral("Records the built-in order-saga sample stream and shows its sagas, views and topology."), args, 0, 0))
         return Usage;
     QTemporaryDir tmp;
     const QString rec = parser.isSet(outOption) ? parser.value(outOption) : tmp.filePath(QStringLiteral("demo.fsrec"));
@@ -34,8 +35,11 @@ int demoCommand(const QStringList& args)
         return Failed;
     }
     writer.reset();
+    const auto flow = loadFlow(QStringLiteral("demo"), QStringLiteral(":/demo/order-saga.yaml"));
+    if (!flow)
+        return Failed;
     const auto recording = Recording::open(rec, &error);
-    const QJsonObject summary = recording ? Inspector::summary(*recording, &error) : QJsonObject();
+    const QJsonObject summary = recording ? Inspector::inspect(*recording, flow, &error) : QJsonObject();
     if (summary.isEmpty()) {
         err(QStringLiteral("%1 demo: %2\n").arg(programName(), error));
         return Failed;

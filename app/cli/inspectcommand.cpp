@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "cli.h"
 
+#include <flowfile.h>
 #include <inspector.h>
 #include <recording.h>
 
@@ -14,17 +15,31 @@ int inspectCommand(const QStringList& args)
     parser.addPositionalArgument(QStringLiteral("REC"), QStringLiteral("Recording to summarise."));
     const QCommandLineOption jsonOption(
         QStringLiteral("json"),
-        QStringLiteral("Print one JSON object: events, unparsed, types, sources, channels, first_time, last_time."));
-    parser.addOption(jsonOption);
+        QStringLiteral("Print one JSON object: events, unparsed, types, sources, channels, first_time, last_time "
+                       "(with --flow also topology, sagas, views), metrics."));
+    const QCommandLineOption flowOption(QStringLiteral("flow"),
+                                        QStringLiteral("Flow file: adds the topology, the sagas and the views."),
+                                        QStringLiteral("FLOW"));
+    const QCommandLineOption atOption(
+        QStringLiteral("at"),
+        QStringLiteral("The state after the first SEQ events, or after the last event at or before TIME (RFC 3339)."),
+        QStringLiteral("SEQ|TIME"));
+    parser.addOptions({ jsonOption, flowOption, atOption });
     if (!parseArguments(parser, QStringLiteral("inspect"), QStringLiteral("Summarises a recording."), args, 1, 1))
         return Usage;
+    std::shared_ptr<const Flow> flow;
+    if (parser.isSet(flowOption) && !(flow = loadFlow(QStringLiteral("inspect"), parser.value(flowOption))))
+        return Failed;
     QString error;
     const auto recording = Recording::open(parser.positionalArguments().first(), &error);
     if (!recording) {
         err(QStringLiteral("%1 inspect: %2\n").arg(programName(), error));
         return Failed;
     }
-    const QJsonObject summary = Inspector::summary(*recording, &error);
+    qint64 at = -1;
+    if (parser.isSet(atOption) && (at = resolveAt(QStringLiteral("inspect"), *recording, parser.value(atOption))) < 0)
+        return Failed;
+    const QJsonObject summary = Inspector::inspect(*recording, flow, &error, at);
     if (summary.isEmpty()) {
         err(QStringLiteral("%1 inspect: %2\n").arg(programName(), error));
         return Failed;

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+#include "metrics.h"
+
+#include <QDataStream>
+
+namespace FlowScope {
+
+void Metrics::record(Dimension d, const QByteArray& key, qint64 time, qint64 latency)
+{
+    if (key.isEmpty())
+        return;
+    Series& s = m_series[d][key];
+    s.rate.add(time);
+    if (latency >= 0)
+        s.latency.record(latency);
+}
+
+void Metrics::advanceTo(qint64 clock) { m_clock = std::max(m_clock, clock); }
+
+QJsonObject Metrics::toJson() const
+{
+    static const QString names[DimensionCount] = { QStringLiteral("types"), QStringLiteral("sources"),
+                                                   QStringLiteral("channels"), QStringLiteral("sagas") };
+    QJsonObject out;
+    for (int d = 0; d < DimensionCount; ++d) {
+        QJsonObject dim;
+        for (auto it = m_series[d].cbegin(); it != m_series[d].cend(); ++it) {
+            RateWindow r = it->rate;
+            if (m_clock != std::numeric_limits<qint64>::min())
+                r.advanceTo(m_clock);
+            QJsonObject o { { QStringLiteral("count"), r.total() },
+                            { QStringLiteral("rate_1s"), r.rate(1) },
+                            { QStringLiteral("rate_10s"), r.rate(10) },
+                            { QStringLiteral("rate_60s"), r.rate(60) } };
+            if (it->latency.count() > 0)
+                o.insert(QStringLiteral("latency_ms"), it->latency.toJsonMillis());
+            dim.insert(QString::fromUtf8(it.key()), o);
+        }
+        out.insert(names[d], dim);
+    }
+    return out;
+}
+
+void Metrics::save(QDataStream& out) const
+{
+    out << m_clock;
+    for (const auto& dim : m_series) {
+        out << qint64(dim.size());
+        for (auto it = dim.cbegin(); it != dim.cend(); ++it) {
+            out << it.key();
+            it->rate.save(out);
+            it->latency.save(out);
+        }
+    }
+}
+
+bool Metrics::load(QDataStream& in)
+{
+    in >> m_clock;
+    for (auto& dim : m_series) {
+        dim.clear();
+        qint64 n = 0;
+        in >> n;
+        for (qint64 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {
+            QByteArray key;
+            in >> key;
+            Series& s = dim[key];
+            if (!s.rate.load(in) || !s.latency.load(in))
+                return false;
+        }
+    }
+    return in.status() == QDataStream::Ok;
+}
+
+} // namespace FlowScope

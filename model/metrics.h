@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "latencyhistogram.h"
+#include "ratewindow.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QMap>
+
+#include <limits>
+
+class QDataStream;
+
+namespace FlowScope {
+
+// Rates and latencies per event type, source and channel (and per saga, fed by the trackers).
+// A latency here is how long after its cause an event happened: event time minus the event
+// time of the event its causationid names. Rates are over event time.
+class Metrics final {
+public:
+    enum Dimension { Type, Source, Channel, Saga, DimensionCount };
+    struct Series {
+        RateWindow rate;
+        LatencyHistogram latency;
+    };
+
+    void record(Dimension d, const QByteArray& key, qint64 time, qint64 latency = -1);
+    void advanceTo(qint64 clock);
+    QJsonObject toJson() const;
+
+    void save(QDataStream& out) const;
+    bool load(QDataStream& in);
+
+private:
+    // QMap: ordered, so the JSON and the saved bytes do not depend on hash seeds.
+    QMap<QByteArray, Series> m_series[DimensionCount];
+    qint64 m_clock = std::numeric_limits<qint64>::min();
+};
+
+} // namespace FlowScope

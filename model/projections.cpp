@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+#include "projections.h"
+
+#include "flowfile.h"
+#include "sagatracker.h"
+#include "timeformat.h"
+#include "viewengine.h"
+
+#include <QCryptographicHash>
+#include <QDataStream>
+#include <QIODevice>
+#include <QJsonArray>
+#include <QMap>
+
+namespace FlowScope {
+
+namespace {
+constexpr quint32 CheckpointMagic = 0x46534350; // "FSCP"
+constexpr quint32 CheckpointVersion = 1;
+
+QJsonObject countsJson(const QHash<QByteArray, qint64>& counts)
+{
+    QJsonObject o;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        o.insert(QString::fromUtf8(it.key()), it.value());
+    return o;
+}
+
+void saveCounts(QDataStream& out, const QHash<QByteArray, qint64>& counts)
+{
+    QMap<QByteArray, qint64> ordered; // stable bytes, whatever the hash order
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        ordered.insert(it.key(), it.value());
+    out << ordered;
+}
+
+void loadCounts(QDataStream& in, QHash<QByteArray, qint64>& counts)
+{
+    QMap<QByteArray, qint64> ordered;
+    in >> ordered;
+    counts.clear();
+    for (auto it = ordered.cbegin(); it != ordered.cend(); ++it)
+        counts.insert(it.key(), it.value());
+}
+} // namespace
+
+Projections::Projections(std::shared_ptr<const Flow> flow)
+    : m_flow(std::move(flow))
+    , m_fingerprint(fingerprint(m_flow.get()))
+    , m_topology(m_flow.get())
+{
+    if (!m_flow)
+        return;
+    for (const Saga& s : m_flow->sagas)
+        m_sagas.push_back(std::make_unique<SagaTracker>(*m_flow, s));
+    for (const View& v : m_flow->views)
+        m_views.push_back(std::make_unique<ViewEngine>(v));
+    if (m_flow->correlation.path)
+        m_defaultCorrelation = std::make_shared<FieldAccessor>(*m_flow->correlation.path);
+    for (const Correlation::Override& o : m_flow->correlation.overrides)
+        m_correlationByType.insert(o.type.toUtf8(), std::make_shared<FieldAccessor>(o.path));
+}
+
+Projections::~Projections() = default;
+
+QByteArray Projections::fingerprint(const Flow* flow)
+{
+    if (!flow)
+        return QByteArray("no-flow");
+    // The parts that shape the state: sagas, views, correlation, declared topology. Hashing
+    // the file's text would be simpler but would not survive reformatting.
+    QByteArray text;
+    QDataStream s(&text, QIODevice::WriteOnly);
+    for (const Saga& saga : flow->sagas) {
+        s << saga.name << saga.start << (saga.timeout ? saga.timeout->micros : -1);
+        for (const SagaState& st : saga.states) {
+            s << st.name << int(st.outcome) << (st.timeout ? st.timeout->micros : -1);
+            for (const SagaTransition& t : st.transitions)
+                s << t.type << t.target;
+        }
+    }
+    for (const View& v : flow->views) {
+        s << v.name << v.key.text;
+        for (const ViewColumn& c : v.columns)
+            s << c.name << c.text;
+    }
+    s << (flow->correlation.path ? flow->correlation.path->text : QString());
+    for (const Correlation::Override& o : flow->correlation.overrides)
+        s << o.type << o.path.text;
+    for (const Channel& c : flow->channels)
+        s << c.name << c.types;
+    for (const Service& svc : flow->services) {
+        s << svc.name;
+        for (const Handler& h : svc.handlers) {
+            s << h.type;
+            for (const EmitChoice& c : h.emits.choices)
+                s << c.type;
+        }
+    }
+    return QCryptographicHash::hash(text, QCryptographicHash::Sha256).toHex().left(32);
+}
+
+QByteArray Projections::correlationOf(const Event& e)
+{
+    FieldAccessor* accessor = m_defaultCorrelation.get();
+    if (!m_correlationByType.isEmpty())
+        if (auto it = m_correlationByType.constFind(e.type); it != m_correlationByType.cend())
+            accessor = it->get();
+    if (!accessor)
+        return e.correlationId; // no rule in the flow file: the CloudEvents extension
+    const FieldValue v = accessor->get(m_cache);
+    return v.isPresent() ? v.text : QByteArray();
+}
+
+void Projections::apply(const Event& e)
+{
+    ++m_events;
+    m_lastSeq = std::max(m_lastSeq, e.seq);
+    if (e.isUnparsed())
+        ++m_unparsed;
+    if (!e.type.isNull())
+        ++m_types[e.type];
+    if (!e.source.isNull())
+        ++m_sources[e.source];
+    if (!e.channel.isNull())
+        ++m_channels[e.channel];
+    if (e.hasTime()) {
+        m_firstTime = m_firstTime == NoTime ? e.time : std::min(m_firstTime, e.time);
+        m_lastTime = m_lastTime == NoTime ? e.time : std::max(m_lastTime, e.time);
+    }
+    const qint64 time = effectiveTime(e);
+    if (time != NoTime && (m_clock == NoTime || time > m_clock))
+        m_clock = time;
+    // Time-driven state (timeouts, decaying rates) moves with the stream clock, event by
+    // event, so that the result does not depend on how events were batched.
+    for (auto& s : m_sagas)
+        s->advanceTo(m_clock);
+    m_metrics.advanceTo(m_clock);
+    if (time == NoTime)
+        return; // nothing to place in time: counted above, and that is all
+
+    m_cache.reset(&e);
+    const qint64 causeTime = m_topology.fold(e, time);
+    const qint64 latency = causeTime == NoTime ? -1 : std::max<qint64>(0, time - causeTime);
+    m_metrics.record(Metrics::Type, e.type, time, latency);
+    m_metrics.record(Metrics::Source, e.source, time, latency);
+    m_metrics.record(Metrics::Channel, e.channel, time, latency);
+    if (!m_sagas.empty()) {
+        const QByteArray correlation = correlationOf(e);
+        for (auto& s : m_sagas) {
+            const qint64 before = s->instances().size();
+            s->fold(e, time, correlation);
+            if (qint64(s->instances().size()) > before) // a saga started: its rate is starts per second
+                m_metrics.record(Metrics::Saga, s->saga().name.toUtf8(), time);
+        }
+    }
+    for (auto& v : m_views)
+        v->fold(m_cache);
+    m_cache.reset(nullptr);
+}
+
+void Projections::apply(const EventBatch& batch)
+{
+    for (const Event& e : batch)
+        apply(e);
+}
+
+QJsonObject Projections::toJson() const
+{
+    QJsonObject out;
+    out.insert(QStringLiteral("events"), m_events);
+    out.insert(QStringLiteral("unparsed"), m_unparsed);
+    out.insert(QStringLiteral("types"), countsJson(m_types));
+    out.insert(QStringLiteral("sources"), countsJson(m_sources));
+    out.insert(QStringLiteral("channels"), countsJson(m_channels));
+    out.insert(QStringLiteral("first_time"),
+               m_firstTime == NoTime ? QJsonValue() : TimeFormat::toRfc3339String(m_firstTime));
+    out.insert(QStringLiteral("last_time"), m_lastTime == NoTime ? QJsonValue() : TimeFormat::toRfc3339String(m_lastTime));
+    out.insert(QStringLiteral("last_seq"), m_lastSeq);
+    out.insert(QStringLiteral("metrics"), m_metrics.toJson());
+    if (m_flow) {
+        out.insert(QStringLiteral("topology"), m_topology.toJson());
+        QJsonObject sagas;
+        for (const auto& s : m_sagas)
+            sagas.insert(s->saga().name, s->toJson());
+        out.insert(QStringLiteral("sagas"), sagas);
+        QJsonObject views;
+        for (const auto& v : m_views)
+            views.insert(v->view().name, v->toJson());
+        out.insert(QStringLiteral("views"), views);
+    }
+    return out;
+}
+
+QByteArray Projections::save() const
+{
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    out.setVersion(QDataStream::Qt_6_4);
+    out << CheckpointMagic << CheckpointVersion << m_fingerprint;
+    out << m_events << m_unparsed << m_lastSeq << m_clock << m_firstTime << m_lastTime;
+    saveCounts(out, m_types);
+    saveCounts(out, m_sources);
+    saveCounts(out, m_channels);
+    m_topology.save(out);
+    m_metrics.save(out);
+    for (const auto& s : m_sagas)
+        s->save(out);
+    for (const auto& v : m_views)
+        v->save(out);
+    return bytes;
+}
+
+void Projections::reset()
+{
+    m_events = m_unparsed = m_lastSeq = 0;
+    m_clock = m_firstTime = m_lastTime = NoTime;
+    m_types.clear();
+    m_sources.clear();
+    m_channels.clear();
+    m_topology = Topology(m_flow.get());
+    m_metrics = Metrics();
+    for (auto& s : m_sagas)
+        s = std::make_unique<SagaTracker>(*m_flow, s->saga());
+    for (auto& v : m_views)
+        v = std::make_unique<ViewEngine>(v->view());
+}
+
+bool Projections::load(const QByteArray& state)
+{
+    QDataStream in(state);
+    in.setVersion(QDataStream::Qt_6_4);
+    quint32 magic = 0, version = 0;
+    QByteArray fp;
+    in >> magic >> version >> fp;
+    bool ok = magic == CheckpointMagic && version == CheckpointVersion && fp == m_fingerprint;
+    if (ok) {
+        in >> m_events >> m_unparsed >> m_lastSeq >> m_clock >> m_firstTime >> m_lastTime;
+        loadCounts(in, m_types);
+        loadCounts(in, m_sources);
+        loadCounts(in, m_channels);
+        ok = m_topology.load(in) && m_metrics.load(in);
+        for (auto& s : m_sagas)
+            ok = ok && s->load(in);
+        for (auto& v : m_views)
+            ok = ok && v->load(in);
+        ok = ok && in.status() == QDataStream::Ok && in.atEnd();
+    }
+    if (!ok)
+        reset();
+    return ok;
+}
+
+} // namespace FlowScope

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QtGlobal>
+
+#include <array>
+
+class QDataStream;
+
+namespace FlowScope {
+
+// Events per second in event time, over the last 1, 10 or 60 seconds.
+//
+// A ring of 60 one-second buckets. "Now" is the largest second (floor(t / 1e6), so -1 us is
+// second -1) ever passed to add() or advanceTo(); it never moves back, which keeps the state a
+// pure function of the calls made. Buckets outside [now - 59, now] are always zero, so two
+// windows that saw the same calls compare and save identically.
+class RateWindow final {
+public:
+    static constexpr int kSeconds = 60;
+
+    RateWindow() = default;
+
+    // Counts n events at eventTimeMicros. Later seconds move now forward; seconds older than
+    // now - 59 still count in total() but in no window. Negative n is ignored so counts stay
+    // monotonic; n == 0 just advances now.
+    void add(qint64 eventTimeMicros, qint64 n = 1);
+    // Moves now forward without counting, so rates decay while a stream is quiet. Earlier
+    // times are ignored.
+    void advanceTo(qint64 timeMicros);
+    void clear();
+
+    // Events per second over the seconds now - windowSeconds + 1 .. now; windowSeconds is
+    // clamped to [1, 60]. 0 before anything was added or advanced to.
+    double rate(int windowSeconds) const;
+    qint64 total() const { return m_total; }
+    // The current second; meaningful only when hasNow().
+    qint64 nowSecond() const { return m_now; }
+    bool hasNow() const { return m_hasNow; }
+
+    // Compact checkpoint: a version, now, total and only the non-empty seconds.
+    void save(QDataStream& out) const;
+    // Returns false and leaves the window empty on truncated or inconsistent input.
+    bool load(QDataStream& in);
+
+    friend bool operator==(const RateWindow&, const RateWindow&) = default;
+
+private:
+    void moveNowTo(qint64 second);
+    qint64& bucket(qint64 second) { return m_buckets[slot(second)]; }
+    qint64 bucket(qint64 second) const { return m_buckets[slot(second)]; }
+    static size_t slot(qint64 second);
+
+    std::array<qint64, kSeconds> m_buckets {}; // indexed by second mod 60 (floor)
+    qint64 m_now = 0;
+    qint64 m_total = 0;
+    bool m_hasNow = false;
+};
+
+} // namespace FlowScope

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+#include "sagatracker.h"
+
+#include "flowfile.h"
+
+#include <QDataStream>
+#include <QJsonArray>
+
+namespace FlowScope {
+
+SagaTracker::SagaTracker(const Flow& flow, const Saga& saga)
+    : m_flow(&flow)
+    , m_saga(&saga)
+{
+    m_start = saga.start.toUtf8();
+    m_vocabulary.insert(m_start, 1);
+    for (const SagaState& s : saga.states) {
+        for (const SagaTransition& t : s.transitions)
+            m_vocabulary.insert(t.type.toUtf8(), 2);
+        const auto timeout = saga.timeoutIn(s);
+        m_stateTimeouts.append(timeout ? timeout->micros : -1);
+        m_finalOutcome.append(static_cast<int>(s.outcome));
+    }
+    m_inState.resize(saga.states.size());
+}
+
+SagaTracker::~SagaTracker() = default;
+
+QString SagaTracker::anomalyName(Anomaly a)
+{
+    switch (a) {
+    case Anomaly::Duplicate: return QStringLiteral("duplicate");
+    case Anomaly::NotAccepted: return QStringLiteral("not_accepted");
+    case Anomaly::AfterFinal: return QStringLiteral("after_final");
+    }
+    return {};
+}
+
+const SagaTracker::Instance* SagaTracker::instance(const QByteArray& correlationId) const
+{
+    const auto it = m_byCorrelation.constFind(correlationId);
+    return it == m_byCorrelation.cend() ? nullptr : &m_instances[size_t(it.value())];
+}
+
+void SagaTracker::scheduleTimeout(int index)
+{
+    const Instance& in = m_instances[size_t(index)];
+    const qint64 timeout = m_stateTimeouts[in.state];
+    if (timeout >= 0 && m_finalOutcome[in.state] == int(SagaOutcome::None))
+        m_deadlines.push(Deadline { in.enteredAt + timeout, index, in.entry });
+}
+
+void SagaTracker::enter(int index, int state, qint64 time)
+{
+    Instance& in = m_instances[size_t(index)];
+    --m_inState[in.state];
+    ++m_inState[state];
+    ++m_transitions[qMakePair(in.state, state)];
+    if (in.stuck) { // a stuck instance that moves on is no longer stuck
+        in.stuck = false;
+        --m_stuck;
+    }
+    in.state = state;
+    in.enteredAt = time;
+    ++in.entry;
+    const int outcome = m_finalOutcome[state];
+    if (outcome != int(SagaOutcome::None)) {
+        in.endedAt = time;
+        const qint64 latency = std::max<qint64>(0, time - in.startedAt);
+        m_latency.record(latency);
+        m_latencyByOutcome[outcome].record(latency);
+    } else {
+        scheduleTimeout(index);
+    }
+}
+
+void SagaTracker::anomaly(Instance& in, Anomaly kind, const Event& e)
+{
+    ++in.anomalyCount;
+    ++m_anomalies[int(kind)];
+    if (in.anomalies.size() < MaxAnomaliesKept)
+        in.anomalies.append(AnomalyRecord { kind, e.seq, e.type });
+}
+
+void SagaTracker::fold(const Event& e, qint64 time, const QByteArray& correlation)
+{
+    if (!m_vocabulary.contains(e.type))
+        return;
+    advanceTo(time);
+    if (correlation.isEmpty()) {
+        ++m_unmatched;
+        return;
+    }
+    const auto it = m_byCorrelation.constFind(correlation);
+    if (it == m_byCorrelation.cend()) {
+        if (e.type != m_start) { // before its start (out of order) or a flow we never saw begin
+            ++m_unmatched;
+            return;
+        }
+        Instance in;
+        in.correlationId = correlation;
+        in.state = 0;
+        in.startedAt = in.enteredAt = in.lastTime = time;
+        in.lastType = e.type;
+        in.lastSeq = e.seq;
+        in.eventIds.append(e.id);
+        in.seqs.append(e.seq);
+        const int index = int(m_instances.size());
+        m_instances.push_back(std::move(in));
+        m_byCorrelation.insert(correlation, index);
+        ++m_inState[0];
+        scheduleTimeout(index);
+        return;
+    }
+    const int index = it.value();
+    Instance& in = m_instances[size_t(index)];
+    if (!e.id.isEmpty() && in.eventIds.contains(e.id)) {
+        anomaly(in, Anomaly::Duplicate, e);
+        return;
+    }
+    in.eventIds.append(e.id);
+    if (in.seqs.size() < MaxSeqsKept)
+        in.seqs.append(e.seq);
+    in.lastTime = time;
+    in.lastType = e.type;
+    in.lastSeq = e.seq;
+    if (m_finalOutcome[in.state] != int(SagaOutcome::None)) {
+        anomaly(in, Anomaly::AfterFinal, e);
+        return;
+    }
+    const SagaTransition* t = m_saga->states[in.state].transition(QString::fromUtf8(e.type));
+    if (!t) {
+        anomaly(in, Anomaly::NotAccepted, e);
+        return;
+    }
+    enter(index, m_saga->stateIndex(t->target), time);
+}
+
+void SagaTracker::advanceTo(qint64 clock)
+{
+    if (clock == NoTime || (m_clock != NoTime && clock <= m_clock))
+        return;
+    m_clock = clock;
+    while (!m_deadlines.empty() && m_deadlines.top().at < clock) {
+        const Deadline d = m_deadlines.top();
+        m_deadlines.pop();
+        Instance& in = m_instances[size_t(d.instance)];
+        if (in.entry == d.entry && !in.stuck && m_finalOutcome[in.state] == int(SagaOutcome::None)) {
+            in.stuck = true;
+            ++m_stuck;
+        }
+    }
+}
+
+QJsonObject SagaTracker::toJson() const
+{
+    QJsonObject states;
+    qint64 finals[4] = { 0, 0, 0, 0 };
+    qint64 open = 0;
+    for (int i = 0; i < m_saga->states.size(); ++i) {
+        states.insert(m_saga->states[i].name, m_inState[i]);
+        if (m_finalOutcome[i] == int(SagaOutcome::None))
+            open += m_inState[i];
+        else
+            finals[m_finalOutcome[i]] += m_inState[i];
+    }
+    const QJsonObject outcomes { { QStringLiteral("completed"), finals[int(SagaOutcome::Completed)] },
+                                 { QStringLiteral("compensated"), finals[int(SagaOutcome::Compensated)] },
+                                 { QStringLiteral("failed"), finals[int(SagaOutcome::Failed)] },
+                                 { QStringLiteral("running"), open - m_stuck },
+                                 { QStringLiteral("stuck"), m_stuck } };
+    QJsonObject transitions;
+    for (auto it = m_transitions.cbegin(); it != m_transitions.cend(); ++it)
+        transitions.insert(m_saga->states[it.key().first].name + QStringLiteral(" -> ")
+                               + m_saga->states[it.key().second].name,
+                           it.value());
+    auto latency = [](const LatencyHistogram& h) {
+        QJsonObject o = h.toJsonMillis();
+        o.remove(QStringLiteral("count"));
+        return o;
+    };
+    const QJsonObject byOutcome { { QStringLiteral("completed"), latency(m_latencyByOutcome[int(SagaOutcome::Completed)]) },
+                                  { QStringLiteral("compensated"), latency(m_latencyByOutcome[int(SagaOutcome::Compensated)]) },
+                                  { QStringLiteral("failed"), latency(m_latencyByOutcome[int(SagaOutcome::Failed)]) } };
+    return { { QStringLiteral("states"), states },
+             { QStringLiteral("outcomes"), outcomes },
+             { QStringLiteral("instances"), qint64(m_instances.size()) },
+             { QStringLiteral("transitions"), transitions },
+             { QStringLiteral("anomalies"), m_anomalies[0] + m_anomalies[1] + m_anomalies[2] },
+             { QStringLiteral("anomaly_kinds"),
+               QJsonObject { { anomalyName(Anomaly::Duplicate), m_anomalies[0] },
+                             { anomalyName(Anomaly::NotAccepted), m_anomalies[1] },
+                             { anomalyName(Anomaly::AfterFinal), m_anomalies[2] } } },
+             { QStringLiteral("unmatched"), m_unmatched },
+             { QStringLiteral("latency_ms"), latency(m_latency) },
+             { QStringLiteral("latency_ms_by_outcome"), byOutcome } };
+}
+
+void SagaTracker::save(QDataStream& out) const
+{
+    out << quint64(m_instances.size());
+    for (const Instance& in : m_instances) {
+        out << in.correlationId << qint32(in.state) << in.startedAt << in.enteredAt << in.endedAt << in.lastTime
+            << in.lastType << in.lastSeq << in.entry << in.stuck << in.anomalyCount << in.eventIds << in.seqs;
+        out << qint32(in.anomalies.size());
+        for (const AnomalyRecord& a : in.anomalies)
+            out << quint8(a.kind) << a.seq << a.type;
+    }
+    out << m_clock << m_inState << m_stuck << m_anomalies[0] << m_anomalies[1] << m_anomalies[2] << m_unmatched;
+    out << qint32(m_transitions.size());
+    for (auto it = m_transitions.cbegin(); it != m_transitions.cend(); ++it)
+        out << qint32(it.key().first) << qint32(it.key().second) << it.value();
+    m_latency.save(out);
+    for (const LatencyHistogram& h : m_latencyByOutcome)
+        h.save(out);
+}
+
+bool SagaTracker::load(QDataStream& in)
+{
+    m_instances.clear();
+    m_byCorrelation.clear();
+    m_deadlines = {};
+    m_transitions.clear();
+    quint64 n = 0;
+    in >> n;
+    const int stateCount = int(m_saga->states.size());
+    for (quint64 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {
+        Instance x;
+        qint32 state;
+        in >> x.correlationId >> state >> x.startedAt >> x.enteredAt >> x.endedAt >> x.lastTime >> x.lastType
+            >> x.lastSeq >> x.entry >> x.stuck >> x.anomalyCount >> x.eventIds >> x.seqs;
+        if (state < 0 || state >= stateCount)
+            return false;
+        x.state = state;
+        qint32 anomalies = 0;
+        in >> anomalies;
+        for (qint32 k = 0; k < anomalies && in.status() == QDataStream::Ok; ++k) {
+            quint8 kind;
+            AnomalyRecord a;
+            in >> kind >> a.seq >> a.type;
+            a.kind = static_cast<Anomaly>(kind);
+            x.anomalies.append(a);
+        }
+        m_byCorrelation.insert(x.correlationId, int(m_instances.size()));
+        m_instances.push_back(std::move(x));
+    }
+    in >> m_clock >> m_inState >> m_stuck >> m_anomalies[0] >> m_anomalies[1] >> m_anomalies[2] >> m_unmatched;
+    qint32 t = 0;
+    in >> t;
+    for (qint32 k = 0; k < t && in.status() == QDataStream::Ok; ++k) {
+        qint32 a, b;
+        qint64 count;
+        in >> a >> b >> count;
+        m_transitions.insert(qMakePair(a, b), count);
+    }
+    if (!m_latency.load(in))
+        return false;
+    for (LatencyHistogram& h : m_latencyByOutcome)
+        if (!h.load(in))
+            return false;
+    if (in.status() != QDataStream::Ok || m_inState.size() != stateCount)
+        return false;
+    // Only live deadlines matter; the heap's stale entries would be skipped anyway.
+    for (int i = 0; i < int(m_instances.size()); ++i)
+        if (!m_instances[size_t(i)].stuck)
+            scheduleTimeout(i);
+    return true;
+}
+
+} // namespace FlowScope

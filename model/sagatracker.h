@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event.h"
+#include "eventfields.h"
+#include "latencyhistogram.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+
+#include <memory>
+#include <queue>
+#include <vector>
+
+class QDataStream;
+
+namespace FlowScope {
+
+struct Flow;
+struct Saga;
+
+// One saga of the flow file as live state machines: an instance per correlation id, opened by
+// the saga's start event in its first state, moved by event types, ended by a final state's
+// outcome. Timeouts are in event time: an instance that stays longer than its state's timeout
+// in a non-final state is stuck until it moves on. Anomalies are kept on the instance and counted.
+class SagaTracker final {
+public:
+    enum class Anomaly : quint8 {
+        Duplicate,   // the same event id again: changes nothing else
+        NotAccepted, // the current state has no transition for this type
+        AfterFinal,  // the instance had already ended
+    };
+    struct AnomalyRecord {
+        Anomaly kind;
+        qint64 seq;
+        QByteArray type;
+    };
+    struct Instance {
+        QByteArray correlationId;
+        int state = 0;
+        qint64 startedAt = NoTime; // event time of the start event
+        qint64 enteredAt = NoTime; // when it entered its current state
+        qint64 endedAt = NoTime;
+        qint64 lastTime = NoTime;
+        QByteArray lastType;
+        qint64 lastSeq = 0;
+        quint32 entry = 0; // bumped on every state change: stale timeout entries are ignored
+        bool stuck = false;
+        qint64 anomalyCount = 0;
+        QList<AnomalyRecord> anomalies; // the first MaxAnomaliesKept
+        QList<QByteArray> eventIds;     // to recognise duplicates
+        QList<qint64> seqs;             // its events, for timelines (the first MaxSeqsKept)
+    };
+    static constexpr int MaxAnomaliesKept = 16;
+    static constexpr int MaxSeqsKept = 256;
+
+    SagaTracker(const Flow& flow, const Saga& saga);
+    ~SagaTracker();
+
+    // `correlation` is the event's correlation id under the flow file's rules (may be null).
+    void fold(const Event& e, qint64 time, const QByteArray& correlation);
+    // Marks instances stuck whose state timed out before `clock` (event time).
+    void advanceTo(qint64 clock);
+
+    const Saga& saga() const { return *m_saga; }
+    const std::vector<Instance>& instances() const { return m_instances; }
+    const Instance* instance(const QByteArray& correlationId) const;
+    QJsonObject toJson() const;
+
+    void save(QDataStream& out) const;
+    bool load(QDataStream& in);
+
+    static QString anomalyName(Anomaly a);
+
+private:
+    struct Deadline {
+        qint64 at;
+        int instance;
+        quint32 entry;
+        bool operator>(const Deadline& o) const { return std::tie(at, instance) > std::tie(o.at, o.instance); }
+    };
+    bool relevant(const QByteArray& type) const;
+    void enter(int index, int state, qint64 time);
+    void anomaly(Instance& in, Anomaly kind, const Event& e);
+    void scheduleTimeout(int index);
+
+    const Flow* m_flow;
+    const Saga* m_saga;
+    QHash<QByteArray, int> m_vocabulary; // event type -> 1 (start) / 2 (transition)
+    QList<qint64> m_stateTimeouts;       // per state, µs; -1 none
+    QList<int> m_finalOutcome;           // per state: SagaOutcome as int
+    QByteArray m_start;
+
+    std::vector<Instance> m_instances;
+    QHash<QByteArray, int> m_byCorrelation;
+    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> m_deadlines;
+    qint64 m_clock = NoTime;
+
+    // aggregates, kept incrementally
+    QList<qint64> m_inState;
+    QHash<QPair<int, int>, qint64> m_transitions;
+    qint64 m_stuck = 0;
+    qint64 m_anomalies[3] = { 0, 0, 0 };
+    qint64 m_unmatched = 0; // events of the saga for a correlation id with no instance (yet)
+    LatencyHistogram m_latency;
+    LatencyHistogram m_latencyByOutcome[4]; // by SagaOutcome
+};
+
+} // namespace FlowScope

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+#include "topology.h"
+
+#include "flowfile.h"
+
+#include <QDataStream>
+#include <QJsonArray>
+
+#include <algorithm>
+#include <numeric>
+
+namespace FlowScope {
+
+namespace {
+QByteArray utf8(const QString& s) { return s.toUtf8(); }
+
+// "00-<trace id>-<parent id>-<flags>" -> "<trace id>-<parent id>", or empty when malformed.
+QByteArray spanOf(const QByteArray& traceParent)
+{
+    const QList<QByteArray> parts = traceParent.split('-');
+    if (parts.size() < 4 || parts[1].size() != 32 || parts[2].size() != 16)
+        return {};
+    return parts[1] + '-' + parts[2];
+}
+} // namespace
+
+Topology::Topology(const Flow* flow)
+    : m_flow(flow)
+{
+    if (!flow)
+        return;
+    for (const Channel& c : flow->channels) {
+        const int n = node(utf8(c.name), NodeKind::Channel);
+        m_nodes[n].declared = true;
+        for (const QString& t : c.types)
+            m_declaredChannelOfType.insert(utf8(t), utf8(c.name));
+    }
+    // Which services emit each type, for the default "one channel per emitter" rule.
+    QHash<QByteArray, QList<QByteArray>> emitters;
+    for (const Service& s : flow->services)
+        for (const Handler& h : s.handlers)
+            for (const EmitChoice& c : h.emits.choices)
+                emitters[utf8(c.type)].append(utf8(s.name));
+    if (flow->simulation)
+        for (const LoadGenerator& g : flow->simulation->load)
+            emitters[utf8(g.type)].append(utf8(g.from));
+    auto channelsOf = [&](const QByteArray& type) -> QList<QByteArray> {
+        if (auto it = m_declaredChannelOfType.constFind(type); it != m_declaredChannelOfType.cend())
+            return { it.value() };
+        return emitters.value(type);
+    };
+    auto declare = [&](const QByteArray& from, NodeKind fromKind, const QByteArray& to, NodeKind toKind, EdgeKind k) {
+        const int a = node(from, fromKind), b = node(to, toKind);
+        m_nodes[a].declared = m_nodes[b].declared = true;
+        m_edges[edge(a, b, k)].declared = true;
+        m_hasDeclared = true;
+    };
+    for (const Service& s : flow->services) {
+        const QByteArray name = utf8(s.name);
+        m_nodes[node(name, NodeKind::Service)].declared = true;
+        m_hasDeclared = true;
+        for (const Handler& h : s.handlers) {
+            for (const QByteArray& ch : channelsOf(utf8(h.type)))
+                declare(ch, NodeKind::Channel, name, NodeKind::Service, EdgeKind::Consumes);
+            for (const EmitChoice& c : h.emits.choices) {
+                const auto it = m_declaredChannelOfType.constFind(utf8(c.type));
+                declare(name, NodeKind::Service, it != m_declaredChannelOfType.cend() ? it.value() : name,
+                        NodeKind::Channel, EdgeKind::Emits);
+            }
+        }
+    }
+    if (flow->simulation)
+        for (const LoadGenerator& g : flow->simulation->load) {
+            const auto it = m_declaredChannelOfType.constFind(utf8(g.type));
+            declare(utf8(g.from), NodeKind::Service, it != m_declaredChannelOfType.cend() ? it.value() : utf8(g.from),
+                    NodeKind::Channel, EdgeKind::Emits);
+        }
+}
+
+int Topology::node(const QByteArray& name, NodeKind kind)
+{
+    const auto key = qMakePair(name, static_cast<quint8>(kind));
+    if (auto it = m_nodeIndex.constFind(key); it != m_nodeIndex.cend())
+        return it.value();
+    m_nodes.append(Node { name, kind, false, false, 0 });
+    m_nodeIndex.insert(key, int(m_nodes.size() - 1));
+    return int(m_nodes.size() - 1);
+}
+
+int Topology::edge(int from, int to, EdgeKind kind)
+{
+    const quint64 key = (quint64(quint32(from)) << 33) | (quint64(quint32(to)) << 1) | quint64(kind);
+    if (auto it = m_edgeIndex.constFind(key); it != m_edgeIndex.cend())
+        return it.value();
+    Edge e;
+    e.from = from;
+    e.to = to;
+    e.kind = kind;
+    m_edges.append(e);
+    m_edgeIndex.insert(key, int(m_edges.size() - 1));
+    return int(m_edges.size() - 1);
+}
+
+// A source names a service: exactly, or (for URI-style sources such as "/orders" or
+// "urn:shop:orders") by its last segment when that is a declared service.
+QByteArray Topology::serviceName(const QByteArray& source) const
+{
+    if (!m_flow)
+        return source;
+    if (m_flow->service(QString::fromUtf8(source)))
+        return source;
+    const qsizetype cut = std::max(source.lastIndexOf('/'), source.lastIndexOf(':'));
+    if (cut >= 0 && cut + 1 < source.size()) {
+        const QByteArray last = source.mid(cut + 1);
+        if (m_flow->service(QString::fromUtf8(last)))
+            return last;
+    }
+    return source;
+}
+
+QByteArray Topology::channelFor(const Event& e, const QByteArray& service) const
+{
+    if (!e.channel.isEmpty())
+        return e.channel;
+    if (auto it = m_declaredChannelOfType.constFind(e.type); it != m_declaredChannelOfType.cend())
+        return it.value();
+    return service;
+}
+
+bool Topology::isError(const Event& e)
+{
+    return e.isUnparsed() || e.type.contains("Failed") || e.type.contains("Error") || e.type.contains("DeadLetter");
+}
+
+void Topology::remember(const QByteArray& key, QHash<QByteArray, Cause>& map, std::deque<QByteArray>& order, Cause c)
+{
+    if (key.isEmpty())
+        return;
+    if (!map.contains(key)) {
+        order.push_back(key);
+        if (order.size() > CausationMemory) {
+            map.remove(order.front());
+            order.pop_front();
+        }
+    }
+    map.insert(key, std::move(c));
+}
+
+qint64 Topology::fold(const Event& e, qint64 time)
+{
+    advanceTo(time);
+    if (e.source.isEmpty()) {
+        // nothing says who sent it; a channel still carried it
+        if (!e.channel.isEmpty()) {
+            Node& n = m_nodes[node(e.channel, NodeKind::Channel)];
+            n.observed = true;
+            ++n.events;
+        }
+        return NoTime;
+    }
+    QByteArray service = m_serviceOfSource.value(e.source);
+    if (service.isNull()) {
+        service = serviceName(e.source);
+        m_serviceOfSource.insert(e.source, service);
+    }
+    const QByteArray channel = channelFor(e, service);
+    const int s = node(service, NodeKind::Service), c = node(channel, NodeKind::Channel);
+    m_nodes[s].observed = m_nodes[c].observed = true;
+    ++m_nodes[s].events;
+    ++m_nodes[c].events;
+    Edge& emits = m_edges[edge(s, c, EdgeKind::Emits)];
+    emits.observed = true;
+    ++emits.count;
+    if (isError(e))
+        ++emits.errors;
+    emits.rate.add(time);
+
+    // Causation: the cause's channel feeds this event's source.
+    const Cause* cause = nullptr;
+    if (!e.causationId.isEmpty())
+        if (auto it = m_byId.constFind(e.causationId); it != m_byId.cend())
+            cause = &it.value();
+    const QByteArray span = spanOf(e.traceParent);
+    if (!cause && !span.isEmpty())
+        if (auto it = m_bySpan.constFind(span); it != m_bySpan.cend() && m_nodes[it->channel].name != channel)
+            cause = &it.value();
+    if (cause) {
+        Edge& consumes = m_edges[edge(cause->channel, s, EdgeKind::Consumes)];
+        consumes.observed = true;
+        ++consumes.count;
+        consumes.rate.add(time);
+    }
+    const qint64 causeTime = cause ? cause->time : NoTime;
+    remember(e.id, m_byId, m_idOrder, Cause { c, e.type, time });
+    remember(span, m_bySpan, m_spanOrder, Cause { c, e.type, time });
+    return causeTime;
+}
+
+void Topology::advanceTo(qint64 clock)
+{
+    if (clock == NoTime || (m_clock != NoTime && clock <= m_clock))
+        return;
+    m_clock = clock;
+}
+
+QJsonObject Topology::toJson() const
+{
+    auto kindName = [](NodeKind k) { return k == NodeKind::Service ? QStringLiteral("service") : QStringLiteral("channel"); };
+    QList<int> order(m_nodes.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) {
+        return std::tie(m_nodes[a].kind, m_nodes[a].name) < std::tie(m_nodes[b].kind, m_nodes[b].name);
+    });
+    QJsonArray nodes;
+    for (int i : order) {
+        const Node& n = m_nodes[i];
+        nodes.append(QJsonObject { { QStringLiteral("name"), QString::fromUtf8(n.name) },
+                                   { QStringLiteral("kind"), kindName(n.kind) },
+                                   { QStringLiteral("declared"), n.declared },
+                                   { QStringLiteral("observed"), n.observed },
+                                   { QStringLiteral("events"), n.events } });
+    }
+    QList<int> edgeOrder(m_edges.size());
+    std::iota(edgeOrder.begin(), edgeOrder.end(), 0);
+    auto edgeKey = [&](int i) {
+        const Edge& e = m_edges[i];
+        return std::make_tuple(m_nodes[e.from].name, m_nodes[e.to].name, e.kind);
+    };
+    std::sort(edgeOrder.begin(), edgeOrder.end(), [&](int a, int b) { return edgeKey(a) < edgeKey(b); });
+    QJsonArray edges, unseen, undeclared;
+    for (int i : edgeOrder) {
+        const Edge& e = m_edges[i];
+        const QString from = QString::fromUtf8(m_nodes[e.from].name), to = QString::fromUtf8(m_nodes[e.to].name);
+        const QString kind = e.kind == EdgeKind::Emits ? QStringLiteral("emits") : QStringLiteral("consumes");
+        RateWindow rate = e.rate; // rates decay while the stream moves on without this edge
+        if (m_clock != NoTime)
+            rate.advanceTo(m_clock);
+        edges.append(QJsonObject { { QStringLiteral("from"), from },
+                                   { QStringLiteral("to"), to },
+                                   { QStringLiteral("kind"), kind },
+                                   { QStringLiteral("count"), e.count },
+                                   { QStringLiteral("errors"), e.errors },
+                                   { QStringLiteral("declared"), e.declared },
+                                   { QStringLiteral("observed"), e.observed },
+                                   { QStringLiteral("rate_1s"), rate.rate(1) },
+                                   { QStringLiteral("rate_10s"), rate.rate(10) },
+                                   { QStringLiteral("rate_60s"), rate.rate(60) } });
+        const QJsonObject brief { { QStringLiteral("from"), from }, { QStringLiteral("to"), to }, { QStringLiteral("kind"), kind } };
+        if (e.declared && !e.observed)
+            unseen.append(brief);
+        if (m_hasDeclared && e.observed && !e.declared)
+            undeclared.append(brief);
+    }
+    return { { QStringLiteral("nodes"), nodes },
+             { QStringLiteral("edges"), edges },
+             { QStringLiteral("drift"),
+               QJsonObject { { QStringLiteral("declared_unseen"), unseen }, { QStringLiteral("undeclared_seen"), undeclared } } } };
+}
+
+void Topology::save(QDataStream& out) const
+{
+    out << qint32(m_nodes.size());
+    for (const Node& n : m_nodes)
+        out << n.name << quint8(n.kind) << n.declared << n.observed << n.events;
+    out << qint32(m_edges.size());
+    for (const Edge& e : m_edges) {
+        out << qint32(e.from) << qint32(e.to) << quint8(e.kind) << e.declared << e.observed << e.count << e.errors;
+        e.rate.save(out);
+    }
+    auto saveMemory = [&out](const QHash<QByteArray, Cause>& map, const std::deque<QByteArray>& order) {
+        out << qint32(order.size());
+        for (const QByteArray& k : order) {
+            const Cause& c = map[k];
+            out << k << qint32(c.channel) << c.type << c.time;
+        }
+    };
+    saveMemory(m_byId, m_idOrder);
+    saveMemory(m_bySpan, m_spanOrder);
+    out << m_clock;
+}
+
+bool Topology::load(QDataStream& in)
+{
+    // Declared nodes and edges were rebuilt by the constructor from the same flow; the saved
+    // state replaces them wholesale (it includes them, in the same order).
+    m_nodes.clear();
+    m_nodeIndex.clear();
+    m_edges.clear();
+    m_edgeIndex.clear();
+    m_serviceOfSource.clear();
+    qint32 n = 0;
+    in >> n;
+    for (qint32 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {
+        Node node;
+        quint8 kind;
+        in >> node.name >> kind >> node.declared >> node.observed >> node.events;
+        node.kind = static_cast<NodeKind>(kind);
+        m_nodeIndex.insert(qMakePair(node.name, kind), int(m_nodes.size()));
+        m_nodes.append(node);
+    }
+    in >> n;
+    for (qint32 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {
+        Edge e;
+        qint32 from, to;
+        quint8 kind;
+        in >> from >> to >> kind >> e.declared >> e.observed >> e.count >> e.errors;
+        if (from < 0 || to < 0 || from >= m_nodes.size() || to >= m_nodes.size() || !e.rate.load(in))
+            return false;
+        e.from = from;
+        e.to = to;
+        e.kind = static_cast<EdgeKind>(kind);
+        m_edgeIndex.insert((quint64(quint32(from)) << 33) | (quint64(quint32(to)) << 1) | quint64(kind),
+                           int(m_edges.size()));
+        m_edges.append(e);
+    }
+    auto loadMemory = [&in](QHash<QByteArray, Cause>& map, std::deque<QByteArray>& order) {
+        map.clear();
+        order.clear();
+        qint32 count = 0;
+        in >> count;
+        for (qint32 i = 0; i < count && in.status() == QDataStream::Ok; ++i) {
+            QByteArray k, type;
+            qint32 channel;
+            qint64 time;
+            in >> k >> channel >> type >> time;
+            order.push_back(k);
+            map.insert(k, Cause { channel, type, time });
+        }
+    };
+    loadMemory(m_byId, m_idOrder);
+    loadMemory(m_bySpan, m_spanOrder);
+    in >> m_clock;
+    return in.status() == QDataStream::Ok;
+}
+
+} // namespace FlowScope

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "eventfields.h"
+
+#include <QHash>
+#include <QJsonObject>
+#include <QSet>
+
+#include <optional>
+#include <vector>
+
+class QDataStream;
+
+namespace FlowScope {
+
+struct View;
+
+// One materialized view of the flow file: rows keyed by a path, columns folded from the events
+// that carry the key (last, first, count, sum, min, max), optionally only `from` some types.
+// Events of several types from several services join on the key. O(1) per event.
+class ViewEngine final {
+public:
+    struct Cell {
+        FieldValue value; // last / first
+        double number = 0; // sum / min / max
+        qint64 count = 0;  // count, and how many values went into sum / min / max
+        friend bool operator==(const Cell&, const Cell&) = default;
+    };
+    using Row = std::vector<Cell>;
+
+    explicit ViewEngine(const View& view);
+
+    void fold(PayloadCache& event);
+
+    const View& view() const { return *m_view; }
+    qint64 rowCount() const { return m_rows.size(); }
+    const QHash<QByteArray, Row>& rows() const { return m_rows; }
+    QJsonObject rowJson(const QByteArray& key, const Row& row) const;
+    // {rows, sample: the first `sampleSize` rows in key order}
+    QJsonObject toJson(int sampleSize = 10) const;
+
+    void save(QDataStream& out) const;
+    bool load(QDataStream& in);
+
+private:
+    struct Column {
+        int fold; // Fold
+        std::optional<FieldAccessor> path;
+        QSet<QByteArray> from;
+    };
+    const View* m_view;
+    FieldAccessor m_key;
+    std::vector<Column> m_columns;
+    QHash<QByteArray, Row> m_rows;
+};
+
+} // namespace FlowScope

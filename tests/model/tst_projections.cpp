@@ -1,0 +1,3 @@
+// placeholder
+#include <QTest>
+QTEST_GUILESS_MAIN(QObject)
