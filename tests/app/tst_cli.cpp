@@ -32,6 +32,9 @@ private Q_SLOTS:
     void errorsSayWhere();
     void refusesToOverwrite();
     void demo();
+    void inspectWithFlow();
+    void inspectAtWithAndWithoutCheckpoints();
+    void badFlowFileSaysWhere();
     void killedImportKeepsCommittedBatches();
 
 private:
@@ -356,6 +359,119 @@ void TestCli::demo()
     QCOMPARE(o.value(u"unparsed").toInteger(), 2);
     QCOMPARE(o.value(u"types").toObject().value(u"OrderCreated").toInteger(), 300);
     QCOMPARE(o.value(u"sources").toObject().size(), 4);
+}
+
+// The demo stream through the demo flow: the contract keys of DESIGN.md with exact values.
+void TestCli::inspectWithFlow()
+{
+    const QString rec = path(QStringLiteral("demo-flow.fsrec"));
+    const QString flow = QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml");
+    QCOMPARE(flowscope({ QStringLiteral("import"), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"),
+                         QStringLiteral("--out"), rec })
+                 .exitCode,
+             0);
+    const Run r = flowscope({ QStringLiteral("inspect"), rec, QStringLiteral("--flow"), flow, QStringLiteral("--json") });
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o.value(u"events").toInteger(), 1467);
+
+    const QJsonObject saga = o.value(u"sagas").toObject().value(u"order").toObject();
+    const QJsonObject outcomes = saga.value(u"outcomes").toObject();
+    QCOMPARE(outcomes.value(u"completed").toInteger(), 270);
+    QCOMPARE(outcomes.value(u"compensated").toInteger(), 8);
+    QCOMPARE(outcomes.value(u"failed").toInteger(), 15);
+    QCOMPARE(outcomes.value(u"running").toInteger() + outcomes.value(u"stuck").toInteger(), 7);
+    const QJsonObject states = saga.value(u"states").toObject();
+    QCOMPARE(states.value(u"shipped").toInteger(), 270);
+    QCOMPARE(states.value(u"approved").toInteger(), 6); // every 50th order never ships
+    QCOMPARE(states.size(), 10);
+    // the sample's duplicate line and the swapped pair are anomalies; the broken lines never reach the saga
+    QVERIFY(saga.value(u"anomalies").toInteger() >= 1);
+    const QJsonObject latency = saga.value(u"latency_ms").toObject();
+    for (const char* k : { "mean", "p50", "p90", "p99", "max" })
+        QVERIFY2(latency.value(QLatin1String(k)).toDouble() > 0, k);
+    QVERIFY(latency.value(u"p50").toDouble() <= latency.value(u"p99").toDouble());
+
+    const QJsonObject view = o.value(u"views").toObject().value(u"orders").toObject();
+    QCOMPARE(view.value(u"rows").toInteger(), 300);
+    const QJsonArray sample = view.value(u"sample").toArray();
+    QCOMPARE(sample.size(), 10);
+    QCOMPARE(sample[0].toObject().value(u"key").toString(), u"o0000");
+    QCOMPARE(sample[9].toObject().value(u"key").toString(), u"o0009");
+    for (const char* column : { "status", "customer", "amount", "refunds", "events", "updated" })
+        QVERIFY2(sample[0].toObject().contains(QLatin1String(column)), column);
+
+    const QJsonObject topology = o.value(u"topology").toObject();
+    QJsonArray nodes = topology.value(u"nodes").toArray();
+    QStringList services;
+    for (const QJsonValue& n : nodes)
+        if (n.toObject().value(u"kind").toString() == u"service")
+            services.append(n.toObject().value(u"name").toString());
+    QCOMPARE(services, (QStringList { QStringLiteral("inventory"), QStringLiteral("orders"), QStringLiteral("payment"),
+                                      QStringLiteral("shipping") }));
+    bool found = false;
+    for (const QJsonValue& v : topology.value(u"edges").toArray()) {
+        const QJsonObject e = v.toObject();
+        for (const char* k : { "from", "to", "kind", "count", "declared", "observed" })
+            QVERIFY2(e.contains(QLatin1String(k)), k);
+        if (e.value(u"from").toString() == u"payment" && e.value(u"to").toString() == u"payments") {
+            found = true;
+            QCOMPARE(e.value(u"kind").toString(), u"emits");
+            QCOMPARE(e.value(u"count").toInteger(), 308);
+            QVERIFY(e.value(u"declared").toBool());
+            QVERIFY(e.value(u"observed").toBool());
+        }
+    }
+    QVERIFY(found);
+}
+
+// --at gives the same state whether the recording has checkpoints or not, by seq and by time.
+void TestCli::inspectAtWithAndWithoutCheckpoints()
+{
+    const QString rec = path(QStringLiteral("at.fsrec"));
+    const QString flow = QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml");
+    QCOMPARE(flowscope({ QStringLiteral("import"), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"),
+                         QStringLiteral("--out"), rec })
+                 .exitCode,
+             0);
+    const QStringList points { QStringLiteral("1"), QStringLiteral("500"), QStringLiteral("1000"),
+                               QStringLiteral("2026-09-21T14:13:40Z") };
+    QList<QByteArray> before;
+    for (const QString& at : points) {
+        const Run r = flowscope({ QStringLiteral("inspect"), rec, QStringLiteral("--flow"), flow, QStringLiteral("--at"),
+                                  at, QStringLiteral("--json") });
+        QCOMPARE(r.exitCode, 0);
+        before.append(r.out);
+    }
+    const Run cp = flowscope({ QStringLiteral("checkpoint"), rec, QStringLiteral("--flow"), flow, QStringLiteral("--every"),
+                               QStringLiteral("300") });
+    QCOMPARE(cp.exitCode, 0);
+    QVERIFY2(cp.out.contains("5 checkpoints stored"), cp.out);
+    for (qsizetype i = 0; i < points.size(); ++i) {
+        const Run r = flowscope({ QStringLiteral("inspect"), rec, QStringLiteral("--flow"), flow, QStringLiteral("--at"),
+                                  points[i], QStringLiteral("--json") });
+        QCOMPARE(r.out, before[i]);
+    }
+    const QJsonObject at500 = QJsonDocument::fromJson(before[1]).object();
+    QCOMPARE(at500.value(u"events").toInteger(), 500);
+    QCOMPARE(at500.value(u"at").toInteger(), 500);
+    const QJsonObject atTime = QJsonDocument::fromJson(before[3]).object();
+    QVERIFY(atTime.value(u"events").toInteger() > 400);
+    QVERIFY(atTime.value(u"events").toInteger() < 1000);
+    QVERIFY(atTime.value(u"last_time").toString() <= u"2026-09-21T14:13:40Z");
+}
+
+void TestCli::badFlowFileSaysWhere()
+{
+    const QString flow = path(QStringLiteral("bad.yaml"));
+    writeFile(flow, "flowscope: 1\nname: broken\nsagas:\n  s:\n    start: A\n    states:\n      a: { when: { B: nowhere } }\n");
+    writeFile(path(QStringLiteral("one2.jsonl")), ce(1) + '\n');
+    const QString rec = path(QStringLiteral("bad-flow.fsrec"));
+    QCOMPARE(flowscope({ QStringLiteral("import"), path(QStringLiteral("one2.jsonl")), QStringLiteral("--out"), rec }).exitCode, 0);
+    const Run r = flowscope({ QStringLiteral("inspect"), rec, QStringLiteral("--flow"), flow });
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("bad.yaml:7:"), r.err);
+    QVERIFY2(r.err.contains("nowhere"), r.err);
 }
 
 // A writer killed with SIGKILL leaves a recording that opens and holds every committed batch.

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+#include "engine.h"
+
+#include "projections.h"
+#include "recording.h"
+
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(LOG_ENGINE, "flowscope.engine")
+
+namespace FlowScope {
+
+Engine::Engine(std::shared_ptr<const Flow> flow, RecordingWriter* recorder, Options options)
+    : m_options(options)
+    , m_projections(std::make_unique<Projections>(flow))
+    , m_fingerprint(Projections::fingerprint(flow.get()))
+    , m_recorder(recorder)
+    , m_snapshot(std::make_shared<EngineSnapshot>())
+{
+    if (m_recorder)
+        m_nextSeq = m_recorder->count() + 1;
+}
+
+Engine::Engine(std::shared_ptr<const Flow> flow, RecordingWriter* recorder)
+    : Engine(std::move(flow), recorder, Options {})
+{
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start()
+{
+    std::lock_guard lock(m_mutex);
+    if (m_thread.joinable())
+        return;
+    m_stopping = false;
+    m_thread = std::thread([this] { run(); });
+}
+
+void Engine::stop()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_thread.joinable())
+            return;
+        m_stopping = true;
+        m_notEmpty.notify_all();
+        m_notFull.notify_all();
+    }
+    m_thread.join();
+}
+
+bool Engine::push(EventBatch batch)
+{
+    if (batch.isEmpty())
+        return true;
+    std::unique_lock lock(m_mutex);
+    m_notFull.wait(lock, [&] { return m_queue.size() < size_t(m_options.queueBatches) || m_stopping; });
+    if (m_stopping)
+        return false;
+    m_queue.push_back(std::move(batch));
+    ++m_handedOver;
+    m_notEmpty.notify_one();
+    return true;
+}
+
+bool Engine::offer(EventBatch batch)
+{
+    if (batch.isEmpty())
+        return true;
+    std::lock_guard lock(m_mutex);
+    if (m_stopping || m_queue.size() >= size_t(m_options.queueBatches)) {
+        m_refused += batch.size();
+        return false;
+    }
+    m_queue.push_back(std::move(batch));
+    ++m_handedOver;
+    m_notEmpty.notify_one();
+    return true;
+}
+
+void Engine::flush()
+{
+    std::unique_lock lock(m_mutex);
+    if (!m_thread.joinable())
+        return;
+    m_idle.wait(lock, [&] { return m_publishedUpTo == m_handedOver; });
+}
+
+void Engine::restore(std::unique_ptr<Projections> state)
+{
+    flush();
+    std::lock_guard lock(m_mutex);
+    m_projections = std::move(state);
+    m_nextSeq = m_projections->lastSeq() + 1;
+    m_sinceCheckpoint = 0;
+    publish();
+}
+
+std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
+{
+    std::lock_guard lock(m_snapshotMutex);
+    return m_snapshot;
+}
+
+QString Engine::error() const
+{
+    std::lock_guard lock(m_snapshotMutex);
+    return m_error;
+}
+
+void Engine::publish()
+{
+    auto s = std::make_shared<EngineSnapshot>();
+    s->version = ++m_version;
+    s->events = m_projections->eventCount();
+    s->lastSeq = m_projections->lastSeq();
+    s->clock = m_projections->clock();
+    s->refused = m_refused.load();
+    s->state = m_projections->toJson();
+    std::lock_guard lock(m_snapshotMutex);
+    m_snapshot = std::move(s);
+}
+
+void Engine::run()
+{
+    QElapsedTimer sincePublish;
+    sincePublish.start();
+    bool dirty = false;
+    while (true) {
+        EventBatch batch;
+        {
+            std::unique_lock lock(m_mutex);
+            if (m_queue.empty()) {
+                // the queue ran dry: readers get the latest state now, not at the next tick
+                const quint64 folded = m_folded;
+                if (dirty) {
+                    lock.unlock();
+                    publish();
+                    dirty = false;
+                    sincePublish.restart();
+                    lock.lock();
+                }
+                m_publishedUpTo = folded;
+                m_idle.notify_all();
+            }
+            m_notEmpty.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
+            if (m_queue.empty())
+                break; // stopping, and everything is folded
+            batch = std::move(m_queue.front());
+            m_queue.pop_front();
+            m_notFull.notify_one();
+        }
+        if (m_recorder) {
+            QString err;
+            if (!m_recorder->append(batch, &err)) {
+                qCWarning(LOG_ENGINE) << err;
+                std::lock_guard lock(m_snapshotMutex);
+                if (m_error.isEmpty())
+                    m_error = err;
+            }
+        }
+        for (Event& e : batch) {
+            if (e.seq == 0)
+                e.seq = m_nextSeq;
+            m_nextSeq = e.seq + 1;
+        }
+        m_projections->apply(batch);
+        dirty = true;
+        if (m_recorder && m_options.checkpointEvery > 0) {
+            m_sinceCheckpoint += batch.size();
+            if (m_sinceCheckpoint >= m_options.checkpointEvery) {
+                m_sinceCheckpoint = 0;
+                QString err;
+                if (!m_recorder->storeCheckpoint(m_fingerprint, m_projections->lastSeq(), m_projections->clock(),
+                                                 m_projections->save(), &err))
+                    qCWarning(LOG_ENGINE) << err;
+            }
+        }
+        if (sincePublish.elapsed() >= m_options.publishIntervalMs) {
+            publish();
+            dirty = false;
+            sincePublish.restart();
+        }
+        std::lock_guard lock(m_mutex);
+        ++m_folded;
+    }
+    if (dirty)
+        publish();
+    std::lock_guard lock(m_mutex);
+    m_publishedUpTo = m_folded;
+    m_idle.notify_all();
+}
+
+} // namespace FlowScope

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+#include "replayer.h"
+
+#include <eventfields.h>
+#include <recording.h>
+
+namespace FlowScope::Sim {
+
+namespace {
+constexpr qint64 ReadAhead = 2048;
+}
+
+Replayer::Replayer(const Recording& recording, Sink sink, ReplayClock::WallClock wall)
+    : m_recording(recording)
+    , m_sink(std::move(sink))
+    , m_clock(std::move(wall))
+    , m_total(recording.eventCount())
+{
+    m_clock.pause(); // nothing moves until play()
+}
+
+void Replayer::setSpeed(double speed) { m_clock.setSpeed(speed); }
+
+void Replayer::play()
+{
+    if (!m_clockStarted) {
+        if (const Event* e = next())
+            m_clock.seek(effectiveTime(*e));
+        m_clockStarted = true;
+    }
+    m_clock.resume();
+}
+
+void Replayer::pause() { m_clock.pause(); }
+
+bool Replayer::fill()
+{
+    if (!m_ahead.empty())
+        return true;
+    if (m_readUpTo >= m_total)
+        return false;
+    const qint64 to = std::min(m_total, m_readUpTo + ReadAhead);
+    const bool ok = m_recording.readSeqRange(m_readUpTo + 1, to, [this](Event&& e) {
+        m_ahead.push_back(std::move(e));
+        return true;
+    }, &m_error);
+    m_readUpTo = to;
+    return ok && !m_ahead.empty();
+}
+
+const Event* Replayer::next() { return fill() ? &m_ahead.front() : nullptr; }
+
+bool Replayer::atEnd() const { return m_ahead.empty() && m_readUpTo >= m_total; }
+
+qint64 Replayer::pump(qint64 maxEvents)
+{
+    if (m_clock.isPaused())
+        return 0;
+    EventBatch batch;
+    const qint64 now = m_clock.now();
+    const bool unpaced = m_clock.speed() == ReplayClock::Unpaced;
+    while (batch.size() < maxEvents) {
+        const Event* e = next();
+        if (!e)
+            break;
+        // Events earlier than the clock (out of order in time) are due at once; recording
+        // order is never changed.
+        if (!unpaced && effectiveTime(*e) > now)
+            break;
+        m_position = e->seq;
+        batch.append(std::move(m_ahead.front()));
+        m_ahead.pop_front();
+    }
+    if (unpaced && !batch.isEmpty())
+        m_clock.seek(effectiveTime(batch.last())); // the clock shows where the replay is
+    const qint64 n = batch.size();
+    if (n)
+        m_sink(std::move(batch));
+    return n;
+}
+
+bool Replayer::step()
+{
+    const Event* e = next();
+    if (!e)
+        return false;
+    m_clock.seek(std::max(m_clock.now(), effectiveTime(*e)));
+    m_clockStarted = true;
+    m_position = e->seq;
+    EventBatch batch { std::move(m_ahead.front()) };
+    m_ahead.pop_front();
+    m_sink(std::move(batch));
+    return true;
+}
+
+void Replayer::seek(qint64 seq)
+{
+    m_ahead.clear();
+    m_position = std::clamp<qint64>(seq, 0, m_total);
+    m_readUpTo = m_position;
+    if (const Event* e = next())
+        m_clock.seek(effectiveTime(*e));
+    m_clockStarted = true;
+}
+
+qint64 Replayer::waitMicros()
+{
+    const Event* e = next();
+    if (!e || m_clock.isPaused())
+        return -1;
+    return m_clock.waitFor(effectiveTime(*e));
+}
+
+} // namespace FlowScope::Sim

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+// Replay of a recording at a pace, with pause, step and seek, on an injected wall clock.
+#include <recording.h>
+#include <replayer.h>
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace FlowScope;
+using FlowScope::Sim::ReplayClock;
+using FlowScope::Sim::Replayer;
+
+class TestReplayer : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void pacedAtSpeed();
+    void pauseAndStep();
+    void seekContinuesFromThere();
+    void flatOut();
+
+private:
+    QTemporaryDir m_dir;
+    QString m_path;
+    std::unique_ptr<Recording> m_rec;
+};
+
+namespace {
+constexpr qint64 T0 = 1'790'000'000'000'000;
+// event times in seconds after T0, in recording order; the fourth is late (out of time order)
+const double Offsets[] = { 0, 1, 2, 1.5, 2, 5, 10 };
+} // namespace
+
+void TestReplayer::initTestCase()
+{
+    m_path = m_dir.filePath(QStringLiteral("replay.fsrec"));
+    QString error;
+    auto w = RecordingWriter::create(m_path, &error);
+    QVERIFY(w);
+    EventBatch batch;
+    for (double o : Offsets) {
+        Event e;
+        e.type = "T";
+        e.id = QByteArray::number(batch.size() + 1);
+        e.time = T0 + qint64(o * 1e6);
+        batch.append(e);
+    }
+    QVERIFY(w->append(batch, &error));
+    QVERIFY(w->finish(&error));
+    m_rec = Recording::open(m_path, &error);
+    QVERIFY(m_rec);
+}
+
+void TestReplayer::pacedAtSpeed()
+{
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*m_rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.setSpeed(10); // 1 s of event time in 100 ms
+    QCOMPARE(r.pump(), 0); // not playing yet
+    r.play();
+    QCOMPARE(r.pump(), 1);
+    QCOMPARE(got, (QList<qint64> { 1 }));
+    QCOMPARE(r.waitMicros(), 100'000);
+    wall += 99'999;
+    QCOMPARE(r.pump(), 0);
+    wall += 1;
+    QCOMPARE(r.pump(), 1); // the event at 1 s
+    wall += 100'000;         // 2 s: events 3, the late 4 (1.5 s) and 5 are all due
+    QCOMPARE(r.pump(), 3);
+    QCOMPARE(got, (QList<qint64> { 1, 2, 3, 4, 5 }));
+    QCOMPARE(r.waitMicros(), 300'000);
+    r.setSpeed(1000); // faster from here on, without a jump
+    wall += 3'000;
+    QCOMPARE(r.pump(), 1);
+    QCOMPARE(r.position(), 6);
+    wall += 5'000;
+    QCOMPARE(r.pump(), 1);
+    QVERIFY(r.atEnd());
+    QCOMPARE(r.waitMicros(), -1);
+}
+
+void TestReplayer::pauseAndStep()
+{
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*m_rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.play();
+    QCOMPARE(r.pump(), 1);
+    r.pause();
+    wall += 60'000'000; // a minute paused: nothing comes
+    QCOMPARE(r.pump(), 0);
+    QCOMPARE(r.waitMicros(), -1);
+    QVERIFY(r.step()); // one event, due or not
+    QVERIFY(r.step());
+    QCOMPARE(got, (QList<qint64> { 1, 2, 3 }));
+    r.play();
+    QCOMPARE(r.pump(), 2); // at 2 s after the steps: the late 1.5 s one and the other 2 s one
+    QCOMPARE(got, (QList<qint64> { 1, 2, 3, 4, 5 }));
+}
+
+void TestReplayer::seekContinuesFromThere()
+{
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*m_rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.seek(5);
+    r.play();
+    QCOMPARE(r.pump(), 1); // the next event is the one at 5 s, and the clock stands at it
+    QCOMPARE(got, (QList<qint64> { 6 }));
+    QCOMPARE(r.position(), 6);
+    QCOMPARE(r.waitMicros(), 5'000'000); // the last one is 5 s later, at x1
+    r.seek(0); // back to the start
+    got.clear();
+    QCOMPARE(r.pump(), 1);
+    QCOMPARE(got, (QList<qint64> { 1 }));
+}
+
+void TestReplayer::flatOut()
+{
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*m_rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.setSpeed(ReplayClock::Unpaced);
+    r.play();
+    QCOMPARE(r.pump(3), 3);
+    QCOMPARE(r.pump(), 4);
+    QCOMPARE(got, (QList<qint64> { 1, 2, 3, 4, 5, 6, 7 }));
+    QVERIFY(r.atEnd());
+}
+
+QTEST_GUILESS_MAIN(TestReplayer)
+#include "tst_replayer.moc"
