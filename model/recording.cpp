@@ -234,21 +234,26 @@ std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QS
         *error = QStringLiteral("cannot create %1: %2").arg(path, err);
         return nullptr;
     }
-    const QByteArray insert = QByteArray("INSERT INTO events (") + EventColumns
-        + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-    if (sqlite3_prepare_v3(w->m_db, insert.constData(), -1, SQLITE_PREPARE_PERSISTENT, &w->m_insert, nullptr)
-            != SQLITE_OK
-        || sqlite3_prepare_v3(w->m_db,
-                              "INSERT INTO segments (first_seq, last_seq, min_time, max_time) VALUES (?,?,?,?)", -1,
-                              SQLITE_PREPARE_PERSISTENT, &w->m_segment, nullptr)
-            != SQLITE_OK) {
-        *error = sqliteError(w->m_db, QStringLiteral("cannot prepare the recording"));
+    if (!w->prepare(error))
         return nullptr;
-    }
     if (!w->setMeta(QStringLiteral("created_by"), QStringLiteral("FlowScope " FLOWSCOPE_VERSION), error)
         || !w->setMeta(QStringLiteral("created_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
         return nullptr;
     return w;
+}
+
+bool RecordingWriter::prepare(QString* error)
+{
+    const QByteArray insert = QByteArray("INSERT INTO events (") + EventColumns
+        + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    if (sqlite3_prepare_v3(m_db, insert.constData(), -1, SQLITE_PREPARE_PERSISTENT, &m_insert, nullptr) != SQLITE_OK
+        || sqlite3_prepare_v3(m_db, "INSERT INTO segments (first_seq, last_seq, min_time, max_time) VALUES (?,?,?,?)",
+                              -1, SQLITE_PREPARE_PERSISTENT, &m_segment, nullptr)
+            != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("cannot prepare %1 for writing").arg(m_path));
+        return false;
+    }
+    return true;
 }
 
 std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& path, QString* error)
@@ -273,19 +278,12 @@ std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& pa
         *error = QStringLiteral("%1: %2").arg(path, err);
         return nullptr;
     }
-    const QByteArray insert = QByteArray("INSERT INTO events (") + EventColumns
-        + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v3(w->m_db, insert.constData(), -1, SQLITE_PREPARE_PERSISTENT, &w->m_insert, nullptr)
-            != SQLITE_OK
-        || sqlite3_prepare_v3(w->m_db,
-                              "INSERT INTO segments (first_seq, last_seq, min_time, max_time) VALUES (?,?,?,?)", -1,
-                              SQLITE_PREPARE_PERSISTENT, &w->m_segment, nullptr)
-            != SQLITE_OK
-        || sqlite3_prepare_v2(w->m_db, "SELECT coalesce(max(seq), 0) FROM events", -1, &s, nullptr) != SQLITE_OK
+    if (!w->prepare(error) || sqlite3_prepare_v2(w->m_db, "SELECT coalesce(max(seq), 0) FROM events", -1, &s, nullptr) != SQLITE_OK
         || sqlite3_step(s) != SQLITE_ROW) {
         sqlite3_finalize(s);
-        *error = sqliteError(w->m_db, QStringLiteral("%1: cannot open for writing").arg(path));
+        if (error->isEmpty())
+            *error = sqliteError(w->m_db, QStringLiteral("%1: cannot open for writing").arg(path));
         return nullptr;
     }
     w->m_lastSeq = sqlite3_column_int64(s, 0);

@@ -51,6 +51,7 @@ public:
 
 private:
     RecordingWriter() = default;
+    bool prepare(QString* error); // the statements append() uses
     QString m_path;
     sqlite3* m_db = nullptr;
     sqlite3_stmt* m_insert = nullptr;
