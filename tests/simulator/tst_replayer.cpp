@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Replay of a recording at a pace, with pause, step and seek, on an injected wall clock.
+#include <engine.h>
+#include <eventparser.h>
+#include <flowfileparser.h>
+#include <projections.h>
 #include <recording.h>
 #include <replayer.h>
+#include <seeker.h>
+
+#include <QFile>
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -18,6 +25,7 @@ private Q_SLOTS:
     void pauseAndStep();
     void seekContinuesFromThere();
     void flatOut();
+    void seekDuringReplayIntoTheEngine();
 
 private:
     QTemporaryDir m_dir;
@@ -127,6 +135,59 @@ void TestReplayer::flatOut()
     QCOMPARE(r.pump(), 4);
     QCOMPARE(got, (QList<qint64> { 1, 2, 3, 4, 5, 6, 7 }));
     QVERIFY(r.atEnd());
+}
+
+// What the transport bar does: replay into the engine, seek back (engine restored from the
+// recording's checkpoints, replayer moved), replay on: the end state is the full fold's.
+void TestReplayer::seekDuringReplayIntoTheEngine()
+{
+    const FlowParseResult parsed = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml"));
+    QVERIFY(parsed.ok());
+    const auto flow = std::make_shared<const Flow>(*parsed.flow);
+    const QString path = m_dir.filePath(QStringLiteral("demo.fsrec"));
+    QString error;
+    {
+        auto w = RecordingWriter::create(path, &error);
+        QFile f(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        EventParser parser;
+        EventBatch all;
+        for (const QByteArray& line : f.readAll().split('\n'))
+            if (!line.isEmpty())
+                all.append(parser.parseLine(line));
+        QVERIFY(w->append(all, &error));
+        QVERIFY(w->finish(&error));
+    }
+    QVERIFY(Seeker::buildCheckpoints(path, flow, 250, &error) > 0);
+    auto rec = Recording::open(path, &error);
+    QVERIFY(rec);
+
+    Engine engine(flow);
+    engine.start();
+    qint64 wall = 0;
+    Replayer r(*rec, [&](EventBatch&& b) { QVERIFY(engine.push(std::move(b))); }, [&] { return wall; });
+    r.setSpeed(100);
+    r.play();
+    for (int i = 0; i < 200; ++i) { // 20 s of event time at x100
+        wall += 1000;
+        r.pump();
+    }
+    QVERIFY(r.position() > 300);
+    QVERIFY(!r.atEnd());
+    engine.flush();
+    QCOMPARE(engine.snapshot()->events, r.position());
+
+    // seek back to event 600 of the stream
+    engine.restore(Seeker::stateAt(*rec, flow, 600, &error));
+    r.seek(600);
+    engine.flush();
+    QCOMPARE(engine.snapshot()->lastSeq, 600);
+    r.setSpeed(ReplayClock::Unpaced);
+    while (!r.atEnd())
+        r.pump();
+    engine.flush();
+    QCOMPARE(engine.snapshot()->events, 1467);
+    QCOMPARE(engine.snapshot()->state, Seeker::stateAt(*rec, flow, 1467, &error)->toJson());
 }
 
 QTEST_GUILESS_MAIN(TestReplayer)
