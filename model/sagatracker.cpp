@@ -5,6 +5,7 @@
 
 #include <QDataStream>
 #include <QJsonArray>
+#include <QMap>
 
 namespace FlowScope {
 
@@ -207,8 +208,13 @@ void SagaTracker::save(QDataStream& out) const
             out << quint8(a.kind) << a.seq << a.type;
     }
     out << m_clock << m_inState << m_stuck << m_anomalies[0] << m_anomalies[1] << m_anomalies[2] << m_unmatched;
-    out << qint32(m_transitions.size());
+    // In (from, to) order: a QHash's order depends on the process's hash seed, and the same
+    // state must save to the same bytes in every process.
+    QMap<QPair<int, int>, qint64> transitions;
     for (auto it = m_transitions.cbegin(); it != m_transitions.cend(); ++it)
+        transitions.insert(it.key(), it.value());
+    out << qint32(transitions.size());
+    for (auto it = transitions.cbegin(); it != transitions.cend(); ++it)
         out << qint32(it.key().first) << qint32(it.key().second) << it.value();
     m_latency.save(out);
     for (const LatencyHistogram& h : m_latencyByOutcome)
