@@ -17,6 +17,7 @@ Commands:
   export    write a recording's events as CloudEvents JSONL, kcat -J lines or CSV
   inspect   summarise a recording; with --flow its topology, sagas and views (--json for scripts)
   checkpoint store projection checkpoints in a recording, for fast seeking
+  sim       run a flow file's simulation (faults included) and summarise it
 
 Run 'flowscope COMMAND --help' for the options of a command.
 Options:
@@ -57,6 +58,8 @@ int main(int argc, char* argv[])
         return Cli::inspectCommand(args);
     if (command == u"checkpoint")
         return Cli::checkpointCommand(args);
+    if (command == u"sim")
+        return Cli::simCommand(args);
     Cli::err(QStringLiteral("flowscope: unknown command '%1'\n\n").arg(command));
     Cli::err(QString::fromUtf8(Usage));
     return Cli::Usage;

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+
+#include <engine.h>
+#include <flowfile.h>
+#include <flowfileparser.h>
+#include <inspector.h>
+#include <recording.h>
+#include <simulator.h>
+
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QThread>
+
+namespace FlowScope::Cli {
+
+int simCommand(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.addPositionalArgument(QStringLiteral("FLOW"), QStringLiteral("Flow file with a simulation: section."));
+    const QCommandLineOption durationOption(QStringLiteral("duration"),
+                                            QStringLiteral("Simulated time to run (default: the flow's, else 60s)."),
+                                            QStringLiteral("D"));
+    const QCommandLineOption seedOption(QStringLiteral("seed"), QStringLiteral("Random seed (default: the flow's)."),
+                                        QStringLiteral("N"));
+    const QCommandLineOption speedOption(QStringLiteral("speed"),
+                                         QStringLiteral("max (default: as fast as possible) or Nx of wall time."),
+                                         QStringLiteral("max|Nx"), QStringLiteral("max"));
+    const QCommandLineOption recordOption(QStringLiteral("record"), QStringLiteral("Record the simulated events to REC."),
+                                          QStringLiteral("REC"));
+    const QCommandLineOption faultOption(
+        QStringLiteral("fault"),
+        QStringLiteral("Add a fault, written like a faults: entry, e.g. \"at: 10s, service: payment, down: 30s\". "
+                       "Repeatable."),
+        QStringLiteral("SPEC"));
+    const QCommandLineOption jsonOption(
+        QStringLiteral("json"),
+        QStringLiteral("Print one JSON object: what inspect --flow --json prints, plus services and sim."));
+    parser.addOptions({ durationOption, seedOption, speedOption, recordOption, faultOption, jsonOption });
+    if (!parseArguments(parser, QStringLiteral("sim"),
+                        QStringLiteral("Runs the flow file's simulation and summarises what happened."), args, 1, 1))
+        return Usage;
+    const auto flow = loadFlow(QStringLiteral("sim"), parser.positionalArguments().first());
+    if (!flow)
+        return Failed;
+    if (!flow->simulation) {
+        err(QStringLiteral("%1 sim: %2 has no simulation: section (see docs/flow-file.md)\n")
+                .arg(programName(), parser.positionalArguments().first()));
+        return Failed;
+    }
+    qint64 duration = flow->simulation->duration ? flow->simulation->duration->micros : 60'000'000;
+    if (parser.isSet(durationOption)) {
+        const auto d = Duration::parse(parser.value(durationOption));
+        if (!d) {
+            err(QStringLiteral("%1 sim: --duration: %2\n").arg(programName(), d.error()));
+            return Usage;
+        }
+        duration = d->micros;
+    }
+    quint64 seed = flow->simulation->seed;
+    if (parser.isSet(seedOption)) {
+        bool ok = false;
+        seed = parser.value(seedOption).toULongLong(&ok);
+        if (!ok) {
+            err(QStringLiteral("%1 sim: --seed takes a whole number\n").arg(programName()));
+            return Usage;
+        }
+    }
+    double speed = 0; // max
+    const QString speedText = parser.value(speedOption);
+    if (speedText != u"max") {
+        const auto f = parseFactor(speedText);
+        if (!f) {
+            err(QStringLiteral("%1 sim: --speed takes max or a factor such as 10x: %2\n").arg(programName(), f.error()));
+            return Usage;
+        }
+        speed = *f;
+    }
+    QList<Fault> faults;
+    for (const QString& spec : parser.values(faultOption)) {
+        QList<FlowError> errors;
+        const auto fault = FlowFileParser::parseFault(spec, *flow, &errors);
+        if (!fault) {
+            for (const FlowError& e : std::as_const(errors))
+                err(e.toString() + u'\n');
+            return Usage;
+        }
+        faults.append(*fault);
+    }
+
+    std::unique_ptr<RecordingWriter> writer;
+    QString error;
+    if (parser.isSet(recordOption)) {
+        writer = RecordingWriter::create(parser.value(recordOption), &error);
+        if (!writer) {
+            err(QStringLiteral("%1 sim: %2\n").arg(programName(), error));
+            return Failed;
+        }
+    }
+    Engine engine(flow, writer.get());
+    engine.start();
+    Sim::Simulator sim(flow, seed);
+    for (const Fault& f : std::as_const(faults))
+        sim.injectFault(f);
+    sim.setSink([&engine](EventBatch&& batch) { engine.push(std::move(batch)); });
+
+    QElapsedTimer wall;
+    wall.start();
+    const auto& interrupted = interruptFlag();
+    if (speed <= 0) {
+        // flat out, in slices so that Ctrl-C is noticed
+        for (qint64 t = 0; t < duration && !interrupted.load();) {
+            t = std::min(duration, t + 1'000'000);
+            sim.runUntil(t);
+        }
+    } else {
+        while (sim.now() < duration && !interrupted.load()) {
+            const qint64 target = std::min(duration, qint64(double(wall.nsecsElapsed() / 1000) * speed));
+            sim.runUntil(target);
+            if (target < duration)
+                QThread::msleep(10);
+        }
+    }
+    engine.flush();
+    const double wallSeconds = double(wall.nsecsElapsed()) / 1e9;
+    engine.stop();
+    if (writer) {
+        writer->setMeta(QStringLiteral("source"), QStringLiteral("simulation of %1, seed %2").arg(flow->name).arg(seed), &error);
+        if (!writer->finish(&error))
+            err(QStringLiteral("%1 sim: %2\n").arg(programName(), error));
+    }
+    QJsonObject result = engine.snapshot()->state;
+    result.insert(QStringLiteral("services"), sim.statsJson());
+    result.insert(QStringLiteral("faults"), sim.faultsJson().value(u"faults"));
+    result.insert(QStringLiteral("sim"), QJsonObject { { QStringLiteral("events"), sim.eventsEmitted() },
+                                                    { QStringLiteral("sim_seconds"), double(sim.now()) / 1e6 },
+                                                    { QStringLiteral("wall_seconds"), wallSeconds },
+                                                    { QStringLiteral("seed"), QString::number(seed) } });
+    if (parser.isSet(jsonOption)) {
+        out(QJsonDocument(result).toJson(QJsonDocument::Indented));
+    } else {
+        out(QStringLiteral("%1: %2 s simulated in %3 s, %4 events\n\n")
+                .arg(flow->name)
+                .arg(double(sim.now()) / 1e6, 0, 'f', 1)
+                .arg(wallSeconds, 0, 'f', 2)
+                .arg(sim.eventsEmitted()));
+        out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
+                .arg(QStringLiteral("service"), -14)
+                .arg(QStringLiteral("processed"), 10)
+                .arg(QStringLiteral("failed"), 8)
+                .arg(QStringLiteral("retries"), 8)
+                .arg(QStringLiteral("dead"), 6)
+                .arg(QStringLiteral("dropped"), 8)
+                .arg(QStringLiteral("max queue"), 10)
+                .arg(QStringLiteral("latency ms"), 11));
+        for (const Sim::ServiceStats& st : sim.stats())
+            out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
+                    .arg(st.name, -14)
+                    .arg(st.processed, 10)
+                    .arg(st.failed, 8)
+                    .arg(st.retries, 8)
+                    .arg(st.deadLettered, 6)
+                    .arg(st.dropped, 8)
+                    .arg(st.maxQueue, 10)
+                    .arg(st.meanLatencyMillis(), 11, 'f', 2));
+        out(QStringLiteral("\n") + Inspector::toText(result));
+    }
+    return interrupted.load() ? Interrupted : Ok;
+}
+
+} // namespace FlowScope::Cli

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: MIT
+#include "simulator.h"
+
+#include <jsonwriter.h>
+#include <timeformat.h>
+
+#include <QJsonArray>
+
+#include <cmath>
+
+namespace FlowScope::Sim {
+
+enum class Simulator::Kind : quint8 {
+    Generate,  // a = generator
+    Deliver,   // a = service, b = message
+    Complete,  // a = service, b = work slot
+    Retry,     // a = service, b = work slot
+    Publish,   // a = message (held back by a fault, published now)
+    FaultOn,   // a = fault
+    FaultOff,  // a = fault
+    ScaleDown, // a = service, b = token
+};
+
+struct Simulator::Item {
+    qint64 time;
+    quint64 order; // ties are broken by scheduling order: deterministic
+    Kind kind;
+    int a;
+    int b;
+    bool operator>(const Item& o) const { return time != o.time ? time > o.time : order > o.order; }
+};
+
+struct Simulator::Message {
+    Event event;
+    int refs = 0;
+};
+
+struct Simulator::Work {
+    int message = -1;
+    qint64 arrival = 0; // first arrival at the service: latency counts from here
+    int attempt = 0;    // 0 = first try
+    bool inUse = false;
+    bool timedOut = false; // this attempt ran into the service's timeout
+};
+
+struct Simulator::Generator {
+    const LoadGenerator* def;
+    QByteArray type;
+    QByteArray from;
+    qint64 seq = 0;
+};
+
+struct Simulator::Service {
+    const FlowScope::Service* def;
+    ServiceSim sim;
+    QByteArray name;
+    std::deque<int> queue;   // work slots waiting for a worker
+    std::deque<int> held;    // messages waiting for room in the queue
+    std::vector<Work> work;  // slots
+    std::vector<int> freeWork;
+    qint64 capacity = std::numeric_limits<qint64>::max();
+    int workers = 1;
+    bool serverless = false;
+    int down = 0;            // active `down` faults
+    int partitioned = 0;     // active `partition` faults
+    qint64 backUp = 0;       // when the latest of those ends
+    double slow = 1.0;       // product of active `slow` factors
+    double errorRate = 0.0;  // added by `error` faults
+    int scaleToken = 0;
+    QHash<QByteArray, const Handler*> handlers;
+    ServiceStats stats;
+};
+
+Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 startTime)
+    : m_flow(std::move(flow))
+    , m_rng(seed)
+    , m_start(startTime)
+{
+    const Flow& f = *m_flow;
+    for (const FlowScope::Channel& c : f.channels)
+        for (const QString& t : c.types)
+            m_channelOfType.insert(t.toUtf8(), c.name.toUtf8());
+    m_services.reserve(size_t(f.services.size()));
+    for (const FlowScope::Service& s : f.services) {
+        Service svc;
+        svc.def = &s;
+        svc.sim = s.sim.value_or(ServiceSim {});
+        svc.name = s.name.toUtf8();
+        svc.stats.name = s.name;
+        if (svc.sim.queue)
+            svc.capacity = *svc.sim.queue;
+        svc.serverless = svc.sim.serverless.has_value();
+        svc.workers = svc.serverless ? svc.sim.serverless->concurrency : std::max(1, svc.sim.workers);
+        if (svc.serverless)
+            svc.stats.warm = svc.sim.serverless->minInstances;
+        for (const Handler& h : s.handlers) {
+            m_subscribers[h.type.toUtf8()].append(int(m_services.size()));
+            svc.handlers.insert(h.type.toUtf8(), &h);
+        }
+        m_serviceIndex.insert(svc.name, int(m_services.size()));
+        m_services.push_back(std::move(svc));
+    }
+    if (f.simulation) {
+        for (const LoadGenerator& g : f.simulation->load) {
+            m_generators.push_back(Generator { &g, g.type.toUtf8(), g.from.toUtf8(), 0 });
+            schedule(g.start.micros, Kind::Generate, int(m_generators.size() - 1));
+        }
+        for (const Fault& fault : f.simulation->faults)
+            injectFault(fault);
+    }
+}
+
+Simulator::~Simulator() = default;
+
+qint64 Simulator::pendingWork() const { return qint64(m_agenda.size()); }
+
+void Simulator::schedule(qint64 at, Kind kind, int a, int b) { m_agenda.push(Item { at, m_order++, kind, a, b }); }
+
+int Simulator::channel(const QByteArray& name)
+{
+    if (auto it = m_channelIndex.constFind(name); it != m_channelIndex.cend())
+        return it.value();
+    ChannelState c;
+    c.name = name;
+    c.partitions = m_flow->simulation ? std::max(1, m_flow->simulation->broker.partitionsOf(QString::fromUtf8(name))) : 1;
+    c.offsets.assign(size_t(c.partitions), 0);
+    m_channels.push_back(std::move(c));
+    m_channelIndex.insert(name, int(m_channels.size() - 1));
+    return int(m_channels.size() - 1);
+}
+
+int Simulator::injectFault(const Fault& fault)
+{
+    m_faults.push_back(fault);
+    m_faultActive.push_back(false);
+    const int index = int(m_faults.size() - 1);
+    const qint64 at = std::max(m_now, fault.at.micros);
+    schedule(at, Kind::FaultOn, index);
+    schedule(at + std::max<qint64>(0, fault.length.micros), Kind::FaultOff, index);
+    return index;
+}
+
+void Simulator::startFault(int index, bool on, qint64 t)
+{
+    const Fault& f = m_faults[size_t(index)];
+    m_faultActive[size_t(index)] = on;
+    const int sign = on ? 1 : -1;
+    const qint64 end = std::max(m_now, f.at.micros) + f.length.micros;
+    if (f.target == FaultTarget::Broker && (f.kind == FaultKind::Down || f.kind == FaultKind::Partition)) {
+        m_brokerDown += sign;
+        m_brokerBackUp = std::max(m_brokerBackUp, end);
+        if (!on)
+            for (size_t i = 0; i < m_services.size(); ++i) {
+                admitHeld(int(i), t);
+                tryStart(int(i), t);
+            }
+        return;
+    }
+    if (f.target == FaultTarget::Service) {
+        for (size_t i = 0; i < m_services.size(); ++i) {
+            Service& s = m_services[i];
+            if (s.name != f.name.toUtf8())
+                continue;
+            switch (f.kind) {
+            case FaultKind::Down:
+                s.down += sign;
+                s.backUp = std::max(s.backUp, end);
+                break;
+            case FaultKind::Partition:
+                s.partitioned += sign;
+                s.backUp = std::max(s.backUp, end);
+                break;
+            case FaultKind::Slow: s.slow = on ? s.slow * f.factor : s.slow / f.factor; break;
+            case FaultKind::Error: s.errorRate += sign * f.probability; break;
+            default: break;
+            }
+            if (!on) {
+                // back: take in what waited, start what queued
+                admitHeld(int(i), t);
+                tryStart(int(i), t);
+            }
+        }
+        return;
+    }
+    // channel (or broker-wide channel) faults act where events are published
+    auto apply = [&](ChannelState& c) {
+        switch (f.kind) {
+        case FaultKind::Drop: c.drop += sign * f.probability; break;
+        case FaultKind::Duplicate: c.duplicate += sign * f.probability; break;
+        case FaultKind::Delay:
+            c.delayFaults += sign;
+            c.delay = f.delay;
+            break;
+        default: break;
+        }
+    };
+    if (f.target == FaultTarget::Broker) {
+        for (const FlowScope::Channel& decl : m_flow->channels)
+            channel(decl.name.toUtf8());
+        for (ChannelState& c : m_channels)
+            apply(c);
+    } else {
+        apply(m_channels[size_t(channel(f.name.toUtf8()))]);
+    }
+}
+
+int Simulator::newMessage(const QByteArray& type, const QByteArray& source, int causeIndex)
+{
+    int index;
+    if (!m_freeMessages.empty()) {
+        index = m_freeMessages.back();
+        m_freeMessages.pop_back();
+    } else {
+        index = int(m_messages.size());
+        m_messages.emplace_back();
+    }
+    Event& e = m_messages[size_t(index)].event;
+    m_messages[size_t(index)].refs = 0;
+    e = Event {};
+    e.id = 'e' + QByteArray::number(++m_nextId);
+    e.type = type;
+    e.source = source;
+    e.specVersion = "1.0";
+    e.format = EventFormat::Structured;
+    if (causeIndex >= 0) {
+        // by index, after the pool may have grown: a reference taken before would dangle
+        const Message* cause = &m_messages[size_t(causeIndex)];
+        e.correlationId = cause->event.correlationId;
+        e.causationId = cause->event.id;
+        e.payload = cause->event.payload; // the flow's data travels with it (shared, not copied)
+        e.dataContentType = cause->event.dataContentType;
+        e.flags = cause->event.flags & PayloadJson;
+    }
+    return index;
+}
+
+void Simulator::release(int message)
+{
+    Message& m = m_messages[size_t(message)];
+    if (--m.refs <= 0) {
+        m.event = Event {};
+        m_freeMessages.push_back(message);
+    }
+}
+
+void Simulator::publish(int message, qint64 t)
+{
+    Message& m = m_messages[size_t(message)];
+    Event& e = m.event;
+    // A producer cut from the broker (or a broker that is down) publishes when it is back.
+    const int sourceIndex = m_serviceIndex.value(e.source, -1);
+    const qint64 blockedUntil = std::max(m_brokerDown > 0 ? m_brokerBackUp : 0,
+                                         sourceIndex >= 0 && m_services[size_t(sourceIndex)].partitioned > 0
+                                             ? m_services[size_t(sourceIndex)].backUp
+                                             : 0);
+    if (blockedUntil > t) {
+        ++m.refs;
+        schedule(blockedUntil, Kind::Publish, message);
+        return;
+    }
+    const QByteArray channelName = m_channelOfType.value(e.type, e.source);
+    ChannelState& c = m_channels[size_t(channel(channelName))];
+    e.time = m_start + t;
+    e.channel = c.name;
+    const std::uint64_t h = qHash(e.correlationId.isEmpty() ? e.id : e.correlationId, 0);
+    e.partition = qint32(h % std::uint64_t(c.partitions));
+    e.offset = c.offsets[size_t(e.partition)]++;
+    m_batch.append(e);
+    ++m_emitted;
+    if (m_batch.size() >= m_batchSize)
+        flush();
+
+    const QList<int> subscribers = m_subscribers.value(e.type);
+    if (subscribers.isEmpty()) {
+        if (m.refs <= 0)
+            release(message);
+        return;
+    }
+    for (int s : subscribers) {
+        if (c.drop > 0 && m_rng.chance(c.drop)) {
+            ++m_services[size_t(s)].stats.dropped;
+            continue;
+        }
+        const int copies = c.duplicate > 0 && m_rng.chance(c.duplicate) ? 2 : 1;
+        for (int k = 0; k < copies; ++k) {
+            qint64 latency = m_flow->simulation ? m_rng.sampleMicros(m_flow->simulation->broker.latency) : 0;
+            if (c.delayFaults > 0)
+                latency += m_rng.sampleMicros(c.delay);
+            ++m.refs;
+            schedule(t + latency, Kind::Deliver, s, message);
+        }
+    }
+    if (m.refs <= 0)
+        release(message);
+}
+
+void Simulator::deliver(int serviceIndex, int message, qint64 t)
+{
+    Service& s = m_services[size_t(serviceIndex)];
+    if (s.partitioned > 0 || m_brokerDown > 0 || qint64(s.queue.size()) >= s.capacity || !s.held.empty()) {
+        // Cut off, or back-pressure: the broker keeps it, in order; lag grows; nothing is lost.
+        s.held.push_back(message);
+        s.stats.held = qint64(s.held.size());
+        return;
+    }
+    enqueue(serviceIndex, message, t);
+    tryStart(serviceIndex, t);
+}
+
+void Simulator::enqueue(int serviceIndex, int message, qint64 t)
+{
+    Service& s = m_services[size_t(serviceIndex)];
+    int slot;
+    if (!s.freeWork.empty()) {
+        slot = s.freeWork.back();
+        s.freeWork.pop_back();
+    } else {
+        slot = int(s.work.size());
+        s.work.emplace_back();
+    }
+    s.work[size_t(slot)] = Work { message, t, 0, true, false };
+    s.queue.push_back(slot);
+    s.stats.queue = qint64(s.queue.size());
+    s.stats.maxQueue = std::max(s.stats.maxQueue, s.stats.queue);
+}
+
+void Simulator::admitHeld(int serviceIndex, qint64 t)
+{
+    Service& s = m_services[size_t(serviceIndex)];
+    while (!s.held.empty() && qint64(s.queue.size()) < s.capacity && s.partitioned == 0 && m_brokerDown == 0) {
+        const int m = s.held.front();
+        s.held.pop_front();
+        enqueue(serviceIndex, m, t);
+    }
+    s.stats.held = qint64(s.held.size());
+}
+
+void Simulator::tryStart(int serviceIndex, qint64 t)
+{
+    Service& s = m_services[size_t(serviceIndex)];
+    while (s.down == 0 && s.stats.busy < s.workers && !s.queue.empty()) {
+        const int slot = s.queue.front();
+        s.queue.pop_front();
+        s.stats.queue = qint64(s.queue.size());
+        ++s.stats.busy;
+        qint64 serviceTime = qint64(std::llround(double(m_rng.sampleMicros(s.sim.serviceTime)) * s.slow));
+        if (s.serverless && s.stats.busy > s.stats.warm) {
+            // no idle instance: start one and pay its cold start
+            ++s.stats.warm;
+            ++s.stats.coldStarts;
+            serviceTime += m_rng.sampleMicros(s.sim.serverless->coldStart);
+        }
+        Work& w = s.work[size_t(slot)];
+        w.timedOut = s.sim.timeout && serviceTime > s.sim.timeout->micros;
+        if (w.timedOut)
+            serviceTime = s.sim.timeout->micros; // given up on at the timeout: a failed attempt
+        schedule(t + serviceTime, Kind::Complete, serviceIndex, slot);
+    }
+    // Room in the queue now: the broker hands over what it held back.
+    const qint64 before = qint64(s.queue.size());
+    admitHeld(serviceIndex, t);
+    if (qint64(s.queue.size()) > before && s.down == 0 && s.stats.busy < s.workers)
+        tryStart(serviceIndex, t);
+}
+
+void Simulator::complete(int serviceIndex, int slot, qint64 t)
+{
+    Service& s = m_services[size_t(serviceIndex)];
+    Work& w = s.work[size_t(slot)];
+    --s.stats.busy;
+    const int message = w.message;
+    const double failure = std::min(1.0, s.sim.failure + s.errorRate);
+    const bool failed = w.timedOut || m_rng.chance(failure);
+    if (failed) {
+        ++s.stats.failed;
+        if (w.attempt < s.sim.retry.max) {
+            ++w.attempt;
+            ++s.stats.retries;
+            double delay = double(s.sim.retry.baseDelay(w.attempt).micros);
+            if (s.sim.retry.jitter > 0)
+                delay *= 1.0 + s.sim.retry.jitter * (2.0 * m_rng.uniform() - 1.0);
+            schedule(t + qint64(std::llround(delay)), Kind::Retry, serviceIndex, slot);
+        } else {
+            ++s.stats.deadLettered;
+            if (!s.sim.deadLetter.isEmpty()) {
+                // the original goes to the dead-letter channel, as `<Type>.deadletter` from this service
+                const QByteArray type = m_messages[size_t(message)].event.type + ".deadletter";
+                m_channelOfType.insert(type, s.sim.deadLetter.toUtf8());
+                publish(newMessage(type, s.name, message), t);
+            }
+            release(message);
+            s.work[size_t(slot)].inUse = false;
+            s.freeWork.push_back(slot);
+        }
+    } else {
+        ++s.stats.processed;
+        s.stats.latencySumMicros += double(t - w.arrival);
+        if (const Handler* h = s.handlers.value(m_messages[size_t(message)].event.type)) {
+            // one type, or weighted choices; the remainder emits nothing
+            double u = m_rng.uniform();
+            for (const EmitChoice& c : h->emits.choices) {
+                if (u < c.probability) {
+                    publish(newMessage(c.type.toUtf8(), s.name, message), t);
+                    break;
+                }
+                u -= c.probability;
+            }
+        }
+        release(message);
+        s.work[size_t(slot)].inUse = false;
+        s.freeWork.push_back(slot);
+    }
+    tryStart(serviceIndex, t);
+    if (s.serverless && s.stats.busy < s.stats.warm && s.queue.empty())
+        schedule(t + s.sim.serverless->idleTimeout.micros, Kind::ScaleDown, serviceIndex, ++s.scaleToken);
+}
+
+QByteArray Simulator::renderData(const Generator& g, const QByteArray& id)
+{
+    // A JSON object from the template; `${id}` is the event's own id, so it can be the flow's id.
+    std::function<void(QByteArray&, const std::vector<DataField>&)> object = [&](QByteArray& out,
+                                                                                const std::vector<DataField>& fields) {
+        out.append('{');
+        bool first = true;
+        for (const DataField& f : fields) {
+            if (!first)
+                out.append(',');
+            first = false;
+            Json::appendString(out, f.name.toUtf8());
+            out.append(':');
+            if (f.isObject) {
+                object(out, f.fields);
+                continue;
+            }
+            QByteArray text;
+            for (const TemplatePart& p : f.value.parts) {
+                switch (p.kind) {
+                case TemplatePart::Kind::Literal: text += p.literal.toUtf8(); break;
+                case TemplatePart::Kind::Id: text += id; break;
+                case TemplatePart::Kind::Seq: text += QByteArray::number(g.seq); break;
+                case TemplatePart::Kind::Int: text += QByteArray::number(m_rng.integer(p.min, p.max)); break;
+                case TemplatePart::Kind::Random: {
+                    const double v = m_rng.sample(p.distribution);
+                    text += QByteArray::number(std::round(v * 100) / 100, 'g', 12);
+                    break;
+                }
+                case TemplatePart::Kind::Choice:
+                    text += p.choices.isEmpty() ? QByteArray()
+                                                : p.choices[qsizetype(m_rng.integer(0, p.choices.size() - 1))].toUtf8();
+                    break;
+                }
+            }
+            switch (f.value.type) {
+            case ValueTemplate::Type::Number:
+            case ValueTemplate::Type::Bool: out.append(text); break;
+            case ValueTemplate::Type::Null: out.append("null"); break;
+            case ValueTemplate::Type::String: Json::appendString(out, text); break;
+            }
+        }
+        out.append('}');
+    };
+    QByteArray out;
+    object(out, g.def->data);
+    return out;
+}
+
+void Simulator::generate(int index, qint64 t)
+{
+    Generator& g = m_generators[size_t(index)];
+    const LoadGenerator& def = *g.def;
+    if (def.stop && t >= def.stop->micros)
+        return;
+    const int count = def.arrival == Arrival::Bursts ? std::max(1, def.burstSize) : 1;
+    for (int k = 0; k < count; ++k) {
+        ++g.seq;
+        const int m = newMessage(g.type, g.from, -1);
+        Event& e = m_messages[size_t(m)].event;
+        e.correlationId = e.id; // a generated event starts a flow of its own
+        e.payload = renderData(g, e.id);
+        e.dataContentType = "application/json";
+        e.flags = PayloadJson;
+        publish(m, t);
+    }
+    double rate = def.rate.perSecond;
+    if (def.arrival == Arrival::Curve && !def.curve.isEmpty()) {
+        // linear between points, held after the last
+        rate = def.curve.last().rate.perSecond;
+        for (qsizetype i = 0; i + 1 < def.curve.size(); ++i) {
+            const CurvePoint& a = def.curve[i];
+            const CurvePoint& b = def.curve[i + 1];
+            if (t >= a.at.micros && t < b.at.micros) {
+                const double x = double(t - a.at.micros) / double(b.at.micros - a.at.micros);
+                rate = a.rate.perSecond + x * (b.rate.perSecond - a.rate.perSecond);
+                break;
+            }
+        }
+        if (t < def.curve.first().at.micros)
+            rate = def.curve.first().rate.perSecond;
+    }
+    qint64 gap;
+    switch (def.arrival) {
+    case Arrival::Constant: gap = rate > 0 ? qint64(std::llround(1e6 / rate)) : -1; break;
+    case Arrival::Bursts: gap = def.burstEvery.micros; break;
+    default: gap = rate > 0 ? qint64(std::llround(m_rng.exponential(1e6 / rate))) : -1; break;
+    }
+    if (gap >= 0)
+        schedule(t + std::max<qint64>(gap, 1), Kind::Generate, index);
+}
+
+qint64 Simulator::runUntil(qint64 until)
+{
+    const qint64 before = m_emitted;
+    while (!m_agenda.empty() && m_agenda.top().time <= until) {
+        const Item item = m_agenda.top();
+        m_agenda.pop();
+        m_now = item.time;
+        switch (item.kind) {
+        case Kind::Generate: generate(item.a, item.time); break;
+        case Kind::Deliver: {
+            // the delivery's reference moves into the service's queue
+            deliver(item.a, item.b, item.time);
+            break;
+        }
+        case Kind::Complete: complete(item.a, item.b, item.time); break;
+        case Kind::Retry: {
+            Service& s = m_services[size_t(item.a)];
+            s.queue.push_front(item.b); // a retry goes first: it already waited its backoff
+            s.stats.queue = qint64(s.queue.size());
+            tryStart(item.a, item.time);
+            break;
+        }
+        case Kind::Publish: {
+            Message& m = m_messages[size_t(item.a)];
+            --m.refs;
+            publish(item.a, item.time);
+            break;
+        }
+        case Kind::FaultOn: startFault(item.a, true, item.time); break;
+        case Kind::FaultOff: startFault(item.a, false, item.time); break;
+        case Kind::ScaleDown: {
+            Service& s = m_services[size_t(item.a)];
+            if (item.b == s.scaleToken && s.stats.busy < s.stats.warm && s.queue.empty())
+                s.stats.warm = std::max(s.sim.serverless->minInstances, s.stats.busy);
+            break;
+        }
+        }
+    }
+    m_now = std::max(m_now, until);
+    flush();
+    return m_emitted - before;
+}
+
+void Simulator::flush()
+{
+    if (m_batch.isEmpty())
+        return;
+    if (m_sink)
+        m_sink(std::move(m_batch));
+    m_batch = EventBatch();
+    m_batch.reserve(m_batchSize);
+}
+
+std::vector<ServiceStats> Simulator::stats() const
+{
+    std::vector<ServiceStats> out;
+    for (const Service& s : m_services)
+        out.push_back(s.stats);
+    return out;
+}
+
+QJsonObject Simulator::statsJson() const
+{
+    QJsonObject out;
+    for (const Service& s : m_services) {
+        const ServiceStats& st = s.stats;
+        out.insert(st.name, QJsonObject { { QStringLiteral("processed"), st.processed },
+                                          { QStringLiteral("failed"), st.failed },
+                                          { QStringLiteral("retries"), st.retries },
+                                          { QStringLiteral("dead_lettered"), st.deadLettered },
+                                          { QStringLiteral("dropped"), st.dropped },
+                                          { QStringLiteral("max_queue"), st.maxQueue },
+                                          { QStringLiteral("mean_latency_ms"), st.meanLatencyMillis() },
+                                          { QStringLiteral("queue"), st.queue },
+                                          { QStringLiteral("lag"), st.held },
+                                          { QStringLiteral("busy"), st.busy },
+                                          { QStringLiteral("cold_starts"), st.coldStarts } });
+    }
+    return out;
+}
+
+QJsonObject Simulator::faultsJson() const
+{
+    QJsonArray list;
+    for (size_t i = 0; i < m_faults.size(); ++i) {
+        const Fault& f = m_faults[i];
+        list.append(QJsonObject { { QStringLiteral("at_s"), f.at.toSeconds() },
+                                  { QStringLiteral("for_s"), f.length.toSeconds() },
+                                  { QStringLiteral("target"), f.target == FaultTarget::Service ? QStringLiteral("service")
+                                                             : f.target == FaultTarget::Channel ? QStringLiteral("channel")
+                                                                                                : QStringLiteral("broker") },
+                                  { QStringLiteral("name"), f.name },
+                                  { QStringLiteral("kind"), faultKindName(f.kind) },
+                                  { QStringLiteral("active"), bool(m_faultActive[i]) } });
+    }
+    return { { QStringLiteral("faults"), list } };
+}
+
+} // namespace FlowScope::Sim

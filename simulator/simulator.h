@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "random.h"
+
+#include <event.h>
+#include <flowfile.h>
+
+#include <QJsonObject>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <vector>
+
+namespace FlowScope::Sim {
+
+// What the simulator says about one service at any moment (the metrics stream).
+struct ServiceStats {
+    QString name;
+    qint64 processed = 0;    // handled successfully
+    qint64 failed = 0;       // attempts that failed (each retry that fails counts)
+    qint64 retries = 0;
+    qint64 deadLettered = 0; // gave up after the last retry
+    qint64 dropped = 0;      // lost to a channel fault on the way to it
+    qint64 maxQueue = 0;
+    qint64 queue = 0;        // waiting now (not counting deliveries held back by a full queue)
+    qint64 held = 0;         // deliveries waiting for room in the queue: the consumer lag
+    int busy = 0;            // workers (or function instances) handling an event now
+    int warm = 0;            // serverless: instances alive
+    qint64 coldStarts = 0;
+    double latencySumMicros = 0; // arrival at the service to the end of its handling
+
+    double meanLatencyMillis() const { return processed ? latencySumMicros / double(processed) / 1000.0 : 0; }
+};
+
+// A deterministic discrete-event simulation of the flow file's services (DESIGN.md
+// "Simulator"): load generators, a broker with partitions, latency and lag, services with
+// worker pools, bounded queues and back-pressure, service-time distributions, failures,
+// retries with backoff, timeouts and dead letters, serverless functions, and faults. The same
+// flow and seed give the same events. It emits Events like any source: id, type, source,
+// time, channel, partition, offset, correlation id, causation id and the data payload.
+//
+// Not a thread: run flat out with runUntil(), or paced by calling runUntil(clock.now()).
+class Simulator final {
+public:
+    using Sink = std::function<void(EventBatch&&)>;
+
+    // `flow` must have been parsed without errors. Event times are `startTime` plus sim time.
+    Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 startTime = DefaultStart);
+    ~Simulator();
+
+    static constexpr qint64 DefaultStart = 1'798'761'600'000'000; // 2027-01-01T00:00:00Z
+
+    void setSink(Sink sink, int batchSize = 4096) { m_sink = std::move(sink); m_batchSize = batchSize; }
+    // Adds a fault; `fault.at` counts from the start of the simulation (a fault in the past
+    // starts now). Returns its index.
+    int injectFault(const Fault& fault);
+
+    // Processes everything that happens up to sim time `until` (µs since the start) and hands
+    // the events to the sink. Returns the number of events emitted.
+    qint64 runUntil(qint64 until);
+    qint64 now() const { return m_now; }
+    qint64 startTime() const { return m_start; }
+    qint64 eventsEmitted() const { return m_emitted; }
+    qint64 pendingWork() const;
+
+    std::vector<ServiceStats> stats() const;
+    QJsonObject statsJson() const; // {service: {processed, failed, retries, dead_lettered, dropped, max_queue, mean_latency_ms, ...}}
+    // Faults with their state at now(): [{at, end, target, name, kind, active}]
+    QJsonObject faultsJson() const;
+
+private:
+    struct Message;
+    struct Service;
+    struct Work;
+    struct Item;
+    struct Generator;
+    enum class Kind : quint8;
+
+    void schedule(qint64 at, Kind kind, int a = 0, int b = 0);
+    void publish(int message, qint64 t);
+    void deliver(int service, int message, qint64 t);
+    void tryStart(int service, qint64 t);
+    void complete(int service, int work, qint64 t);
+    void generate(int generator, qint64 t);
+    void startFault(int index, bool on, qint64 t);
+    int newMessage(const QByteArray& type, const QByteArray& source, int causeIndex);
+    void enqueue(int service, int message, qint64 t);
+    void admitHeld(int service, qint64 t);
+    void release(int message);
+    QByteArray renderData(const Generator& g, const QByteArray& id);
+    void flush();
+
+    std::shared_ptr<const Flow> m_flow;
+    Rng m_rng;
+    qint64 m_start;
+    qint64 m_now = 0;
+    quint64 m_order = 0;
+    qint64 m_nextId = 0;
+    qint64 m_emitted = 0;
+    std::vector<Service> m_services;
+    std::vector<Generator> m_generators;
+    std::vector<Message> m_messages;
+    std::vector<int> m_freeMessages;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> m_agenda;
+    std::vector<Fault> m_faults;
+    std::vector<bool> m_faultActive;
+    QHash<QByteArray, QList<int>> m_subscribers;   // event type -> services handling it
+    QHash<QByteArray, QByteArray> m_channelOfType;  // declared channels
+    struct ChannelState {
+        QByteArray name;
+        int partitions = 1;
+        std::vector<qint64> offsets;
+        double drop = 0, duplicate = 0;
+        int delayFaults = 0;
+        Distribution delay;
+    };
+    std::vector<ChannelState> m_channels;
+    QHash<QByteArray, int> m_channelIndex;
+    QHash<QByteArray, int> m_serviceIndex;
+    int m_brokerDown = 0;
+    qint64 m_brokerBackUp = 0;
+    Sink m_sink;
+    int m_batchSize = 4096;
+    EventBatch m_batch;
+
+    int channel(const QByteArray& name);
+};
+
+} // namespace FlowScope::Sim
