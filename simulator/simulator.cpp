@@ -19,6 +19,7 @@ enum class Simulator::Kind : quint8 {
     FaultOn,   // a = fault
     FaultOff,  // a = fault
     ScaleDown, // a = service, b = token
+    SagaTimeout, // a = orchestrated saga, b = instance, c = the message that started the wait, d = state entry
 };
 
 struct Simulator::Item {
@@ -27,6 +28,8 @@ struct Simulator::Item {
     Kind kind;
     int a;
     int b;
+    int c;
+    quint32 d;
     bool operator>(const Item& o) const { return time != o.time ? time > o.time : order > o.order; }
 };
 
@@ -71,6 +74,20 @@ struct Simulator::Service {
     ServiceStats stats;
 };
 
+// An orchestrated saga as its orchestrator runs it: on entering a state it sends the state's
+// command; replies move the instance; a state's timeout moves it to `on_timeout`.
+struct Simulator::Orchestration {
+    const Saga* saga;
+    int service;
+    QByteArray start;
+    struct Instance {
+        int state = 0;
+        quint32 entry = 0;
+    };
+    std::vector<Instance> instances;
+    QHash<QByteArray, int> byCorrelation;
+};
+
 Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 startTime)
     : m_flow(std::move(flow))
     , m_rng(seed)
@@ -100,6 +117,23 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
         m_serviceIndex.insert(svc.name, int(m_services.size()));
         m_services.push_back(std::move(svc));
     }
+    for (const Saga& saga : f.sagas) {
+        if (!saga.isOrchestrated())
+            continue;
+        const int svc = m_serviceIndex.value(saga.orchestrator.toUtf8(), -1);
+        if (svc < 0)
+            continue;
+        Orchestration o { &saga, svc, saga.start.toUtf8(), {}, {} };
+        // the orchestrator hears the start event and every reply its states wait for
+        QSet<QByteArray> types { o.start };
+        for (const SagaState& st : saga.states)
+            for (const SagaTransition& t : st.transitions)
+                types.insert(t.type.toUtf8());
+        for (const QByteArray& t : std::as_const(types))
+            if (!m_subscribers.value(t).contains(svc))
+                m_subscribers[t].append(svc);
+        m_orchestrations.push_back(std::move(o));
+    }
     if (f.simulation) {
         for (const LoadGenerator& g : f.simulation->load) {
             m_generators.push_back(Generator { &g, g.type.toUtf8(), g.from.toUtf8(), 0 });
@@ -114,7 +148,10 @@ Simulator::~Simulator() = default;
 
 qint64 Simulator::pendingWork() const { return qint64(m_agenda.size()); }
 
-void Simulator::schedule(qint64 at, Kind kind, int a, int b) { m_agenda.push(Item { at, m_order++, kind, a, b }); }
+void Simulator::schedule(qint64 at, Kind kind, int a, int b, int c, quint32 d)
+{
+    m_agenda.push(Item { at, m_order++, kind, a, b, c, d });
+}
 
 int Simulator::channel(const QByteArray& name)
 {
@@ -406,6 +443,9 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
                 u -= c.probability;
             }
         }
+        for (size_t i = 0; i < m_orchestrations.size(); ++i)
+            if (m_orchestrations[i].service == serviceIndex)
+                orchestrate(int(i), message, t);
         release(message);
         s.work[size_t(slot)].inUse = false;
         s.freeWork.push_back(slot);
@@ -413,6 +453,42 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
     tryStart(serviceIndex, t);
     if (s.serverless && s.stats.busy < s.stats.warm && s.queue.empty())
         schedule(t + s.sim.serverless->idleTimeout.micros, Kind::ScaleDown, serviceIndex, ++s.scaleToken);
+}
+
+void Simulator::orchestrate(int index, int message, qint64 t)
+{
+    Orchestration& o = m_orchestrations[size_t(index)];
+    const Event& e = m_messages[size_t(message)].event;
+    const QByteArray correlation = e.correlationId;
+    auto it = o.byCorrelation.constFind(correlation);
+    if (it == o.byCorrelation.cend()) {
+        if (e.type != o.start)
+            return;
+        o.instances.push_back({});
+        o.byCorrelation.insert(correlation, int(o.instances.size() - 1));
+        enterState(index, int(o.instances.size() - 1), 0, message, t);
+        return;
+    }
+    const int instance = it.value();
+    const SagaState& state = o.saga->states[o.instances[size_t(instance)].state];
+    if (const SagaTransition* tr = state.transition(QString::fromUtf8(e.type)))
+        enterState(index, instance, o.saga->stateIndex(tr->target), message, t);
+}
+
+void Simulator::enterState(int index, int instance, int state, int cause, qint64 t)
+{
+    Orchestration& o = m_orchestrations[size_t(index)];
+    auto& in = o.instances[size_t(instance)];
+    in.state = state;
+    ++in.entry;
+    const SagaState& st = o.saga->states[state];
+    if (!st.send.isEmpty())
+        publish(newMessage(st.send.toUtf8(), m_services[size_t(o.service)].name, cause), t);
+    const auto timeout = o.saga->timeoutIn(st);
+    if (!st.isFinal() && timeout && !st.onTimeout.isEmpty()) {
+        ++m_messages[size_t(cause)].refs; // kept for the compensation's payload
+        schedule(t + timeout->micros, Kind::SagaTimeout, index, instance, cause, in.entry);
+    }
 }
 
 QByteArray Simulator::renderData(const Generator& g, const QByteArray& id)
@@ -537,6 +613,16 @@ qint64 Simulator::runUntil(qint64 until)
         }
         case Kind::FaultOn: startFault(item.a, true, item.time); break;
         case Kind::FaultOff: startFault(item.a, false, item.time); break;
+        case Kind::SagaTimeout: {
+            Orchestration& o = m_orchestrations[size_t(item.a)];
+            const auto& in = o.instances[size_t(item.b)];
+            if (in.entry == item.d) { // still waiting where the timer started
+                const SagaState& st = o.saga->states[in.state];
+                enterState(item.a, item.b, o.saga->stateIndex(st.onTimeout), item.c, item.time);
+            }
+            release(item.c);
+            break;
+        }
         case Kind::ScaleDown: {
             Service& s = m_services[size_t(item.a)];
             if (item.b == s.scaleToken && s.stats.busy < s.stats.warm && s.queue.empty())

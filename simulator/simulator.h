@@ -77,9 +77,10 @@ private:
     struct Work;
     struct Item;
     struct Generator;
+    struct Orchestration;
     enum class Kind : quint8;
 
-    void schedule(qint64 at, Kind kind, int a = 0, int b = 0);
+    void schedule(qint64 at, Kind kind, int a = 0, int b = 0, int c = 0, quint32 d = 0);
     void publish(int message, qint64 t);
     void deliver(int service, int message, qint64 t);
     void tryStart(int service, qint64 t);
@@ -92,6 +93,8 @@ private:
     void release(int message);
     QByteArray renderData(const Generator& g, const QByteArray& id);
     void flush();
+    void orchestrate(int orchestration, int message, qint64 t);
+    void enterState(int orchestration, int instance, int state, int cause, qint64 t);
 
     std::shared_ptr<const Flow> m_flow;
     Rng m_rng;
@@ -105,6 +108,7 @@ private:
     std::vector<Message> m_messages;
     std::vector<int> m_freeMessages;
     std::priority_queue<Item, std::vector<Item>, std::greater<>> m_agenda;
+    std::vector<Orchestration> m_orchestrations;
     std::vector<Fault> m_faults;
     std::vector<bool> m_faultActive;
     QHash<QByteArray, QList<int>> m_subscribers;   // event type -> services handling it
