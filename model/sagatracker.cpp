@@ -147,6 +147,12 @@ void SagaTracker::advanceTo(qint64 clock)
         m_deadlines.pop();
         Instance& in = m_instances[size_t(d.instance)];
         if (in.entry == d.entry && !in.stuck && m_finalOutcome[in.state] == int(SagaOutcome::None)) {
+            const QString& onTimeout = m_saga->states[in.state].onTimeout;
+            if (m_saga->isOrchestrated() && !onTimeout.isEmpty()) {
+                // the orchestrator gives up waiting and moves on, at the moment the timer fired
+                enter(d.instance, m_saga->stateIndex(onTimeout), d.at);
+                continue;
+            }
             in.stuck = true;
             ++m_stuck;
         }
