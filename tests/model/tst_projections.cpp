@@ -51,6 +51,7 @@ private Q_SLOTS:
     void checkpoints_data();
     void checkpoints();
     void loadRejects();
+    void orchestratedOnTimeout();
 };
 
 namespace {
@@ -1281,6 +1282,51 @@ void TestProjections::loadRejects()
     // and the real thing loads
     QVERIFY(u.load(bytes));
     QCOMPARE(u.eventCount(), 600);
+}
+
+// An orchestrated saga's instance that times out moves to on_timeout, as its orchestrator does,
+// at the moment the timer fired; a late reply is then an anomaly, and the instance is not stuck.
+void TestProjections::orchestratedOnTimeout()
+{
+    const auto flow = parseFlow(R"(flowscope: 1
+name: orchestrated
+correlation: data.orderId
+channels:
+  orders: [OrderPlaced, StockReserved, PaymentRefunded]
+services:
+  checkout: {}
+sagas:
+  order:
+    orchestrator: checkout
+    start: OrderPlaced
+    timeout: 2s
+    states:
+      reserving: { send: ReserveStock, when: { StockReserved: done }, on_timeout: refunding }
+      refunding: { send: RefundPayment, when: { PaymentRefunded: cancelled }, timeout: 10s }
+      done:      { outcome: completed }
+      cancelled: { outcome: compensated }
+)");
+    Stream s;
+    s.order("OrderPlaced", "o1", 0);
+    s.order("OrderPlaced", "o2", 500);
+    s.order("StockReserved", "o2", 1000); // o2 answered in time
+    s.tick(2001);                         // o1 waited 2.001 s: refunding
+    s.order("StockReserved", "o1", 2500); // too late: not accepted in refunding
+    s.order("PaymentRefunded", "o1", 3000);
+    Projections p(flow);
+    feed(p, s.events);
+    const QJsonObject saga = p.toJson().value(u"sagas").toObject().value(u"order").toObject();
+    const QJsonObject outcomes = saga.value(u"outcomes").toObject();
+    QCOMPARE(outcomes.value(u"completed").toInteger(), 1);
+    QCOMPARE(outcomes.value(u"compensated").toInteger(), 1);
+    QCOMPARE(outcomes.value(u"stuck").toInteger(), 0);
+    QCOMPARE(saga.value(u"transitions").toObject().value(u"reserving -> refunding").toInteger(), 1);
+    QCOMPARE(saga.value(u"anomaly_kinds").toObject().value(u"not_accepted").toInteger(), 1);
+    const SagaTracker& t = *p.sagas().front();
+    // compensated 3 s after it started: the timer's moment counts, not the tick's
+    QCOMPARE(t.instance("o1")->endedAt, micros(3000));
+    QCOMPARE(t.instance("o1")->anomalies.size(), 1);
+    QCOMPARE(t.instance("o1")->anomalies[0].type, "StockReserved");
 }
 
 QTEST_GUILESS_MAIN(TestProjections)
