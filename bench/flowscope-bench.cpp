@@ -3,9 +3,15 @@
 //
 //   parse   EventParser (simdjson on demand) vs QJsonDocument picking out the same attributes
 //   import  `flowscope import` of a file vs the sqlite3 shell's `.import` of the same lines as raw text
+//   sim     the simulator (engine alone, and `flowscope sim --speed max --json`) on a tandem of five
+//           M/M/1 stations (bench/tandem.yaml) and on the demo, vs SimPy 3 on the same tandem
+//           (bench/simpy_tandem.py)
 //
-// Usage: flowscope-bench [--events N] [--flowscope PATH] [--sqlite3 PATH] [--runs K] [--only parse|import]
+// Usage: flowscope-bench [--events N] [--flowscope PATH] [--sqlite3 PATH] [--python PATH] [--runs K]
+//                        [--sim-duration D] [--demo-duration D] [--only parse|import|sim]
 #include <eventparser.h>
+#include <flowfileparser.h>
+#include <simulator.h>
 #include <timeformat.h>
 
 #include <QCommandLineParser>
@@ -14,6 +20,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -22,6 +29,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <random>
 
 using namespace FlowScope;
@@ -139,6 +147,191 @@ double timeProcess(const QString& program, const QStringList& args, const QStrin
     return t.nsecsElapsed() / 1e9;
 }
 
+// ---- sim ----------------------------------------------------------------------------------
+
+QString sourcePath(const QString& relative)
+{
+    return QStringLiteral(FLOWSCOPE_SOURCE_DIR) + u'/' + relative;
+}
+
+std::shared_ptr<const Flow> loadFlow(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        print(QStringLiteral("error: cannot read %1\n").arg(path));
+        return {};
+    }
+    FlowParseResult r = FlowFileParser::parseText(f.readAll(), path);
+    if (!r.ok() || !r.flow->simulation) {
+        print(QStringLiteral("error: %1: %2\n").arg(path, r.ok() ? QStringLiteral("no simulation: section") : r.errorText()));
+        return {};
+    }
+    return std::make_shared<const Flow>(std::move(*r.flow));
+}
+
+struct SimRun {
+    qint64 completions = 0; // station completions: ServiceStats::processed summed over the services
+    qint64 events = 0;      // events emitted (load generators and services)
+    double wall = -1;       // seconds: the engine's runUntil, or the whole process
+    double innerWall = 0;   // the process's own measurement (`sim.wall_seconds` of the JSON), if any
+};
+
+// The engine alone, in this process: every event is built and handed to a sink that drops it.
+SimRun runEngine(const std::shared_ptr<const Flow>& flow, qint64 durationMicros)
+{
+    Sim::Simulator sim(flow, flow->simulation->seed);
+    sim.setSink([](EventBatch&& batch) { EventBatch dropped = std::move(batch); });
+    QElapsedTimer t;
+    t.start();
+    sim.runUntil(durationMicros);
+    SimRun r;
+    r.wall = double(t.nsecsElapsed()) / 1e9;
+    r.events = sim.eventsEmitted();
+    for (const Sim::ServiceStats& st : sim.stats())
+        r.completions += st.processed;
+    return r;
+}
+
+// Runs a program, times it from start to exit, and returns its standard output parsed as JSON.
+std::optional<QJsonObject> runJson(const QString& program, const QStringList& args, double* seconds)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    QElapsedTimer t;
+    t.start();
+    p.start(program, args);
+    if (!p.waitForFinished(-1) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+        print(QStringLiteral("error: %1 %2 failed (exit %3)\n").arg(program, args.join(u' ')).arg(p.exitCode()));
+        return std::nullopt;
+    }
+    *seconds = double(t.nsecsElapsed()) / 1e9;
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(p.readAllStandardOutput(), &error);
+    if (!doc.isObject()) {
+        print(QStringLiteral("error: %1 printed no JSON object: %2\n").arg(program, error.errorString()));
+        return std::nullopt;
+    }
+    return doc.object();
+}
+
+// `flowscope sim FLOW --speed max --json`: every event emitted and folded into the projections.
+SimRun runCli(const QString& flowscope, const QString& flowFile, qint64 durationMicros)
+{
+    SimRun r;
+    double seconds = 0;
+    const auto o = runJson(flowscope,
+        { QStringLiteral("sim"), flowFile, QStringLiteral("--speed"), QStringLiteral("max"), QStringLiteral("--json"),
+          QStringLiteral("--duration"), Duration::fromMicros(durationMicros).toString() },
+        &seconds);
+    if (!o)
+        return r;
+    const QJsonObject services = o->value(u"services").toObject();
+    for (auto it = services.begin(); it != services.end(); ++it)
+        r.completions += it.value().toObject().value(u"processed").toInteger();
+    const QJsonObject sim = o->value(u"sim").toObject();
+    r.events = sim.value(u"events").toInteger();
+    r.innerWall = sim.value(u"wall_seconds").toDouble();
+    r.wall = seconds;
+    return r;
+}
+
+// bench/simpy_tandem.py: wall time as the script measures it around env.run.
+SimRun runSimPy(const QString& python, qint64 durationMicros)
+{
+    SimRun r;
+    double seconds = 0;
+    const auto o = runJson(python,
+        { sourcePath(QStringLiteral("bench/simpy_tandem.py")), QStringLiteral("--duration"),
+          QString::number(double(durationMicros) / 1e6), QStringLiteral("--seed"), QStringLiteral("42") },
+        &seconds);
+    if (!o)
+        return r;
+    r.completions = o->value(u"completions").toInteger();
+    r.wall = o->value(u"wall_seconds").toDouble();
+    r.innerWall = r.wall;
+    return r;
+}
+
+// The median of the runs' wall times (the counts are the same in every run: fixed seeds).
+SimRun medianRun(const QList<SimRun>& runs)
+{
+    QList<double> walls, inner;
+    for (const SimRun& r : runs) {
+        if (r.wall < 0)
+            return SimRun {};
+        walls.append(r.wall);
+        inner.append(r.innerWall);
+    }
+    SimRun m = runs.first();
+    m.wall = median(walls);
+    m.innerWall = median(inner);
+    return m;
+}
+
+QString rate(double count, double seconds)
+{
+    const double r = count / seconds;
+    return r >= 1e6 ? QStringLiteral("%1 M/s").arg(r / 1e6, 0, 'f', 2) : QStringLiteral("%1 k/s").arg(r / 1e3, 0, 'f', 0);
+}
+
+int benchSim(const QString& flowscope, const QString& python, qint64 tandemMicros, qint64 demoMicros, int runs)
+{
+    const QString tandemFile = sourcePath(QStringLiteral("bench/tandem.yaml"));
+    const QString demoFile = sourcePath(QStringLiteral("resources/demo/order-saga.yaml"));
+    const auto tandem = loadFlow(tandemFile);
+    const auto demo = loadFlow(demoFile);
+    if (!tandem || !demo)
+        return 1;
+    if (!QFileInfo::exists(flowscope) || QStandardPaths::findExecutable(python).isEmpty()) {
+        print(QStringLiteral("sim: skipped (need %1 and %2 with SimPy 3)\n").arg(flowscope, python));
+        return 1;
+    }
+    QList<SimRun> engine, cli, simpy, demoEngine, demoCli;
+    for (int r = 0; r < runs; ++r) {
+        simpy.append(runSimPy(python, tandemMicros));
+        engine.append(runEngine(tandem, tandemMicros));
+        cli.append(runCli(flowscope, tandemFile, tandemMicros));
+        demoEngine.append(runEngine(demo, demoMicros));
+        demoCli.append(runCli(flowscope, demoFile, demoMicros));
+    }
+    const SimRun e = medianRun(engine), c = medianRun(cli), s = medianRun(simpy), de = medianRun(demoEngine),
+                 dc = medianRun(demoCli);
+    if (e.wall < 0 || c.wall < 0 || s.wall < 0 || de.wall < 0 || dc.wall < 0)
+        return 1;
+    const double base = double(s.completions) / s.wall;
+    const auto line = [&](const QString& what, const SimRun& m, bool ratio) {
+        QString text = QStringLiteral("  %1 %2 s   %3 completions/s").arg(what, -30).arg(m.wall, 6, 'f', 3).arg(
+            rate(double(m.completions), m.wall), 9);
+        if (ratio)
+            text += QStringLiteral("   %1x SimPy").arg(double(m.completions) / m.wall / base, 0, 'f', 1);
+        return text + u'\n';
+    };
+    print(QStringLiteral("sim: tandem of five M/M/1 (800/s, exp(1ms)), %1 s simulated, %2 station completions\n")
+              .arg(double(tandemMicros) / 1e6)
+              .arg(s.completions));
+    print(line(QStringLiteral("SimPy 3 (env.run)"), s, false));
+    print(line(QStringLiteral("engine alone (in process)"), e, true));
+    print(line(QStringLiteral("flowscope sim --json (process)"), c, true));
+    print(QStringLiteral("  %1 %2 s   (the command's own wall_seconds: simulate, fold, flush)\n")
+              .arg(QString(), -30)
+              .arg(c.innerWall, 6, 'f', 3));
+    if (e.completions != c.completions || e.completions == 0)
+        print(QStringLiteral("  warning: engine and command disagree (%1 vs %2 completions)\n").arg(e.completions).arg(c.completions));
+    print(QStringLiteral("  goals: engine alone close to the bare C++ loop's ~75x SimPy; flowscope sim >= 30x: %1\n\n")
+              .arg(double(c.completions) / c.wall / base >= 30 ? QStringLiteral("met") : QStringLiteral("missed")));
+    print(QStringLiteral("sim: demo (resources/demo/order-saga.yaml with its faults), %1 s simulated, %2 events, %3 "
+                         "station completions\n")
+              .arg(double(demoMicros) / 1e6)
+              .arg(de.events)
+              .arg(de.completions));
+    print(line(QStringLiteral("engine alone (in process)"), de, true));
+    print(QStringLiteral("  %1 %2 s   %3 events/s\n").arg(QString(), -30).arg(de.wall, 6, 'f', 3).arg(rate(double(de.events), de.wall), 9));
+    print(line(QStringLiteral("flowscope sim --json (process)"), dc, true));
+    print(QStringLiteral("  %1 %2 s   %3 events/s\n").arg(QString(), -30).arg(dc.wall, 6, 'f', 3).arg(rate(double(dc.events), dc.wall), 9));
+    print(QStringLiteral("  %1 %2 s   (the command's own wall_seconds)\n").arg(QString(), -30).arg(dc.innerWall, 6, 'f', 3));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char* argv[])
@@ -155,19 +348,48 @@ int main(int argc, char* argv[])
                                           QStringLiteral("PATH"));
     const QCommandLineOption sqliteOpt(QStringLiteral("sqlite3"), QStringLiteral("The sqlite3 shell."),
                                        QStringLiteral("PATH"), QStringLiteral("sqlite3"));
-    const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse or import."), QStringLiteral("WHAT"));
-    cli.addOptions({ eventsOpt, runsOpt, flowscopeOpt, sqliteOpt, onlyOpt });
+    const QCommandLineOption pythonOpt(QStringLiteral("python"), QStringLiteral("The Python with SimPy 3 (sim)."),
+                                       QStringLiteral("PATH"), QStringLiteral("/usr/bin/python3"));
+    const QCommandLineOption simDurationOpt(QStringLiteral("sim-duration"),
+                                            QStringLiteral("Simulated time of the tandem runs (sim)."),
+                                            QStringLiteral("D"), QStringLiteral("60s"));
+    const QCommandLineOption demoDurationOpt(QStringLiteral("demo-duration"),
+                                             QStringLiteral("Simulated time of the demo runs (sim)."),
+                                             QStringLiteral("D"), QStringLiteral("5m"));
+    const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse, import or sim."),
+                                     QStringLiteral("WHAT"));
+    cli.addOptions({ eventsOpt, runsOpt, flowscopeOpt, sqliteOpt, pythonOpt, simDurationOpt, demoDurationOpt, onlyOpt });
     cli.process(app);
     const qint64 n = cli.value(eventsOpt).toLongLong();
     const int runs = std::max(1, cli.value(runsOpt).toInt());
     const QString only = cli.value(onlyOpt);
+    if (!only.isEmpty() && only != u"parse" && only != u"import" && only != u"sim") {
+        print(QStringLiteral("error: --only takes parse, import or sim\n"));
+        return 2;
+    }
+    const auto simDuration = Duration::parse(cli.value(simDurationOpt));
+    const auto demoDuration = Duration::parse(cli.value(demoDurationOpt));
+    if (!simDuration || !demoDuration || simDuration->micros <= 0 || demoDuration->micros <= 0) {
+        print(QStringLiteral("error: --sim-duration and --demo-duration take durations such as 60s or 5m\n"));
+        return 2;
+    }
+    QString flowscope = cli.value(flowscopeOpt);
+    if (flowscope.isEmpty())
+        flowscope = QCoreApplication::applicationDirPath() + QStringLiteral("/../app/flowscope");
+    int status = 0;
 
-    const QByteArray data = makeLines(n);
-    const QList<QByteArrayView> lines = splitLines(data);
-    print(QStringLiteral("%1 CloudEvents lines, %2 bytes on average, median of %3 runs\n\n")
-              .arg(lines.size())
-              .arg(static_cast<double>(data.size()) / static_cast<double>(lines.size()), 0, 'f', 0)
-              .arg(runs));
+    QByteArray data;
+    QList<QByteArrayView> lines;
+    if (only != u"sim") {
+        data = makeLines(n);
+        lines = splitLines(data);
+        print(QStringLiteral("%1 CloudEvents lines, %2 bytes on average, median of %3 runs\n\n")
+                  .arg(lines.size())
+                  .arg(static_cast<double>(data.size()) / static_cast<double>(lines.size()), 0, 'f', 0)
+                  .arg(runs));
+    } else {
+        print(QStringLiteral("median of %1 runs\n\n").arg(runs));
+    }
 
     if (only.isEmpty() || only == u"parse") {
         const ParseResult r = benchParse(lines, runs);
@@ -182,9 +404,6 @@ int main(int argc, char* argv[])
     }
 
     if (only.isEmpty() || only == u"import") {
-        QString flowscope = cli.value(flowscopeOpt);
-        if (flowscope.isEmpty())
-            flowscope = QCoreApplication::applicationDirPath() + QStringLiteral("/../app/flowscope");
         QString sqlite = QStandardPaths::findExecutable(cli.value(sqliteOpt));
         if (!QFileInfo::exists(flowscope) || sqlite.isEmpty()) {
             print(QStringLiteral("import: skipped (need %1 and the sqlite3 shell)\n").arg(flowscope));
@@ -221,7 +440,10 @@ int main(int argc, char* argv[])
         print(QStringLiteral("  sqlite3 .import (raw)    %1 s   %2 k lines/s\n")
                   .arg(b, 0, 'f', 3)
                   .arg(static_cast<double>(n) / b / 1e3, 0, 'f', 0));
-        print(QStringLiteral("  ratio                    %1x the raw import's time (goal <= 1.2x)\n").arg(o / b, 0, 'f', 2));
+        print(QStringLiteral("  ratio                    %1x the raw import's time (goal <= 1.2x)\n\n").arg(o / b, 0, 'f', 2));
     }
-    return 0;
+
+    if (only.isEmpty() || only == u"sim")
+        status = benchSim(flowscope, cli.value(pythonOpt), simDuration->micros, demoDuration->micros, runs);
+    return status;
 }
