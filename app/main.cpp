@@ -12,7 +12,7 @@ const char* const Usage = R"(Usage: flowscope [COMMAND] [OPTIONS]
 See, record and replay event-driven systems.
 
 Commands:
-  demo      record the built-in order-saga sample stream and summarise it (the default)
+  demo      run the built-in shop demo in the simulator and summarise it (the default)
   import    read a JSONL / kcat -J file into a recording
   export    write a recording's events as CloudEvents JSONL, kcat -J lines or CSV
   inspect   summarise a recording; with --flow its topology, sagas and views (--json for scripts)

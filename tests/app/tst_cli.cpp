@@ -112,6 +112,8 @@ void TestCli::helpPerSubcommand_data()
     QTest::newRow("export") << QStringLiteral("export") << QStringLiteral("--format <FORMAT>");
     QTest::newRow("inspect") << QStringLiteral("inspect") << QStringLiteral("--json");
     QTest::newRow("demo") << QStringLiteral("demo") << QStringLiteral("--out <REC>");
+    QTest::newRow("sim") << QStringLiteral("sim") << QStringLiteral("--fault <SPEC>");
+    QTest::newRow("checkpoint") << QStringLiteral("checkpoint") << QStringLiteral("--every <N>");
 }
 
 void TestCli::helpPerSubcommand()
@@ -350,15 +352,28 @@ void TestCli::refusesToOverwrite()
     QCOMPARE(f.readAll(), "hello\n"); // untouched
 }
 
+// The built-in demo is the shop flow in the simulator: deterministic, so exact.
 void TestCli::demo()
 {
     const Run r = flowscope({ QStringLiteral("demo"), QStringLiteral("--json") });
     QCOMPARE(r.exitCode, 0);
     const QJsonObject o = QJsonDocument::fromJson(r.out).object();
-    QCOMPARE(o.value(u"events").toInteger(), 1467);
-    QCOMPARE(o.value(u"unparsed").toInteger(), 2);
-    QCOMPARE(o.value(u"types").toObject().value(u"OrderCreated").toInteger(), 300);
-    QCOMPARE(o.value(u"sources").toObject().size(), 4);
+    QCOMPARE(o.value(u"events").toInteger(), 57911);
+    QCOMPARE(o.value(u"sim").toObject().value(u"events").toInteger(), 57911);
+    QCOMPARE(o.value(u"sim").toObject().value(u"sim_seconds").toDouble(), 60.0);
+    QCOMPARE(o.value(u"types").toObject().value(u"OrderCreated").toInteger(), 11945);
+    const QJsonObject outcomes = o.value(u"sagas").toObject().value(u"order").toObject().value(u"outcomes").toObject();
+    QCOMPARE(outcomes.value(u"completed").toInteger(), 10507);
+    QCOMPARE(outcomes.value(u"compensated").toInteger(), 523);
+    QCOMPARE(outcomes.value(u"failed").toInteger(), 887);
+    const QJsonObject services = o.value(u"services").toObject();
+    for (const char* key : { "processed", "failed", "retries", "dead_lettered", "dropped", "max_queue", "mean_latency_ms" })
+        QVERIFY2(services.value(u"payment").toObject().contains(QLatin1String(key)), key);
+    QCOMPARE(services.value(u"shipping").toObject().value(u"processed").toInteger(), 10507);
+    // no arguments at all runs the same demo
+    const Run plain = flowscope({});
+    QCOMPARE(plain.exitCode, 0);
+    QVERIFY2(plain.out.startsWith("Shop (order saga, choreography): 60.0 s simulated"), plain.out.left(200));
 }
 
 // The demo stream through the demo flow: the contract keys of DESIGN.md with exact values.
