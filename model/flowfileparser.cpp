@@ -332,27 +332,34 @@ Fields FlowReader::fields(const Entry& owner, const QString& what, const QString
 // plain value with an unclosed `(` takes the following value-less plain keys until it closes.
 void FlowReader::joinSplitCalls(QList<Entry>* entries)
 {
+    // Builds a new list rather than removing in place: assigning a YAML::Node writes through to
+    // the node it refers to, so shifting entries by assignment would corrupt the document.
     const auto openParens = [](const QString& text) { return text.count(u'(') - text.count(u')'); };
-    for (qsizetype i = 0; i < entries->size(); ++i) {
-        Entry& e = (*entries)[i];
-        if (!e.value.IsScalar() || e.value.Tag() == "!")
-            continue;
-        QString text = scalarText(e.value);
-        qsizetype open = openParens(text);
+    QList<Entry> out;
+    out.reserve(entries->size());
+    for (qsizetype i = 0; i < entries->size();) {
+        Entry e = entries->at(i);
         qsizetype next = i + 1;
-        while (open > 0 && next < entries->size()) {
-            const Entry& piece = entries->at(next);
-            if (!piece.isNull() || !piece.key.IsScalar() || piece.key.Tag() == "!")
-                break;
-            text += u", "_s + piece.name;
-            open = openParens(text);
-            ++next;
+        if (e.value.IsScalar() && e.value.Tag() != "!") {
+            QString text = scalarText(e.value);
+            qsizetype open = openParens(text);
+            while (open > 0 && next < entries->size()) {
+                const Entry& piece = entries->at(next);
+                if (!piece.isNull() || !piece.key.IsScalar() || piece.key.Tag() == "!")
+                    break;
+                text += u", "_s + piece.name;
+                open = openParens(text);
+                ++next;
+            }
+            if (next > i + 1 && open == 0)
+                e.value.reset(YAML::Node(text.toStdString())); // repoint, do not write through
+            else
+                next = i + 1; // nothing to join, or it does not close: report the text as it is
         }
-        if (next == i + 1 || open != 0)
-            continue; // nothing to join, or it does not close: report the text as it is
-        e.value = YAML::Node(text.toStdString());
-        entries->remove(i + 1, next - i - 1);
+        out.append(e);
+        i = next;
     }
+    *entries = std::move(out);
 }
 
 QList<Entry> FlowReader::items(const Entry& owner, const QString& what)

@@ -135,12 +135,14 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
         m_orchestrations.push_back(std::move(o));
     }
     if (f.simulation) {
+        // Faults first: on a tie the earlier scheduled item goes first, and a fault at t must
+        // act on the events at t (a generator's first event included), as it does later on.
+        for (const Fault& fault : f.simulation->faults)
+            injectFault(fault);
         for (const LoadGenerator& g : f.simulation->load) {
             m_generators.push_back(Generator { &g, g.type.toUtf8(), g.from.toUtf8(), 0 });
             schedule(g.start.micros, Kind::Generate, int(m_generators.size() - 1));
         }
-        for (const Fault& fault : f.simulation->faults)
-            injectFault(fault);
     }
 }
 
@@ -299,7 +301,11 @@ void Simulator::publish(int message, qint64 t)
     ChannelState& c = m_channels[size_t(channel(channelName))];
     e.time = m_start + t;
     e.channel = c.name;
-    const std::uint64_t h = qHash(e.correlationId.isEmpty() ? e.id : e.correlationId, 0);
+    // FNV-1a of the key: our own, so that partitions do not change with Qt's hash function
+    const QByteArray& key = e.correlationId.isEmpty() ? e.id : e.correlationId;
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (char ch : key)
+        h = (h ^ std::uint8_t(ch)) * 0x100000001b3ull;
     e.partition = qint32(h % std::uint64_t(c.partitions));
     e.offset = c.offsets[size_t(e.partition)]++;
     m_batch.append(e);

@@ -26,6 +26,7 @@ class TestFlowFile : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void splitCallFollowedByKeys();
     void demoFlow();
     void demoFileOnDiskEqualsJson();
     void orchestratedAndServerless();
@@ -779,6 +780,28 @@ void TestFlowFile::helpers()
 
     QCOMPARE(closestMatch(u"wehn", { u"when"_s, u"sim"_s }), u"when"_s);
     QCOMPARE(closestMatch(u"xyz", { u"when"_s, u"sim"_s }), QString());
+}
+
+// A function-style value split at its comma inside `{ }`, followed by more keys: each key keeps
+// its own value (the pieces used to be joined by shifting YAML nodes, which wrote through them).
+void TestFlowFile::splitCallFollowedByKeys()
+{
+    const FlowParseResult r = FlowFileParser::parseText(flow("name: t\n"
+                                                             "channels:\n  jobs: [Job]\n"
+                                                             "services:\n"
+                                                             "  w:\n"
+                                                             "    when: { Job: {} }\n"
+                                                             "    sim: { service_time: lognormal(8ms, 0.5), failure: 0.1, "
+                                                             "dead_letter: dlq, workers: 3 }\n"),
+                                                        u"t.yaml"_s);
+    QVERIFY2(r.ok(), qPrintable(r.errorText()));
+    const ServiceSim& sim = *r.flow->service(u"w")->sim;
+    QCOMPARE(sim.serviceTime.kind, Distribution::Kind::LogNormal);
+    QCOMPARE(sim.serviceTime.a, 8000.0);
+    QCOMPARE(sim.serviceTime.b, 0.5);
+    QCOMPARE(sim.failure, 0.1);
+    QCOMPARE(sim.deadLetter, u"dlq");
+    QCOMPARE(sim.workers, 3);
 }
 
 QTEST_GUILESS_MAIN(TestFlowFile)

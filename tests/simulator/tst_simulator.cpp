@@ -53,9 +53,9 @@ std::shared_ptr<const Flow> parseFlow(const QByteArray& yaml, QString* why)
     return std::make_shared<const Flow>(std::move(*r.flow));
 }
 
-#define PARSE(var, yaml)                                                                                             \
-    QString var##Errors;                                                                                             \
-    const std::shared_ptr<const Flow> var = parseFlow(yaml, &var##Errors);                                           \
+#define PARSE(var, yaml)                                                                                               \
+    QString var##Errors;                                                                                               \
+    const std::shared_ptr<const Flow> var = parseFlow(yaml, &var##Errors);                                             \
     QVERIFY2(var, qPrintable(var##Errors))
 
 // One station: Poisson arrivals at `lambda`/s of `Job` into `station`, `workers` workers with
@@ -72,9 +72,9 @@ QByteArray stationFlow(int workers, const QString& serviceTime, double lambda)
            "  broker: { latency: 0 }\n"
            "  load:\n"
            "    - { emit: Job, rate: %3/s }\n"_s.arg(workers)
-        .arg(serviceTime)
-        .arg(lambda)
-        .toUtf8();
+               .arg(serviceTime)
+               .arg(lambda)
+               .toUtf8();
 }
 
 // Mean sojourn time (ms) of the station after `customers` arrivals, in `batches` batches; also the
@@ -139,23 +139,23 @@ QString describe(const Event& e)
     return u"seq=%1 id=%2 type=%3 source=%4 subject=%5 time=%6 spec=%7 dct=%8 schema=%9 corr=%10 cause=%11 trace=%12 "
            "ext=%13 ingest=%14 channel=%15 partition=%16 offset=%17 key=%18 brokerTime=%19 headers=%20 payload=%21 "
            "format=%22 flags=%23 error=%24"_s.arg(e.seq)
-        .arg(QString::fromUtf8(e.id), QString::fromUtf8(e.type), QString::fromUtf8(e.source),
-            QString::fromUtf8(e.subject))
-        .arg(e.time)
-        .arg(QString::fromUtf8(e.specVersion), QString::fromUtf8(e.dataContentType), QString::fromUtf8(e.dataSchema),
-            QString::fromUtf8(e.correlationId), QString::fromUtf8(e.causationId), QString::fromUtf8(e.traceParent),
-            QString::fromUtf8(e.extensions))
-        .arg(e.ingestTime)
-        .arg(QString::fromUtf8(e.channel))
-        .arg(e.partition)
-        .arg(e.offset)
-        .arg(QString::fromUtf8(e.key))
-        .arg(e.brokerTime)
-        .arg(e.headers.size())
-        .arg(QString::fromUtf8(e.payload))
-        .arg(int(e.format))
-        .arg(int(e.flags))
-        .arg(QString::fromUtf8(e.error));
+               .arg(QString::fromUtf8(e.id), QString::fromUtf8(e.type), QString::fromUtf8(e.source),
+                   QString::fromUtf8(e.subject))
+               .arg(e.time)
+               .arg(QString::fromUtf8(e.specVersion), QString::fromUtf8(e.dataContentType),
+                   QString::fromUtf8(e.dataSchema), QString::fromUtf8(e.correlationId),
+                   QString::fromUtf8(e.causationId), QString::fromUtf8(e.traceParent), QString::fromUtf8(e.extensions))
+               .arg(e.ingestTime)
+               .arg(QString::fromUtf8(e.channel))
+               .arg(e.partition)
+               .arg(e.offset)
+               .arg(QString::fromUtf8(e.key))
+               .arg(e.brokerTime)
+               .arg(e.headers.size())
+               .arg(QString::fromUtf8(e.payload))
+               .arg(int(e.format))
+               .arg(int(e.flags))
+               .arg(QString::fromUtf8(e.error));
 }
 
 } // namespace
@@ -163,23 +163,27 @@ QString describe(const Event& e)
 // ---------------------------------------------------------------------------------------------
 // M/M/1: W = 1/(μ − λ). μ = 100/s (exp(10ms)); ρ = 0.5, 0.8, 0.9.
 //
-// Run lengths and tolerances. The mean of n sojourn times of an M/M/1 queue has a relative
-// standard error of about sqrt(σ²/n)/W with the asymptotic variance constant (Whitt 1989, for
-// the wait; the sojourn is a little less noisy) σ² ≈ ρ(2 + 5ρ − 4ρ² + ρ³)/(μ²(1 − ρ)⁴):
-//   ρ = 0.5, n = 100k: ≈ 0.9 %;  ρ = 0.8, n = 300k: ≈ 1.6 %;  ρ = 0.9, n = 600k: ≈ 2.4 %.
-// The tolerances (3 %, 5 %, 7 %) are about three standard errors, so a correct engine passes for
-// any seed (the seed is fixed anyway, so the test is reproducible); a model error such as
-// latency measured from the start of service instead of the arrival, or a lost worker, is off
-// by 20 % or more. The batch-means standard error is checked to be below a third of the
-// tolerance, so the justification holds for the run as measured, not only on paper.
+// Run lengths and tolerances. Successive sojourn times are strongly correlated near saturation,
+// so the mean of n of them is much noisier than n independent samples. Whitt (1989) gives the
+// asymptotic variance of the mean wait in M/M/1 as σ²/n with σ² = ρ(2 + 5ρ − 4ρ² + ρ³)/(1 − ρ)⁴
+// in units of 1/μ² (29 at ρ = 0.5, 1976 at 0.8, 35900 at 0.9), so the relative standard error
+// of W = 1/(μ − λ) is about
+//   ρ = 0.5, n = 300k: 0.5 %;   ρ = 0.8, n = 1M: 0.9 %;   ρ = 0.9, n = 1.5M: 1.55 %
+// (the batch means below measure a little more at ρ = 0.5, where the service time's own
+// variance matters). The tolerances, 2.5 %, 3 % and 5 %, are 3 to 5 standard errors: a correct
+// engine passes for any seed (the seed is fixed anyway: the test is reproducible), while a model
+// error (latency from the start of service instead of the arrival, a lost worker, a wrong rate
+// unit) is off by 20 % or more. The run's own batch-means standard error (20 batches) must be
+// below tolerance/2.5, so the justification holds for the run as measured, not only on paper.
+// About 0.7 µs of wall time per customer: 2.8M customers ≈ 2 s in RelWithDebInfo.
 void TestSimulator::mm1_data()
 {
     QTest::addColumn<double>("lambda");
     QTest::addColumn<qint64>("customers");
     QTest::addColumn<double>("tolerance");
-    QTest::newRow("rho=0.5") << 50.0 << qint64(100'000) << 0.03;
-    QTest::newRow("rho=0.8") << 80.0 << qint64(300'000) << 0.05;
-    QTest::newRow("rho=0.9") << 90.0 << qint64(600'000) << 0.07;
+    QTest::newRow("rho=0.5") << 50.0 << qint64(300'000) << 0.025;
+    QTest::newRow("rho=0.8") << 80.0 << qint64(1'000'000) << 0.03;
+    QTest::newRow("rho=0.9") << 90.0 << qint64(1'500'000) << 0.05;
 }
 
 void TestSimulator::mm1()
@@ -196,20 +200,21 @@ void TestSimulator::mm1()
     QVERIFY(m.processed > customers * 98 / 100);
     QVERIFY2(std::abs(m.meanMs / theory - 1) < tolerance,
         qPrintable(u"W = %1 ms, theory %2 ms"_s.arg(m.meanMs).arg(theory)));
-    QVERIFY2(m.batchSeMs < tolerance * theory / 3, qPrintable(u"batch SE %1 ms"_s.arg(m.batchSeMs)));
+    QVERIFY2(m.batchSeMs < tolerance * theory / 2.5, qPrintable(u"batch SE %1 ms"_s.arg(m.batchSeMs)));
 }
 
 // M/M/c: W = C(c, a)/(cμ − λ) + 1/μ with a = λ/μ. Same reasoning for the tolerance as for
-// M/M/1: the waiting part is what is noisy and it is smaller relative to W with more servers,
-// so 4 % is about three batch standard errors at these lengths (checked below, as above).
+// M/M/1: the waiting part is what is noisy, and it is a smaller share of W with more servers;
+// at these lengths the batch standard error is about 0.8 %, so 3.5 % is over 4 of them
+// (checked below, as above).
 void TestSimulator::mmc_data()
 {
     QTest::addColumn<int>("servers");
     QTest::addColumn<double>("lambda");
     QTest::addColumn<qint64>("customers");
     QTest::addColumn<double>("tolerance");
-    QTest::newRow("c=2 rho=0.8") << 2 << 160.0 << qint64(300'000) << 0.04;
-    QTest::newRow("c=4 rho=0.85") << 4 << 340.0 << qint64(400'000) << 0.04;
+    QTest::newRow("c=2 rho=0.8") << 2 << 160.0 << qint64(600'000) << 0.035;
+    QTest::newRow("c=4 rho=0.85") << 4 << 340.0 << qint64(800'000) << 0.035;
 }
 
 void TestSimulator::mmc()
@@ -227,7 +232,7 @@ void TestSimulator::mmc()
         a / servers, m.meanMs, m.batchSeMs, theory, erlangC(servers, a), 100.0 * (m.meanMs / theory - 1));
     QVERIFY2(std::abs(m.meanMs / theory - 1) < tolerance,
         qPrintable(u"W = %1 ms, Erlang C %2 ms"_s.arg(m.meanMs).arg(theory)));
-    QVERIFY2(m.batchSeMs < tolerance * theory / 3, qPrintable(u"batch SE %1 ms"_s.arg(m.batchSeMs)));
+    QVERIFY2(m.batchSeMs < tolerance * theory / 2.5, qPrintable(u"batch SE %1 ms"_s.arg(m.batchSeMs)));
 }
 
 // Little's law L = λW, on a station that is not M/M/c (two workers, uniform service times), so
@@ -280,15 +285,14 @@ void TestSimulator::retrySchedule_data()
 {
     QTest::addColumn<QString>("sim");
     QTest::addColumn<QList<qint64>>("starts"); // µs
-    QTest::addColumn<qint64>("attempt");       // µs each attempt takes
+    QTest::addColumn<qint64>("attempt"); // µs each attempt takes
     QTest::newRow("failure, capped backoff")
         << u"{ service_time: 7ms, failure: 1.0, dead_letter: dlq, "
            "retry: { max: 4, backoff: 100ms, multiplier: 2, cap: 300ms, jitter: 0 } }"_s
         << QList<qint64> { 0, 107 * Ms, 314 * Ms, 621 * Ms, 928 * Ms } << 7 * Ms;
-    QTest::newRow("timeout, uncapped backoff")
-        << u"{ service_time: 50ms, timeout: 20ms, dead_letter: dlq, "
-           "retry: { max: 2, backoff: 10ms, multiplier: 3, jitter: 0 } }"_s
-        << QList<qint64> { 0, 30 * Ms, 80 * Ms } << 20 * Ms;
+    QTest::newRow("timeout, uncapped backoff") << u"{ service_time: 50ms, timeout: 20ms, dead_letter: dlq, "
+                                                  "retry: { max: 2, backoff: 10ms, multiplier: 3, jitter: 0 } }"_s
+                                               << QList<qint64> { 0, 30 * Ms, 80 * Ms } << 20 * Ms;
 }
 
 void TestSimulator::retrySchedule()
@@ -442,7 +446,7 @@ void TestSimulator::outageBacklog()
 // jittered retries, serverless cold starts and faults.
 void TestSimulator::determinismBySeed()
 {
-    PARSE(flow, QByteArray(R"(flowscope: 1
+    static const char yaml[] = R"yaml(flowscope: 1
 channels:
   orders: [OrderPlaced]
   payments: [PaymentOk, PaymentFailed]
@@ -450,7 +454,7 @@ services:
   shop: {}
   payment:
     when: { OrderPlaced: { emit: { PaymentOk: 0.9, PaymentFailed: 0.05 } } }
-    sim: { workers: 2, service_time: lognormal(8ms, 0.5), failure: 0.1, dead_letter: dlq, retry: { max: 2, backoff: 10ms, jitter: 0.5 } }
+    sim: { workers: 2, service_time: "lognormal(8ms, 0.5)", failure: 0.1, dead_letter: dlq, retry: { max: 2, backoff: 10ms, jitter: 0.5 } }
   shipping:
     when: { PaymentOk: { emit: Shipped } }
     sim: { service_time: exp(5ms), serverless: { concurrency: 4, cold_start: exp(50ms), idle_timeout: 1s } }
@@ -462,13 +466,15 @@ simulation:
     - { at: 2s, channel: payments, duplicate: 10%, for: 1s }
     - { at: 3s, service: payment, slow: 3x, for: 1s }
     - { at: 4s, channel: orders, drop: 5%, for: 1s }
-)"));
+)yaml";
+    PARSE(flow, QByteArray(yaml));
     const EventBatch a = runCollect(flow, 42, 6 * S);
     const EventBatch b = runCollect(flow, 42, 6 * S);
     QVERIFY(a.size() > 2000);
     QCOMPARE(a.size(), b.size());
     for (qsizetype i = 0; i < a.size(); ++i)
-        QVERIFY2(a[i] == b[i], qPrintable(u"event %1 differs:\n  %2\n  %3"_s.arg(i).arg(describe(a[i]), describe(b[i]))));
+        QVERIFY2(
+            a[i] == b[i], qPrintable(u"event %1 differs:\n  %2\n  %3"_s.arg(i).arg(describe(a[i]), describe(b[i]))));
 
     // what a source must set, set on every event
     QSet<QByteArray> types;
@@ -587,17 +593,18 @@ void TestSimulator::serverless()
     QFETCH(int, minInstances);
     QFETCH(qint64, coldStarts);
     QFETCH(double, meanMs);
-    const QByteArray yaml = u"flowscope: 1\n"
-                            "services:\n"
-                            "  fn:\n"
-                            "    when: { Job: {} }\n"
-                            "    sim:\n"
-                            "      service_time: 20ms\n"
-                            "      serverless: { concurrency: 3, cold_start: 50ms, idle_timeout: 1s, min_instances: %1 }\n"
-                            "simulation:\n"
-                            "  load:\n"
-                            "    - { emit: Job, burst: { size: 10, every: 2s }, stop: 5s }\n"_s.arg(minInstances)
-                                .toUtf8();
+    const QByteArray yaml
+        = u"flowscope: 1\n"
+          "services:\n"
+          "  fn:\n"
+          "    when: { Job: {} }\n"
+          "    sim:\n"
+          "      service_time: 20ms\n"
+          "      serverless: { concurrency: 3, cold_start: 50ms, idle_timeout: 1s, min_instances: %1 }\n"
+          "simulation:\n"
+          "  load:\n"
+          "    - { emit: Job, burst: { size: 10, every: 2s }, stop: 5s }\n"_s.arg(minInstances)
+              .toUtf8();
     PARSE(flow, yaml);
     Simulator sim(flow, 11);
     int maxBusy = 0;
@@ -605,7 +612,8 @@ void TestSimulator::serverless()
     for (qint64 t = 0; t <= 6 * S; t += Ms) {
         sim.runUntil(t);
         const ServiceStats s = sim.stats().front();
-        QVERIFY2(s.busy <= 3 && s.warm <= 3, qPrintable(u"at %1 ms: busy %2, warm %3"_s.arg(t / Ms).arg(s.busy).arg(s.warm)));
+        QVERIFY2(s.busy <= 3 && s.warm <= 3,
+            qPrintable(u"at %1 ms: busy %2, warm %3"_s.arg(t / Ms).arg(s.busy).arg(s.warm)));
         QVERIFY(s.busy <= s.warm);
         maxBusy = std::max(maxBusy, s.busy);
         maxWarm = std::max(maxWarm, s.warm);
@@ -682,14 +690,14 @@ void TestSimulator::badSimulation_data()
                                                                   "simulation:\n"
                                                                   "  broker: { latncy: 2ms }\n")
                                                     << u"3:13"_s << u"`latncy`"_s << u"`latency`"_s;
-    QTest::newRow("kind that does not fit the target") << QByteArray("flowscope: 1\n"
-                                                                     "services:\n"
-                                                                     "  pay: {}\n"
-                                                                     "simulation:\n"
-                                                                     "  faults:\n"
-                                                                     "    - { at: 1s, service: pay, drop: 5%, for: 1s }\n")
-                                                       << u"6:31"_s << u"`drop` applies to a channel or the broker"_s
-                                                       << QString();
+    QTest::newRow("kind that does not fit the target")
+        << QByteArray("flowscope: 1\n"
+                      "services:\n"
+                      "  pay: {}\n"
+                      "simulation:\n"
+                      "  faults:\n"
+                      "    - { at: 1s, service: pay, drop: 5%, for: 1s }\n")
+        << u"6:31"_s << u"`drop` applies to a channel or the broker"_s << QString();
     QTest::newRow("stop before start") << QByteArray("flowscope: 1\n"
                                                      "simulation:\n"
                                                      "  load:\n"
