@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "cli/cli.h"
+#include "gui/gui.h"
 
 #include <recording.h>
 
@@ -9,9 +10,12 @@ namespace {
 
 const char* const Usage = R"(Usage: flowscope [COMMAND] [OPTIONS]
 
-See, record and replay event-driven systems.
+See, record and replay event-driven systems. With no command, on a machine with a display,
+the window opens on the built-in demo; without a display the demo runs headless.
 
 Commands:
+  gui [FLOW] open the window on FLOW's simulation (default: the built-in demo);
+            --screenshot OUT.png [--after 5s] [--pane NAME] saves a picture and exits
   demo      run the built-in shop demo in the simulator and summarise it (the default)
   import    read a JSONL / kcat -J file into a recording
   export    write a recording's events as CloudEvents JSONL, kcat -J lines or CSV
@@ -29,6 +33,8 @@ Options:
 
 int main(int argc, char* argv[])
 {
+    if (FlowScope::Gui::wantsGui(argc, argv))
+        return FlowScope::Gui::run(argc, argv);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("flowscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FLOWSCOPE_VERSION));

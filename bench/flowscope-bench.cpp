@@ -4,11 +4,11 @@
 //   parse   EventParser (simdjson on demand) vs QJsonDocument picking out the same attributes
 //   import  `flowscope import` of a file vs the sqlite3 shell's `.import` of the same lines as raw text
 //   sim     the simulator (engine alone, and `flowscope sim --speed max --json`) on a tandem of five
-//           M/M/1 stations (bench/tandem.yaml) and on the demo, vs SimPy 3 on the same tandem
-//           (bench/simpy_tandem.py)
+//           M/M/1 stations (bench/tandem.yaml) and on the built-in demo (resources/demo/shop.yaml),
+//           vs SimPy 3 on the same tandem (bench/simpy_tandem.py)
 //
 // Usage: flowscope-bench [--events N] [--flowscope PATH] [--sqlite3 PATH] [--python PATH] [--runs K]
-//                        [--sim-duration D] [--demo-duration D] [--only parse|import|sim]
+//                        [--sim-duration D] [--demo-duration D] [--demo-flow PATH] [--only parse|import|sim]
 #include <eventparser.h>
 #include <flowfileparser.h>
 #include <simulator.h>
@@ -268,16 +268,10 @@ SimRun medianRun(const QList<SimRun>& runs)
     return m;
 }
 
-QString rate(double count, double seconds)
-{
-    const double r = count / seconds;
-    return r >= 1e6 ? QStringLiteral("%1 M/s").arg(r / 1e6, 0, 'f', 2) : QStringLiteral("%1 k/s").arg(r / 1e3, 0, 'f', 0);
-}
-
-int benchSim(const QString& flowscope, const QString& python, qint64 tandemMicros, qint64 demoMicros, int runs)
+int benchSim(const QString& flowscope, const QString& python, const QString& demoFile, qint64 tandemMicros,
+             qint64 demoMicros, int runs)
 {
     const QString tandemFile = sourcePath(QStringLiteral("bench/tandem.yaml"));
-    const QString demoFile = sourcePath(QStringLiteral("resources/demo/order-saga.yaml"));
     const auto tandem = loadFlow(tandemFile);
     const auto demo = loadFlow(demoFile);
     if (!tandem || !demo)
@@ -299,36 +293,53 @@ int benchSim(const QString& flowscope, const QString& python, qint64 tandemMicro
     if (e.wall < 0 || c.wall < 0 || s.wall < 0 || de.wall < 0 || dc.wall < 0)
         return 1;
     const double base = double(s.completions) / s.wall;
-    const auto line = [&](const QString& what, const SimRun& m, bool ratio) {
-        QString text = QStringLiteral("  %1 %2 s   %3 completions/s").arg(what, -30).arg(m.wall, 6, 'f', 3).arg(
-            rate(double(m.completions), m.wall), 9);
-        if (ratio)
-            text += QStringLiteral("   %1x SimPy").arg(double(m.completions) / m.wall / base, 0, 'f', 1);
-        return text + u'\n';
+    const auto row = [](const QString& what, double seconds) -> QString {
+        return QStringLiteral("  %1 %2 s").arg(what, -32).arg(seconds, 6, 'f', 3);
     };
-    print(QStringLiteral("sim: tandem of five M/M/1 (800/s, exp(1ms)), %1 s simulated, %2 station completions\n")
+    const auto perSecond = [](double count, double seconds, const QString& what) -> QString {
+        const double r = count / seconds;
+        const QString n = r >= 1e6 ? QStringLiteral("%1 M").arg(r / 1e6, 0, 'f', 2)
+                                   : QStringLiteral("%1 k").arg(r / 1e3, 0, 'f', 0);
+        return QStringLiteral("   %1 %2/s").arg(n, 7).arg(what);
+    };
+    const auto times = [base](const SimRun& m) { return double(m.completions) / m.wall / base; };
+
+    print(QStringLiteral("sim: tandem of five M/M/1 (Poisson 800/s, exp(1ms), FIFO, one server each), %1 s "
+                         "simulated, %2 station completions\n")
               .arg(double(tandemMicros) / 1e6)
               .arg(s.completions));
-    print(line(QStringLiteral("SimPy 3 (env.run)"), s, false));
-    print(line(QStringLiteral("engine alone (in process)"), e, true));
-    print(line(QStringLiteral("flowscope sim --json (process)"), c, true));
-    print(QStringLiteral("  %1 %2 s   (the command's own wall_seconds: simulate, fold, flush)\n")
-              .arg(QString(), -30)
-              .arg(c.innerWall, 6, 'f', 3));
-    if (e.completions != c.completions || e.completions == 0)
-        print(QStringLiteral("  warning: engine and command disagree (%1 vs %2 completions)\n").arg(e.completions).arg(c.completions));
-    print(QStringLiteral("  goals: engine alone close to the bare C++ loop's ~75x SimPy; flowscope sim >= 30x: %1\n\n")
-              .arg(double(c.completions) / c.wall / base >= 30 ? QStringLiteral("met") : QStringLiteral("missed")));
-    print(QStringLiteral("sim: demo (resources/demo/order-saga.yaml with its faults), %1 s simulated, %2 events, %3 "
-                         "station completions\n")
+    print(row(QStringLiteral("SimPy 3 (env.run)"), s.wall)
+          + perSecond(double(s.completions), s.wall, QStringLiteral("completions")) + u'\n');
+    print(row(QStringLiteral("engine alone (in process)"), e.wall)
+          + perSecond(double(e.completions), e.wall, QStringLiteral("completions"))
+          + QStringLiteral("   %1x SimPy (goal: close to ~75x)\n").arg(times(e), 0, 'f', 1));
+    print(row(QStringLiteral("flowscope sim --json (process)"), c.wall)
+          + perSecond(double(c.completions), c.wall, QStringLiteral("completions"))
+          + QStringLiteral("   %1x SimPy (goal >= 30x: %2)\n")
+                .arg(times(c), 0, 'f', 1)
+                .arg(times(c) >= 30 ? QStringLiteral("met") : QStringLiteral("missed")));
+    print(row(QStringLiteral("  its own wall_seconds"), c.innerWall) + QStringLiteral("   (simulate, fold, flush)\n"));
+    if (e.completions != c.completions || e.completions == 0 || e.completions < s.completions * 9 / 10
+        || e.completions > s.completions * 11 / 10)
+        print(QStringLiteral("  warning: the runs disagree: %1 (engine), %2 (command), %3 (SimPy) completions\n")
+                  .arg(e.completions)
+                  .arg(c.completions)
+                  .arg(s.completions));
+
+    print(QStringLiteral("\nsim: demo (%1, its faults included), %2 s simulated, %3 events, %4 station completions\n")
+              .arg(QDir(QStringLiteral(FLOWSCOPE_SOURCE_DIR)).relativeFilePath(demoFile))
               .arg(double(demoMicros) / 1e6)
               .arg(de.events)
               .arg(de.completions));
-    print(line(QStringLiteral("engine alone (in process)"), de, true));
-    print(QStringLiteral("  %1 %2 s   %3 events/s\n").arg(QString(), -30).arg(de.wall, 6, 'f', 3).arg(rate(double(de.events), de.wall), 9));
-    print(line(QStringLiteral("flowscope sim --json (process)"), dc, true));
-    print(QStringLiteral("  %1 %2 s   %3 events/s\n").arg(QString(), -30).arg(dc.wall, 6, 'f', 3).arg(rate(double(dc.events), dc.wall), 9));
-    print(QStringLiteral("  %1 %2 s   (the command's own wall_seconds)\n").arg(QString(), -30).arg(dc.innerWall, 6, 'f', 3));
+    print(row(QStringLiteral("engine alone (in process)"), de.wall)
+          + perSecond(double(de.events), de.wall, QStringLiteral("events"))
+          + perSecond(double(de.completions), de.wall, QStringLiteral("completions"))
+          + QStringLiteral("   %1x SimPy's tandem rate\n").arg(times(de), 0, 'f', 1));
+    print(row(QStringLiteral("flowscope sim --json (process)"), dc.wall)
+          + perSecond(double(dc.events), dc.wall, QStringLiteral("events"))
+          + perSecond(double(dc.completions), dc.wall, QStringLiteral("completions"))
+          + QStringLiteral("   %1x SimPy's tandem rate\n").arg(times(dc), 0, 'f', 1));
+    print(row(QStringLiteral("  its own wall_seconds"), dc.innerWall) + QStringLiteral("   (simulate, fold, flush)\n"));
     return 0;
 }
 
@@ -352,13 +363,17 @@ int main(int argc, char* argv[])
                                        QStringLiteral("PATH"), QStringLiteral("/usr/bin/python3"));
     const QCommandLineOption simDurationOpt(QStringLiteral("sim-duration"),
                                             QStringLiteral("Simulated time of the tandem runs (sim)."),
-                                            QStringLiteral("D"), QStringLiteral("60s"));
+                                            QStringLiteral("D"), QStringLiteral("120s"));
     const QCommandLineOption demoDurationOpt(QStringLiteral("demo-duration"),
                                              QStringLiteral("Simulated time of the demo runs (sim)."),
                                              QStringLiteral("D"), QStringLiteral("5m"));
+    const QCommandLineOption demoFlowOpt(QStringLiteral("demo-flow"),
+                                         QStringLiteral("The demo flow file (sim; default: the built-in demo)."),
+                                         QStringLiteral("PATH"), sourcePath(QStringLiteral("resources/demo/shop.yaml")));
     const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse, import or sim."),
                                      QStringLiteral("WHAT"));
-    cli.addOptions({ eventsOpt, runsOpt, flowscopeOpt, sqliteOpt, pythonOpt, simDurationOpt, demoDurationOpt, onlyOpt });
+    cli.addOptions({ eventsOpt, runsOpt, flowscopeOpt, sqliteOpt, pythonOpt, simDurationOpt, demoDurationOpt, demoFlowOpt,
+                    onlyOpt });
     cli.process(app);
     const qint64 n = cli.value(eventsOpt).toLongLong();
     const int runs = std::max(1, cli.value(runsOpt).toInt());
@@ -444,6 +459,7 @@ int main(int argc, char* argv[])
     }
 
     if (only.isEmpty() || only == u"sim")
-        status = benchSim(flowscope, cli.value(pythonOpt), simDuration->micros, demoDuration->micros, runs);
+        status = benchSim(flowscope, cli.value(pythonOpt), QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath(),
+                          simDuration->micros, demoDuration->micros, runs);
     return status;
 }

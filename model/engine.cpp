@@ -118,7 +118,7 @@ void Engine::publish()
     s->lastSeq = m_projections->lastSeq();
     s->clock = m_projections->clock();
     s->refused = m_refused.load();
-    s->state = m_projections->toJson();
+    s->state = m_projections->toJson(m_options.viewSample);
     std::lock_guard lock(m_snapshotMutex);
     m_snapshot = std::move(s);
 }

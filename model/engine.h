@@ -40,6 +40,7 @@ public:
         int queueBatches = 64;
         qint64 checkpointEvery = 100000; // events between checkpoints in the recording; 0: none
         int publishIntervalMs = 33;
+        int viewSample = 10; // rows per view in snapshots
     };
 
     // `recorder` may be null; otherwise the engine appends every batch to it (which numbers the

@@ -165,7 +165,7 @@ void Projections::apply(const EventBatch& batch)
         apply(e);
 }
 
-QJsonObject Projections::toJson() const
+QJsonObject Projections::toJson(int viewSample) const
 {
     QJsonObject out;
     out.insert(QStringLiteral("events"), m_events);
@@ -186,7 +186,7 @@ QJsonObject Projections::toJson() const
         out.insert(QStringLiteral("sagas"), sagas);
         QJsonObject views;
         for (const auto& v : m_views)
-            views.insert(v->view().name, v->toJson());
+            views.insert(v->view().name, v->toJson(viewSample));
         out.insert(QStringLiteral("views"), views);
     }
     return out;

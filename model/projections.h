@@ -44,7 +44,8 @@ public:
 
     // The `inspect --json` object: events, unparsed, types, sources, channels, first_time,
     // last_time; with a flow also topology, sagas, views; always metrics.
-    QJsonObject toJson() const;
+    // `viewSample`: rows per view in `sample` (the contract says 10; the GUI asks for more).
+    QJsonObject toJson(int viewSample = 10) const;
 
     // A checkpoint: the whole state as bytes. load() accepts only what save() wrote for the
     // same flow file (checked by its fingerprint) and leaves the state empty otherwise.

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+#include "mainwindow.h"
+
+#include "graphview.h"
+#include "sagapage.h"
+#include "simsession.h"
+#include "topologypage.h"
+
+#include <eventlogmodel.h>
+#include <flowfile.h>
+#include <jsontablemodel.h>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace FlowScope::Gui {
+
+namespace {
+QDockWidget* dock(QMainWindow* w, const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area)
+{
+    auto* d = new QDockWidget(title, w);
+    d->setObjectName(name);
+    d->setWidget(content);
+    w->addDockWidget(area, d);
+    return d;
+}
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , m_topology(new TopologyPage(this))
+    , m_sagas(new SagaPage(this))
+    , m_viewChoice(new QComboBox(this))
+    , m_viewModel(new JsonTableModel(this))
+    , m_viewTable(new QTableView(this))
+    , m_eventModel(new EventLogModel(this))
+    , m_eventTable(new QTableView(this))
+    , m_services(new QTableWidget(this))
+    , m_speed(new QComboBox(this))
+    , m_pause(new QToolButton(this))
+    , m_faults(new QToolButton(this))
+    , m_status(new QLabel(this))
+    , m_timer(new QTimer(this))
+{
+    setWindowTitle(tr("FlowScope"));
+    setCentralWidget(m_topology);
+    setDockNestingEnabled(true);
+
+    auto* sagaDock = dock(this, tr("Sagas"), QStringLiteral("sagas"), m_sagas, Qt::RightDockWidgetArea);
+
+    auto* views = new QWidget(this);
+    auto* viewsLayout = new QVBoxLayout(views);
+    viewsLayout->setContentsMargins(0, 0, 0, 0);
+    viewsLayout->addWidget(m_viewChoice);
+    auto* viewProxy = new QSortFilterProxyModel(this);
+    viewProxy->setSourceModel(m_viewModel);
+    viewProxy->setSortRole(JsonTableModel::SortRole);
+    m_viewTable->setModel(viewProxy);
+    m_viewTable->setSortingEnabled(true);
+    m_viewTable->sortByColumn(0, Qt::AscendingOrder);
+    m_viewTable->verticalHeader()->hide();
+    m_viewTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    viewsLayout->addWidget(m_viewTable);
+    auto* viewDock = dock(this, tr("Views"), QStringLiteral("views"), views, Qt::BottomDockWidgetArea);
+
+    m_eventTable->setModel(m_eventModel);
+    m_eventTable->verticalHeader()->hide();
+    m_eventTable->verticalHeader()->setDefaultSectionSize(20);
+    m_eventTable->horizontalHeader()->setStretchLastSection(true);
+    m_eventTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_eventTable->setColumnWidth(EventLogModel::Seq, 70);
+    m_eventTable->setColumnWidth(EventLogModel::Time, 210);
+    m_eventTable->setColumnWidth(EventLogModel::Type, 150);
+    m_eventTable->setColumnWidth(EventLogModel::Channel, 150);
+    auto* eventDock = dock(this, tr("Events"), QStringLiteral("events"), m_eventTable, Qt::BottomDockWidgetArea);
+
+    m_services->setColumnCount(8);
+    m_services->setHorizontalHeaderLabels({ tr("service"), tr("processed"), tr("failed"), tr("retries"), tr("dead"),
+                                            tr("queue"), tr("lag"), tr("latency ms") });
+    m_services->verticalHeader()->hide();
+    m_services->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_services->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    auto* serviceDock = dock(this, tr("Services"), QStringLiteral("services"), m_services, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(viewDock, eventDock);
+    tabifyDockWidget(eventDock, serviceDock);
+    viewDock->raise();
+    m_sagaDock = sagaDock;
+    m_bottomDock = viewDock;
+
+    // transport bar
+    auto* bar = addToolBar(tr("Transport"));
+    bar->setObjectName(QStringLiteral("transport"));
+    m_pause->setText(tr("Pause"));
+    m_pause->setCheckable(true);
+    m_pause->setShortcut(Qt::Key_Space);
+    m_pause->setToolTip(tr("Pause or resume the simulation (Space)"));
+    bar->addWidget(m_pause);
+    for (const char* s : { "0.1x", "0.5x", "1x", "2x", "5x", "10x", "100x", "1000x" })
+        m_speed->addItem(QString::fromLatin1(s));
+    m_speed->setCurrentText(QStringLiteral("1x"));
+    m_speed->setToolTip(tr("Simulation speed relative to wall time"));
+    bar->addWidget(new QLabel(tr(" Speed "), this));
+    bar->addWidget(m_speed);
+    bar->addSeparator();
+    m_faults->setText(tr("Inject fault"));
+    m_faults->setPopupMode(QToolButton::InstantPopup);
+    bar->addWidget(m_faults);
+    auto* fit = bar->addAction(tr("Fit"));
+    fit->setShortcut(Qt::Key_F);
+    connect(fit, &QAction::triggered, this, [this] {
+        m_topology->view()->fit();
+        m_sagas->view()->fit();
+    });
+    connect(m_pause, &QToolButton::toggled, this, [this](bool paused) {
+        if (m_session)
+            m_session->setPaused(paused);
+        m_pause->setText(paused ? tr("Play") : tr("Pause"));
+    });
+    connect(m_speed, &QComboBox::currentTextChanged, this, [this](const QString& text) {
+        if (m_session)
+            m_session->setSpeed(QStringView(text).chopped(1).toDouble());
+    });
+    connect(m_viewChoice, &QComboBox::currentIndexChanged, this, [this] { m_shownVersion = 0; });
+
+    auto* quit = new QAction(tr("Quit"), this);
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+    addAction(quit);
+
+    statusBar()->addWidget(m_status, 1);
+    connect(m_timer, &QTimer::timeout, this, &MainWindow::tick);
+    m_timer->start(33);
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    m_timer->stop();
+    m_session.reset();
+    event->accept();
+}
+
+bool MainWindow::startSimulation(std::shared_ptr<const Flow> flow)
+{
+    QString error;
+    m_session = SimSession::start(flow, &error);
+    if (!m_session) {
+        showError(tr("Cannot start the simulation: %1").arg(error));
+        return false;
+    }
+    setWindowTitle(tr("FlowScope: %1 (simulated)").arg(flow->name));
+    m_sagas->setFlow(flow);
+    m_viewChoice->clear();
+    for (const View& v : flow->views)
+        m_viewChoice->addItem(v.name);
+    m_viewChoice->setVisible(m_viewChoice->count() > 1);
+    if (!m_eventModel->open(m_session->recordingPath(), &error))
+        showError(tr("Cannot read the session's recording: %1").arg(error));
+    m_session->setSpeed(QStringView(m_speed->currentText()).chopped(1).toDouble());
+    buildFaultMenu();
+    if (QSettings().value(QStringLiteral("window/state")).isNull()) {
+        // first start: the topology gets the larger part (once the window is laid out)
+        QTimer::singleShot(0, this, [this] {
+            resizeDocks({ m_sagaDock }, { width() * 2 / 5 }, Qt::Horizontal);
+            resizeDocks({ m_bottomDock }, { height() / 3 }, Qt::Vertical);
+        });
+    }
+    return true;
+}
+
+void MainWindow::buildFaultMenu()
+{
+    auto* menu = new QMenu(m_faults);
+    if (m_session) {
+        const Flow& flow = *m_session->flow();
+        for (const Service& s : flow.services) {
+            QMenu* sub = menu->addMenu(s.name);
+            auto add = [&](const QString& label, FaultKind kind, double value) {
+                QAction* a = sub->addAction(label);
+                connect(a, &QAction::triggered, this, [this, name = s.name, kind, value] {
+                    Fault f;
+                    f.target = FaultTarget::Service;
+                    f.name = name;
+                    f.kind = kind;
+                    f.length = Duration::fromSeconds(30);
+                    f.factor = kind == FaultKind::Slow ? value : 1.0;
+                    f.probability = kind == FaultKind::Error ? value : 0.0;
+                    m_session->injectFault(f);
+                });
+            };
+            add(tr("Down for 30 s"), FaultKind::Down, 0);
+            add(tr("10x slower for 30 s"), FaultKind::Slow, 10);
+            add(tr("20 % errors for 30 s"), FaultKind::Error, 0.2);
+        }
+        menu->addSeparator();
+        for (const FlowScope::Channel& c : flow.channels) {
+            QMenu* sub = menu->addMenu(tr("channel %1").arg(c.name));
+            for (const auto& [label, kind] : { std::pair { tr("Drop 10 % for 30 s"), FaultKind::Drop },
+                                               std::pair { tr("Duplicate 10 % for 30 s"), FaultKind::Duplicate } }) {
+                QAction* a = sub->addAction(label);
+                connect(a, &QAction::triggered, this, [this, name = c.name, k = kind] {
+                    Fault f;
+                    f.target = FaultTarget::Channel;
+                    f.name = name;
+                    f.kind = k;
+                    f.length = Duration::fromSeconds(30);
+                    f.probability = 0.1;
+                    m_session->injectFault(f);
+                });
+            }
+        }
+    }
+    m_faults->setMenu(menu);
+}
+
+void MainWindow::tick()
+{
+    if (!m_session)
+        return;
+    const auto snapshot = m_session->snapshot();
+    if (++m_ticks % 15 == 0) { // twice a second
+        m_rate = double(snapshot->events - m_lastEvents) * 2.0;
+        m_lastEvents = snapshot->events;
+        m_eventModel->refresh();
+    }
+    if (snapshot->version == m_shownVersion)
+        return;
+    m_shownVersion = snapshot->version;
+    QJsonObject services;
+    const auto stats = m_session->services();
+    for (const Sim::ServiceStats& s : stats)
+        services.insert(s.name, QJsonObject { { QStringLiteral("queue"), s.queue },
+                                              { QStringLiteral("lag"), s.held },
+                                              { QStringLiteral("mean_latency_ms"), s.meanLatencyMillis() },
+                                              { QStringLiteral("processed"), s.processed },
+                                              { QStringLiteral("failed"), s.failed },
+                                              { QStringLiteral("retries"), s.retries },
+                                              { QStringLiteral("dead_lettered"), s.deadLettered },
+                                              { QStringLiteral("dropped"), s.dropped },
+                                              { QStringLiteral("max_queue"), s.maxQueue } });
+    const QJsonArray faults = m_session->faults().value(u"faults").toArray();
+    m_topology->update(snapshot->state, services, faults);
+    m_sagas->update(snapshot->state);
+
+    const Flow& flow = *m_session->flow();
+    if (m_viewChoice->currentIndex() >= 0 && m_viewChoice->currentIndex() < flow.views.size()) {
+        const View& v = flow.views[m_viewChoice->currentIndex()];
+        QStringList columns { QStringLiteral("key") };
+        for (const ViewColumn& c : v.columns)
+            columns.append(c.name);
+        m_viewModel->setData(columns,
+                             snapshot->state.value(u"views").toObject().value(v.name).toObject().value(u"sample").toArray());
+    }
+    m_services->setRowCount(int(stats.size()));
+    for (int r = 0; r < int(stats.size()); ++r) {
+        const Sim::ServiceStats& s = stats[size_t(r)];
+        const QStringList cells { s.name,
+                                  QString::number(s.processed),
+                                  QString::number(s.failed),
+                                  QString::number(s.retries),
+                                  QString::number(s.deadLettered),
+                                  QString::number(s.queue),
+                                  QString::number(s.held),
+                                  QString::number(s.meanLatencyMillis(), 'f', 2) };
+        for (int c = 0; c < cells.size(); ++c) {
+            QTableWidgetItem* item = m_services->item(r, c);
+            if (!item) {
+                item = new QTableWidgetItem;
+                if (c > 0)
+                    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+                m_services->setItem(r, c, item);
+            }
+            item->setText(cells[c]);
+        }
+    }
+    int active = 0;
+    for (const QJsonValue& f : faults)
+        active += f.toObject().value(u"active").toBool() ? 1 : 0;
+    m_status->setText(tr("simulated · %1 s · %2 events · %3 events/s · x%4%5%6")
+                          .arg(m_session->simSeconds(), 0, 'f', 1)
+                          .arg(snapshot->events)
+                          .arg(m_rate, 0, 'f', 0)
+                          .arg(m_session->speed())
+                          .arg(m_session->isPaused() ? tr(" · paused") : QString())
+                          .arg(active ? tr(" · %1 fault(s) active").arg(active) : QString()));
+}
+
+QWidget* MainWindow::pane(const QString& name) const
+{
+    if (name == u"topology")
+        return m_topology;
+    if (name == u"sagas")
+        return m_sagas;
+    if (name == u"views")
+        return m_viewTable->parentWidget();
+    if (name == u"events")
+        return m_eventTable;
+    if (name == u"services")
+        return m_services;
+    return nullptr;
+}
+
+void MainWindow::screenshotLater(const QString& path, int delayMs, const QString& pane)
+{
+    QTimer::singleShot(delayMs, this, [this, path, pane] {
+        tick();
+        QWidget* target = pane.isEmpty() ? static_cast<QWidget*>(this) : this->pane(pane);
+        if (!target) {
+            qWarning("unknown pane '%s' (topology, sagas, views, events, services)", qPrintable(pane));
+            QApplication::exit(2);
+            return;
+        }
+        if (QWidget* dockParent = target->parentWidget())
+            if (auto* d = qobject_cast<QDockWidget*>(dockParent))
+                d->raise();
+        const bool ok = target->grab().save(path);
+        if (!ok)
+            qWarning("cannot save %s", qPrintable(path));
+        QApplication::exit(ok ? 0 : 1);
+    });
+}
+
+void MainWindow::showError(const QString& message)
+{
+    statusBar()->showMessage(message);
+    QMessageBox::warning(this, tr("FlowScope"), message);
+}
+
+} // namespace FlowScope::Gui

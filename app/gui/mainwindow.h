@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QTableView;
+class QTableWidget;
+class QTimer;
+class QTabWidget;
+class QToolButton;
+
+namespace FlowScope {
+struct Flow;
+class EventLogModel;
+class JsonTableModel;
+}
+
+namespace FlowScope::Gui {
+
+class SimSession;
+class SagaPage;
+class TopologyPage;
+
+// The main window: the topology in the middle, sagas, views, the event log and the services
+// in docks, a transport bar (pause, speed) and a fault menu for the simulator. A 30 Hz timer
+// reads the engine's snapshot and redraws only when its version changed.
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Runs `flow`'s simulation live. Errors are shown in the window.
+    bool startSimulation(std::shared_ptr<const Flow> flow);
+    // Saves a picture of the window (or of one pane: topology, sagas, views, events, services)
+    // after `delayMs`, then quits the application.
+    void screenshotLater(const QString& path, int delayMs, const QString& pane);
+
+    TopologyPage* topologyPage() const { return m_topology; }
+    SagaPage* sagaPage() const { return m_sagas; }
+    JsonTableModel* viewModel() const { return m_viewModel; }
+    EventLogModel* eventModel() const { return m_eventModel; }
+    SimSession* session() const { return m_session.get(); }
+    quint64 shownVersion() const { return m_shownVersion; }
+    QWidget* pane(const QString& name) const;
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void tick();
+    void buildFaultMenu();
+    void showError(const QString& message);
+
+    std::unique_ptr<SimSession> m_session;
+    TopologyPage* m_topology;
+    SagaPage* m_sagas;
+    QComboBox* m_viewChoice;
+    JsonTableModel* m_viewModel;
+    QTableView* m_viewTable;
+    EventLogModel* m_eventModel;
+    QTableView* m_eventTable;
+    QTableWidget* m_services;
+    QComboBox* m_speed;
+    QToolButton* m_pause;
+    QToolButton* m_faults;
+    QLabel* m_status;
+    QTimer* m_timer;
+    QDockWidget* m_sagaDock = nullptr;
+    QDockWidget* m_bottomDock = nullptr;
+    quint64 m_shownVersion = 0;
+    int m_ticks = 0;
+    qint64 m_lastEvents = 0;
+    double m_rate = 0;
+};
+
+} // namespace FlowScope::Gui

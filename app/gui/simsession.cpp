@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include "simsession.h"
+
+#include <recording.h>
+
+#include <chrono>
+
+namespace FlowScope::Gui {
+
+std::unique_ptr<SimSession> SimSession::start(std::shared_ptr<const Flow> flow, QString* error)
+{
+    std::unique_ptr<SimSession> s(new SimSession);
+    s->m_flow = std::move(flow);
+    s->m_recordingPath = s->m_dir.filePath(QStringLiteral("session.fsrec"));
+    s->m_writer = RecordingWriter::create(s->m_recordingPath, error);
+    if (!s->m_writer)
+        return nullptr;
+    Engine::Options options;
+    options.viewSample = 500;
+    options.queueBatches = 16;
+    s->m_engine = std::make_unique<Engine>(s->m_flow, s->m_writer.get(), options);
+    s->m_engine->start();
+    const quint64 seed = s->m_flow->simulation ? s->m_flow->simulation->seed : 1;
+    s->m_sim = std::make_unique<Sim::Simulator>(s->m_flow, seed);
+    s->m_sim->setSink([engine = s->m_engine.get()](EventBatch&& batch) { engine->push(std::move(batch)); }, 2048);
+    s->m_thread = std::thread([raw = s.get()] { raw->run(); });
+    return s;
+}
+
+SimSession::~SimSession()
+{
+    m_stop = true;
+    if (m_thread.joinable())
+        m_thread.join();
+    if (m_engine)
+        m_engine->stop();
+}
+
+void SimSession::setSpeed(double speed) { m_speed = speed; }
+void SimSession::setPaused(bool paused) { m_paused = paused; }
+
+void SimSession::injectFault(Fault fault)
+{
+    std::lock_guard lock(m_mutex);
+    m_pendingFaults.push_back(std::move(fault));
+}
+
+std::vector<Sim::ServiceStats> SimSession::services() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_services;
+}
+
+QJsonObject SimSession::faults() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_faults;
+}
+
+void SimSession::run()
+{
+    using Clock = std::chrono::steady_clock;
+    auto last = Clock::now();
+    double simNow = 0; // µs, advanced by wall time x speed
+    while (!m_stop.load()) {
+        const auto now = Clock::now();
+        const double wallMicros = double(std::chrono::duration_cast<std::chrono::microseconds>(now - last).count());
+        last = now;
+        {
+            std::vector<Fault> faults;
+            {
+                std::lock_guard lock(m_mutex);
+                faults.swap(m_pendingFaults);
+            }
+            for (Fault& f : faults) {
+                f.at = Duration { m_sim->now() };
+                m_sim->injectFault(f);
+            }
+        }
+        if (!m_paused.load()) {
+            // never more than 100 ms of wall time in one step, so a stall does not become a burst
+            simNow += std::min(wallMicros, 100000.0) * m_speed.load();
+            m_sim->runUntil(qint64(simNow));
+            m_simNow = m_sim->now();
+        }
+        {
+            std::lock_guard lock(m_mutex);
+            m_services = m_sim->stats();
+            m_faults = m_sim->faultsJson();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+} // namespace FlowScope::Gui

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <engine.h>
+#include <flowfile.h>
+#include <simulator.h>
+
+#include <QString>
+#include <QTemporaryDir>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace FlowScope {
+class RecordingWriter;
+}
+
+namespace FlowScope::Gui {
+
+// A flow file's simulation running live for the window: the simulator on its own thread,
+// paced to wall time x speed, feeding an Engine that records into a recording (so the event
+// log can page through it). The GUI reads snapshots; it never receives a call per event.
+class SimSession final {
+public:
+    // Returns null with *error set when the recording cannot be created.
+    static std::unique_ptr<SimSession> start(std::shared_ptr<const Flow> flow, QString* error);
+    ~SimSession();
+
+    void setSpeed(double speed); // x wall time
+    double speed() const { return m_speed.load(); }
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused.load(); }
+    // Applied on the simulator's thread at its next step; `fault.at` is ignored (now).
+    void injectFault(Fault fault);
+
+    std::shared_ptr<const EngineSnapshot> snapshot() const { return m_engine->snapshot(); }
+    std::vector<Sim::ServiceStats> services() const;
+    QJsonObject faults() const;
+    double simSeconds() const { return double(m_simNow.load()) / 1e6; }
+    const std::shared_ptr<const Flow>& flow() const { return m_flow; }
+    QString recordingPath() const { return m_recordingPath; }
+
+private:
+    SimSession() = default;
+    void run();
+
+    std::shared_ptr<const Flow> m_flow;
+    QTemporaryDir m_dir;
+    QString m_recordingPath;
+    std::unique_ptr<RecordingWriter> m_writer;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<Sim::Simulator> m_sim;
+    std::thread m_thread;
+    std::atomic<bool> m_stop { false };
+    std::atomic<bool> m_paused { false };
+    std::atomic<double> m_speed { 1.0 };
+    std::atomic<qint64> m_simNow { 0 };
+    mutable std::mutex m_mutex; // guards the two below
+    std::vector<Fault> m_pendingFaults;
+    std::vector<Sim::ServiceStats> m_services;
+    QJsonObject m_faults;
+};
+
+} // namespace FlowScope::Gui
