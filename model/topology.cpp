@@ -132,18 +132,65 @@ bool Topology::isError(const Event& e)
     return e.isUnparsed() || e.type.contains("Failed") || e.type.contains("Error") || e.type.contains("DeadLetter");
 }
 
-void Topology::remember(const QByteArray& key, QHash<QByteArray, Cause>& map, std::deque<QByteArray>& order, Cause c)
+quint64 Topology::keyOf(const QByteArray& id)
 {
-    if (key.isEmpty())
+    quint64 h = 0xcbf29ce484222325ull;
+    for (char ch : id)
+        h = (h ^ quint8(ch)) * 0x100000001b3ull;
+    return h;
+}
+
+void Topology::CauseMemory::remember(quint64 key, Cause c)
+{
+    if (auto it = m_map.find(key); it != m_map.end()) {
+        it->second = c;
         return;
-    if (!map.contains(key)) {
-        order.push_back(key);
-        if (order.size() > CausationMemory) {
-            map.remove(order.front());
-            order.pop_front();
-        }
     }
-    map.insert(key, std::move(c));
+    if (m_ring.size() < size_t(CausationMemory)) {
+        m_ring.push_back(key);
+    } else {
+        m_map.erase(m_ring[m_next]);
+        m_ring[m_next] = key;
+        m_next = (m_next + 1) % m_ring.size();
+    }
+    m_map.emplace(key, c);
+}
+
+const Topology::Cause* Topology::CauseMemory::find(quint64 key) const
+{
+    const auto it = m_map.find(key);
+    return it == m_map.end() ? nullptr : &it->second;
+}
+
+void Topology::CauseMemory::save(QDataStream& out) const
+{
+    out << quint32(m_ring.size());
+    for (size_t i = 0; i < m_ring.size(); ++i) { // oldest first
+        const quint64 key = m_ring[(m_next + i) % m_ring.size()];
+        const Cause& c = m_map.at(key);
+        out << key << qint32(c.channel) << c.time;
+    }
+}
+
+bool Topology::CauseMemory::load(QDataStream& in)
+{
+    m_map.clear();
+    m_ring.clear();
+    m_next = 0;
+    quint32 n = 0;
+    in >> n;
+    if (n > quint32(CausationMemory))
+        return false;
+    m_ring.reserve(n);
+    for (quint32 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {
+        quint64 key;
+        qint32 channel;
+        qint64 time;
+        in >> key >> channel >> time;
+        m_ring.push_back(key);
+        m_map.emplace(key, Cause { channel, time });
+    }
+    return in.status() == QDataStream::Ok && m_map.size() == m_ring.size();
 }
 
 qint64 Topology::fold(const Event& e, qint64 time)
@@ -178,12 +225,11 @@ qint64 Topology::fold(const Event& e, qint64 time)
     // Causation: the cause's channel feeds this event's source.
     const Cause* cause = nullptr;
     if (!e.causationId.isEmpty())
-        if (auto it = m_byId.constFind(e.causationId); it != m_byId.cend())
-            cause = &it.value();
-    const QByteArray span = spanOf(e.traceParent);
+        cause = m_byId.find(keyOf(e.causationId));
+    const QByteArray span = e.traceParent.isEmpty() ? QByteArray() : spanOf(e.traceParent);
     if (!cause && !span.isEmpty())
-        if (auto it = m_bySpan.constFind(span); it != m_bySpan.cend() && m_nodes[it->channel].name != channel)
-            cause = &it.value();
+        if (const Cause* bySpan = m_bySpan.find(keyOf(span)); bySpan && m_nodes[bySpan->channel].name != channel)
+            cause = bySpan;
     if (cause) {
         Edge& consumes = m_edges[edge(cause->channel, s, EdgeKind::Consumes)];
         consumes.observed = true;
@@ -191,8 +237,10 @@ qint64 Topology::fold(const Event& e, qint64 time)
         consumes.rate.add(time);
     }
     const qint64 causeTime = cause ? cause->time : NoTime;
-    remember(e.id, m_byId, m_idOrder, Cause { c, e.type, time });
-    remember(span, m_bySpan, m_spanOrder, Cause { c, e.type, time });
+    if (!e.id.isEmpty())
+        m_byId.remember(keyOf(e.id), Cause { c, time });
+    if (!span.isEmpty())
+        m_bySpan.remember(keyOf(span), Cause { c, time });
     return causeTime;
 }
 
@@ -267,15 +315,8 @@ void Topology::save(QDataStream& out) const
         out << qint32(e.from) << qint32(e.to) << quint8(e.kind) << e.declared << e.observed << e.count << e.errors;
         e.rate.save(out);
     }
-    auto saveMemory = [&out](const QHash<QByteArray, Cause>& map, const std::deque<QByteArray>& order) {
-        out << qint32(order.size());
-        for (const QByteArray& k : order) {
-            const Cause& c = map[k];
-            out << k << qint32(c.channel) << c.type << c.time;
-        }
-    };
-    saveMemory(m_byId, m_idOrder);
-    saveMemory(m_bySpan, m_spanOrder);
+    m_byId.save(out);
+    m_bySpan.save(out);
     out << m_clock;
 }
 
@@ -313,22 +354,8 @@ bool Topology::load(QDataStream& in)
                            int(m_edges.size()));
         m_edges.append(e);
     }
-    auto loadMemory = [&in](QHash<QByteArray, Cause>& map, std::deque<QByteArray>& order) {
-        map.clear();
-        order.clear();
-        qint32 count = 0;
-        in >> count;
-        for (qint32 i = 0; i < count && in.status() == QDataStream::Ok; ++i) {
-            QByteArray k, type;
-            qint32 channel;
-            qint64 time;
-            in >> k >> channel >> type >> time;
-            order.push_back(k);
-            map.insert(k, Cause { channel, type, time });
-        }
-    };
-    loadMemory(m_byId, m_idOrder);
-    loadMemory(m_bySpan, m_spanOrder);
+    if (!m_byId.load(in) || !m_bySpan.load(in))
+        return false;
     in >> m_clock;
     return in.status() == QDataStream::Ok;
 }

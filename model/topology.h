@@ -8,7 +8,8 @@
 #include <QJsonObject>
 #include <QList>
 
-#include <deque>
+#include <unordered_map>
+#include <vector>
 
 class QDataStream;
 
@@ -69,14 +70,28 @@ public:
 private:
     struct Cause {
         int channel;
-        QByteArray type;
         qint64 time;
     };
+    // The last CausationMemory ids (as 64-bit FNV-1a hashes: a collision among 200 000 ids has a
+    // chance of about 1e-9) with where and when their events were. A ring of keys and one hash
+    // map: this runs once per event, and string-keyed maps here cost more than the rest of the fold.
+    class CauseMemory {
+    public:
+        void remember(quint64 key, Cause c);
+        const Cause* find(quint64 key) const;
+        void save(QDataStream& out) const;
+        bool load(QDataStream& in);
+
+    private:
+        std::unordered_map<quint64, Cause> m_map;
+        std::vector<quint64> m_ring; // keys in the order they were first remembered
+        size_t m_next = 0;           // the oldest, once the ring is full
+    };
+    static quint64 keyOf(const QByteArray& id);
     int node(const QByteArray& name, NodeKind kind);
     int edge(int from, int to, EdgeKind kind);
     QByteArray serviceName(const QByteArray& source) const;
     QByteArray channelFor(const Event& e, const QByteArray& service) const;
-    void remember(const QByteArray& key, QHash<QByteArray, Cause>& map, std::deque<QByteArray>& order, Cause c);
 
     const Flow* m_flow;
     bool m_hasDeclared = false;
@@ -87,10 +102,8 @@ private:
     QHash<QByteArray, QByteArray> m_declaredChannelOfType; // from `channels:`
     QHash<QByteArray, QByteArray> m_serviceOfSource;       // cache of serviceName()
     // recent events by id and by trace span, to resolve causation
-    QHash<QByteArray, Cause> m_byId;
-    std::deque<QByteArray> m_idOrder;
-    QHash<QByteArray, Cause> m_bySpan;
-    std::deque<QByteArray> m_spanOrder;
+    CauseMemory m_byId;
+    CauseMemory m_bySpan;
     qint64 m_clock = NoTime;
 };
 
