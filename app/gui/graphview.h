@@ -41,6 +41,8 @@ public:
     void setNodeStyle(const QString& node, const NodeStyle& style);
     void setEdgeStyle(const QString& from, const QString& to, const EdgeStyle& style);
     void fit();
+    // QGraphicsView would ask for its whole scene: a dock would then crowd out the centre
+    QSize sizeHint() const override { return { 420, 320 }; }
     QString selectedNode() const { return m_selected; }
     // The style a node is drawn with now (tests and tooltips); a default one for unknown nodes.
     NodeStyle nodeStyle(const QString& node) const;

@@ -55,7 +55,10 @@ int run(int argc, char* argv[])
                                         QStringLiteral("NAME"));
     const QCommandLineOption speedOption(QStringLiteral("speed"), QStringLiteral("Start at this speed (e.g. 10x)."),
                                          QStringLiteral("Nx"));
-    parser.addOptions({ shotOption, afterOption, paneOption, speedOption });
+    const QCommandLineOption faultOption(QStringLiteral("fault"),
+                                         QStringLiteral("Schedule a fault, as in a faults: entry (repeatable)."),
+                                         QStringLiteral("SPEC"));
+    parser.addOptions({ shotOption, afterOption, paneOption, speedOption, faultOption });
     parser.process(app);
     QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty() && positional.first() == u"gui")
@@ -78,12 +81,32 @@ int run(int argc, char* argv[])
                                   .arg(flowPath));
         return 1;
     }
+    std::vector<Fault> faults;
+    for (const QString& spec : parser.values(faultOption)) {
+        QList<FlowError> errors;
+        const auto fault = FlowFileParser::parseFault(spec, *flow, &errors);
+        if (!fault) {
+            QString text;
+            for (const FlowError& e : std::as_const(errors))
+                text += e.toString() + u'\n';
+            QMessageBox::critical(&window, QStringLiteral("FlowScope"), text);
+            return 2;
+        }
+        faults.push_back(*fault);
+    }
+    if (!faults.empty()) {
+        Flow withFaults = *flow;
+        if (withFaults.simulation)
+            for (const Fault& f : faults)
+                withFaults.simulation->faults.append(f);
+        flow = std::make_shared<const Flow>(std::move(withFaults));
+    }
     window.show();
     if (!window.startSimulation(flow))
         return 1;
     if (parser.isSet(speedOption))
         if (const auto f = parseFactor(parser.value(speedOption)))
-            window.session()->setSpeed(*f);
+            window.setSpeed(*f);
     if (parser.isSet(shotOption)) {
         const auto after = Duration::parse(parser.value(afterOption));
         window.screenshotLater(parser.value(shotOption), after ? int(after->micros / 1000) : 5000, parser.value(paneOption));

@@ -185,12 +185,20 @@ bool MainWindow::startSimulation(std::shared_ptr<const Flow> flow)
     buildFaultMenu();
     if (QSettings().value(QStringLiteral("window/state")).isNull()) {
         // first start: the topology gets the larger part (once the window is laid out)
-        QTimer::singleShot(0, this, [this] {
+        QTimer::singleShot(50, this, [this] {
             resizeDocks({ m_sagaDock }, { width() * 2 / 5 }, Qt::Horizontal);
             resizeDocks({ m_bottomDock }, { height() / 3 }, Qt::Vertical);
         });
     }
     return true;
+}
+
+void MainWindow::setSpeed(double speed)
+{
+    const QString text = QString::number(speed) + u'x';
+    if (m_speed->findText(text) < 0)
+        m_speed->addItem(text);
+    m_speed->setCurrentText(text); // which tells the session
 }
 
 void MainWindow::buildFaultMenu()

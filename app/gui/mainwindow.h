@@ -37,6 +37,7 @@ public:
 
     // Runs `flow`'s simulation live. Errors are shown in the window.
     bool startSimulation(std::shared_ptr<const Flow> flow);
+    void setSpeed(double speed);
     // Saves a picture of the window (or of one pane: topology, sagas, views, events, services)
     // after `delayMs`, then quits the application.
     void screenshotLater(const QString& path, int delayMs, const QString& pane);

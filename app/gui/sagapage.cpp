@@ -23,6 +23,7 @@ SagaPage::SagaPage(QWidget* parent)
     layout->addWidget(m_view, 1);
     m_summary->setMargin(6);
     m_summary->setTextFormat(Qt::RichText);
+    m_summary->setWordWrap(true); // one long line would make the whole dock ask for its width
     layout->addWidget(m_summary);
     connect(m_choice, &QComboBox::currentIndexChanged, this, &SagaPage::showSaga);
 }

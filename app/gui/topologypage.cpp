@@ -67,7 +67,7 @@ void TopologyPage::update(const QJsonObject& state, const QJsonObject& services,
             const bool service = n.value(u"kind").toString() == u"service";
             // services and channels share names ("orders"): prefix keeps them apart
             dot += dotId((service ? QStringLiteral("s:") : QStringLiteral("c:")) + n.value(u"name").toString())
-                + (service ? " [shape=box width=1.6 height=0.62];\n" : " [shape=ellipse width=1.5 height=0.55];\n");
+                + (service ? " [shape=box width=2.0 height=0.62];\n" : " [shape=ellipse width=1.5 height=0.55];\n");
         }
         for (const QJsonValue& v : edges) {
             const QJsonObject e = v.toObject();
