@@ -22,6 +22,7 @@ Commands:
   inspect   summarise a recording; with --flow its topology, sagas and views (--json for scripts)
   checkpoint store projection checkpoints in a recording, for fast seeking
   sim       run a flow file's simulation (faults included) and summarise it
+  record    record a live source (Kafka) into a recording
 
 Run 'flowscope COMMAND --help' for the options of a command.
 Options:
@@ -66,6 +67,8 @@ int main(int argc, char* argv[])
         return Cli::checkpointCommand(args);
     if (command == u"sim")
         return Cli::simCommand(args);
+    if (command == u"record")
+        return Cli::recordCommand(args);
     Cli::err(QStringLiteral("flowscope: unknown command '%1'\n\n").arg(command));
     Cli::err(QString::fromUtf8(Usage));
     return Cli::Usage;

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+#include "cli.h"
+
+#include <engine.h>
+#include <flowfile.h>
+#include <flowvalues.h>
+#include <inspector.h>
+#include <kafkasource.h>
+#include <recording.h>
+#include <timeformat.h>
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QThread>
+
+namespace FlowScope::Cli {
+
+namespace {
+
+QJsonObject sourceJson(const Connectors::Source& source)
+{
+    const auto status = source.status();
+    const auto& c = source.counters();
+    return QJsonObject { { QStringLiteral("description"), source.describe() },
+                         { QStringLiteral("state"), Connectors::stateName(status.state) },
+                         { QStringLiteral("reason"), status.reason },
+                         { QStringLiteral("received"), c.received.load() },
+                         { QStringLiteral("recorded"), c.handedOver.load() },
+                         { QStringLiteral("refused"), c.refused.load() },
+                         { QStringLiteral("unparsed"), c.unparsed.load() },
+                         { QStringLiteral("bytes"), c.bytes.load() } };
+}
+
+} // namespace
+
+int recordCommand(const QStringList& args)
+{
+    using Connectors::KafkaSource;
+    QCommandLineParser parser;
+    const QCommandLineOption kafkaOption(QStringLiteral("kafka"),
+                                         QStringLiteral("Read from Kafka: bootstrap servers, host:port[,host:port...]."),
+                                         QStringLiteral("SERVERS"));
+    const QCommandLineOption topicOption(QStringLiteral("topic"),
+                                         QStringLiteral("Topic to read; ^REGEX for every matching topic. Repeatable."),
+                                         QStringLiteral("T"));
+    const QCommandLineOption fromOption(
+        QStringLiteral("from"),
+        QStringLiteral("Where to start: beginning, end, stored (group offsets), an RFC 3339 time, or a duration "
+                       "such as 15m meaning that long ago (default: end; stored with --group)."),
+        QStringLiteral("WHERE"));
+    const QCommandLineOption groupOption(
+        QStringLiteral("group"),
+        QStringLiteral("Consume as this consumer group and commit what was recorded (default: assign-only, "
+                       "which joins no group and commits nothing)."),
+        QStringLiteral("G"));
+    const QCommandLineOption configOption(
+        QStringLiteral("config"), QStringLiteral("Client properties file (security.protocol, sasl.*, ssl.*, ...)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption propertyOption(QStringLiteral("property"),
+                                            QStringLiteral("One client property, applied after --config. Repeatable."),
+                                            QStringLiteral("KEY=VALUE"));
+    const QCommandLineOption flowOption(QStringLiteral("flow"), QStringLiteral("Flow file for the projections."),
+                                        QStringLiteral("FLOW"));
+    const QCommandLineOption maxOption(QStringLiteral("max-events"), QStringLiteral("Stop after N events."),
+                                       QStringLiteral("N"));
+    const QCommandLineOption durationOption(QStringLiteral("duration"), QStringLiteral("Stop after this long."),
+                                            QStringLiteral("D"));
+    const QCommandLineOption outOption(QStringLiteral("out"), QStringLiteral("Recording to write (required)."),
+                                       QStringLiteral("REC"));
+    const QCommandLineOption forceOption(QStringLiteral("force"), QStringLiteral("Replace REC if it exists."));
+    const QCommandLineOption jsonOption(
+        QStringLiteral("json"), QStringLiteral("Print one JSON object: what inspect --json prints, plus source."));
+    parser.addOptions({ kafkaOption, topicOption, fromOption, groupOption, configOption, propertyOption, flowOption,
+                        maxOption, durationOption, outOption, forceOption, jsonOption });
+    if (!parseArguments(parser, QStringLiteral("record"),
+                        QStringLiteral("Records a live source into a new recording until Ctrl-C, --max-events or "
+                                       "--duration."),
+                        args, 0, 0))
+        return Usage;
+    const QString cmd = programName() + QStringLiteral(" record");
+    const QString rec = parser.value(outOption);
+    if (rec.isEmpty()) {
+        err(cmd + QStringLiteral(": --out REC is required\n"));
+        return Usage;
+    }
+    if (!parser.isSet(kafkaOption)) {
+        err(cmd + QStringLiteral(": a source is required: --kafka SERVERS --topic T\n"));
+        return Usage;
+    }
+    KafkaSource::Options options;
+    options.bootstrapServers = parser.value(kafkaOption);
+    for (const QString& t : parser.values(topicOption))
+        options.topics.append(t);
+    if (options.topics.isEmpty()) {
+        err(cmd + QStringLiteral(": --kafka needs at least one --topic\n"));
+        return Usage;
+    }
+    options.group = parser.value(groupOption);
+    options.startAt = options.group.isEmpty() ? KafkaSource::StartAt::End : KafkaSource::StartAt::Stored;
+    if (parser.isSet(fromOption)) {
+        const QString from = parser.value(fromOption);
+        if (from == u"beginning") {
+            options.startAt = KafkaSource::StartAt::Beginning;
+        } else if (from == u"end") {
+            options.startAt = KafkaSource::StartAt::End;
+        } else if (from == u"stored") {
+            options.startAt = KafkaSource::StartAt::Stored;
+        } else if (const auto t = TimeFormat::parseRfc3339(from.toUtf8())) {
+            options.startAt = KafkaSource::StartAt::Time;
+            options.startTime = *t;
+        } else if (const auto ago = Duration::parse(from)) {
+            options.startAt = KafkaSource::StartAt::Time;
+            options.startTime = TimeFormat::nowMicros() - ago->micros;
+        } else {
+            err(cmd + QStringLiteral(": --from takes beginning, end, stored, an RFC 3339 time or a duration: %1\n")
+                          .arg(from));
+            return Usage;
+        }
+    }
+    QString error;
+    if (parser.isSet(configOption) && !KafkaSource::readProperties(parser.value(configOption), &options.properties, &error)) {
+        err(cmd + QStringLiteral(": ") + error + u'\n');
+        return Failed;
+    }
+    for (const QString& p : parser.values(propertyOption)) {
+        const qsizetype eq = p.indexOf(u'=');
+        if (eq <= 0) {
+            err(cmd + QStringLiteral(": --property takes KEY=VALUE\n"));
+            return Usage;
+        }
+        options.properties.append({ p.left(eq).trimmed().toUtf8(), p.mid(eq + 1).trimmed().toUtf8() });
+    }
+    qint64 maxEvents = 0;
+    if (parser.isSet(maxOption)) {
+        bool ok = false;
+        maxEvents = parser.value(maxOption).toLongLong(&ok);
+        if (!ok || maxEvents <= 0) {
+            err(cmd + QStringLiteral(": --max-events takes a positive whole number\n"));
+            return Usage;
+        }
+    }
+    qint64 durationMs = 0;
+    if (parser.isSet(durationOption)) {
+        const auto d = Duration::parse(parser.value(durationOption));
+        if (!d || d->micros <= 0) {
+            err(cmd + QStringLiteral(": --duration takes a duration such as 30s\n"));
+            return Usage;
+        }
+        durationMs = d->micros / 1000;
+    }
+    std::shared_ptr<const Flow> flow;
+    if (parser.isSet(flowOption)) {
+        flow = loadFlow(QStringLiteral("record"), parser.value(flowOption));
+        if (!flow)
+            return Failed;
+    }
+    if (QFileInfo::exists(rec) && !parser.isSet(forceOption)) {
+        err(cmd + QStringLiteral(": %1 exists; use --force to replace it\n").arg(rec));
+        return Failed;
+    }
+
+    auto writer = RecordingWriter::create(rec, &error, WriteMode::Live);
+    if (!writer) {
+        err(cmd + QStringLiteral(": ") + error + u'\n');
+        return Failed;
+    }
+    Engine engine(flow, writer.get());
+    engine.start();
+    KafkaSource source(options);
+    source.setEngine(engine);
+    source.setLimit(maxEvents);
+    if (!source.start(&error)) {
+        engine.stop();
+        writer->finish(&error);
+        err(cmd + QStringLiteral(": ") + error + u'\n');
+        return Failed;
+    }
+    if (!source.skippedProperties().isEmpty())
+        err(cmd + QStringLiteral(": ignored client properties librdkafka does not know or FlowScope sets itself: %1\n")
+                      .arg(source.skippedProperties().join(QStringLiteral(", "))));
+
+    const bool progress = stderrIsTerminal();
+    const auto& interrupted = interruptFlag();
+    QElapsedTimer wall;
+    wall.start();
+    qint64 lastCount = 0, lastMs = 0;
+    double rate = 0;
+    while (!interrupted.load() && !source.finished() && (durationMs == 0 || wall.elapsed() < durationMs)) {
+        QThread::msleep(100);
+        if (!progress)
+            continue;
+        const qint64 ms = wall.elapsed();
+        if (ms - lastMs < 500)
+            continue;
+        const qint64 n = source.counters().handedOver.load();
+        rate = double(n - lastCount) * 1000.0 / double(ms - lastMs);
+        lastCount = n;
+        lastMs = ms;
+        const auto status = source.status();
+        err(QStringLiteral("\r\x1b[K%1: %2 events, %3/s, %4 unparsed%5")
+                .arg(Connectors::stateName(status.state))
+                .arg(n)
+                .arg(qint64(rate))
+                .arg(source.counters().unparsed.load())
+                .arg(status.reason.isEmpty() ? QString() : QStringLiteral(" (") + status.reason + u')'));
+    }
+    if (progress)
+        err(QStringLiteral("\r\x1b[K"));
+    const auto beforeStop = source.status();
+    source.stop(); // hands over what was read (and commits it, with a group)
+    engine.flush();
+    engine.stop();
+    const double seconds = double(wall.nsecsElapsed()) / 1e9;
+    bool ok = writer->setMeta(QStringLiteral("source"), source.describe(), &error);
+    ok = writer->finish(&error) && ok;
+    if (!ok)
+        err(cmd + QStringLiteral(": ") + error + u'\n');
+    if (!engine.error().isEmpty()) {
+        err(cmd + QStringLiteral(": ") + engine.error() + u'\n');
+        ok = false;
+    }
+
+    const auto status = source.status();
+    QJsonObject result = engine.snapshot()->state;
+    QJsonObject sourceObject = sourceJson(source);
+    // the state it was in when asked to stop: "retrying" says why nothing (more) arrived
+    sourceObject.insert(QStringLiteral("state_at_stop"), Connectors::stateName(beforeStop.state));
+    sourceObject.insert(QStringLiteral("reason_at_stop"), beforeStop.reason);
+    result.insert(QStringLiteral("source"), sourceObject);
+    result.insert(QStringLiteral("recording"), rec);
+    result.insert(QStringLiteral("seconds"), seconds);
+    if (parser.isSet(jsonOption)) {
+        out(QJsonDocument(result).toJson(QJsonDocument::Indented));
+    } else {
+        const qint64 n = source.counters().handedOver.load();
+        out(QStringLiteral("%1: %2 events recorded (%3 unparsed) in %4 s, %5/s\n")
+                .arg(rec)
+                .arg(n)
+                .arg(source.counters().unparsed.load())
+                .arg(seconds, 0, 'f', 2)
+                .arg(qint64(seconds > 0 ? double(n) / seconds : 0)));
+        out(QStringLiteral("source: %1\n").arg(source.describe()));
+        out(QStringLiteral("\n") + Inspector::toText(result));
+    }
+    if (beforeStop.state == Connectors::SourceState::Retrying || beforeStop.state == Connectors::SourceState::Connecting)
+        err(cmd + QStringLiteral(": the source was %1 when stopped%2\n")
+                      .arg(Connectors::stateName(beforeStop.state),
+                           beforeStop.reason.isEmpty() ? QString() : QStringLiteral(": ") + beforeStop.reason));
+    if (!status.reason.isEmpty() && status.state == Connectors::SourceState::Stopped) {
+        err(cmd + QStringLiteral(": the source failed: ") + status.reason + u'\n');
+        return Failed;
+    }
+    if (!ok)
+        return Failed;
+    return interrupted.load() ? Interrupted : Ok;
+}
+
+} // namespace FlowScope::Cli

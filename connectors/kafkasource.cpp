@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: MIT
+#include "kafkasource.h"
+
+#include <eventparser.h>
+#include <timeformat.h>
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QRegularExpression>
+#include <QSet>
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+
+namespace {
+Q_LOGGING_CATEGORY(LOG_KAFKA, "flowscope.kafka", QtInfoMsg) // debug: QT_LOGGING_RULES=flowscope.kafka.debug=true
+}
+
+namespace FlowScope::Connectors {
+
+namespace {
+
+constexpr std::size_t MaxReadyBatches = 2; // between the poll and the hand-over threads
+
+struct PartitionListDeleter {
+    void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+QString fromKafka(const char* text) { return QString::fromUtf8(text ? text : ""); }
+
+} // namespace
+
+struct KafkaSource::Private {
+    KafkaSource* q = nullptr;
+    rd_kafka_t* rk = nullptr;
+    EventParser parser; // poll thread only
+    std::unordered_map<const rd_kafka_topic_t*, QByteArray> topicNames;
+    std::set<std::pair<QByteArray, qint32>> seenPartitions; // group: first assignment of each
+    std::atomic<bool> fatal { false };
+    QString fatalReason;
+
+    static void onError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+    static void onLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
+    static void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                            void* opaque);
+
+    bool assignFromMetadata(QString* reason);
+    void applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew);
+    bool matches(const QString& topic) const;
+    Event toEvent(const rd_kafka_message_t* msg);
+    void commit(bool async);
+};
+
+// --- properties -------------------------------------------------------------------------------
+
+bool KafkaSource::isSecret(const QByteArray& key)
+{
+    const QByteArray k = key.toLower();
+    return k.contains("password") || k.contains("secret") || k.contains("jaas") || k == "ssl.key.pem"
+        || k == "ssl_key" || k.contains("oauthbearer.config") || k.contains("token");
+}
+
+bool KafkaSource::readProperties(const QString& path, QList<QPair<QByteArray, QByteArray>>* properties,
+                                 QString* error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    int lineNo = 0;
+    QByteArray mechanism;
+    QByteArray jaas;
+    while (!file.atEnd()) {
+        ++lineNo;
+        const QByteArray line = file.readLine().trimmed();
+        if (line.isEmpty() || line.startsWith('#') || line.startsWith('!'))
+            continue;
+        qsizetype sep = -1;
+        for (qsizetype i = 0; i < line.size(); ++i) {
+            if (line.at(i) == '=' || line.at(i) == ':') {
+                sep = i;
+                break;
+            }
+        }
+        if (sep <= 0) {
+            *error = QStringLiteral("%1:%2: expected key=value").arg(path).arg(lineNo);
+            return false;
+        }
+        const QByteArray key = line.left(sep).trimmed();
+        const QByteArray value = line.mid(sep + 1).trimmed();
+        if (key == "sasl.jaas.config") {
+            jaas = value; // Java only: turned into sasl.username / sasl.password below
+            continue;
+        }
+        if (key == "sasl.mechanism")
+            mechanism = value;
+        properties->append({ key, value });
+    }
+    if (!jaas.isEmpty()) {
+        const QString text = QString::fromUtf8(jaas);
+        static const QRegularExpression user(QStringLiteral("username\\s*=\\s*\"([^\"]*)\""));
+        static const QRegularExpression pass(QStringLiteral("password\\s*=\\s*\"([^\"]*)\""));
+        const auto u = user.match(text);
+        const auto p = pass.match(text);
+        if (u.hasMatch())
+            properties->append({ "sasl.username", u.captured(1).toUtf8() });
+        if (p.hasMatch())
+            properties->append({ "sasl.password", p.captured(1).toUtf8() });
+        if (!u.hasMatch() && !p.hasMatch()) {
+            *error = QStringLiteral("%1: sasl.jaas.config: only PlainLoginModule/ScramLoginModule with username and "
+                                    "password can be translated; set sasl.username and sasl.password instead")
+                         .arg(path);
+            return false;
+        }
+    }
+    Q_UNUSED(mechanism)
+    return true;
+}
+
+// --- lifecycle --------------------------------------------------------------------------------
+
+KafkaSource::KafkaSource(Options options)
+    : m_options(std::move(options))
+    , d(std::make_unique<Private>())
+{
+    d->q = this;
+}
+
+KafkaSource::~KafkaSource() { stop(); }
+
+QString KafkaSource::describe() const
+{
+    QString text = QStringLiteral("kafka %1 topics %2").arg(m_options.bootstrapServers, m_options.topics.join(u','));
+    text += m_options.group.isEmpty() ? QStringLiteral(" (assign-only)") : QStringLiteral(" group %1").arg(m_options.group);
+    switch (m_options.startAt) {
+    case StartAt::Beginning:
+        text += QStringLiteral(" from beginning");
+        break;
+    case StartAt::End:
+        text += QStringLiteral(" from end");
+        break;
+    case StartAt::Time:
+        text += QStringLiteral(" from ") + TimeFormat::toRfc3339String(m_options.startTime);
+        break;
+    case StartAt::Stored:
+        text += QStringLiteral(" from stored offsets");
+        break;
+    }
+    for (const auto& [key, value] : m_options.properties)
+        text += u' ' + QString::fromUtf8(key) + u'=' + (isSecret(key) ? QStringLiteral("***") : QString::fromUtf8(value));
+    return text;
+}
+
+bool KafkaSource::start(QString* error)
+{
+    if (d->rk) {
+        *error = QStringLiteral("already started");
+        return false;
+    }
+    if (m_options.bootstrapServers.isEmpty() || m_options.topics.isEmpty()) {
+        *error = QStringLiteral("bootstrap servers and at least one topic are needed");
+        return false;
+    }
+    const bool group = !m_options.group.isEmpty();
+    if (!group && m_options.startAt == StartAt::Stored) {
+        *error = QStringLiteral("stored offsets need a consumer group");
+        return false;
+    }
+    for (const QString& t : std::as_const(m_options.topics)) {
+        if (t.startsWith(u'^') && !QRegularExpression(t).isValid()) {
+            *error = QStringLiteral("topic pattern %1: %2").arg(t, QRegularExpression(t).errorString());
+            return false;
+        }
+    }
+
+    char errstr[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    auto set = [&](const QByteArray& key, const QByteArray& value) -> bool {
+        const rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, key.constData(), value.constData(), errstr, sizeof errstr);
+        if (res == RD_KAFKA_CONF_OK)
+            return true;
+        if (res == RD_KAFKA_CONF_UNKNOWN) {
+            m_skipped.append(QString::fromUtf8(key));
+            return true;
+        }
+        // librdkafka's message quotes the value: never show it for a secret
+        *error = isSecret(key) ? QStringLiteral("invalid value for %1").arg(QString::fromUtf8(key))
+                               : QString::fromUtf8(errstr);
+        return false;
+    };
+    const QByteArray reset = m_options.startAt == StartAt::End || m_options.startAt == StartAt::Time
+        ? QByteArrayLiteral("latest")
+        : QByteArrayLiteral("earliest");
+    // Defaults first, the user's properties after them (they win). queued.min.messages: with the
+    // default of 100 k, librdkafka 2.0 stalls about a second each time its queue passes it.
+    const QList<QPair<QByteArray, QByteArray>> defaults {
+        { "client.id", "flowscope" },
+        { "bootstrap.servers", m_options.bootstrapServers.toUtf8() },
+        { "enable.auto.commit", "false" },
+        { "enable.auto.offset.store", "false" },
+        { "enable.partition.eof", "false" },
+        { "auto.offset.reset", reset },
+        { "queued.min.messages", "1000000" },
+        { "queued.max.messages.kbytes", "262144" },
+    };
+    bool ok = true;
+    for (const auto& [k, v] : defaults)
+        ok = ok && set(k, v);
+    // librdkafka 2.0 refuses rd_kafka_assign() without a group.id ("Unknown group"). Assign-only
+    // sets a placeholder: assign() never joins a group (no JoinGroup, no member, no rebalance), the
+    // start positions are explicit so no committed offset is fetched, and nothing is committed.
+    ok = ok && set("group.id", group ? m_options.group.toUtf8() : QByteArrayLiteral("flowscope-assign-only"));
+    for (const auto& [k, v] : std::as_const(m_options.properties)) {
+        if (k == "group.id" || k == "enable.auto.commit" || k == "enable.auto.offset.store") {
+            // FlowScope decides these: assign-only must not commit, a group commits what was stored
+            m_skipped.append(QString::fromUtf8(k));
+            continue;
+        }
+        ok = ok && set(k, v);
+    }
+    if (!ok) {
+        rd_kafka_conf_destroy(conf);
+        return false;
+    }
+    rd_kafka_conf_set_opaque(conf, d.get());
+    rd_kafka_conf_set_error_cb(conf, &Private::onError);
+    rd_kafka_conf_set_log_cb(conf, &Private::onLog);
+    if (group)
+        rd_kafka_conf_set_rebalance_cb(conf, &Private::onRebalance);
+
+    d->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!d->rk) {
+        rd_kafka_conf_destroy(conf);
+        *error = QString::fromUtf8(errstr);
+        return false;
+    }
+    rd_kafka_poll_set_consumer(d->rk); // callbacks are served by rd_kafka_consumer_poll
+    if (!m_skipped.isEmpty())
+        qCWarning(LOG_KAFKA) << "ignored client properties:" << m_skipped.join(QStringLiteral(", "));
+
+    if (group) {
+        PartitionList topics(rd_kafka_topic_partition_list_new(m_options.topics.size()));
+        for (const QString& t : std::as_const(m_options.topics))
+            rd_kafka_topic_partition_list_add(topics.get(), t.toUtf8().constData(), RD_KAFKA_PARTITION_UA);
+        const rd_kafka_resp_err_t err = rd_kafka_subscribe(d->rk, topics.get());
+        if (err) {
+            *error = QStringLiteral("subscribe: %1").arg(fromKafka(rd_kafka_err2str(err)));
+            rd_kafka_destroy(d->rk);
+            d->rk = nullptr;
+            return false;
+        }
+    }
+
+    m_stopRequested = false;
+    m_pollDone = m_handOverDone = false;
+    setStatus(SourceState::Connecting);
+    m_handOverThread = std::thread([this] { handOverLoop(); });
+    m_pollThread = std::thread([this] { pollLoop(); });
+    return true;
+}
+
+void KafkaSource::stop()
+{
+    m_stopRequested = true;
+    m_readyChanged.notify_all();
+    if (m_pollThread.joinable())
+        m_pollThread.join();
+}
+
+// --- librdkafka callbacks (poll thread) -------------------------------------------------------
+
+void KafkaSource::Private::onError(rd_kafka_t* rk, int err, const char* reason, void* opaque)
+{
+    auto* self = static_cast<Private*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char buf[512];
+        rd_kafka_fatal_error(rk, buf, sizeof buf);
+        self->fatalReason = QString::fromUtf8(buf);
+        self->fatal = true;
+        return;
+    }
+    qCDebug(LOG_KAFKA) << "client error:" << rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)) << reason;
+    self->q->setStatus(SourceState::Retrying, fromKafka(reason));
+}
+
+void KafkaSource::Private::onLog(const rd_kafka_t*, int level, const char* fac, const char* buf)
+{
+    // librdkafka's own lines (connection attempts in an outage are many): debug output only;
+    // what matters reaches the status through onError.
+    if (level <= 3)
+        qCDebug(LOG_KAFKA) << fac << buf;
+}
+
+void KafkaSource::Private::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                       rd_kafka_topic_partition_list_t* partitions, void* opaque)
+{
+    auto* self = static_cast<Private*>(opaque);
+    const bool cooperative = QByteArrayView(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        self->applyStartPositions(partitions, true);
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions));
+        else
+            rd_kafka_assign(rk, partitions);
+        self->q->setStatus(SourceState::Live);
+    } else {
+        self->commit(false); // what was handed over, so that the next owner does not read it again
+        if (cooperative)
+            rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions));
+        else
+            rd_kafka_assign(rk, nullptr);
+    }
+    rd_kafka_topic_partition_list_t* now = nullptr;
+    if (!rd_kafka_assignment(rk, &now) && now) {
+        self->q->m_assignedCount = now->cnt;
+        rd_kafka_topic_partition_list_destroy(now);
+    }
+}
+
+// --- assignment -------------------------------------------------------------------------------
+
+bool KafkaSource::Private::matches(const QString& topic) const
+{
+    for (const QString& t : std::as_const(q->m_options.topics)) {
+        if (t.startsWith(u'^') ? QRegularExpression(t).match(topic).hasMatch() : t == topic)
+            return true;
+    }
+    return false;
+}
+
+void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew)
+{
+    const StartAt at = q->m_options.startAt;
+    if (at == StartAt::Stored)
+        return;
+    PartitionList timed(rd_kafka_topic_partition_list_new(list->cnt));
+    for (int i = 0; i < list->cnt; ++i) {
+        rd_kafka_topic_partition_t& p = list->elems[i];
+        const auto key = std::make_pair(QByteArray(p.topic), p.partition);
+        const bool isNew = seenPartitions.insert(key).second;
+        if (onlyNew && !isNew)
+            continue; // re-assigned after a rebalance: the committed offset is right
+        if (at == StartAt::Beginning)
+            p.offset = RD_KAFKA_OFFSET_BEGINNING;
+        else if (at == StartAt::End)
+            p.offset = RD_KAFKA_OFFSET_END;
+        else
+            rd_kafka_topic_partition_list_add(timed.get(), p.topic, p.partition)->offset
+                = q->m_options.startTime / 1000;
+    }
+    if (timed->cnt == 0)
+        return;
+    const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, timed.get(), q->m_options.metadataTimeoutMs);
+    if (err)
+        qCWarning(LOG_KAFKA) << "offsets for times:" << rd_kafka_err2str(err) << "- reading from the end";
+    for (int i = 0; i < timed->cnt; ++i) {
+        const rd_kafka_topic_partition_t& t = timed->elems[i];
+        rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_find(list, t.topic, t.partition);
+        // -1: no message at or after that time (yet): start at the end
+        p->offset = (err || t.err || t.offset < 0) ? RD_KAFKA_OFFSET_END : t.offset;
+    }
+}
+
+bool KafkaSource::Private::assignFromMetadata(QString* reason)
+{
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, q->m_options.metadataTimeoutMs);
+    if (err) {
+        *reason = QStringLiteral("metadata: %1").arg(fromKafka(rd_kafka_err2str(err)));
+        return false;
+    }
+    PartitionList list(rd_kafka_topic_partition_list_new(16));
+    QSet<QString> found;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+        const rd_kafka_metadata_topic_t& t = md->topics[i];
+        const QString name = QString::fromUtf8(t.topic);
+        if (t.err || !matches(name))
+            continue;
+        found.insert(name);
+        for (int p = 0; p < t.partition_cnt; ++p)
+            rd_kafka_topic_partition_list_add(list.get(), t.topic, t.partitions[p].id);
+    }
+    rd_kafka_metadata_destroy(md);
+    for (const QString& t : std::as_const(q->m_options.topics)) {
+        const bool present = t.startsWith(u'^')
+            ? std::any_of(found.cbegin(), found.cend(), [&](const QString& f) { return QRegularExpression(t).match(f).hasMatch(); })
+            : found.contains(t);
+        if (!present) {
+            *reason = t.startsWith(u'^') ? QStringLiteral("no topic matches %1").arg(t)
+                                         : QStringLiteral("topic %1 not found").arg(t);
+            return false;
+        }
+    }
+    applyStartPositions(list.get(), false);
+    const rd_kafka_resp_err_t aerr = rd_kafka_assign(rk, list.get());
+    if (aerr) {
+        *reason = QStringLiteral("assign: %1").arg(fromKafka(rd_kafka_err2str(aerr)));
+        return false;
+    }
+    q->m_assignedCount = list->cnt;
+    return true;
+}
+
+// --- reading ----------------------------------------------------------------------------------
+
+Event KafkaSource::Private::toEvent(const rd_kafka_message_t* msg)
+{
+    KafkaRecord r;
+    auto it = topicNames.find(msg->rkt);
+    if (it == topicNames.end())
+        it = topicNames.emplace(msg->rkt, QByteArray(rd_kafka_topic_name(msg->rkt))).first;
+    r.topic = it->second;
+    r.partition = msg->partition;
+    r.offset = msg->offset;
+    qint64 bytes = qint64(msg->len) + qint64(msg->key_len);
+    if (msg->key)
+        r.key = QByteArray(static_cast<const char*>(msg->key), qsizetype(msg->key_len));
+    rd_kafka_timestamp_type_t tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+    const int64_t ts = rd_kafka_message_timestamp(msg, &tsType);
+    if (tsType != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts >= 0)
+        r.brokerTime = TimeFormat::fromMillis(ts);
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(msg, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+            Header h;
+            h.name = QByteArray(name);
+            if (value)
+                h.value = QByteArray(static_cast<const char*>(value), qsizetype(size));
+            else
+                h.isNull = true;
+            bytes += h.name.size() + h.value.size();
+            r.headers.append(std::move(h));
+        }
+    }
+    if (msg->payload)
+        r.value = QByteArray(static_cast<const char*>(msg->payload), qsizetype(msg->len));
+    q->m_counters.bytes.fetch_add(bytes, std::memory_order_relaxed);
+    Event e = parser.parseKafkaRecord(std::move(r));
+    e.ingestTime = TimeFormat::nowMicros();
+    return e;
+}
+
+void KafkaSource::Private::commit(bool async)
+{
+    if (q->m_options.group.isEmpty())
+        return; // assign-only commits nothing
+    PartitionList list(rd_kafka_topic_partition_list_new(16));
+    {
+        std::lock_guard lock(q->m_readyMutex);
+        for (const auto& [key, next] : q->m_handedOffsets)
+            rd_kafka_topic_partition_list_add(list.get(), key.first.constData(), key.second)->offset = next;
+    }
+    if (list->cnt == 0)
+        return;
+    const rd_kafka_resp_err_t err = rd_kafka_commit(rk, list.get(), async ? 1 : 0);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        qCWarning(LOG_KAFKA) << "commit:" << rd_kafka_err2str(err);
+}
+
+void KafkaSource::pollLoop()
+{
+    const bool group = !m_options.group.isEmpty();
+    rd_kafka_t* rk = d->rk;
+    // Assign-only: partitions come from metadata; until the topics exist, retry every second.
+    if (!group) {
+        QString reason;
+        while (!m_stopRequested && !d->assignFromMetadata(&reason)) {
+            setStatus(SourceState::Retrying, reason);
+            for (int i = 0; i < 10 && !m_stopRequested; ++i)
+                rd_kafka_poll(rk, 100);
+        }
+        if (!m_stopRequested && !d->fatal)
+            setStatus(SourceState::Live);
+    }
+
+    EventBatch batch;
+    batch.reserve(m_options.batchSize);
+    QElapsedTimer sinceFlush;
+    sinceFlush.start();
+    bool live = !group && status().state == SourceState::Live;
+
+    auto takeMessage = [&](rd_kafka_message_t* msg) {
+        if (msg->err) {
+            if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                setStatus(SourceState::Retrying, fromKafka(rd_kafka_message_errstr(msg)));
+                live = false;
+            }
+        } else {
+            m_counters.received.fetch_add(1, std::memory_order_relaxed);
+            batch.append(d->toEvent(msg));
+            if (!live) {
+                setStatus(SourceState::Live);
+                live = true;
+            }
+        }
+        rd_kafka_message_destroy(msg);
+    };
+    // Hands `batch` to the hand-over thread; while two batches wait there, pauses the partitions
+    // (and keeps serving librdkafka, so that a group member stays in its group).
+    auto queueBatch = [&]() {
+        std::unique_lock lock(m_readyMutex);
+        if (m_ready.size() >= MaxReadyBatches && !m_handOverDone && !m_stopRequested) {
+            rd_kafka_topic_partition_list_t* paused = nullptr;
+            if (rd_kafka_assignment(rk, &paused) == RD_KAFKA_RESP_ERR_NO_ERROR && paused) {
+                rd_kafka_pause_partitions(rk, paused);
+                m_pauses.fetch_add(1, std::memory_order_relaxed);
+            }
+            while (m_ready.size() >= MaxReadyBatches && !m_handOverDone && !m_stopRequested) {
+                lock.unlock();
+                // Only messages of partitions assigned since the pause can come here: keep them.
+                if (rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 0))
+                    takeMessage(msg);
+                lock.lock();
+                m_readyChanged.wait_for(lock, std::chrono::milliseconds(20));
+            }
+            if (paused) {
+                lock.unlock();
+                rd_kafka_resume_partitions(rk, paused);
+                rd_kafka_topic_partition_list_destroy(paused);
+                lock.lock();
+            }
+        }
+        if (!batch.isEmpty() && !m_handOverDone)
+            m_ready.push_back(std::move(batch));
+        batch = EventBatch();
+        batch.reserve(m_options.batchSize);
+        m_readyChanged.notify_all();
+        sinceFlush.restart();
+    };
+
+    while (!m_stopRequested && !d->fatal) {
+        {
+            std::lock_guard lock(m_readyMutex);
+            if (m_handOverDone)
+                break;
+        }
+        const int wait = batch.isEmpty() ? 100 : std::max(0, m_options.flushIntervalMs - int(sinceFlush.elapsed()));
+        if (rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, wait))
+            takeMessage(msg);
+        if (batch.size() >= m_options.batchSize
+            || (!batch.isEmpty() && sinceFlush.elapsed() >= m_options.flushIntervalMs))
+            queueBatch();
+    }
+    if (!batch.isEmpty())
+        queueBatch(); // does not wait: m_stopRequested or m_handOverDone is set, or room was made
+    {
+        std::lock_guard lock(m_readyMutex);
+        m_pollDone = true;
+    }
+    m_readyChanged.notify_all();
+    // No more fetching while what was read is handed over and committed.
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned) {
+        rd_kafka_pause_partitions(rk, assigned);
+        rd_kafka_topic_partition_list_destroy(assigned);
+    }
+    m_handOverThread.join();
+    if (group)
+        rd_kafka_consumer_close(rk); // leaves the group; the revoke callback commits once more
+    rd_kafka_destroy(rk);
+    d->rk = nullptr;
+    m_assignedCount = 0;
+    if (!m_stopRequested)
+        markFinished();
+    setStatus(SourceState::Stopped, d->fatal ? d->fatalReason : QString());
+}
+
+void KafkaSource::handOverLoop()
+{
+    const bool group = !m_options.group.isEmpty();
+    QElapsedTimer sinceCommit;
+    sinceCommit.start();
+    for (;;) {
+        EventBatch batch;
+        {
+            std::unique_lock lock(m_readyMutex);
+            m_readyChanged.wait(lock, [this] { return !m_ready.empty() || m_pollDone; });
+            if (m_ready.empty())
+                break; // m_pollDone and nothing left
+            batch = std::move(m_ready.front());
+            m_ready.pop_front();
+        }
+        m_readyChanged.notify_all(); // room for the poll thread
+        const qint64 before = m_counters.handedOver.load();
+        const bool more = deliver(batch);
+        const bool handed = m_counters.handedOver.load() > before;
+        if (group && handed) {
+            std::lock_guard lock(m_readyMutex);
+            for (const Event& e : std::as_const(batch))
+                m_handedOffsets[{ e.channel, e.partition }] = e.offset + 1;
+        }
+        if (group && sinceCommit.elapsed() >= m_options.commitIntervalMs) {
+            drain(); // everything handed over is stored: now it may be acknowledged
+            d->commit(true);
+            sinceCommit.restart();
+        }
+        if (!more) {
+            std::lock_guard lock(m_readyMutex);
+            m_handOverDone = true;
+            m_ready.clear(); // read but not handed over: not committed either, so not lost to a group
+            break;
+        }
+    }
+    m_readyChanged.notify_all();
+    if (group) {
+        drain();
+        d->commit(false);
+    }
+}
+
+} // namespace FlowScope::Connectors

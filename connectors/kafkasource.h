@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "source.h"
+
+#include <QList>
+#include <QPair>
+#include <QStringList>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <thread>
+
+namespace FlowScope::Connectors {
+
+// Reads Kafka topics through librdkafka (docs/connectors.md).
+//
+// - Assign-only (the default, no group): reads every partition of the topics found in the
+//   cluster's metadata, joins no group and commits nothing, so watching never moves a consumer
+//   group's offsets. With a group it subscribes (topic regexes included), and commits what was
+//   handed over and stored (after Source's drain) every few seconds and when stopped.
+// - Each message becomes a KafkaRecord (topic, partition, offset, key, broker timestamp, headers,
+//   value) and then an Event through EventParser::parseKafkaRecord: CloudEvents binary mode
+//   (ce_* headers), structured mode, plain JSON, or opaque bytes (counted as unparsed).
+// - Back-pressure: a poll thread reads and parses; a hand-over thread calls the sink (which waits
+//   while the engine is full). Between them sit at most two batches. When they are full the poll
+//   thread pauses all assigned partitions (rd_kafka_pause_partitions) instead of reading on: the
+//   broker keeps the data, prefetched messages are discarded by librdkafka and fetched again
+//   from the position after the last message handed to us, and consumption resumes when the
+//   engine catches up. A group member keeps polling meanwhile, so it is not evicted. Nothing is
+//   lost or doubled.
+// - A broker outage sets the status to Retrying with librdkafka's reason; librdkafka reconnects
+//   by itself and fetching goes on from the positions it had (status Live again at the next
+//   message).
+// - Threads: start()/stop() on the owner's thread; the poll thread and the hand-over thread are
+//   the source's own; librdkafka's callbacks run on the poll thread (rd_kafka_poll_set_consumer).
+class KafkaSource final : public Source {
+public:
+    enum class StartAt {
+        Beginning, // the earliest offset still on the broker
+        End,       // only what arrives after the start
+        Time,      // the first offset whose timestamp is at or after `startTime`
+        Stored,    // the group's committed offsets (groups only); else auto.offset.reset applies
+    };
+
+    struct Options {
+        QString bootstrapServers;
+        QStringList topics; // a topic starting with '^' is a regular expression
+        QString group;      // empty: assign-only
+        StartAt startAt = StartAt::End;
+        qint64 startTime = 0; // StartAt::Time, microseconds since the epoch
+        // Client properties, applied in order after FlowScope's own defaults (later ones win).
+        QList<QPair<QByteArray, QByteArray>> properties;
+        int batchSize = 4096;      // events per batch at most
+        int flushIntervalMs = 20;  // a batch is handed over at least this often
+        int commitIntervalMs = 5000;
+        int metadataTimeoutMs = 5000;
+    };
+
+    explicit KafkaSource(Options options);
+    ~KafkaSource() override;
+
+    bool start(QString* error) override;
+    void stop() override;
+    QString describe() const override;
+
+    // librdkafka properties that must never be printed, logged or stored.
+    static bool isSecret(const QByteArray& key);
+    // Reads a Java-style client properties file: `key=value` or `key: value` lines, `#`/`!`
+    // comments. A `sasl.jaas.config` with a PlainLoginModule/ScramLoginModule becomes
+    // sasl.username and sasl.password, which librdkafka understands. Errors name file:line.
+    static bool readProperties(const QString& path, QList<QPair<QByteArray, QByteArray>>* properties,
+                               QString* error);
+    // Properties that librdkafka did not know and that were skipped (Java-only ones such as
+    // key.deserializer), for a warning.
+    QStringList skippedProperties() const { return m_skipped; }
+    // Partitions assigned at the moment, for tests and progress ("topic[partition]").
+    int assignedPartitions() const { return m_assignedCount.load(); }
+    // How often the partitions were paused because the sink was behind.
+    qint64 pauses() const { return m_pauses.load(); }
+
+private:
+    struct Private;
+    void pollLoop();
+    void handOverLoop();
+
+    Options m_options;
+    QStringList m_skipped;
+    std::unique_ptr<Private> d;
+    std::atomic<int> m_assignedCount { 0 };
+    std::atomic<qint64> m_pauses { 0 };
+    std::atomic<bool> m_stopRequested { false };
+    std::thread m_pollThread, m_handOverThread;
+
+    // Batches between the poll thread and the hand-over thread.
+    std::mutex m_readyMutex;
+    std::condition_variable m_readyChanged;
+    std::deque<EventBatch> m_ready;
+    bool m_pollDone = false;     // the poll thread queues nothing more
+    bool m_handOverDone = false; // the sink takes nothing more (refused, or limit reached)
+    // Next offset to commit per topic/partition: what was handed over (groups only).
+    std::map<std::pair<QByteArray, qint32>, qint64> m_handedOffsets;
+};
+
+} // namespace FlowScope::Connectors

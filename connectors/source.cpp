@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+#include "source.h"
+
+#include <engine.h>
+
+namespace FlowScope::Connectors {
+
+QString stateName(SourceState state)
+{
+    switch (state) {
+    case SourceState::Idle:
+        return QStringLiteral("idle");
+    case SourceState::Connecting:
+        return QStringLiteral("connecting");
+    case SourceState::Live:
+        return QStringLiteral("live");
+    case SourceState::Retrying:
+        return QStringLiteral("retrying");
+    case SourceState::Stopped:
+        return QStringLiteral("stopped");
+    }
+    return {};
+}
+
+Source::~Source() = default;
+
+void Source::setSink(BatchSink sink, std::function<void()> drain)
+{
+    m_sink = std::move(sink);
+    m_drain = std::move(drain);
+}
+
+void Source::setEngine(Engine& engine)
+{
+    setSink([&engine](EventBatch&& batch) { return engine.push(std::move(batch)); }, [&engine] { engine.flush(); });
+}
+
+void Source::setLimit(qint64 maxEvents) { m_limit = std::max<qint64>(0, maxEvents); }
+
+void Source::setStatusHandler(StatusHandler handler) { m_statusHandler = std::move(handler); }
+
+SourceStatus Source::status() const
+{
+    std::lock_guard lock(m_statusMutex);
+    return m_status;
+}
+
+void Source::setStatus(SourceState state, const QString& reason)
+{
+    SourceStatus copy;
+    {
+        std::lock_guard lock(m_statusMutex);
+        if (m_status.state == state && m_status.reason == reason)
+            return;
+        m_status = SourceStatus { state, reason };
+        copy = m_status;
+    }
+    if (m_statusHandler)
+        m_statusHandler(copy);
+}
+
+bool Source::limitReached() const { return m_limit > 0 && m_counters.handedOver.load() >= m_limit; }
+
+bool Source::deliver(EventBatch& batch)
+{
+    if (m_limit > 0) {
+        const qint64 room = m_limit - m_counters.handedOver.load();
+        if (room <= 0) {
+            batch.clear();
+            return false;
+        }
+        if (batch.size() > room)
+            batch.resize(room);
+    }
+    if (batch.isEmpty())
+        return !limitReached();
+    qint64 unparsed = 0;
+    for (const Event& e : std::as_const(batch))
+        unparsed += e.isUnparsed() ? 1 : 0;
+    const qint64 n = batch.size();
+    EventBatch copyForSink = batch; // implicitly shared: the caller keeps what was handed over
+    if (!m_sink || !m_sink(std::move(copyForSink)))
+        return false;
+    m_counters.unparsed.fetch_add(unparsed, std::memory_order_relaxed);
+    m_counters.handedOver.fetch_add(n, std::memory_order_relaxed);
+    return !limitReached();
+}
+
+void Source::drain()
+{
+    if (m_drain)
+        m_drain();
+}
+
+} // namespace FlowScope::Connectors

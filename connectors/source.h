@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <event.h>
+
+#include <QString>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+
+namespace FlowScope {
+class Engine;
+}
+
+namespace FlowScope::Connectors {
+
+enum class SourceState : quint8 {
+    Idle,       // constructed, not started
+    Connecting, // started, nothing received and no verdict yet
+    Live,       // connected and reading
+    Retrying,   // lost the peer (SourceStatus::reason says why); reconnects by itself
+    Stopped,    // stopped: by stop(), at its event limit, or on a fatal error (SourceStatus::reason)
+};
+
+// "idle", "connecting", "live", "retrying", "stopped": the names the CLI and the UI show.
+QString stateName(SourceState state);
+
+struct SourceStatus {
+    SourceState state = SourceState::Idle;
+    // Retrying: the last transport error, as the client library reported it. Stopped: the fatal
+    // error, or empty when the source was stopped or reached its limit. Never holds a secret.
+    QString reason;
+};
+
+// Counters of a source, readable from any thread at any time (relaxed atomics: each one is exact,
+// two read one after the other may be from slightly different moments).
+struct SourceCounters {
+    std::atomic<qint64> received { 0 }; // records/messages read from the peer
+    std::atomic<qint64> handedOver { 0 }; // events the sink accepted (the recorded ones)
+    std::atomic<qint64> refused { 0 };  // push sources: what the full engine could not take
+    std::atomic<qint64> unparsed { 0 }; // events kept as bytes because they were not understood
+    std::atomic<qint64> bytes { 0 };    // key + value + header bytes received
+};
+
+// A live source of events (DESIGN.md "Threads"). A source reads and decodes on threads of its own
+// and hands events over in batches (flushed by size or every few tens of milliseconds, never one
+// call per event) to a sink: usually Engine::push.
+//
+// Thread contract:
+// - setSink(), setEngine(), setLimit() and setStatusHandler() are called before start(), from the
+//   thread that owns the source; start() and stop() from that same thread. The destructor stops.
+// - The sink and the drain function are called on one of the source's own threads, never two at
+//   once, batches in order. A pull source (Kafka, file) calls a sink that may wait (Engine::push):
+//   waiting is its back-pressure and it stops reading meanwhile; nothing is dropped. A push
+//   source (webhook, WebSocket) cannot make its peer wait; it counts what it refuses.
+// - The sink returns false when it takes no more (engine stopped): the source then stops.
+// - status(), counters() and finished() may be called from any thread at any time.
+// - The status handler runs on a source thread at each change of state or reason; it must be
+//   quick and must not call back into the source.
+class Source {
+public:
+    using BatchSink = std::function<bool(EventBatch&& batch)>;
+    using StatusHandler = std::function<void(const SourceStatus& status)>;
+
+    virtual ~Source();
+    Source(const Source&) = delete;
+    Source& operator=(const Source&) = delete;
+
+    // `drain` (optional) waits until everything handed to `sink` so far is stored; a source that
+    // acknowledges to its peer (Kafka group commits) calls it before acknowledging.
+    void setSink(BatchSink sink, std::function<void()> drain = {});
+    // Sink = engine.push, drain = engine.flush. The engine must outlive the source's stop().
+    void setEngine(Engine& engine);
+    // Hands over at most `maxEvents` events (0: no limit), then stops by itself.
+    void setLimit(qint64 maxEvents);
+    void setStatusHandler(StatusHandler handler);
+
+    // Returns false with *error set when the settings are unusable (nothing started then);
+    // connection problems are not errors here: they show as Retrying.
+    virtual bool start(QString* error) = 0;
+    // Hands over what was read, acknowledges it where the source does so, closes the connection
+    // and joins the threads. Safe to call twice, and after the source stopped by itself.
+    virtual void stop() = 0;
+
+    SourceStatus status() const;
+    const SourceCounters& counters() const { return m_counters; }
+    // True once the source stopped by itself (limit reached, sink closed, fatal error).
+    bool finished() const { return m_finished.load(); }
+    // A description for logs and recordings' metadata: never contains a secret.
+    virtual QString describe() const = 0;
+
+protected:
+    Source() = default;
+    void setStatus(SourceState state, const QString& reason = {});
+    // Hands `batch` to the sink, trimmed to the limit; counts it. Returns false when the source
+    // must stop reading: the sink refused, or the limit is reached (then `batch` holds what was
+    // handed over, so the caller can acknowledge exactly that).
+    bool deliver(EventBatch& batch);
+    void drain();
+    void markFinished() { m_finished.store(true); }
+    bool limitReached() const;
+
+    SourceCounters m_counters;
+
+private:
+    BatchSink m_sink;
+    std::function<void()> m_drain;
+    StatusHandler m_statusHandler;
+    qint64 m_limit = 0;
+    std::atomic<bool> m_finished { false };
+    mutable std::mutex m_statusMutex;
+    SourceStatus m_status;
+};
+
+} // namespace FlowScope::Connectors
