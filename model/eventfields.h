@@ -59,10 +59,17 @@ private:
     QString m_text;
 };
 
-// The time projections fold by: the event's own time, else the broker's, else when it arrived.
-inline qint64 effectiveTime(const Event& e)
+// The time an event carries: its own, else the broker's; NoTime when it has neither (an
+// unparsed line, a plain object without a time). When it arrived is not such a time: an
+// imported file arrives today, its events happened long ago.
+inline qint64 carriedTime(const Event& e) { return e.time != NoTime ? e.time : e.brokerTime; }
+
+// The time to place an event at: the time it carries, else `clock` (the stream's time so far),
+// else, for a stream that carries no times at all, when it arrived.
+inline qint64 placedTime(const Event& e, qint64 clock)
 {
-    return e.time != NoTime ? e.time : e.brokerTime != NoTime ? e.brokerTime : e.ingestTime;
+    const qint64 own = carriedTime(e);
+    return own != NoTime ? own : clock != NoTime ? clock : e.ingestTime;
 }
 
 } // namespace FlowScope

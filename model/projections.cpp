@@ -128,9 +128,11 @@ void Projections::apply(const Event& e)
         m_firstTime = m_firstTime == NoTime ? e.time : std::min(m_firstTime, e.time);
         m_lastTime = m_lastTime == NoTime ? e.time : std::max(m_lastTime, e.time);
     }
-    const qint64 time = effectiveTime(e);
-    if (time != NoTime && (m_clock == NoTime || time > m_clock))
-        m_clock = time;
+    // The clock moves only with times events carry: an unparsed line must not drag it to today.
+    const qint64 own = carriedTime(e);
+    if (own != NoTime && (m_clock == NoTime || own > m_clock))
+        m_clock = own;
+    const qint64 time = placedTime(e, m_clock);
     // Time-driven state (timeouts, decaying rates) moves with the stream clock, event by
     // event, so that the result does not depend on how events were batched.
     for (auto& s : m_sagas)

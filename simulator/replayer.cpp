@@ -24,8 +24,8 @@ void Replayer::setSpeed(double speed) { m_clock.setSpeed(speed); }
 void Replayer::play()
 {
     if (!m_clockStarted) {
-        if (const Event* e = next())
-            m_clock.seek(effectiveTime(*e));
+        if (const Event* e = next(); e && carriedTime(*e) != NoTime)
+            m_clock.seek(carriedTime(*e));
         m_clockStarted = true;
     }
     m_clock.resume();
@@ -65,14 +65,15 @@ qint64 Replayer::pump(qint64 maxEvents)
             break;
         // Events earlier than the clock (out of order in time) are due at once; recording
         // order is never changed.
-        if (!unpaced && effectiveTime(*e) > now)
+        // an event that carries no time is due with the one before it
+        if (!unpaced && carriedTime(*e) != NoTime && carriedTime(*e) > now)
             break;
         m_position = e->seq;
         batch.append(std::move(m_ahead.front()));
         m_ahead.pop_front();
     }
-    if (unpaced && !batch.isEmpty())
-        m_clock.seek(effectiveTime(batch.last())); // the clock shows where the replay is
+    if (unpaced && !batch.isEmpty() && carriedTime(batch.last()) != NoTime)
+        m_clock.seek(carriedTime(batch.last())); // the clock shows where the replay is
     const qint64 n = batch.size();
     if (n)
         m_sink(std::move(batch));
@@ -84,7 +85,8 @@ bool Replayer::step()
     const Event* e = next();
     if (!e)
         return false;
-    m_clock.seek(std::max(m_clock.now(), effectiveTime(*e)));
+    if (carriedTime(*e) != NoTime)
+        m_clock.seek(std::max(m_clock.now(), carriedTime(*e)));
     m_clockStarted = true;
     m_position = e->seq;
     EventBatch batch { std::move(m_ahead.front()) };
@@ -98,8 +100,8 @@ void Replayer::seek(qint64 seq)
     m_ahead.clear();
     m_position = std::clamp<qint64>(seq, 0, m_total);
     m_readUpTo = m_position;
-    if (const Event* e = next())
-        m_clock.seek(effectiveTime(*e));
+    if (const Event* e = next(); e && carriedTime(*e) != NoTime)
+        m_clock.seek(carriedTime(*e));
     m_clockStarted = true;
 }
 
@@ -108,7 +110,7 @@ qint64 Replayer::waitMicros()
     const Event* e = next();
     if (!e || m_clock.isPaused())
         return -1;
-    return m_clock.waitFor(effectiveTime(*e));
+    return carriedTime(*e) == NoTime ? 0 : m_clock.waitFor(carriedTime(*e));
 }
 
 } // namespace FlowScope::Sim

@@ -43,8 +43,14 @@ int run(int argc, char* argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("FlowScope: see, record, replay and disturb event-driven systems."));
     parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("FLOW"), QStringLiteral("Flow file to simulate (default: the built-in shop demo)."),
-                                 QStringLiteral("[gui] [FLOW]"));
+    parser.addPositionalArgument(QStringLiteral("FILE"),
+                                 QStringLiteral("A flow file to simulate (default: the built-in shop demo), or a recording "
+                                                "(.fsrec) to replay."),
+                                 QStringLiteral("[gui] [FLOW|REC]"));
+    const QCommandLineOption flowOption(QStringLiteral("flow"),
+                                        QStringLiteral("With a recording: the flow file for its sagas, views and declared "
+                                                       "topology (without it, the observed topology only)."),
+                                        QStringLiteral("FLOW"));
     const QCommandLineOption shotOption(QStringLiteral("screenshot"),
                                         QStringLiteral("Save a picture of the window to OUT.png and exit."),
                                         QStringLiteral("OUT.png"));
@@ -58,27 +64,49 @@ int run(int argc, char* argv[])
     const QCommandLineOption faultOption(QStringLiteral("fault"),
                                          QStringLiteral("Schedule a fault, as in a faults: entry (repeatable)."),
                                          QStringLiteral("SPEC"));
-    parser.addOptions({ shotOption, afterOption, paneOption, speedOption, faultOption });
+    parser.addOptions({ shotOption, afterOption, paneOption, speedOption, faultOption, flowOption });
     parser.process(app);
     QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty() && positional.first() == u"gui")
         positional.removeFirst();
-    const QString flowPath = positional.isEmpty() ? QStringLiteral(":/demo/shop.yaml") : positional.first();
+    const QString file = positional.isEmpty() ? QStringLiteral(":/demo/shop.yaml") : positional.first();
+    const bool isRecording = file.endsWith(u".fsrec");
 
     MainWindow window;
     window.resize(1500, 950);
-    const FlowParseResult parsed = FlowFileParser::parseFile(flowPath);
-    if (!parsed.ok()) {
-        QMessageBox::critical(&window, QStringLiteral("FlowScope"),
-                              QStringLiteral("%1 has errors:\n\n%2").arg(flowPath, parsed.errorText()));
-        return 1;
+    auto readFlow = [&window](const QString& path) -> std::shared_ptr<const Flow> {
+        const FlowParseResult parsed = FlowFileParser::parseFile(path);
+        if (!parsed.ok()) {
+            QMessageBox::critical(&window, QStringLiteral("FlowScope"),
+                                  QStringLiteral("%1 has errors:\n\n%2").arg(path, parsed.errorText()));
+            return nullptr;
+        }
+        return std::make_shared<const Flow>(*parsed.flow);
+    };
+    if (isRecording) {
+        std::shared_ptr<const Flow> flow = std::make_shared<const Flow>();
+        if (parser.isSet(flowOption) && !(flow = readFlow(parser.value(flowOption))))
+            return 1;
+        window.show();
+        if (!window.openRecording(file, flow))
+            return 1;
+        if (parser.isSet(speedOption))
+            if (const auto f = parseFactor(parser.value(speedOption)))
+                window.setSpeed(*f);
+        if (parser.isSet(shotOption)) {
+            const auto after = Duration::parse(parser.value(afterOption));
+            window.screenshotLater(parser.value(shotOption), after ? int(after->micros / 1000) : 5000,
+                                   parser.value(paneOption));
+        }
+        return QApplication::exec();
     }
-    auto flow = std::make_shared<const Flow>(*parsed.flow);
+    auto flow = readFlow(file);
+    if (!flow)
+        return 1;
     if (!flow->simulation) {
         QMessageBox::critical(&window, QStringLiteral("FlowScope"),
-                              QStringLiteral("%1 has no simulation: section; opening recordings in the window comes "
-                                             "with the next version (use flowscope inspect).")
-                                  .arg(flowPath));
+                              QStringLiteral("%1 has no simulation: section. To watch a recording with it, run "
+                                             "flowscope gui REC.fsrec --flow %1").arg(file));
         return 1;
     }
     std::vector<Fault> faults;

@@ -3,12 +3,14 @@
 
 #include "graphview.h"
 #include "sagapage.h"
+#include "replaysession.h"
 #include "simsession.h"
 #include "topologypage.h"
 
 #include <eventlogmodel.h>
 #include <flowfile.h>
 #include <jsontablemodel.h>
+#include <timeformat.h>
 
 #include <QAction>
 #include <QApplication>
@@ -21,6 +23,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSettings>
+#include <QSlider>
 #include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTableView>
@@ -56,6 +59,9 @@ MainWindow::MainWindow(QWidget* parent)
     , m_speed(new QComboBox(this))
     , m_pause(new QToolButton(this))
     , m_faults(new QToolButton(this))
+    , m_step(new QToolButton(this))
+    , m_seek(new QSlider(Qt::Horizontal, this))
+    , m_position(new QLabel(this))
     , m_status(new QLabel(this))
     , m_timer(new QTimer(this))
 {
@@ -118,10 +124,19 @@ MainWindow::MainWindow(QWidget* parent)
     m_speed->setToolTip(tr("Simulation speed relative to wall time"));
     bar->addWidget(new QLabel(tr(" Speed "), this));
     bar->addWidget(m_speed);
+    m_step->setText(tr("Step"));
+    m_step->setShortcut(Qt::Key_Period);
+    m_step->setToolTip(tr("Hand over the next event (.)"));
+    // a widget in a tool bar is shown and hidden through its action
+    m_replayActions.append(bar->addWidget(m_step));
+    m_seek->setMinimumWidth(320);
+    m_seek->setToolTip(tr("Seek: every pane shows the state after that event"));
+    m_replayActions.append(bar->addWidget(m_seek));
+    m_replayActions.append(bar->addWidget(m_position));
     bar->addSeparator();
     m_faults->setText(tr("Inject fault"));
     m_faults->setPopupMode(QToolButton::InstantPopup);
-    bar->addWidget(m_faults);
+    m_faultAction = bar->addWidget(m_faults);
     auto* fit = bar->addAction(tr("Fit"));
     fit->setShortcut(Qt::Key_F);
     connect(fit, &QAction::triggered, this, [this] {
@@ -138,6 +153,16 @@ MainWindow::MainWindow(QWidget* parent)
             m_session->setSpeed(QStringView(text).chopped(1).toDouble());
     });
     connect(m_viewChoice, &QComboBox::currentIndexChanged, this, [this] { m_shownVersion = 0; });
+    connect(m_step, &QToolButton::clicked, this, [this] {
+        if (m_session)
+            m_session->step();
+    });
+    connect(m_seek, &QSlider::sliderReleased, this, [this] {
+        if (m_session && m_session->canSeek()) {
+            m_session->seek(m_seek->value());
+            m_eventTable->scrollTo(m_eventModel->index(std::max(0, m_seek->value() - 1), 0));
+        }
+    });
 
     auto* quit = new QAction(tr("Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
@@ -165,15 +190,39 @@ void MainWindow::closeEvent(QCloseEvent* event)
     event->accept();
 }
 
+SimSession* MainWindow::simSession() const { return dynamic_cast<SimSession*>(m_session.get()); }
+
 bool MainWindow::startSimulation(std::shared_ptr<const Flow> flow)
 {
     QString error;
-    m_session = SimSession::start(flow, &error);
-    if (!m_session) {
+    auto session = SimSession::start(flow, &error);
+    if (!session) {
         showError(tr("Cannot start the simulation: %1").arg(error));
         return false;
     }
     setWindowTitle(tr("FlowScope: %1 (simulated)").arg(flow->name));
+    attach(std::move(session));
+    return true;
+}
+
+bool MainWindow::openRecording(const QString& path, std::shared_ptr<const Flow> flow)
+{
+    QString error;
+    auto session = ReplaySession::open(path, flow, &error);
+    if (!session) {
+        showError(tr("Cannot open %1: %2").arg(path, error));
+        return false;
+    }
+    setWindowTitle(tr("FlowScope: %1 (replay of %2)").arg(flow->name, path));
+    attach(std::move(session));
+    return true;
+}
+
+void MainWindow::attach(std::unique_ptr<Session> session)
+{
+    m_session = std::move(session);
+    const std::shared_ptr<const Flow>& flow = m_session->flow();
+    QString error;
     m_sagas->setFlow(flow);
     m_viewChoice->clear();
     for (const View& v : flow->views)
@@ -182,6 +231,11 @@ bool MainWindow::startSimulation(std::shared_ptr<const Flow> flow)
     if (!m_eventModel->open(m_session->recordingPath(), &error))
         showError(tr("Cannot read the session's recording: %1").arg(error));
     m_session->setSpeed(QStringView(m_speed->currentText()).chopped(1).toDouble());
+    const bool replay = m_session->canSeek();
+    for (QAction* a : std::as_const(m_replayActions))
+        a->setVisible(replay);
+    m_faultAction->setVisible(!replay);
+    m_seek->setRange(0, int(std::min<qint64>(m_session->length(), INT_MAX)));
     buildFaultMenu();
     if (QSettings().value(QStringLiteral("window/state")).isNull()) {
         // first start: the topology gets the larger part (once the window is laid out)
@@ -190,7 +244,6 @@ bool MainWindow::startSimulation(std::shared_ptr<const Flow> flow)
             resizeDocks({ m_bottomDock }, { height() / 3 }, Qt::Vertical);
         });
     }
-    return true;
 }
 
 void MainWindow::setSpeed(double speed)
@@ -204,13 +257,13 @@ void MainWindow::setSpeed(double speed)
 void MainWindow::buildFaultMenu()
 {
     auto* menu = new QMenu(m_faults);
-    if (m_session) {
-        const Flow& flow = *m_session->flow();
+    if (SimSession* sim = simSession()) {
+        const Flow& flow = *sim->flow();
         for (const Service& s : flow.services) {
             QMenu* sub = menu->addMenu(s.name);
             auto add = [&](const QString& label, FaultKind kind, double value) {
                 QAction* a = sub->addAction(label);
-                connect(a, &QAction::triggered, this, [this, name = s.name, kind, value] {
+                connect(a, &QAction::triggered, this, [sim, name = s.name, kind, value] {
                     Fault f;
                     f.target = FaultTarget::Service;
                     f.name = name;
@@ -218,7 +271,7 @@ void MainWindow::buildFaultMenu()
                     f.length = Duration::fromSeconds(30);
                     f.factor = kind == FaultKind::Slow ? value : 1.0;
                     f.probability = kind == FaultKind::Error ? value : 0.0;
-                    m_session->injectFault(f);
+                    sim->injectFault(f);
                 });
             };
             add(tr("Down for 30 s"), FaultKind::Down, 0);
@@ -231,14 +284,14 @@ void MainWindow::buildFaultMenu()
             for (const auto& [label, kind] : { std::pair { tr("Drop 10 % for 30 s"), FaultKind::Drop },
                                                std::pair { tr("Duplicate 10 % for 30 s"), FaultKind::Duplicate } }) {
                 QAction* a = sub->addAction(label);
-                connect(a, &QAction::triggered, this, [this, name = c.name, k = kind] {
+                connect(a, &QAction::triggered, this, [sim, name = c.name, k = kind] {
                     Fault f;
                     f.target = FaultTarget::Channel;
                     f.name = name;
                     f.kind = k;
                     f.length = Duration::fromSeconds(30);
                     f.probability = 0.1;
-                    m_session->injectFault(f);
+                    sim->injectFault(f);
                 });
             }
         }
@@ -259,18 +312,7 @@ void MainWindow::tick()
     if (snapshot->version == m_shownVersion)
         return;
     m_shownVersion = snapshot->version;
-    QJsonObject services;
-    const auto stats = m_session->services();
-    for (const Sim::ServiceStats& s : stats)
-        services.insert(s.name, QJsonObject { { QStringLiteral("queue"), s.queue },
-                                              { QStringLiteral("lag"), s.held },
-                                              { QStringLiteral("mean_latency_ms"), s.meanLatencyMillis() },
-                                              { QStringLiteral("processed"), s.processed },
-                                              { QStringLiteral("failed"), s.failed },
-                                              { QStringLiteral("retries"), s.retries },
-                                              { QStringLiteral("dead_lettered"), s.deadLettered },
-                                              { QStringLiteral("dropped"), s.dropped },
-                                              { QStringLiteral("max_queue"), s.maxQueue } });
+    const QJsonObject services = m_session->servicesJson();
     const QJsonArray faults = m_session->faults().value(u"faults").toArray();
     m_topology->update(snapshot->state, services, faults);
     m_sagas->update(snapshot->state);
@@ -284,17 +326,18 @@ void MainWindow::tick()
         m_viewModel->setData(columns,
                              snapshot->state.value(u"views").toObject().value(v.name).toObject().value(u"sample").toArray());
     }
-    m_services->setRowCount(int(stats.size()));
-    for (int r = 0; r < int(stats.size()); ++r) {
-        const Sim::ServiceStats& s = stats[size_t(r)];
-        const QStringList cells { s.name,
-                                  QString::number(s.processed),
-                                  QString::number(s.failed),
-                                  QString::number(s.retries),
-                                  QString::number(s.deadLettered),
-                                  QString::number(s.queue),
-                                  QString::number(s.held),
-                                  QString::number(s.meanLatencyMillis(), 'f', 2) };
+    const QStringList names = services.keys();
+    m_services->setRowCount(int(names.size()));
+    for (int r = 0; r < int(names.size()); ++r) {
+        const QJsonObject s = services.value(names[r]).toObject();
+        const QStringList cells { names[r],
+                                  QString::number(s.value(u"processed").toInteger()),
+                                  QString::number(s.value(u"failed").toInteger()),
+                                  QString::number(s.value(u"retries").toInteger()),
+                                  QString::number(s.value(u"dead_lettered").toInteger()),
+                                  QString::number(s.value(u"queue").toInteger()),
+                                  QString::number(s.value(u"lag").toInteger()),
+                                  QString::number(s.value(u"mean_latency_ms").toDouble(), 'f', 2) };
         for (int c = 0; c < cells.size(); ++c) {
             QTableWidgetItem* item = m_services->item(r, c);
             if (!item) {
@@ -306,11 +349,19 @@ void MainWindow::tick()
             item->setText(cells[c]);
         }
     }
+    if (m_session->canSeek()) {
+        if (!m_seek->isSliderDown())
+            m_seek->setValue(int(std::min<qint64>(snapshot->lastSeq, INT_MAX)));
+        m_position->setText(tr(" event %1 of %2 ").arg(snapshot->lastSeq).arg(m_session->length()));
+    }
     int active = 0;
     for (const QJsonValue& f : faults)
         active += f.toObject().value(u"active").toBool() ? 1 : 0;
-    m_status->setText(tr("simulated · %1 s · %2 events · %3 events/s · x%4%5%6")
-                          .arg(m_session->simSeconds(), 0, 'f', 1)
+    const SimSession* sim = simSession();
+    const QString clock = sim ? tr("%1 s").arg(sim->simSeconds(), 0, 'f', 1)
+                              : (snapshot->clock == NoTime ? QString() : TimeFormat::toRfc3339String(snapshot->clock));
+    m_status->setText(tr("%1 · %2 · %3 events · %4 events/s · x%5%6%7")
+                          .arg(m_session->kind(), clock)
                           .arg(snapshot->events)
                           .arg(m_rate, 0, 'f', 0)
                           .arg(m_session->speed())

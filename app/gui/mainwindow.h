@@ -5,7 +5,9 @@
 
 #include <memory>
 
+class QAction;
 class QComboBox;
+class QSlider;
 class QDockWidget;
 class QLabel;
 class QTableView;
@@ -22,6 +24,7 @@ class JsonTableModel;
 
 namespace FlowScope::Gui {
 
+class Session;
 class SimSession;
 class SagaPage;
 class TopologyPage;
@@ -37,6 +40,8 @@ public:
 
     // Runs `flow`'s simulation live. Errors are shown in the window.
     bool startSimulation(std::shared_ptr<const Flow> flow);
+    // Replays a recording through `flow`'s projections, with seek and step.
+    bool openRecording(const QString& path, std::shared_ptr<const Flow> flow);
     void setSpeed(double speed);
     // Saves a picture of the window (or of one pane: topology, sagas, views, events, services)
     // after `delayMs`, then quits the application.
@@ -46,7 +51,8 @@ public:
     SagaPage* sagaPage() const { return m_sagas; }
     JsonTableModel* viewModel() const { return m_viewModel; }
     EventLogModel* eventModel() const { return m_eventModel; }
-    SimSession* session() const { return m_session.get(); }
+    Session* session() const { return m_session.get(); }
+    SimSession* simSession() const;
     quint64 shownVersion() const { return m_shownVersion; }
     QWidget* pane(const QString& name) const;
 
@@ -56,9 +62,10 @@ protected:
 private:
     void tick();
     void buildFaultMenu();
+    void attach(std::unique_ptr<Session> session);
     void showError(const QString& message);
 
-    std::unique_ptr<SimSession> m_session;
+    std::unique_ptr<Session> m_session;
     TopologyPage* m_topology;
     SagaPage* m_sagas;
     QComboBox* m_viewChoice;
@@ -70,6 +77,11 @@ private:
     QComboBox* m_speed;
     QToolButton* m_pause;
     QToolButton* m_faults;
+    QToolButton* m_step;
+    QSlider* m_seek;
+    QLabel* m_position;
+    QList<QAction*> m_replayActions;
+    QAction* m_faultAction = nullptr;
     QLabel* m_status;
     QTimer* m_timer;
     QDockWidget* m_sagaDock = nullptr;

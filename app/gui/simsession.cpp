@@ -51,6 +51,22 @@ std::vector<Sim::ServiceStats> SimSession::services() const
     return m_services;
 }
 
+QJsonObject SimSession::servicesJson() const
+{
+    QJsonObject services;
+    for (const Sim::ServiceStats& s : this->services())
+        services.insert(s.name, QJsonObject { { QStringLiteral("queue"), s.queue },
+                                              { QStringLiteral("lag"), s.held },
+                                              { QStringLiteral("mean_latency_ms"), s.meanLatencyMillis() },
+                                              { QStringLiteral("processed"), s.processed },
+                                              { QStringLiteral("failed"), s.failed },
+                                              { QStringLiteral("retries"), s.retries },
+                                              { QStringLiteral("dead_lettered"), s.deadLettered },
+                                              { QStringLiteral("dropped"), s.dropped },
+                                              { QStringLiteral("max_queue"), s.maxQueue } });
+    return services;
+}
+
 QJsonObject SimSession::faults() const
 {
     std::lock_guard lock(m_mutex);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "session.h"
+
 #include <engine.h>
 #include <flowfile.h>
 #include <simulator.h>
@@ -23,25 +25,27 @@ namespace FlowScope::Gui {
 // A flow file's simulation running live for the window: the simulator on its own thread,
 // paced to wall time x speed, feeding an Engine that records into a recording (so the event
 // log can page through it). The GUI reads snapshots; it never receives a call per event.
-class SimSession final {
+class SimSession final : public Session {
 public:
     // Returns null with *error set when the recording cannot be created.
     static std::unique_ptr<SimSession> start(std::shared_ptr<const Flow> flow, QString* error);
-    ~SimSession();
+    ~SimSession() override;
 
-    void setSpeed(double speed); // x wall time
-    double speed() const { return m_speed.load(); }
-    void setPaused(bool paused);
-    bool isPaused() const { return m_paused.load(); }
+    void setSpeed(double speed) override; // x wall time
+    double speed() const override { return m_speed.load(); }
+    void setPaused(bool paused) override;
+    bool isPaused() const override { return m_paused.load(); }
+    QString kind() const override { return QStringLiteral("simulated"); }
     // Applied on the simulator's thread at its next step; `fault.at` is ignored (now).
     void injectFault(Fault fault);
 
-    std::shared_ptr<const EngineSnapshot> snapshot() const { return m_engine->snapshot(); }
+    std::shared_ptr<const EngineSnapshot> snapshot() const override { return m_engine->snapshot(); }
     std::vector<Sim::ServiceStats> services() const;
-    QJsonObject faults() const;
+    QJsonObject servicesJson() const override;
+    QJsonObject faults() const override;
     double simSeconds() const { return double(m_simNow.load()) / 1e6; }
-    const std::shared_ptr<const Flow>& flow() const { return m_flow; }
-    QString recordingPath() const { return m_recordingPath; }
+    const std::shared_ptr<const Flow>& flow() const override { return m_flow; }
+    QString recordingPath() const override { return m_recordingPath; }
 
 private:
     SimSession() = default;

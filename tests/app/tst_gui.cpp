@@ -10,6 +10,11 @@
 #include <gui/simsession.h>
 #include <gui/topologypage.h>
 #include <jsontablemodel.h>
+#include <recording.h>
+#include <seeker.h>
+#include <importer.h>
+
+#include <QTemporaryDir>
 
 #include <QAbstractItemModelTester>
 #include <QTest>
@@ -25,6 +30,7 @@ private Q_SLOTS:
     void faultTurnsItsNodeRed();
     void modelsPassTheTester();
     void screenshotOfAPane();
+    void seekInARecordingChangesEveryPane();
 
 private:
     std::shared_ptr<const Flow> m_flow;
@@ -63,9 +69,9 @@ void TestGui::demoRunsInTheWindow()
     // pausing stops the simulated clock
     w.session()->setPaused(true);
     QTest::qWait(100);
-    const double at = w.session()->simSeconds();
+    const double at = w.simSession()->simSeconds();
     QTest::qWait(300);
-    QCOMPARE(w.session()->simSeconds(), at);
+    QCOMPARE(w.simSession()->simSeconds(), at);
 }
 
 void TestGui::faultTurnsItsNodeRed()
@@ -81,14 +87,14 @@ void TestGui::faultTurnsItsNodeRed()
     f.name = QStringLiteral("payment");
     f.kind = FaultKind::Down;
     f.length = Duration::fromSeconds(30);
-    w.session()->injectFault(f);
+    w.simSession()->injectFault(f);
     QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"FAULT"),
                              10000);
     const QColor red = w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill;
     QVERIFY(red != normal);
     QVERIFY(red.red() > red.green() + 30);
     // and its queue grows while it is down
-    QTRY_VERIFY_WITH_TIMEOUT(w.session()->services()[1].queue + w.session()->services()[1].held > 50, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.simSession()->services()[1].queue + w.simSession()->services()[1].held > 50, 10000);
 }
 
 void TestGui::modelsPassTheTester()
@@ -124,6 +130,47 @@ void TestGui::screenshotOfAPane()
         for (int x = 0; x < shot.width(); x += 4)
             dark += qGray(shot.pixel(x, y)) < 128 ? 1 : 0;
     QVERIFY2(dark > 50, qPrintable(QString::number(dark)));
+}
+
+// A recording in the window: it replays to the end; a seek back puts every pane at that event
+// (the engine restored from the recording, the same state inspect --at gives).
+void TestGui::seekInARecordingChangesEveryPane()
+{
+    QTemporaryDir dir;
+    const QString rec = dir.filePath(QStringLiteral("demo.fsrec"));
+    {
+        QString error;
+        auto writer = RecordingWriter::create(rec, &error);
+        QVERIFY(writer);
+        Connectors::ImportReport report;
+        QVERIFY(Connectors::Importer::importFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"),
+                                                 *writer, &report, &error));
+        QVERIFY(writer->finish(&error));
+    }
+    const FlowParseResult r = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml"));
+    QVERIFY(r.ok());
+    const auto flow = std::make_shared<const Flow>(*r.flow);
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(rec, flow));
+    w.setSpeed(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 1467, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.sagaPage()->summary().contains(u"300 instances"), 5000);
+    QCOMPARE(w.eventModel()->rowCount(), 1467);
+
+    w.session()->setPaused(true);
+    w.session()->seek(500);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 500, 10000);
+    QCOMPARE(w.session()->snapshot()->events, 500);
+    QString error;
+    auto recording = Recording::open(rec, &error);
+    QVERIFY(recording);
+    QCOMPARE(w.session()->snapshot()->state.value(u"sagas"),
+             Seeker::stateAt(*recording, flow, 500, &error)->toJson(500).value(u"sagas"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w.sagaPage()->summary().contains(u"300 instances"), 5000); // the panes moved back
+    // step hands over exactly one event
+    w.session()->step();
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 501, 5000);
 }
 
 QTEST_MAIN(TestGui)

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#include "replaysession.h"
+
+#include <recording.h>
+#include <replayer.h>
+#include <seeker.h>
+
+#include <chrono>
+
+namespace FlowScope::Gui {
+
+std::unique_ptr<ReplaySession> ReplaySession::open(const QString& path, std::shared_ptr<const Flow> flow,
+                                                   QString* error)
+{
+    std::unique_ptr<ReplaySession> s(new ReplaySession);
+    s->m_path = path;
+    s->m_flow = std::move(flow);
+    s->m_recording = Recording::open(path, error);
+    s->m_seekRecording = s->m_recording ? Recording::open(path, error) : nullptr;
+    if (!s->m_recording || !s->m_seekRecording)
+        return nullptr;
+    s->m_length = s->m_recording->eventCount();
+    Engine::Options options;
+    options.viewSample = 500;
+    options.queueBatches = 8;
+    s->m_engine = std::make_unique<Engine>(s->m_flow, nullptr, options);
+    s->m_engine->start();
+    s->m_replayer = std::make_unique<Sim::Replayer>(*s->m_recording, [engine = s->m_engine.get()](EventBatch&& b) {
+        engine->push(std::move(b));
+    });
+    s->m_replayer->play();
+    s->m_thread = std::thread([raw = s.get()] { raw->run(); });
+    return s;
+}
+
+ReplaySession::~ReplaySession()
+{
+    m_stop = true;
+    if (m_thread.joinable())
+        m_thread.join();
+    if (m_engine)
+        m_engine->stop();
+}
+
+void ReplaySession::run()
+{
+    double speed = -1;
+    bool paused = false;
+    while (!m_stop.load()) {
+        if (const qint64 to = m_seekTo.exchange(-1); to >= 0) {
+            QString error;
+            if (auto state = Seeker::stateAt(*m_seekRecording, m_flow, to, &error)) {
+                m_engine->restore(std::move(state));
+                m_replayer->seek(to);
+            }
+        }
+        if (m_speed.load() != speed) {
+            speed = m_speed.load();
+            m_replayer->setSpeed(speed);
+        }
+        if (m_paused.load() != paused) {
+            paused = m_paused.load();
+            paused ? m_replayer->pause() : m_replayer->play();
+        }
+        for (int n = m_steps.exchange(0); n > 0; --n)
+            m_replayer->step();
+        m_replayer->pump(20000);
+        m_position = m_replayer->position();
+        std::this_thread::sleep_for(std::chrono::milliseconds(m_replayer->atEnd() ? 50 : 5));
+    }
+}
+
+} // namespace FlowScope::Gui

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <engine.h>
+
+#include <QJsonObject>
+#include <QString>
+
+#include <memory>
+
+namespace FlowScope {
+struct Flow;
+}
+
+namespace FlowScope::Gui {
+
+// What the window shows: a source of events folded by an engine on threads of its own. The
+// window only reads snapshots and sends commands (speed, pause, seek); every call returns at once.
+class Session {
+public:
+    virtual ~Session() = default;
+
+    virtual std::shared_ptr<const EngineSnapshot> snapshot() const = 0;
+    virtual const std::shared_ptr<const Flow>& flow() const = 0;
+    virtual QString recordingPath() const = 0; // what the event log pages through
+    virtual QString kind() const = 0;          // "simulated", "replay"
+
+    virtual void setSpeed(double speed) = 0;
+    virtual double speed() const = 0;
+    virtual void setPaused(bool paused) = 0;
+    virtual bool isPaused() const = 0;
+
+    // Replays can move: position and length in events.
+    virtual bool canSeek() const { return false; }
+    virtual qint64 length() const { return 0; }
+    virtual qint64 position() const { return 0; }
+    virtual void seek(qint64 /*seq*/) { }
+    virtual void step() { }
+
+    // The simulator's own view of its services and faults (empty for a replay).
+    virtual QJsonObject servicesJson() const { return {}; }
+    virtual QJsonObject faults() const { return {}; }
+};
+
+} // namespace FlowScope::Gui
