@@ -3,6 +3,7 @@
 #include "gui/gui.h"
 
 #include <recording.h>
+#include <source.h>
 
 #include <QCoreApplication>
 
@@ -22,7 +23,8 @@ Commands:
   inspect   summarise a recording; with --flow its topology, sagas and views (--json for scripts)
   checkpoint store projection checkpoints in a recording, for fast seeking
   sim       run a flow file's simulation (faults included) and summarise it
-  record    record a live source (Kafka) into a recording
+  record    record a live source (Kafka, webhook) into a recording
+  replay    re-publish a recording into Kafka, optionally with chaos (dup, drop, delay, reorder)
 
 Run 'flowscope COMMAND --help' for the options of a command.
 Options:
@@ -48,9 +50,10 @@ int main(int argc, char* argv[])
         return Cli::Ok;
     }
     if (command == u"-v" || command == u"--version") {
-        Cli::out(QStringLiteral("flowscope %1\nQt %2 (built with %3)\nSQLite %4\n")
+        Cli::out(QStringLiteral("FlowScope %1\nQt %2 (built with %3)\nlibrdkafka %4\nSQLite %5\n")
                      .arg(QStringLiteral(FLOWSCOPE_VERSION), QString::fromLatin1(qVersion()),
-                          QStringLiteral(QT_VERSION_STR), Recording::sqliteVersion()));
+                          QStringLiteral(QT_VERSION_STR), Connectors::kafkaVersion(),
+                          Recording::sqliteVersion()));
         return Cli::Ok;
     }
     if (args.size() > 1)
@@ -69,6 +72,8 @@ int main(int argc, char* argv[])
         return Cli::simCommand(args);
     if (command == u"record")
         return Cli::recordCommand(args);
+    if (command == u"replay")
+        return Cli::replayCommand(args);
     Cli::err(QStringLiteral("flowscope: unknown command '%1'\n\n").arg(command));
     Cli::err(QString::fromUtf8(Usage));
     return Cli::Usage;

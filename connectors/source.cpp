@@ -3,6 +3,8 @@
 
 #include <engine.h>
 
+#include <librdkafka/rdkafka.h>
+
 namespace FlowScope::Connectors {
 
 QString stateName(SourceState state)
@@ -21,6 +23,8 @@ QString stateName(SourceState state)
     }
     return {};
 }
+
+QString kafkaVersion() { return QString::fromLatin1(rd_kafka_version_str()); }
 
 Source::~Source() = default;
 

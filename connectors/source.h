@@ -26,6 +26,9 @@ enum class SourceState : quint8 {
 // "idle", "connecting", "live", "retrying", "stopped": the names the CLI and the UI show.
 QString stateName(SourceState state);
 
+// The version of the librdkafka the program runs with (rd_kafka_version_str()), for --version.
+QString kafkaVersion();
+
 struct SourceStatus {
     SourceState state = SourceState::Idle;
     // Retrying: the last transport error, as the client library reported it. Stopped: the fatal

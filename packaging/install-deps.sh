@@ -30,6 +30,11 @@ packages=(
   xvfb xauth              # screenshots and GUI tests on headless machines
   fonts-dejavu-core       # readable text in offscreen renders
   python3-simpy3          # SimPy 3: the simulator benchmark's baseline
+  # packaging (the .deb of packaging/CMakeLists.txt and its test)
+  dpkg-dev                # dpkg-shlibdeps: the package's library dependencies (build-essential has it too)
+  appstream               # appstreamcli validate: checks the AppStream metainfo
+  desktop-file-utils      # desktop-file-validate: checks the .desktop entry
+  man-db                  # man --warnings: checks that the man page renders cleanly (minimal images lack it)
 )
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

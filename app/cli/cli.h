@@ -24,6 +24,7 @@ int demoCommand(const QStringList& args);
 int checkpointCommand(const QStringList& args);
 int simCommand(const QStringList& args);
 int recordCommand(const QStringList& args);
+int replayCommand(const QStringList& args);
 
 // Reads a flow file; on errors prints them all (file:line:column) and returns null.
 std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path);

@@ -8,8 +8,10 @@
 #include <kafkasource.h>
 #include <recording.h>
 #include <timeformat.h>
+#include <webhooksource.h>
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QThread>
@@ -41,6 +43,18 @@ int recordCommand(const QStringList& args)
     const QCommandLineOption kafkaOption(QStringLiteral("kafka"),
                                          QStringLiteral("Read from Kafka: bootstrap servers, host:port[,host:port...]."),
                                          QStringLiteral("SERVERS"));
+    const QCommandLineOption webhookOption(
+        QStringLiteral("webhook"),
+        QStringLiteral("Receive CloudEvents POSTed over HTTP on [HOST:]PORT (HOST default 127.0.0.1; PORT 0: any "
+                       "free port, printed on stderr)."),
+        QStringLiteral("[HOST:]PORT"));
+    const QCommandLineOption secretFileOption(
+        QStringLiteral("secret-file"),
+        QStringLiteral("Webhook: require X-Signature-256: sha256=HMAC-SHA256(body) with the secret in this file."),
+        QStringLiteral("F"));
+    const QCommandLineOption maxBodyOption(QStringLiteral("max-body"),
+                                           QStringLiteral("Webhook: largest request body in bytes (default 1048576)."),
+                                           QStringLiteral("BYTES"));
     const QCommandLineOption topicOption(QStringLiteral("topic"),
                                          QStringLiteral("Topic to read; ^REGEX for every matching topic. Repeatable."),
                                          QStringLiteral("T"));
@@ -71,7 +85,8 @@ int recordCommand(const QStringList& args)
     const QCommandLineOption forceOption(QStringLiteral("force"), QStringLiteral("Replace REC if it exists."));
     const QCommandLineOption jsonOption(
         QStringLiteral("json"), QStringLiteral("Print one JSON object: what inspect --json prints, plus source."));
-    parser.addOptions({ kafkaOption, topicOption, fromOption, groupOption, configOption, propertyOption, flowOption,
+    parser.addOptions({ kafkaOption, webhookOption, secretFileOption, maxBodyOption, topicOption, fromOption,
+                        groupOption, configOption, propertyOption, flowOption,
                         maxOption, durationOption, outOption, forceOption, jsonOption });
     if (!parseArguments(parser, QStringLiteral("record"),
                         QStringLiteral("Records a live source into a new recording until Ctrl-C, --max-events or "
@@ -84,52 +99,106 @@ int recordCommand(const QStringList& args)
         err(cmd + QStringLiteral(": --out REC is required\n"));
         return Usage;
     }
-    if (!parser.isSet(kafkaOption)) {
-        err(cmd + QStringLiteral(": a source is required: --kafka SERVERS --topic T\n"));
+    if (parser.isSet(kafkaOption) == parser.isSet(webhookOption)) {
+        err(cmd + QStringLiteral(": one source is required: --kafka SERVERS --topic T, or --webhook [HOST:]PORT\n"));
         return Usage;
-    }
-    KafkaSource::Options options;
-    options.bootstrapServers = parser.value(kafkaOption);
-    for (const QString& t : parser.values(topicOption))
-        options.topics.append(t);
-    if (options.topics.isEmpty()) {
-        err(cmd + QStringLiteral(": --kafka needs at least one --topic\n"));
-        return Usage;
-    }
-    options.group = parser.value(groupOption);
-    options.startAt = options.group.isEmpty() ? KafkaSource::StartAt::End : KafkaSource::StartAt::Stored;
-    if (parser.isSet(fromOption)) {
-        const QString from = parser.value(fromOption);
-        if (from == u"beginning") {
-            options.startAt = KafkaSource::StartAt::Beginning;
-        } else if (from == u"end") {
-            options.startAt = KafkaSource::StartAt::End;
-        } else if (from == u"stored") {
-            options.startAt = KafkaSource::StartAt::Stored;
-        } else if (const auto t = TimeFormat::parseRfc3339(from.toUtf8())) {
-            options.startAt = KafkaSource::StartAt::Time;
-            options.startTime = *t;
-        } else if (const auto ago = Duration::parse(from)) {
-            options.startAt = KafkaSource::StartAt::Time;
-            options.startTime = TimeFormat::nowMicros() - ago->micros;
-        } else {
-            err(cmd + QStringLiteral(": --from takes beginning, end, stored, an RFC 3339 time or a duration: %1\n")
-                          .arg(from));
-            return Usage;
-        }
     }
     QString error;
-    if (parser.isSet(configOption) && !KafkaSource::readProperties(parser.value(configOption), &options.properties, &error)) {
-        err(cmd + QStringLiteral(": ") + error + u'\n');
-        return Failed;
-    }
-    for (const QString& p : parser.values(propertyOption)) {
-        const qsizetype eq = p.indexOf(u'=');
-        if (eq <= 0) {
-            err(cmd + QStringLiteral(": --property takes KEY=VALUE\n"));
+    std::unique_ptr<Connectors::Source> owned;
+    Connectors::WebhookSource* webhook = nullptr;
+    KafkaSource* kafka = nullptr;
+    if (parser.isSet(webhookOption)) {
+        Connectors::WebhookSource::Options w;
+        const QString spec = parser.value(webhookOption);
+        const qsizetype colon = spec.lastIndexOf(u':');
+        const QString host = colon < 0 ? QString() : spec.left(colon);
+        bool ok = false;
+        const uint port = spec.mid(colon + 1).toUInt(&ok);
+        if (!ok || port > 65535) {
+            err(cmd + QStringLiteral(": --webhook takes [HOST:]PORT: %1\n").arg(spec));
             return Usage;
         }
-        options.properties.append({ p.left(eq).trimmed().toUtf8(), p.mid(eq + 1).trimmed().toUtf8() });
+        w.port = quint16(port);
+        if (!host.isEmpty()) {
+            QString h = host;
+            if (h.startsWith(u'[') && h.endsWith(u']'))
+                h = h.mid(1, h.size() - 2);
+            if (h == u"localhost")
+                h = QStringLiteral("127.0.0.1");
+            if (!w.address.setAddress(h)) {
+                err(cmd + QStringLiteral(": --webhook: HOST must be an IP address (0.0.0.0 for all): %1\n").arg(host));
+                return Usage;
+            }
+        }
+        if (parser.isSet(secretFileOption)) {
+            QFile f(parser.value(secretFileOption));
+            if (!f.open(QIODevice::ReadOnly)) {
+                err(cmd + QStringLiteral(": %1: %2\n").arg(f.fileName(), f.errorString()));
+                return Failed;
+            }
+            w.secret = f.readAll().trimmed(); // a trailing newline is not part of the secret
+            if (w.secret.isEmpty()) {
+                err(cmd + QStringLiteral(": %1: the secret is empty\n").arg(f.fileName()));
+                return Failed;
+            }
+        }
+        if (parser.isSet(maxBodyOption)) {
+            w.maxBodyBytes = parser.value(maxBodyOption).toLongLong(&ok);
+            if (!ok || w.maxBodyBytes <= 0) {
+                err(cmd + QStringLiteral(": --max-body takes a positive number of bytes\n"));
+                return Usage;
+            }
+        }
+        auto s = std::make_unique<Connectors::WebhookSource>(w);
+        webhook = s.get();
+        owned = std::move(s);
+    }
+    if (!webhook) {
+        KafkaSource::Options options;
+        options.bootstrapServers = parser.value(kafkaOption);
+        for (const QString& t : parser.values(topicOption))
+            options.topics.append(t);
+        if (options.topics.isEmpty()) {
+            err(cmd + QStringLiteral(": --kafka needs at least one --topic\n"));
+            return Usage;
+        }
+        options.group = parser.value(groupOption);
+        options.startAt = options.group.isEmpty() ? KafkaSource::StartAt::End : KafkaSource::StartAt::Stored;
+        if (parser.isSet(fromOption)) {
+            const QString from = parser.value(fromOption);
+            if (from == u"beginning") {
+                options.startAt = KafkaSource::StartAt::Beginning;
+            } else if (from == u"end") {
+                options.startAt = KafkaSource::StartAt::End;
+            } else if (from == u"stored") {
+                options.startAt = KafkaSource::StartAt::Stored;
+            } else if (const auto t = TimeFormat::parseRfc3339(from.toUtf8())) {
+                options.startAt = KafkaSource::StartAt::Time;
+                options.startTime = *t;
+            } else if (const auto ago = Duration::parse(from)) {
+                options.startAt = KafkaSource::StartAt::Time;
+                options.startTime = TimeFormat::nowMicros() - ago->micros;
+            } else {
+                err(cmd + QStringLiteral(": --from takes beginning, end, stored, an RFC 3339 time or a duration: %1\n")
+                              .arg(from));
+                return Usage;
+            }
+        }
+        if (parser.isSet(configOption) && !KafkaSource::readProperties(parser.value(configOption), &options.properties, &error)) {
+            err(cmd + QStringLiteral(": ") + error + u'\n');
+            return Failed;
+        }
+        for (const QString& p : parser.values(propertyOption)) {
+            const qsizetype eq = p.indexOf(u'=');
+            if (eq <= 0) {
+                err(cmd + QStringLiteral(": --property takes KEY=VALUE\n"));
+                return Usage;
+            }
+            options.properties.append({ p.left(eq).trimmed().toUtf8(), p.mid(eq + 1).trimmed().toUtf8() });
+        }
+        auto k = std::make_unique<KafkaSource>(options);
+        kafka = k.get();
+        owned = std::move(k);
     }
     qint64 maxEvents = 0;
     if (parser.isSet(maxOption)) {
@@ -167,8 +236,11 @@ int recordCommand(const QStringList& args)
     }
     Engine engine(flow, writer.get());
     engine.start();
-    KafkaSource source(options);
-    source.setEngine(engine);
+    Connectors::Source& source = *owned;
+    if (webhook)
+        webhook->offerTo(engine); // a push source: a full engine answers 503, counted as refused
+    else
+        source.setEngine(engine);
     source.setLimit(maxEvents);
     if (!source.start(&error)) {
         engine.stop();
@@ -176,9 +248,11 @@ int recordCommand(const QStringList& args)
         err(cmd + QStringLiteral(": ") + error + u'\n');
         return Failed;
     }
-    if (!source.skippedProperties().isEmpty())
+    if (kafka && !kafka->skippedProperties().isEmpty())
         err(cmd + QStringLiteral(": ignored client properties librdkafka does not know or FlowScope sets itself: %1\n")
-                      .arg(source.skippedProperties().join(QStringLiteral(", "))));
+                      .arg(kafka->skippedProperties().join(QStringLiteral(", "))));
+    if (webhook)
+        err(cmd + QStringLiteral(": listening on %1\n").arg(source.describe()));
 
     const bool progress = stderrIsTerminal();
     const auto& interrupted = interruptFlag();
@@ -198,11 +272,12 @@ int recordCommand(const QStringList& args)
         lastCount = n;
         lastMs = ms;
         const auto status = source.status();
-        err(QStringLiteral("\r\x1b[K%1: %2 events, %3/s, %4 unparsed%5")
+        err(QStringLiteral("\r\x1b[K%1: %2 events, %3/s, %4 unparsed, %5 refused%6")
                 .arg(Connectors::stateName(status.state))
                 .arg(n)
                 .arg(qint64(rate))
                 .arg(source.counters().unparsed.load())
+                .arg(source.counters().refused.load())
                 .arg(status.reason.isEmpty() ? QString() : QStringLiteral(" (") + status.reason + u')'));
     }
     if (progress)

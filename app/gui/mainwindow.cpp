@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "chartspage.h"
 #include "graphview.h"
 #include "sagapage.h"
 #include "replaysession.h"
@@ -64,6 +65,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_position(new QLabel(this))
     , m_status(new QLabel(this))
     , m_timer(new QTimer(this))
+    , m_charts(new ChartsPage(this))
 {
     setWindowTitle(tr("FlowScope"));
     setCentralWidget(m_topology);
@@ -104,8 +106,10 @@ MainWindow::MainWindow(QWidget* parent)
     m_services->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_services->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     auto* serviceDock = dock(this, tr("Services"), QStringLiteral("services"), m_services, Qt::BottomDockWidgetArea);
+    auto* chartDock = dock(this, tr("Charts"), QStringLiteral("charts"), m_charts, Qt::BottomDockWidgetArea);
     tabifyDockWidget(viewDock, eventDock);
     tabifyDockWidget(eventDock, serviceDock);
+    tabifyDockWidget(serviceDock, chartDock);
     viewDock->raise();
     m_sagaDock = sagaDock;
     m_bottomDock = viewDock;
@@ -308,6 +312,8 @@ void MainWindow::tick()
         m_rate = double(snapshot->events - m_lastEvents) * 2.0;
         m_lastEvents = snapshot->events;
         m_eventModel->refresh();
+        if (snapshot->clock != NoTime)
+            m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson());
     }
     if (snapshot->version == m_shownVersion)
         return;
@@ -381,6 +387,8 @@ QWidget* MainWindow::pane(const QString& name) const
         return m_eventTable;
     if (name == u"services")
         return m_services;
+    if (name == u"charts")
+        return m_charts;
     return nullptr;
 }
 
@@ -390,7 +398,7 @@ void MainWindow::screenshotLater(const QString& path, int delayMs, const QString
         tick();
         QWidget* target = pane.isEmpty() ? static_cast<QWidget*>(this) : this->pane(pane);
         if (!target) {
-            qWarning("unknown pane '%s' (topology, sagas, views, events, services)", qPrintable(pane));
+            qWarning("unknown pane '%s' (topology, sagas, views, events, services, charts)", qPrintable(pane));
             QApplication::exit(2);
             return;
         }

@@ -24,6 +24,7 @@ class JsonTableModel;
 
 namespace FlowScope::Gui {
 
+class ChartsPage;
 class Session;
 class SimSession;
 class SagaPage;
@@ -49,6 +50,7 @@ public:
 
     TopologyPage* topologyPage() const { return m_topology; }
     SagaPage* sagaPage() const { return m_sagas; }
+    ChartsPage* chartsPage() const { return m_charts; }
     JsonTableModel* viewModel() const { return m_viewModel; }
     EventLogModel* eventModel() const { return m_eventModel; }
     Session* session() const { return m_session.get(); }
@@ -84,6 +86,7 @@ private:
     QAction* m_faultAction = nullptr;
     QLabel* m_status;
     QTimer* m_timer;
+    ChartsPage* m_charts;
     QDockWidget* m_sagaDock = nullptr;
     QDockWidget* m_bottomDock = nullptr;
     quint64 m_shownVersion = 0;

@@ -4,6 +4,7 @@
 #include <eventlogmodel.h>
 #include <flowfile.h>
 #include <flowfileparser.h>
+#include <gui/chartspage.h>
 #include <gui/graphview.h>
 #include <gui/mainwindow.h>
 #include <gui/sagapage.h>
@@ -66,6 +67,9 @@ void TestGui::demoRunsInTheWindow()
     const qint64 first = instances();
     QTRY_VERIFY_WITH_TIMEOUT(instances() > first + 100, 10000);
     QVERIFY(w.sagaPage()->view()->nodeStyle(QStringLiteral("shipped")).detail.toLongLong() > 0);
+    // the charts: 4 channels, 5 outcomes, p50/p99, 4 services; a window of stream time, not all of it
+    QTRY_VERIFY_WITH_TIMEOUT(w.chartsPage()->seriesCount() >= 15, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.chartsPage()->pointCount(QStringLiteral("q:payment")) >= 3, 10000);
     // pausing stops the simulated clock
     w.session()->setPaused(true);
     QTest::qWait(100);

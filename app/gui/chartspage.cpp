@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#include "chartspage.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QGridLayout>
+#include <QJsonArray>
+#include <QLineSeries>
+#include <QValueAxis>
+
+namespace FlowScope::Gui {
+
+ChartsPage::ChartsPage(QWidget* parent)
+    : QWidget(parent)
+{
+    auto* grid = new QGridLayout(this);
+    grid->setContentsMargins(0, 0, 0, 0);
+    m_throughput = makeChart(tr("Throughput per channel"), tr("events/s"));
+    m_outcomes = makeChart(tr("Saga outcomes"), tr("instances"));
+    m_latency = makeChart(tr("End-to-end latency"), tr("ms"));
+    m_queues = makeChart(tr("Queue depth and lag"), tr("events"));
+    const Chart* charts[] = { &m_throughput, &m_outcomes, &m_latency, &m_queues };
+    for (int i = 0; i < 4; ++i) {
+        auto* view = new QChartView(charts[i]->chart, this);
+        view->setRenderHint(QPainter::Antialiasing);
+        view->setMinimumSize(260, 180);
+        grid->addWidget(view, i / 2, i % 2);
+    }
+}
+
+ChartsPage::Chart ChartsPage::makeChart(const QString& title, const QString& unit)
+{
+    Chart c;
+    c.chart = new QChart;
+    c.chart->legend()->setAlignment(Qt::AlignBottom);
+    c.chart->setMargins(QMargins(4, 4, 4, 4));
+    // axis titles would squeeze the plots in a dock: the unit goes into the title instead
+    c.chart->setTitle(title + QStringLiteral(" (") + unit + QStringLiteral(", over s of stream time)"));
+    c.x = new QValueAxis;
+    c.x->setLabelFormat(QStringLiteral("%.0f"));
+    c.x->setTickCount(5);
+    c.y = new QValueAxis;
+    c.y->setLabelFormat(QStringLiteral("%.0f"));
+    c.y->setTickCount(4);
+    c.chart->addAxis(c.x, Qt::AlignBottom);
+    c.chart->addAxis(c.y, Qt::AlignLeft);
+    return c;
+}
+
+void ChartsPage::push(Chart& c, const QString& key, const QString& label, double t, double v)
+{
+    QLineSeries* s = m_series.value(key);
+    if (!s) {
+        s = new QLineSeries;
+        s->setName(label);
+        c.chart->addSeries(s);
+        s->attachAxis(c.x);
+        s->attachAxis(c.y);
+        m_series.insert(key, s);
+    }
+    QList<QPointF>& pts = m_points[key];
+    pts.append(QPointF(t, v));
+    while (!pts.isEmpty() && pts.first().x() < t - WindowSeconds)
+        pts.removeFirst();
+}
+
+void ChartsPage::add(double clockSeconds, const QJsonObject& state, const QJsonObject& services)
+{
+    if (m_origin < 0)
+        m_origin = clockSeconds;
+    const double t = clockSeconds - m_origin;
+    if (t <= m_lastT)
+        return; // the clock did not move (paused, or a seek back: start the window again)
+    const double dt = m_lastT < 0 ? 0 : t - m_lastT;
+    m_lastT = t;
+
+    // throughput: from the per-channel counters, so it is exact between two points
+    const QJsonObject channels = state.value(u"metrics").toObject().value(u"channels").toObject();
+    const QJsonObject edges = state.value(u"topology").toObject();
+    QJsonObject counts = channels;
+    if (counts.isEmpty()) // streams without Kafka channels: the topology's channel nodes
+        for (const QJsonValue& n : edges.value(u"nodes").toArray())
+            if (n.toObject().value(u"kind").toString() == u"channel")
+                counts.insert(n.toObject().value(u"name").toString(),
+                              QJsonObject { { QStringLiteral("count"), n.toObject().value(u"events") } });
+    for (auto it = counts.begin(); it != counts.end(); ++it) {
+        const double count = it.value().toObject().value(u"count").toDouble();
+        const QString key = u"tp:" + it.key();
+        const double before = m_lastCount.value(key, count);
+        m_lastCount[key] = count;
+        if (dt > 0)
+            push(m_throughput, key, it.key(), t, (count - before) / dt);
+    }
+    const QJsonObject sagas = state.value(u"sagas").toObject();
+    for (auto it = sagas.begin(); it != sagas.end(); ++it) {
+        const QJsonObject o = it.value().toObject().value(u"outcomes").toObject();
+        for (const char* k : { "completed", "compensated", "failed", "running", "stuck" })
+            push(m_outcomes, it.key() + u':' + QLatin1String(k),
+                 (sagas.size() > 1 ? it.key() + u' ' : QString()) + QLatin1String(k), t, o.value(QLatin1String(k)).toDouble());
+        const QJsonObject l = it.value().toObject().value(u"latency_ms").toObject();
+        push(m_latency, it.key() + u":p50", it.key() + QStringLiteral(" p50"), t, l.value(u"p50").toDouble());
+        push(m_latency, it.key() + u":p99", it.key() + QStringLiteral(" p99"), t, l.value(u"p99").toDouble());
+    }
+    for (auto it = services.begin(); it != services.end(); ++it) {
+        const QJsonObject s = it.value().toObject();
+        push(m_queues, u"q:" + it.key(), it.key(), t,
+             s.value(u"queue").toDouble() + s.value(u"lag").toDouble());
+    }
+
+    // one replace() per series per update
+    const Chart* charts[] = { &m_throughput, &m_outcomes, &m_latency, &m_queues };
+    for (const Chart* c : charts) {
+        double maxY = 1;
+        for (QAbstractSeries* a : c->chart->series()) {
+            auto* s = static_cast<QLineSeries*>(a);
+            const QList<QPointF>& pts = m_points[m_series.key(s)];
+            s->replace(pts);
+            for (const QPointF& p : pts)
+                maxY = std::max(maxY, p.y());
+        }
+        c->x->setRange(std::max(0.0, t - WindowSeconds), std::max(t, 10.0));
+        c->y->setRange(0, maxY * 1.1);
+    }
+}
+
+} // namespace FlowScope::Gui

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QHash>
+#include <QJsonObject>
+#include <QList>
+#include <QPointF>
+#include <QWidget>
+
+class QChart;
+class QChartView;
+class QLineSeries;
+class QValueAxis;
+
+namespace FlowScope::Gui {
+
+// Four charts over the stream's own clock: throughput per channel, saga outcomes, end-to-end
+// latency p50/p99, and queue depth plus lag per service. Each series keeps the last
+// `WindowSeconds` of points, rebuilt and handed to QXYSeries::replace once per update (never a
+// point at a time), so memory stays bounded however long the window runs.
+class ChartsPage final : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr double WindowSeconds = 120;
+
+    explicit ChartsPage(QWidget* parent = nullptr);
+    // `clockSeconds`: the stream's time now; one point per series per call.
+    void add(double clockSeconds, const QJsonObject& state, const QJsonObject& services);
+    int seriesCount() const { return int(m_points.size()); }
+    qsizetype pointCount(const QString& series) const { return m_points.value(series).size(); }
+
+private:
+    struct Chart {
+        QChart* chart = nullptr;
+        QValueAxis* x = nullptr;
+        QValueAxis* y = nullptr;
+    };
+    Chart makeChart(const QString& title, const QString& unit);
+    void push(Chart& c, const QString& key, const QString& label, double t, double v);
+
+    Chart m_throughput, m_outcomes, m_latency, m_queues;
+    QHash<QString, QList<QPointF>> m_points;
+    QHash<QString, QLineSeries*> m_series;
+    QHash<QString, double> m_lastCount; // for rates from counters
+    double m_lastT = -1;
+    double m_origin = -1;
+};
+
+} // namespace FlowScope::Gui
