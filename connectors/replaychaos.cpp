@@ -10,7 +10,6 @@
 namespace FlowScope::Connectors {
 
 namespace {
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 } // namespace
 
 std::optional<ChaosOptions> ChaosOptions::parse(const QString& text, QString* error)
@@ -73,39 +72,17 @@ QString ChaosOptions::toString() const
 
 ReplayChaos::ReplayChaos(ChaosOptions options)
     : m_options(options)
+    , m_rng(options.seed)
 {
-    std::uint64_t seed = options.seed;
-    for (auto& s : m_s) { // splitmix64
-        seed += 0x9E3779B97F4A7C15ull;
-        std::uint64_t z = seed;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        s = z ^ (z >> 31);
-    }
 }
-
-std::uint64_t ReplayChaos::next() // xoshiro256**
-{
-    const std::uint64_t result = rotl(m_s[1] * 5, 7) * 9;
-    const std::uint64_t t = m_s[1] << 17;
-    m_s[2] ^= m_s[0];
-    m_s[3] ^= m_s[1];
-    m_s[1] ^= m_s[2];
-    m_s[0] ^= m_s[3];
-    m_s[2] ^= t;
-    m_s[3] = rotl(m_s[3], 45);
-    return result;
-}
-
-double ReplayChaos::uniform() { return double(next() >> 11) * 0x1.0p-53; }
 
 void ReplayChaos::push(const Event& event, qint64 at)
 {
     ++m_counts.events;
     // Both draws are made for every event, so that changing one probability keeps the other's
     // decisions where they were.
-    const bool drop = uniform() < m_options.drop;
-    const bool dup = uniform() < m_options.dup;
+    const bool drop = m_rng.uniform() < m_options.drop;
+    const bool dup = m_rng.uniform() < m_options.dup;
     if (drop) {
         ++m_counts.dropped;
         return;
@@ -135,7 +112,7 @@ void ReplayChaos::releaseWindow(std::deque<std::pair<Event, qint64>>& window)
     for (size_t i = 0; i < n; ++i)
         index[i] = i;
     for (size_t i = n; i > 1; --i) { // Fisher-Yates
-        const size_t j = size_t(next() % i);
+        const size_t j = size_t(m_rng.next() % i);
         std::swap(index[i - 1], index[j]);
     }
     // An event leaves at the latest position of the window, never before it was handed over.
@@ -154,7 +131,7 @@ void ReplayChaos::toDelay(Event event, qint64 at)
 {
     qint64 due = at;
     if (m_options.delayMicros > 0) {
-        const qint64 delay = qint64(std::floor(uniform() * double(m_options.delayMicros + 1)));
+        const qint64 delay = qint64(std::floor(m_rng.uniform() * double(m_options.delayMicros + 1)));
         if (at != NoTime)
             due = at + delay;
     }

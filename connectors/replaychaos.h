@@ -2,6 +2,7 @@
 #pragma once
 
 #include <event.h>
+#include <random.h>
 
 #include <QString>
 
@@ -70,8 +71,6 @@ public:
     const ChaosOptions& options() const { return m_options; }
 
 private:
-    std::uint64_t next();
-    double uniform(); // [0, 1)
     void toDelay(Event event, qint64 at);
     void releaseWindow(std::deque<std::pair<Event, qint64>>& window);
 
@@ -83,7 +82,7 @@ private:
 
     ChaosOptions m_options;
     ChaosCounts m_counts;
-    std::uint64_t m_s[4] {};
+    Rng m_rng;
     std::map<QByteArray, std::deque<std::pair<Event, qint64>>> m_windows; // key -> (event, at)
     std::deque<std::pair<Event, qint64>> m_keyless;
     std::priority_queue<Held, std::vector<Held>, std::greater<Held>> m_due;

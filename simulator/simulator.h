@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "random.h"
+#include <random.h>
 
 #include <event.h>
 #include <flowfile.h>

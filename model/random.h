@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <flowvalues.h>
+#include "flowvalues.h"
 
 #include <cmath>
 #include <cstdint>
 
-namespace FlowScope::Sim {
+namespace FlowScope {
 
 // xoshiro256** seeded through splitmix64, and samplers written out here rather than taken from
-// <random>: the standard distributions may differ between library versions, and a simulation
-// must give the same events for the same seed everywhere.
+// <random>: the standard distributions may differ between library versions, and a simulation or
+// a chaos replay must do the same for the same seed everywhere. Shared by simulator/ and connectors/.
 class Rng final {
 public:
     explicit Rng(std::uint64_t seed)
@@ -76,4 +76,4 @@ private:
     std::uint64_t m_s[4];
 };
 
-} // namespace FlowScope::Sim
+} // namespace FlowScope
