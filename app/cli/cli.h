@@ -26,6 +26,11 @@ int simCommand(const QStringList& args);
 int recordCommand(const QStringList& args);
 int replayCommand(const QStringList& args);
 
+// Kafka client settings from --config FILE and then --property KEY=VALUE (later ones win),
+// appended to `properties`. Returns Ok, or Usage / Failed after printing why.
+int kafkaProperties(const QString& command, const QCommandLineParser& parser, const QCommandLineOption& config,
+                    const QCommandLineOption& property, QList<QPair<QByteArray, QByteArray>>* properties);
+
 // Reads a flow file; on errors prints them all (file:line:column) and returns null.
 std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path);
 // `--at`: a sequence number, or an RFC 3339 time (the last event at or before it).

@@ -184,18 +184,8 @@ int recordCommand(const QStringList& args)
                 return Usage;
             }
         }
-        if (parser.isSet(configOption) && !KafkaSource::readProperties(parser.value(configOption), &options.properties, &error)) {
-            err(cmd + QStringLiteral(": ") + error + u'\n');
-            return Failed;
-        }
-        for (const QString& p : parser.values(propertyOption)) {
-            const qsizetype eq = p.indexOf(u'=');
-            if (eq <= 0) {
-                err(cmd + QStringLiteral(": --property takes KEY=VALUE\n"));
-                return Usage;
-            }
-            options.properties.append({ p.left(eq).trimmed().toUtf8(), p.mid(eq + 1).trimmed().toUtf8() });
-        }
+        if (const int rc = kafkaProperties(cmd, parser, configOption, propertyOption, &options.properties); rc != Ok)
+            return rc;
         auto k = std::make_unique<KafkaSource>(options);
         kafka = k.get();
         owned = std::move(k);

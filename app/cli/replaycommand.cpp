@@ -112,19 +112,8 @@ int replayCommand(const QStringList& args)
         err(cmd + QStringLiteral(": --delivery-timeout takes a duration such as 60s\n"));
         return Usage;
     }
-    if (parser.isSet(configOption)
-        && !Connectors::KafkaSource::readProperties(parser.value(configOption), &options.properties, &error)) {
-        err(cmd + QStringLiteral(": ") + error + u'\n');
-        return Failed;
-    }
-    for (const QString& p : parser.values(propertyOption)) {
-        const qsizetype eq = p.indexOf(u'=');
-        if (eq <= 0) {
-            err(cmd + QStringLiteral(": --property takes KEY=VALUE\n"));
-            return Usage;
-        }
-        options.properties.append({ p.left(eq).trimmed().toUtf8(), p.mid(eq + 1).trimmed().toUtf8() });
-    }
+    if (const int rc = kafkaProperties(cmd, parser, configOption, propertyOption, &options.properties); rc != Ok)
+        return rc;
 
     auto recording = Recording::open(rec, &error);
     if (!recording) {
