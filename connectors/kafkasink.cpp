@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "kafkasink.h"
 
+#include "kafkaconf.h"
+
 #include "kafkasource.h"
 
 #include <cloudeventwriter.h>
@@ -99,18 +101,8 @@ bool KafkaSink::start(QString* error)
     }
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    auto set = [&](const QByteArray& key, const QByteArray& value) -> bool {
-        const rd_kafka_conf_res_t res
-            = rd_kafka_conf_set(conf, key.constData(), value.constData(), errstr, sizeof errstr);
-        if (res == RD_KAFKA_CONF_OK)
-            return true;
-        if (res == RD_KAFKA_CONF_UNKNOWN) {
-            m_skipped.append(QString::fromUtf8(key));
-            return true;
-        }
-        *error = KafkaSource::isSecret(key) ? QStringLiteral("invalid value for %1").arg(QString::fromUtf8(key))
-                                            : QString::fromUtf8(errstr);
-        return false;
+    auto set = [&](const QByteArray& key, const QByteArray& value) {
+        return setKafkaProperty(conf, key, value, &m_skipped, error);
     };
     // Defaults first, the user's properties after them (they win). murmur2_random: the Java
     // client's partitioner, so a key lands where the users' own producers put it; idempotence:

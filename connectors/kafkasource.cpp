@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "kafkasource.h"
+#include "kafkaconf.h"
 
 #include <eventparser.h>
 #include <timeformat.h>
@@ -181,18 +182,8 @@ bool KafkaSource::start(QString* error)
 
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    auto set = [&](const QByteArray& key, const QByteArray& value) -> bool {
-        const rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, key.constData(), value.constData(), errstr, sizeof errstr);
-        if (res == RD_KAFKA_CONF_OK)
-            return true;
-        if (res == RD_KAFKA_CONF_UNKNOWN) {
-            m_skipped.append(QString::fromUtf8(key));
-            return true;
-        }
-        // librdkafka's message quotes the value: never show it for a secret
-        *error = isSecret(key) ? QStringLiteral("invalid value for %1").arg(QString::fromUtf8(key))
-                               : QString::fromUtf8(errstr);
-        return false;
+    auto set = [&](const QByteArray& key, const QByteArray& value) {
+        return setKafkaProperty(conf, key, value, &m_skipped, error);
     };
     const QByteArray reset = m_options.startAt == StartAt::End || m_options.startAt == StartAt::Time
         ? QByteArrayLiteral("latest")
