@@ -24,17 +24,19 @@ QJsonObject Metrics::toJson() const
     QJsonObject out;
     for (int d = 0; d < DimensionCount; ++d) {
         QJsonObject dim;
-        for (auto it = m_series[d].cbegin(); it != m_series[d].cend(); ++it) {
-            RateWindow r = it->rate;
+        const NamedValues<Series>& series = m_series[d];
+        for (int i : series.sorted()) {
+            const Series& s = series.value(i);
+            RateWindow r = s.rate;
             if (m_clock != std::numeric_limits<qint64>::min())
                 r.advanceTo(m_clock);
             QJsonObject o { { QStringLiteral("count"), r.total() },
                             { QStringLiteral("rate_1s"), r.rate(1) },
                             { QStringLiteral("rate_10s"), r.rate(10) },
                             { QStringLiteral("rate_60s"), r.rate(60) } };
-            if (it->latency.count() > 0)
-                o.insert(QStringLiteral("latency_ms"), it->latency.toJsonMillis());
-            dim.insert(QString::fromUtf8(it.key()), o);
+            if (s.latency.count() > 0)
+                o.insert(QStringLiteral("latency_ms"), s.latency.toJsonMillis());
+            dim.insert(QString::fromUtf8(series.name(i)), o);
         }
         out.insert(names[d], dim);
     }
@@ -46,10 +48,10 @@ void Metrics::save(QDataStream& out) const
     out << m_clock;
     for (const auto& dim : m_series) {
         out << qint64(dim.size());
-        for (auto it = dim.cbegin(); it != dim.cend(); ++it) {
-            out << it.key();
-            it->rate.save(out);
-            it->latency.save(out);
+        for (int i : dim.sorted()) {
+            out << dim.name(i);
+            dim.value(i).rate.save(out);
+            dim.value(i).latency.save(out);
         }
     }
 }

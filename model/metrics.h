@@ -2,11 +2,11 @@
 #pragma once
 
 #include "latencyhistogram.h"
+#include "namedvalues.h"
 #include "ratewindow.h"
 
 #include <QByteArray>
 #include <QJsonObject>
-#include <QMap>
 
 #include <limits>
 
@@ -33,8 +33,8 @@ public:
     bool load(QDataStream& in);
 
 private:
-    // QMap: ordered, so the JSON and the saved bytes do not depend on hash seeds.
-    QMap<QByteArray, Series> m_series[DimensionCount];
+    // Output goes in name order, so the JSON and the saved bytes do not depend on arrival order.
+    NamedValues<Series> m_series[DimensionCount];
     qint64 m_clock = std::numeric_limits<qint64>::min();
 };
 

@@ -18,29 +18,29 @@ namespace {
 constexpr quint32 CheckpointMagic = 0x46534350; // "FSCP"
 constexpr quint32 CheckpointVersion = 1;
 
-QJsonObject countsJson(const QHash<QByteArray, qint64>& counts)
+QJsonObject countsJson(const NamedValues<qint64>& counts)
 {
     QJsonObject o;
-    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
-        o.insert(QString::fromUtf8(it.key()), it.value());
+    for (qsizetype i = 0; i < counts.size(); ++i)
+        o.insert(QString::fromUtf8(counts.name(i)), counts.value(i));
     return o;
 }
 
-void saveCounts(QDataStream& out, const QHash<QByteArray, qint64>& counts)
+void saveCounts(QDataStream& out, const NamedValues<qint64>& counts)
 {
-    QMap<QByteArray, qint64> ordered; // stable bytes, whatever the hash order
-    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
-        ordered.insert(it.key(), it.value());
+    QMap<QByteArray, qint64> ordered; // stable bytes, whatever the arrival order
+    for (qsizetype i = 0; i < counts.size(); ++i)
+        ordered.insert(counts.name(i), counts.value(i));
     out << ordered;
 }
 
-void loadCounts(QDataStream& in, QHash<QByteArray, qint64>& counts)
+void loadCounts(QDataStream& in, NamedValues<qint64>& counts)
 {
     QMap<QByteArray, qint64> ordered;
     in >> ordered;
     counts.clear();
     for (auto it = ordered.cbegin(); it != ordered.cend(); ++it)
-        counts.insert(it.key(), it.value());
+        counts[it.key()] = it.value();
 }
 } // namespace
 
@@ -153,7 +153,7 @@ void Projections::apply(const Event& e)
             const qint64 before = s->instances().size();
             s->fold(e, time, correlation);
             if (qint64(s->instances().size()) > before) // a saga started: its rate is starts per second
-                m_metrics.record(Metrics::Saga, s->saga().name.toUtf8(), time);
+                m_metrics.record(Metrics::Saga, s->name(), time);
         }
     }
     for (auto& v : m_views)
@@ -163,8 +163,14 @@ void Projections::apply(const Event& e)
 
 void Projections::apply(const EventBatch& batch)
 {
-    for (const Event& e : batch)
-        apply(e);
+    // The causation table is bigger than the caches: ask for an event's slots a few events before
+    // it is folded, so that the fold does not wait for memory.
+    constexpr qsizetype Ahead = 4;
+    for (qsizetype i = 0; i < batch.size(); ++i) {
+        if (i + Ahead < batch.size())
+            m_topology.prefetch(batch[i + Ahead], int(Ahead));
+        apply(batch[i]);
+    }
 }
 
 QJsonObject Projections::toJson(int viewSample) const

@@ -4,6 +4,7 @@
 #include "event.h"
 #include "eventfields.h"
 #include "metrics.h"
+#include "namedvalues.h"
 #include "topology.h"
 
 #include <QHash>
@@ -74,7 +75,7 @@ private:
     qint64 m_clock = NoTime;
     qint64 m_firstTime = NoTime;
     qint64 m_lastTime = NoTime;
-    QHash<QByteArray, qint64> m_types, m_sources, m_channels;
+    NamedValues<qint64> m_types, m_sources, m_channels;
 };
 
 } // namespace FlowScope

@@ -14,10 +14,11 @@ SagaTracker::SagaTracker(const Flow& flow, const Saga& saga)
     , m_saga(&saga)
 {
     m_start = saga.start.toUtf8();
-    m_vocabulary.insert(m_start, 1);
+    m_name = saga.name.toUtf8();
+    m_vocabulary[m_start] = 1;
     for (const SagaState& s : saga.states) {
         for (const SagaTransition& t : s.transitions)
-            m_vocabulary.insert(t.type.toUtf8(), 2);
+            m_vocabulary[t.type.toUtf8()] = 2;
         const auto timeout = saga.timeoutIn(s);
         m_stateTimeouts.append(timeout ? timeout->micros : -1);
         m_finalOutcome.append(static_cast<int>(s.outcome));
@@ -85,7 +86,7 @@ void SagaTracker::anomaly(Instance& in, Anomaly kind, const Event& e)
 
 void SagaTracker::fold(const Event& e, qint64 time, const QByteArray& correlation)
 {
-    if (!m_vocabulary.contains(e.type))
+    if (!m_vocabulary.find(e.type))
         return;
     advanceTo(time);
     if (correlation.isEmpty()) {

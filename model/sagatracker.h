@@ -4,6 +4,7 @@
 #include "event.h"
 #include "eventfields.h"
 #include "latencyhistogram.h"
+#include "namedvalues.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -64,6 +65,7 @@ public:
     void advanceTo(qint64 clock);
 
     const Saga& saga() const { return *m_saga; }
+    const QByteArray& name() const { return m_name; } // the saga's name, UTF-8
     const std::vector<Instance>& instances() const { return m_instances; }
     const Instance* instance(const QByteArray& correlationId) const;
     QJsonObject toJson() const;
@@ -87,10 +89,11 @@ private:
 
     const Flow* m_flow;
     const Saga* m_saga;
-    QHash<QByteArray, int> m_vocabulary; // event type -> 1 (start) / 2 (transition)
+    NamedValues<int> m_vocabulary; // event type -> 1 (start) / 2 (transition)
     QList<qint64> m_stateTimeouts;       // per state, µs; -1 none
     QList<int> m_finalOutcome;           // per state: SagaOutcome as int
     QByteArray m_start;
+    QByteArray m_name;
 
     std::vector<Instance> m_instances;
     QHash<QByteArray, int> m_byCorrelation;

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 
 #include <algorithm>
+#include <bit>
 #include <numeric>
 
 namespace FlowScope {
@@ -79,12 +80,12 @@ Topology::Topology(const Flow* flow)
 
 int Topology::node(const QByteArray& name, NodeKind kind)
 {
-    const auto key = qMakePair(name, static_cast<quint8>(kind));
-    if (auto it = m_nodeIndex.constFind(key); it != m_nodeIndex.cend())
-        return it.value();
-    m_nodes.append(Node { name, kind, false, false, 0 });
-    m_nodeIndex.insert(key, int(m_nodes.size() - 1));
-    return int(m_nodes.size() - 1);
+    NodeRef& ref = m_nodeIndex[int(kind)][name];
+    if (ref.index < 0) {
+        m_nodes.append(Node { name, kind, false, false, 0 });
+        ref.index = int(m_nodes.size() - 1);
+    }
+    return ref.index;
 }
 
 int Topology::edge(int from, int to, EdgeKind kind)
@@ -118,13 +119,13 @@ QByteArray Topology::serviceName(const QByteArray& source) const
     return source;
 }
 
-QByteArray Topology::channelFor(const Event& e, const QByteArray& service) const
+int Topology::channelNodeFor(const Event& e, int serviceNode)
 {
     if (!e.channel.isEmpty())
-        return e.channel;
+        return node(e.channel, NodeKind::Channel);
     if (auto it = m_declaredChannelOfType.constFind(e.type); it != m_declaredChannelOfType.cend())
-        return it.value();
-    return service;
+        return node(it.value(), NodeKind::Channel);
+    return node(m_nodes[serviceNode].name, NodeKind::Channel);
 }
 
 bool Topology::isError(const Event& e)
@@ -140,26 +141,81 @@ quint64 Topology::keyOf(const QByteArray& id)
     return h;
 }
 
+Topology::CauseMemory::CauseMemory() { rehash(1024); }
+
+void Topology::CauseMemory::rehash(size_t capacity)
+{
+    std::vector<Slot> old(capacity);
+    old.swap(m_slots);
+    m_mask = capacity - 1;
+    m_shift = 64 - std::countr_zero(capacity);
+    for (const Slot& s : old)
+        if (s.key != 0)
+            m_slots[slotOf(s.key)] = s;
+}
+
+size_t Topology::CauseMemory::slotOf(quint64 key) const
+{
+    size_t i = home(key);
+    while (m_slots[i].key != 0 && m_slots[i].key != key)
+        i = (i + 1) & m_mask;
+    return i;
+}
+
+void Topology::CauseMemory::erase(quint64 key)
+{
+    size_t hole = slotOf(key);
+    if (m_slots[hole].key == 0)
+        return;
+    --m_size;
+    // Backward shift: move later members of the probe run into the hole when their home
+    // allows, so that no lookup stops early at it.
+    for (size_t i = (hole + 1) & m_mask; m_slots[i].key != 0; i = (i + 1) & m_mask) {
+        const size_t h = home(m_slots[i].key);
+        const bool movable = hole <= i ? (h <= hole || h > i) : (h <= hole && h > i);
+        if (movable) {
+            m_slots[hole] = m_slots[i];
+            hole = i;
+        }
+    }
+    m_slots[hole] = Slot {};
+}
+
 void Topology::CauseMemory::remember(quint64 key, Cause c)
 {
-    if (auto it = m_map.find(key); it != m_map.end()) {
-        it->second = c;
+    key = key ? key : 1;
+    size_t i = slotOf(key);
+    if (m_slots[i].key == key) {
+        m_slots[i].cause = c;
         return;
     }
     if (m_ring.size() < size_t(CausationMemory)) {
         m_ring.push_back(key);
+        if (2 * (m_size + 1) > m_slots.size()) {
+            rehash(2 * m_slots.size());
+            i = slotOf(key);
+        }
     } else {
-        m_map.erase(m_ring[m_next]);
+        erase(m_ring[m_next]);
         m_ring[m_next] = key;
         m_next = (m_next + 1) % m_ring.size();
+        i = slotOf(key); // the erase may have moved the run
     }
-    m_map.emplace(key, c);
+    m_slots[i] = Slot { key, c };
+    ++m_size;
+}
+
+void Topology::CauseMemory::prefetch(quint64 key, int ahead) const
+{
+    __builtin_prefetch(&m_slots[home(key ? key : 1)], 1);
+    if (m_ring.size() == size_t(CausationMemory)) // the key it will forget
+        __builtin_prefetch(&m_slots[home(m_ring[(m_next + size_t(ahead)) % m_ring.size()])], 1);
 }
 
 const Topology::Cause* Topology::CauseMemory::find(quint64 key) const
 {
-    const auto it = m_map.find(key);
-    return it == m_map.end() ? nullptr : &it->second;
+    const Slot& s = m_slots[slotOf(key ? key : 1)];
+    return s.key == 0 ? nullptr : &s.cause;
 }
 
 void Topology::CauseMemory::save(QDataStream& out) const
@@ -167,16 +223,18 @@ void Topology::CauseMemory::save(QDataStream& out) const
     out << quint32(m_ring.size());
     for (size_t i = 0; i < m_ring.size(); ++i) { // oldest first
         const quint64 key = m_ring[(m_next + i) % m_ring.size()];
-        const Cause& c = m_map.at(key);
+        const Cause& c = *find(key);
         out << key << qint32(c.channel) << c.time;
     }
 }
 
 bool Topology::CauseMemory::load(QDataStream& in)
 {
-    m_map.clear();
+    m_slots.clear();
+    rehash(1024);
     m_ring.clear();
     m_next = 0;
+    m_size = 0;
     quint32 n = 0;
     in >> n;
     if (n > quint32(CausationMemory))
@@ -187,10 +245,15 @@ bool Topology::CauseMemory::load(QDataStream& in)
         qint32 channel;
         qint64 time;
         in >> key >> channel >> time;
+        if (key == 0 || m_slots[slotOf(key)].key == key)
+            return false; // remember() never stores 0, and the ring never holds a key twice
         m_ring.push_back(key);
-        m_map.emplace(key, Cause { channel, time });
+        if (2 * (m_size + 1) > m_slots.size())
+            rehash(2 * m_slots.size());
+        m_slots[slotOf(key)] = Slot { key, Cause { channel, time } };
+        ++m_size;
     }
-    return in.status() == QDataStream::Ok && m_map.size() == m_ring.size();
+    return in.status() == QDataStream::Ok;
 }
 
 qint64 Topology::fold(const Event& e, qint64 time)
@@ -205,13 +268,11 @@ qint64 Topology::fold(const Event& e, qint64 time)
         }
         return NoTime;
     }
-    QByteArray service = m_serviceOfSource.value(e.source);
-    if (service.isNull()) {
-        service = serviceName(e.source);
-        m_serviceOfSource.insert(e.source, service);
-    }
-    const QByteArray channel = channelFor(e, service);
-    const int s = node(service, NodeKind::Service), c = node(channel, NodeKind::Channel);
+    NodeRef& service = m_serviceOfSource[e.source];
+    if (service.index < 0)
+        service.index = node(serviceName(e.source), NodeKind::Service);
+    const int s = service.index;
+    const int c = channelNodeFor(e, s);
     m_nodes[s].observed = m_nodes[c].observed = true;
     ++m_nodes[s].events;
     ++m_nodes[c].events;
@@ -228,7 +289,7 @@ qint64 Topology::fold(const Event& e, qint64 time)
         cause = m_byId.find(keyOf(e.causationId));
     const QByteArray span = e.traceParent.isEmpty() ? QByteArray() : spanOf(e.traceParent);
     if (!cause && !span.isEmpty())
-        if (const Cause* bySpan = m_bySpan.find(keyOf(span)); bySpan && m_nodes[bySpan->channel].name != channel)
+        if (const Cause* bySpan = m_bySpan.find(keyOf(span)); bySpan && bySpan->channel != c)
             cause = bySpan;
     if (cause) {
         Edge& consumes = m_edges[edge(cause->channel, s, EdgeKind::Consumes)];
@@ -242,6 +303,12 @@ qint64 Topology::fold(const Event& e, qint64 time)
     if (!span.isEmpty())
         m_bySpan.remember(keyOf(span), Cause { c, time });
     return causeTime;
+}
+
+void Topology::prefetch(const Event& e, int ahead) const
+{
+    if (!e.id.isEmpty() && !e.source.isEmpty())
+        m_byId.prefetch(keyOf(e.id), ahead);
 }
 
 void Topology::advanceTo(qint64 clock)
@@ -325,7 +392,8 @@ bool Topology::load(QDataStream& in)
     // Declared nodes and edges were rebuilt by the constructor from the same flow; the saved
     // state replaces them wholesale (it includes them, in the same order).
     m_nodes.clear();
-    m_nodeIndex.clear();
+    m_nodeIndex[0].clear();
+    m_nodeIndex[1].clear();
     m_edges.clear();
     m_edgeIndex.clear();
     m_serviceOfSource.clear();
@@ -335,8 +403,10 @@ bool Topology::load(QDataStream& in)
         Node node;
         quint8 kind;
         in >> node.name >> kind >> node.declared >> node.observed >> node.events;
+        if (kind > quint8(NodeKind::Channel))
+            return false;
         node.kind = static_cast<NodeKind>(kind);
-        m_nodeIndex.insert(qMakePair(node.name, kind), int(m_nodes.size()));
+        m_nodeIndex[kind][node.name].index = int(m_nodes.size());
         m_nodes.append(node);
     }
     in >> n;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event.h"
+#include "namedvalues.h"
 #include "ratewindow.h"
 
 #include <QHash>
@@ -54,6 +55,9 @@ public:
 
     // Returns the event time of the event that caused `e`, when it is known (else NoTime).
     qint64 fold(const Event& e, qint64 time);
+    // A hint: `e` will be folded after `ahead` more events. Starts loading the memory its fold
+    // will touch (the causation table is larger than the caches); changes nothing.
+    void prefetch(const Event& e, int ahead) const;
     void advanceTo(qint64 clock);
 
     const QList<Node>& nodes() const { return m_nodes; }
@@ -73,34 +77,55 @@ private:
         qint64 time;
     };
     // The last CausationMemory ids (as 64-bit FNV-1a hashes: a collision among 200 000 ids has a
-    // chance of about 1e-9) with where and when their events were. A ring of keys and one hash
-    // map: this runs once per event, and string-keyed maps here cost more than the rest of the fold.
+    // chance of about 1e-9) with where and when their events were. This runs once or twice per
+    // event, so it is one flat open-addressing table (linear probing, deletion by backward
+    // shift, no tombstones) and a ring of keys in arrival order that says which one to forget:
+    // no allocation per event, and a lookup touches one or two cache lines.
     class CauseMemory {
     public:
+        CauseMemory();
         void remember(quint64 key, Cause c);
         const Cause* find(quint64 key) const;
+        // Remembering `key` after `ahead` more keys: load what that will touch.
+        void prefetch(quint64 key, int ahead) const;
         void save(QDataStream& out) const;
         bool load(QDataStream& in);
 
     private:
-        std::unordered_map<quint64, Cause> m_map;
+        struct Slot {
+            quint64 key = 0; // 0: empty (a key that hashes to 0 is stored as 1)
+            Cause cause {};
+        };
+        // Grows by doubling while at most half full: up to 2^19 slots, over 2.5 x CausationMemory.
+        size_t home(quint64 key) const { return size_t((key * 0x9e3779b97f4a7c15ull) >> m_shift); }
+        size_t slotOf(quint64 key) const; // where `key` is, or the empty slot where it would go
+        void erase(quint64 key);
+        void rehash(size_t capacity);
+
+        std::vector<Slot> m_slots;
+        size_t m_mask = 0;
+        int m_shift = 64;
         std::vector<quint64> m_ring; // keys in the order they were first remembered
         size_t m_next = 0;           // the oldest, once the ring is full
+        size_t m_size = 0;
     };
     static quint64 keyOf(const QByteArray& id);
     int node(const QByteArray& name, NodeKind kind);
     int edge(int from, int to, EdgeKind kind);
     QByteArray serviceName(const QByteArray& source) const;
-    QByteArray channelFor(const Event& e, const QByteArray& service) const;
+    int channelNodeFor(const Event& e, int serviceNode);
 
     const Flow* m_flow;
     bool m_hasDeclared = false;
     QList<Node> m_nodes;
     QList<Edge> m_edges;
-    QHash<QPair<QByteArray, quint8>, int> m_nodeIndex;
+    struct NodeRef {
+        int index = -1;
+    };
+    NamedValues<NodeRef> m_nodeIndex[2]; // by NodeKind, then name
     QHash<quint64, int> m_edgeIndex;
     QHash<QByteArray, QByteArray> m_declaredChannelOfType; // from `channels:`
-    QHash<QByteArray, QByteArray> m_serviceOfSource;       // cache of serviceName()
+    NamedValues<NodeRef> m_serviceOfSource;                // source -> its service's node
     // recent events by id and by trace span, to resolve causation
     CauseMemory m_byId;
     CauseMemory m_bySpan;

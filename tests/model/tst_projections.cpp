@@ -16,6 +16,7 @@ private Q_SLOTS:
     void topologyChannels_data();
     void topologyChannels();
     void topologyFromCausation();
+    void causationMemoryWindow();
     void topologyDrift();
     void determinism();
     void checkpoints_data();
@@ -267,6 +268,55 @@ void TestProjections::topologyFromCausation()
     // nothing declared: no drift either way
     QCOMPARE(driftList(topology, u"declared_unseen"_s), QStringList());
     QCOMPARE(driftList(topology, u"undeclared_seen"_s), QStringList());
+}
+
+// The causation memory keeps exactly the last Topology::CausationMemory event ids, through a
+// quarter of a million evictions (its table deletes by shifting entries back), and a saved copy
+// goes on exactly like the original.
+void TestProjections::causationMemoryWindow()
+{
+    constexpr int Memory = Topology::CausationMemory;
+    constexpr int N = Memory + Memory / 4;
+    auto event = [](int i, int cause) {
+        Event e;
+        e.id = 'e' + QByteArray::number(i);
+        e.source = i % 2 ? "b" : "a";
+        e.channel = e.source;
+        if (cause >= 0)
+            e.causationId = 'e' + QByteArray::number(cause);
+        return e;
+    };
+    auto consumed = [](const Topology& t) {
+        qint64 n = 0;
+        for (const Topology::Edge& e : t.edges())
+            if (e.kind == Topology::EdgeKind::Consumes)
+                n += e.count;
+        return n;
+    };
+    Topology t;
+    for (int i = 0; i < N; ++i)
+        t.fold(event(i, i - 1), 1000 + i);
+    QCOMPARE(consumed(t), qint64(N - 1)); // every cause was a step back: all found
+
+    QByteArray saved;
+    {
+        QDataStream out(&saved, QIODevice::WriteOnly);
+        t.save(out);
+    }
+    Topology copy;
+    QDataStream in(saved);
+    QVERIFY(copy.load(in));
+
+    for (Topology* x : { &t, &copy }) {
+        x->fold(event(N, 0), 1000 + N); // long forgotten
+        QCOMPARE(consumed(*x), qint64(N - 1));
+        x->fold(event(N + 1, N + 1 - Memory), 1001 + N); // the oldest kept; remembering N + 1 forgets it
+        QCOMPARE(consumed(*x), qint64(N));
+        x->fold(event(N + 2, N + 1 - Memory), 1002 + N);
+        QCOMPARE(consumed(*x), qint64(N));
+        x->fold(event(N + 3, N + 3 - Memory), 1003 + N); // the oldest kept now
+        QCOMPARE(consumed(*x), qint64(N + 1));
+    }
 }
 
 void TestProjections::topologyDrift()
