@@ -85,7 +85,10 @@ void Engine::flush()
     std::unique_lock lock(m_mutex);
     if (!m_thread.joinable())
         return;
+    ++m_flushWaiters;
+    m_notEmpty.notify_all(); // publish now, not at the end of the interval
     m_idle.wait(lock, [&] { return m_publishedUpTo == m_handedOver; });
+    --m_flushWaiters;
 }
 
 void Engine::restore(std::unique_ptr<Projections> state)
@@ -132,6 +135,15 @@ void Engine::run()
         EventBatch batch;
         {
             std::unique_lock lock(m_mutex);
+            if (m_queue.empty() && dirty && m_flushWaiters == 0 && !m_stopping) {
+                // A producer a little slower than the fold leaves the queue dry after every batch;
+                // a snapshot each time would cost more than the folding. Wait out the rest of the
+                // publish interval for more, unless somebody waits for the state.
+                const qint64 left = m_options.publishIntervalMs - sincePublish.elapsed();
+                if (left > 0)
+                    m_notEmpty.wait_for(lock, std::chrono::milliseconds(left),
+                                        [&] { return !m_queue.empty() || m_stopping || m_flushWaiters > 0; });
+            }
             if (m_queue.empty()) {
                 // the queue ran dry: readers get the latest state now, not at the next tick
                 const quint64 folded = m_folded;

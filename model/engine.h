@@ -80,6 +80,7 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_notFull, m_notEmpty, m_idle;
     std::deque<EventBatch> m_queue;
+    int m_flushWaiters = 0; // threads in flush(): publish as soon as the queue is dry
     bool m_stopping = false;
     quint64 m_handedOver = 0, m_folded = 0, m_publishedUpTo = 0;
     std::thread m_thread;

@@ -2,10 +2,12 @@
 #include "simulator.h"
 
 #include <jsonwriter.h>
+#include <namepool.h>
 #include <timeformat.h>
 
 #include <QJsonArray>
 
+#include <charconv>
 #include <cmath>
 
 namespace FlowScope::Sim {
@@ -33,8 +35,18 @@ struct Simulator::Item {
     bool operator>(const Item& o) const { return time != o.time ? time > o.time : order > o.order; }
 };
 
+// What a published event's followers need from it. The Event itself is built straight into
+// the outgoing batch: a message is only this much, and releasing one resets five arrays.
 struct Simulator::Message {
-    Event event;
+    QByteArray id;
+    QByteArray correlationId;
+    QByteArray causationId;
+    QByteArray payload;
+    QByteArray dataContentType;
+    int type = -1;
+    int producer = -1;
+    int channel = -1; // a channel set for this message alone (dead letters), else -1
+    quint8 flags = 0;
     int refs = 0;
 };
 
@@ -48,8 +60,8 @@ struct Simulator::Work {
 
 struct Simulator::Generator {
     const LoadGenerator* def;
-    QByteArray type;
-    QByteArray from;
+    int type;
+    int producer;
     qint64 seq = 0;
 };
 
@@ -70,7 +82,13 @@ struct Simulator::Service {
     double slow = 1.0;       // product of active `slow` factors
     double errorRate = 0.0;  // added by `error` faults
     int scaleToken = 0;
-    QHash<QByteArray, const Handler*> handlers;
+    struct HandlerSim {
+        const Handler* def;
+        std::vector<int> emits; // the type of each of def->emits.choices
+    };
+    std::vector<HandlerSim> handlers;
+    std::vector<int> handlerOfType; // type -> index in handlers, or -1 (may be shorter than m_types)
+    int deadLetterChannel = -1;
     ServiceStats stats;
 };
 
@@ -79,7 +97,9 @@ struct Simulator::Service {
 struct Simulator::Orchestration {
     const Saga* saga;
     int service;
-    QByteArray start;
+    int start; // type
+    std::vector<std::vector<int>> next; // [state][type]: the state a reply moves to, or -1
+    std::vector<int> send;              // [state]: the command type it sends, or -1
     struct Instance {
         int state = 0;
         quint32 entry = 0;
@@ -94,9 +114,6 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
     , m_start(startTime)
 {
     const Flow& f = *m_flow;
-    for (const FlowScope::Channel& c : f.channels)
-        for (const QString& t : c.types)
-            m_channelOfType.insert(t.toUtf8(), c.name.toUtf8());
     m_services.reserve(size_t(f.services.size()));
     for (const FlowScope::Service& s : f.services) {
         Service svc;
@@ -110,28 +127,55 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
         svc.workers = svc.serverless ? svc.sim.serverless->concurrency : std::max(1, svc.sim.workers);
         if (svc.serverless)
             svc.stats.warm = svc.sim.serverless->minInstances;
-        for (const Handler& h : s.handlers) {
-            m_subscribers[h.type.toUtf8()].append(int(m_services.size()));
-            svc.handlers.insert(h.type.toUtf8(), &h);
-        }
-        m_serviceIndex.insert(svc.name, int(m_services.size()));
         m_services.push_back(std::move(svc));
+        producerId(m_services.back().name);
+    }
+    for (const FlowScope::Channel& c : f.channels)
+        for (const QString& t : c.types)
+            m_types[size_t(typeId(t.toUtf8()))].channel = channel(c.name.toUtf8());
+    for (size_t i = 0; i < m_services.size(); ++i) {
+        Service& svc = m_services[i];
+        for (const Handler& h : svc.def->handlers) {
+            const int type = typeId(h.type.toUtf8());
+            m_types[size_t(type)].subscribers.push_back(int(i));
+            Service::HandlerSim hs { &h, {} };
+            for (const EmitChoice& c : h.emits.choices)
+                hs.emits.push_back(typeId(c.type.toUtf8()));
+            if (svc.handlerOfType.size() <= size_t(type))
+                svc.handlerOfType.resize(size_t(type) + 1, -1);
+            svc.handlerOfType[size_t(type)] = int(svc.handlers.size()); // the last one of a type handles it
+            svc.handlers.push_back(std::move(hs));
+        }
     }
     for (const Saga& saga : f.sagas) {
         if (!saga.isOrchestrated())
             continue;
-        const int svc = m_serviceIndex.value(saga.orchestrator.toUtf8(), -1);
-        if (svc < 0)
+        const auto it = m_producerIndex.constFind(saga.orchestrator.toUtf8());
+        if (it == m_producerIndex.cend() || m_producers[size_t(it.value())].service < 0)
             continue;
-        Orchestration o { &saga, svc, saga.start.toUtf8(), {}, {} };
+        const int svc = m_producers[size_t(it.value())].service;
+        Orchestration o { &saga, svc, typeId(saga.start.toUtf8()), {}, {}, {}, {} };
         // the orchestrator hears the start event and every reply its states wait for
-        QSet<QByteArray> types { o.start };
-        for (const SagaState& st : saga.states)
-            for (const SagaTransition& t : st.transitions)
-                types.insert(t.type.toUtf8());
-        for (const QByteArray& t : std::as_const(types))
-            if (!m_subscribers.value(t).contains(svc))
-                m_subscribers[t].append(svc);
+        std::vector<int> heard { o.start };
+        for (const SagaState& st : saga.states) {
+            o.send.push_back(st.send.isEmpty() ? -1 : typeId(st.send.toUtf8()));
+            std::vector<std::pair<int, int>> moves;
+            for (const SagaTransition& t : st.transitions) {
+                moves.emplace_back(typeId(t.type.toUtf8()), saga.stateIndex(t.target));
+                heard.push_back(moves.back().first);
+            }
+            o.next.emplace_back();
+            for (auto move = moves.rbegin(); move != moves.rend(); ++move) { // the first transition of a type wins
+                if (o.next.back().size() <= size_t(move->first))
+                    o.next.back().resize(size_t(move->first) + 1, -1);
+                o.next.back()[size_t(move->first)] = move->second;
+            }
+        }
+        for (int t : heard) {
+            std::vector<int>& subscribers = m_types[size_t(t)].subscribers;
+            if (std::find(subscribers.begin(), subscribers.end(), svc) == subscribers.end())
+                subscribers.push_back(svc);
+        }
         m_orchestrations.push_back(std::move(o));
     }
     if (f.simulation) {
@@ -140,7 +184,7 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
         for (const Fault& fault : f.simulation->faults)
             injectFault(fault);
         for (const LoadGenerator& g : f.simulation->load) {
-            m_generators.push_back(Generator { &g, g.type.toUtf8(), g.from.toUtf8(), 0 });
+            m_generators.push_back(Generator { &g, typeId(g.type.toUtf8()), producerId(g.from.toUtf8()), 0 });
             schedule(g.start.micros, Kind::Generate, int(m_generators.size() - 1));
         }
     }
@@ -155,12 +199,34 @@ void Simulator::schedule(qint64 at, Kind kind, int a, int b, int c, quint32 d)
     m_agenda.push(Item { at, m_order++, kind, a, b, c, d });
 }
 
+int Simulator::typeId(const QByteArray& name)
+{
+    if (auto it = m_typeIndex.constFind(name); it != m_typeIndex.cend())
+        return it.value();
+    m_types.push_back(TypeInfo { internName(name), -1, {}, -1 });
+    m_typeIndex.insert(name, int(m_types.size() - 1));
+    return int(m_types.size() - 1);
+}
+
+int Simulator::producerId(const QByteArray& name)
+{
+    if (auto it = m_producerIndex.constFind(name); it != m_producerIndex.cend())
+        return it.value();
+    Producer p { internName(name), -1, -1 };
+    for (size_t i = 0; i < m_services.size(); ++i)
+        if (m_services[i].name == name)
+            p.service = int(i);
+    m_producers.push_back(std::move(p));
+    m_producerIndex.insert(name, int(m_producers.size() - 1));
+    return int(m_producers.size() - 1);
+}
+
 int Simulator::channel(const QByteArray& name)
 {
     if (auto it = m_channelIndex.constFind(name); it != m_channelIndex.cend())
         return it.value();
     ChannelState c;
-    c.name = name;
+    c.name = internName(name);
     c.partitions = m_flow->simulation ? std::max(1, m_flow->simulation->broker.partitionsOf(QString::fromUtf8(name))) : 1;
     c.offsets.assign(size_t(c.partitions), 0);
     m_channels.push_back(std::move(c));
@@ -243,32 +309,30 @@ void Simulator::startFault(int index, bool on, qint64 t)
     }
 }
 
-int Simulator::newMessage(const QByteArray& type, const QByteArray& source, int causeIndex)
+int Simulator::newMessage(int type, int producer, int causeIndex)
 {
     int index;
     if (!m_freeMessages.empty()) {
-        index = m_freeMessages.back();
+        index = m_freeMessages.back(); // reset by release()
         m_freeMessages.pop_back();
     } else {
         index = int(m_messages.size());
         m_messages.emplace_back();
     }
-    Event& e = m_messages[size_t(index)].event;
-    m_messages[size_t(index)].refs = 0;
-    e = Event {};
-    e.id = 'e' + QByteArray::number(++m_nextId);
-    e.type = type;
-    e.source = source;
-    e.specVersion = "1.0";
-    e.format = EventFormat::Structured;
+    Message& m = m_messages[size_t(index)];
+    m.refs = 0;
+    m.type = type;
+    m.producer = producer;
+    char id[24] = { 'e' };
+    const auto end = std::to_chars(id + 1, id + sizeof id, ++m_nextId).ptr;
+    m.id = QByteArray(id, end - id);
     if (causeIndex >= 0) {
-        // by index, after the pool may have grown: a reference taken before would dangle
-        const Message* cause = &m_messages[size_t(causeIndex)];
-        e.correlationId = cause->event.correlationId;
-        e.causationId = cause->event.id;
-        e.payload = cause->event.payload; // the flow's data travels with it (shared, not copied)
-        e.dataContentType = cause->event.dataContentType;
-        e.flags = cause->event.flags & PayloadJson;
+        const Message& cause = m_messages[size_t(causeIndex)];
+        m.correlationId = cause.correlationId;
+        m.causationId = cause.id;
+        m.payload = cause.payload; // the flow's data travels with it (shared, not copied)
+        m.dataContentType = cause.dataContentType;
+        m.flags = cause.flags & PayloadJson;
     }
     return index;
 }
@@ -277,7 +341,7 @@ void Simulator::release(int message)
 {
     Message& m = m_messages[size_t(message)];
     if (--m.refs <= 0) {
-        m.event = Event {};
+        m = Message {};
         m_freeMessages.push_back(message);
     }
 }
@@ -285,9 +349,9 @@ void Simulator::release(int message)
 void Simulator::publish(int message, qint64 t)
 {
     Message& m = m_messages[size_t(message)];
-    Event& e = m.event;
+    Producer& producer = m_producers[size_t(m.producer)];
     // A producer cut from the broker (or a broker that is down) publishes when it is back.
-    const int sourceIndex = m_serviceIndex.value(e.source, -1);
+    const int sourceIndex = producer.service;
     const qint64 blockedUntil = std::max(m_brokerDown > 0 ? m_brokerBackUp : 0,
                                          sourceIndex >= 0 && m_services[size_t(sourceIndex)].partitioned > 0
                                              ? m_services[size_t(sourceIndex)].backUp
@@ -297,29 +361,46 @@ void Simulator::publish(int message, qint64 t)
         schedule(blockedUntil, Kind::Publish, message);
         return;
     }
-    const QByteArray channelName = m_channelOfType.value(e.type, e.source);
-    ChannelState& c = m_channels[size_t(channel(channelName))];
-    e.time = m_start + t;
-    e.channel = c.name;
+    const TypeInfo& type = m_types[size_t(m.type)];
+    int channelIndex = m.channel >= 0 ? m.channel : type.channel;
+    if (channelIndex < 0) {
+        if (producer.channel < 0)
+            producer.channel = channel(producer.name);
+        channelIndex = producer.channel;
+    }
+    ChannelState& c = m_channels[size_t(channelIndex)];
     // FNV-1a of the key: our own, so that partitions do not change with Qt's hash function
-    const QByteArray& key = e.correlationId.isEmpty() ? e.id : e.correlationId;
+    const QByteArray& key = m.correlationId.isEmpty() ? m.id : m.correlationId;
     std::uint64_t h = 0xcbf29ce484222325ull;
     for (char ch : key)
         h = (h ^ std::uint8_t(ch)) * 0x100000001b3ull;
-    e.partition = qint32(h % std::uint64_t(c.partitions));
-    e.offset = c.offsets[size_t(e.partition)]++;
-    m_batch.append(e);
+    const qint32 partition = qint32(h % std::uint64_t(c.partitions));
+
+    Event& e = m_batch.emplaceBack();
+    e.id = m.id;
+    e.type = type.name;
+    e.source = producer.name;
+    e.time = m_start + t;
+    e.specVersion = QByteArrayLiteral("1.0");
+    e.dataContentType = m.dataContentType;
+    e.correlationId = m.correlationId;
+    e.causationId = m.causationId;
+    e.channel = c.name;
+    e.partition = partition;
+    e.offset = c.offsets[size_t(partition)]++;
+    e.payload = m.payload;
+    e.format = EventFormat::Structured;
+    e.flags = m.flags;
     ++m_emitted;
     if (m_batch.size() >= m_batchSize)
         flush();
 
-    const QList<int> subscribers = m_subscribers.value(e.type);
-    if (subscribers.isEmpty()) {
+    if (type.subscribers.empty()) {
         if (m.refs <= 0)
             release(message);
         return;
     }
-    for (int s : subscribers) {
+    for (int s : type.subscribers) {
         if (c.drop > 0 && m_rng.chance(c.drop)) {
             ++m_services[size_t(s)].stats.dropped;
             continue;
@@ -427,9 +508,16 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
             ++s.stats.deadLettered;
             if (!s.sim.deadLetter.isEmpty()) {
                 // the original goes to the dead-letter channel, as `<Type>.deadletter` from this service
-                const QByteArray type = m_messages[size_t(message)].event.type + ".deadletter";
-                m_channelOfType.insert(type, s.sim.deadLetter.toUtf8());
-                publish(newMessage(type, s.name, message), t);
+                const int type = m_messages[size_t(message)].type;
+                if (m_types[size_t(type)].deadLetter < 0) {
+                    const int dead = typeId(m_types[size_t(type)].name + ".deadletter");
+                    m_types[size_t(type)].deadLetter = dead;
+                }
+                if (s.deadLetterChannel < 0)
+                    s.deadLetterChannel = channel(s.sim.deadLetter.toUtf8());
+                const int dead = newMessage(m_types[size_t(type)].deadLetter, serviceIndex, message);
+                m_messages[size_t(dead)].channel = s.deadLetterChannel;
+                publish(dead, t);
             }
             release(message);
             s.work[size_t(slot)].inUse = false;
@@ -438,15 +526,18 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
     } else {
         ++s.stats.processed;
         s.stats.latencySumMicros += double(t - w.arrival);
-        if (const Handler* h = s.handlers.value(m_messages[size_t(message)].event.type)) {
+        const size_t type = size_t(m_messages[size_t(message)].type);
+        if (const int h = type < s.handlerOfType.size() ? s.handlerOfType[type] : -1; h >= 0) {
             // one type, or weighted choices; the remainder emits nothing
+            const Service::HandlerSim& handler = s.handlers[size_t(h)];
             double u = m_rng.uniform();
-            for (const EmitChoice& c : h->emits.choices) {
-                if (u < c.probability) {
-                    publish(newMessage(c.type.toUtf8(), s.name, message), t);
+            for (size_t k = 0; k < handler.emits.size(); ++k) {
+                const double p = handler.def->emits.choices[qsizetype(k)].probability;
+                if (u < p) {
+                    publish(newMessage(handler.emits[k], serviceIndex, message), t);
                     break;
                 }
-                u -= c.probability;
+                u -= p;
             }
         }
         for (size_t i = 0; i < m_orchestrations.size(); ++i)
@@ -464,21 +555,20 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
 void Simulator::orchestrate(int index, int message, qint64 t)
 {
     Orchestration& o = m_orchestrations[size_t(index)];
-    const Event& e = m_messages[size_t(message)].event;
-    const QByteArray correlation = e.correlationId;
-    auto it = o.byCorrelation.constFind(correlation);
+    const Message& m = m_messages[size_t(message)];
+    auto it = o.byCorrelation.constFind(m.correlationId);
     if (it == o.byCorrelation.cend()) {
-        if (e.type != o.start)
+        if (m.type != o.start)
             return;
         o.instances.push_back({});
-        o.byCorrelation.insert(correlation, int(o.instances.size() - 1));
+        o.byCorrelation.insert(m.correlationId, int(o.instances.size() - 1));
         enterState(index, int(o.instances.size() - 1), 0, message, t);
         return;
     }
     const int instance = it.value();
-    const SagaState& state = o.saga->states[o.instances[size_t(instance)].state];
-    if (const SagaTransition* tr = state.transition(QString::fromUtf8(e.type)))
-        enterState(index, instance, o.saga->stateIndex(tr->target), message, t);
+    const std::vector<int>& next = o.next[size_t(o.instances[size_t(instance)].state)];
+    if (const int target = size_t(m.type) < next.size() ? next[size_t(m.type)] : -1; target >= 0)
+        enterState(index, instance, target, message, t);
 }
 
 void Simulator::enterState(int index, int instance, int state, int cause, qint64 t)
@@ -488,8 +578,8 @@ void Simulator::enterState(int index, int instance, int state, int cause, qint64
     in.state = state;
     ++in.entry;
     const SagaState& st = o.saga->states[state];
-    if (!st.send.isEmpty())
-        publish(newMessage(st.send.toUtf8(), m_services[size_t(o.service)].name, cause), t);
+    if (const int send = o.send[size_t(state)]; send >= 0)
+        publish(newMessage(send, o.service, cause), t);
     const auto timeout = o.saga->timeoutIn(st);
     if (!st.isFinal() && timeout && !st.onTimeout.isEmpty()) {
         ++m_messages[size_t(cause)].refs; // kept for the compensation's payload
@@ -555,12 +645,12 @@ void Simulator::generate(int index, qint64 t)
     const int count = def.arrival == Arrival::Bursts ? std::max(1, def.burstSize) : 1;
     for (int k = 0; k < count; ++k) {
         ++g.seq;
-        const int m = newMessage(g.type, g.from, -1);
-        Event& e = m_messages[size_t(m)].event;
-        e.correlationId = e.id; // a generated event starts a flow of its own
-        e.payload = renderData(g, e.id);
-        e.dataContentType = "application/json";
-        e.flags = PayloadJson;
+        const int m = newMessage(g.type, g.producer, -1);
+        Message& msg = m_messages[size_t(m)];
+        msg.correlationId = msg.id; // a generated event starts a flow of its own
+        msg.payload = renderData(g, msg.id);
+        msg.dataContentType = QByteArrayLiteral("application/json");
+        msg.flags = PayloadJson;
         publish(m, t);
     }
     double rate = def.rate.perSecond;

@@ -87,7 +87,7 @@ private:
     void complete(int service, int work, qint64 t);
     void generate(int generator, qint64 t);
     void startFault(int index, bool on, qint64 t);
-    int newMessage(const QByteArray& type, const QByteArray& source, int causeIndex);
+    int newMessage(int type, int producer, int causeIndex);
     void enqueue(int service, int message, qint64 t);
     void admitHeld(int service, qint64 t);
     void release(int message);
@@ -111,8 +111,25 @@ private:
     std::vector<Orchestration> m_orchestrations;
     std::vector<Fault> m_faults;
     std::vector<bool> m_faultActive;
-    QHash<QByteArray, QList<int>> m_subscribers;   // event type -> services handling it
-    QHash<QByteArray, QByteArray> m_channelOfType;  // declared channels
+    // Event types and producers by index: the per-event work looks nothing up by name.
+    struct TypeInfo {
+        QByteArray name;
+        int channel = -1;            // the declared channel, else -1: the producer's own
+        std::vector<int> subscribers; // services handling it (orchestrators included)
+        int deadLetter = -1;         // the type `<name>.deadletter`, once needed
+    };
+    std::vector<TypeInfo> m_types;
+    QHash<QByteArray, int> m_typeIndex;
+    int typeId(const QByteArray& name);
+    // Who emits: the services (same indexes as m_services), then generators' `from` names.
+    struct Producer {
+        QByteArray name;
+        int service = -1;
+        int channel = -1; // the channel named after it (for undeclared types), once needed
+    };
+    std::vector<Producer> m_producers;
+    QHash<QByteArray, int> m_producerIndex;
+    int producerId(const QByteArray& name);
     struct ChannelState {
         QByteArray name;
         int partitions = 1;
@@ -123,7 +140,6 @@ private:
     };
     std::vector<ChannelState> m_channels;
     QHash<QByteArray, int> m_channelIndex;
-    QHash<QByteArray, int> m_serviceIndex;
     int m_brokerDown = 0;
     qint64 m_brokerBackUp = 0;
     Sink m_sink;
