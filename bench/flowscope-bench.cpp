@@ -6,10 +6,14 @@
 //   sim     the simulator (engine alone, and `flowscope sim --speed max --json`) on a tandem of five
 //           M/M/1 stations (bench/tandem.yaml) and on the built-in demo (resources/demo/shop.yaml),
 //           vs SimPy 3 on the same tandem (bench/simpy_tandem.py)
+//   record  `flowscope record --kafka` of the lines from librdkafka's mock cluster (in this process)
+//           vs `kcat -C -e -o beginning` to /dev/null on the same topic
 //
 // Usage: flowscope-bench [--events N] [--flowscope PATH] [--sqlite3 PATH] [--python PATH] [--runs K]
-//                        [--sim-duration D] [--demo-duration D] [--demo-flow PATH] [--only parse|import|sim]
+//                        [--sim-duration D] [--demo-duration D] [--demo-flow PATH] [--kcat PATH]
+//                        [--only parse|import|sim|record]
 #include <eventparser.h>
+#include <kafkamock.h>
 #include <flowfileparser.h>
 #include <simulator.h>
 #include <timeformat.h>
@@ -345,6 +349,69 @@ int benchSim(const QString& flowscope, const QString& python, const QString& dem
 
 } // namespace
 
+// ---- record -------------------------------------------------------------------------------
+
+int benchRecord(const QString& flowscope, const QString& kcat, const QList<QByteArrayView>& lines, int runs, bool serve)
+{
+    const qint64 n = lines.size();
+    QString error;
+    auto cluster = Connectors::KafkaMockCluster::start(1, &error);
+    // 64 partitions: the mock keeps only ~5 MiB per partition (../shared/ENVIRONMENT.md)
+    if (!cluster || !cluster->createTopic("bench", 64, &error)) {
+        print(QStringLiteral("record: error: %1\n").arg(error));
+        return 1;
+    }
+    QElapsedTimer t;
+    t.start();
+    for (qint64 i = 0; i < n; ++i) {
+        const QByteArray key = "order-" + QByteArray::number(i / 5); // a flow's events share a partition
+        if (!cluster->produce("bench", key, lines[i].toByteArray(), {}, &error))
+            break;
+    }
+    if (!error.isEmpty() || !cluster->flush(120000, &error)) {
+        print(QStringLiteral("record: error: %1\n").arg(error));
+        return 1;
+    }
+    print(QStringLiteral("record: %1 events produced into the mock cluster at %2 (64 partitions) in %3 s\n")
+              .arg(n)
+              .arg(QString::fromUtf8(cluster->bootstrap()))
+              .arg(double(t.nsecsElapsed()) / 1e9, 0, 'f', 1));
+    const QString servers = QString::fromUtf8(cluster->bootstrap());
+    if (serve) { // to profile `flowscope record` by hand against the same topic
+        print(QStringLiteral("serving topic bench at %1 until standard input closes\n").arg(servers));
+        QFile in;
+        if (in.open(stdin, QIODevice::ReadOnly))
+            in.readAll();
+        return 0;
+    }
+    QTemporaryDir dir;
+    QList<double> ours, theirs;
+    for (int r = 0; r < runs; ++r) {
+        theirs.append(timeProcess(kcat, { QStringLiteral("-C"), QStringLiteral("-b"), servers, QStringLiteral("-t"),
+                                          QStringLiteral("bench"), QStringLiteral("-o"), QStringLiteral("beginning"),
+                                          QStringLiteral("-e"), QStringLiteral("-q") }));
+        double seconds = -1;
+        const QString rec = dir.filePath(QStringLiteral("bench-%1.fsrec").arg(r));
+        const auto o = runJson(flowscope,
+            { QStringLiteral("record"), QStringLiteral("--kafka"), servers, QStringLiteral("--topic"),
+              QStringLiteral("bench"), QStringLiteral("--from"), QStringLiteral("beginning"), QStringLiteral("--max-events"),
+              QString::number(n), QStringLiteral("--out"), rec, QStringLiteral("--json") },
+            &seconds);
+        if (!o || o->value(u"events").toInteger() != n) {
+            print(QStringLiteral("record: error: flowscope record did not record %1 events\n").arg(n));
+            return 1;
+        }
+        ours.append(seconds);
+        QFile::remove(rec);
+    }
+    const double o = median(ours), k = median(theirs);
+    print(QStringLiteral("record (whole process: consume, parse, fold, write the recording)\n"));
+    print(QStringLiteral("  flowscope record --kafka %1 s   %2 k events/s\n").arg(o, 0, 'f', 3).arg(double(n) / o / 1e3, 0, 'f', 0));
+    print(QStringLiteral("  kcat -C -e to /dev/null  %1 s   %2 k events/s\n").arg(k, 0, 'f', 3).arg(double(n) / k / 1e3, 0, 'f', 0));
+    print(QStringLiteral("  ratio                    %1x kcat's rate (goal >= 0.8x)\n\n").arg(k / o, 0, 'f', 2));
+    return 0;
+}
+
 int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
@@ -370,16 +437,21 @@ int main(int argc, char* argv[])
     const QCommandLineOption demoFlowOpt(QStringLiteral("demo-flow"),
                                          QStringLiteral("The demo flow file (sim; default: the built-in demo)."),
                                          QStringLiteral("PATH"), sourcePath(QStringLiteral("resources/demo/shop.yaml")));
-    const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse, import or sim."),
+    const QCommandLineOption kcatOpt(QStringLiteral("kcat"), QStringLiteral("The kcat binary (record)."),
+                                     QStringLiteral("PATH"), QStringLiteral("kcat"));
+    const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse, import, sim or record."),
                                      QStringLiteral("WHAT"));
+    const QCommandLineOption serveOpt(QStringLiteral("serve"),
+                                      QStringLiteral("record: fill the topic, then keep the mock cluster up until standard "
+                                                     "input closes, to run flowscope record by hand."));
     cli.addOptions({ eventsOpt, runsOpt, flowscopeOpt, sqliteOpt, pythonOpt, simDurationOpt, demoDurationOpt, demoFlowOpt,
-                    onlyOpt });
+                    kcatOpt, onlyOpt, serveOpt });
     cli.process(app);
     const qint64 n = cli.value(eventsOpt).toLongLong();
     const int runs = std::max(1, cli.value(runsOpt).toInt());
     const QString only = cli.value(onlyOpt);
-    if (!only.isEmpty() && only != u"parse" && only != u"import" && only != u"sim") {
-        print(QStringLiteral("error: --only takes parse, import or sim\n"));
+    if (!only.isEmpty() && only != u"parse" && only != u"import" && only != u"sim" && only != u"record") {
+        print(QStringLiteral("error: --only takes parse, import, sim or record\n"));
         return 2;
     }
     const auto simDuration = Duration::parse(cli.value(simDurationOpt));
@@ -458,8 +530,18 @@ int main(int argc, char* argv[])
         print(QStringLiteral("  ratio                    %1x the raw import's time (goal <= 1.2x)\n\n").arg(o / b, 0, 'f', 2));
     }
 
+    if (only.isEmpty() || only == u"record") {
+        const QString kcat = QStandardPaths::findExecutable(cli.value(kcatOpt));
+        if (kcat.isEmpty() || !QFileInfo::exists(flowscope)) {
+            print(QStringLiteral("record: skipped (need %1 and kcat)\n").arg(flowscope));
+            status = 1;
+        } else if (benchRecord(flowscope, kcat, lines, runs, cli.isSet(serveOpt)) != 0) {
+            status = 1;
+        }
+    }
+
     if (only.isEmpty() || only == u"sim")
-        status = benchSim(flowscope, cli.value(pythonOpt), QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath(),
-                          simDuration->micros, demoDuration->micros, runs);
+        status = std::max(status, benchSim(flowscope, cli.value(pythonOpt), QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath(),
+                          simDuration->micros, demoDuration->micros, runs));
     return status;
 }

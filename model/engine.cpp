@@ -35,6 +35,13 @@ void Engine::start()
     if (m_thread.joinable())
         return;
     m_stopping = false;
+    if (m_recorder) {
+        {
+            std::lock_guard writeLock(m_writeMutex);
+            m_writerStopping = false;
+        }
+        m_writer = std::thread([this] { runWriter(); });
+    }
     m_thread = std::thread([this] { run(); });
 }
 
@@ -49,6 +56,14 @@ void Engine::stop()
         m_notFull.notify_all();
     }
     m_thread.join();
+    if (m_writer.joinable()) { // after the engine thread: it hands over its last jobs first
+        {
+            std::lock_guard lock(m_writeMutex);
+            m_writerStopping = true;
+        }
+        m_writeReady.notify_all();
+        m_writer.join();
+    }
 }
 
 bool Engine::push(EventBatch batch)
@@ -89,6 +104,9 @@ void Engine::flush()
     m_notEmpty.notify_all(); // publish now, not at the end of the interval
     m_idle.wait(lock, [&] { return m_publishedUpTo == m_handedOver; });
     --m_flushWaiters;
+    lock.unlock();
+    std::unique_lock writeLock(m_writeMutex);
+    m_writeIdle.wait(writeLock, [&] { return m_writesPending == 0; });
 }
 
 void Engine::restore(std::unique_ptr<Projections> state)
@@ -111,6 +129,50 @@ QString Engine::error() const
 {
     std::lock_guard lock(m_snapshotMutex);
     return m_error;
+}
+
+void Engine::write(WriteJob job)
+{
+    std::unique_lock lock(m_writeMutex);
+    m_writeRoom.wait(lock, [&] { return m_writes.size() < WriterQueue; });
+    m_writes.push_back(std::move(job));
+    ++m_writesPending;
+    m_writeReady.notify_one();
+}
+
+void Engine::runWriter()
+{
+    while (true) {
+        WriteJob job;
+        {
+            std::unique_lock lock(m_writeMutex);
+            m_writeReady.wait(lock, [&] { return !m_writes.empty() || m_writerStopping; });
+            if (m_writes.empty())
+                return; // stopping, and everything is written
+            job = std::move(m_writes.front());
+            m_writes.pop_front();
+            m_writeRoom.notify_one();
+        }
+        QString err;
+        if (!job.batch.isEmpty()) {
+            if (!m_recorder->appendNumbered(job.batch, &err))
+                recordError(err);
+        } else if (!m_recorder->storeCheckpoint(m_fingerprint, job.seq, job.time, job.checkpoint, &err)) {
+            qCWarning(LOG_ENGINE) << err;
+        }
+        job = WriteJob {}; // the batch is freed here, not under the lock
+        std::lock_guard lock(m_writeMutex);
+        if (--m_writesPending == 0)
+            m_writeIdle.notify_all();
+    }
+}
+
+void Engine::recordError(const QString& error)
+{
+    qCWarning(LOG_ENGINE) << error;
+    std::lock_guard lock(m_snapshotMutex);
+    if (m_error.isEmpty())
+        m_error = error;
 }
 
 void Engine::publish()
@@ -164,30 +226,20 @@ void Engine::run()
             m_queue.pop_front();
             m_notFull.notify_one();
         }
-        if (m_recorder) {
-            QString err;
-            if (!m_recorder->append(batch, &err)) {
-                qCWarning(LOG_ENGINE) << err;
-                std::lock_guard lock(m_snapshotMutex);
-                if (m_error.isEmpty())
-                    m_error = err;
-            }
-        }
         for (Event& e : batch) {
-            if (e.seq == 0)
-                e.seq = m_nextSeq;
+            if (m_recorder || e.seq == 0)
+                e.seq = m_nextSeq; // the recorder's numbering: after what it holds, in arrival order
             m_nextSeq = e.seq + 1;
         }
+        if (m_recorder)
+            write(WriteJob { batch, {}, 0, NoTime }); // shared, not copied: both threads only read it
         m_projections->apply(batch);
         dirty = true;
         if (m_recorder && m_options.checkpointEvery > 0) {
             m_sinceCheckpoint += batch.size();
             if (m_sinceCheckpoint >= m_options.checkpointEvery) {
                 m_sinceCheckpoint = 0;
-                QString err;
-                if (!m_recorder->storeCheckpoint(m_fingerprint, m_projections->lastSeq(), m_projections->clock(),
-                                                 m_projections->save(), &err))
-                    qCWarning(LOG_ENGINE) << err;
+                write(WriteJob { {}, m_projections->save(), m_projections->lastSeq(), m_projections->clock() });
             }
         }
         if (sincePublish.elapsed() >= m_options.publishIntervalMs) {

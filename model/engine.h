@@ -29,7 +29,9 @@ struct EngineSnapshot {
     QJsonObject state;   // Projections::toJson()
 };
 
-// The one thread that folds batches into the projections and the recorder (DESIGN.md "Threads").
+// The one thread that folds batches into the projections (DESIGN.md "Threads"), with a second
+// one behind it that writes them to the recorder, so that folding and SQLite's writes (and its
+// fsyncs) overlap instead of taking turns.
 // Sources hand batches over through a bounded queue: a pull source (file, Kafka, recording)
 // calls push() and waits while the queue is full; a push source (webhook, WebSocket) calls
 // offer(), which refuses and counts instead of waiting. Snapshots are published at most every
@@ -43,8 +45,10 @@ public:
         int viewSample = 10; // rows per view in snapshots
     };
 
-    // `recorder` may be null; otherwise the engine appends every batch to it (which numbers the
-    // events) before folding it, and stores checkpoints in it.
+    // `recorder` may be null; otherwise the engine numbers every batch's events after what the
+    // recorder holds, hands the batch to its writer thread, folds it, and stores checkpoints
+    // through the same thread (so a checkpoint never lands before the events it covers). The
+    // recorder belongs to the engine's threads between start() and stop().
     Engine(std::shared_ptr<const Flow> flow, RecordingWriter* recorder, Options options);
     explicit Engine(std::shared_ptr<const Flow> flow = {}, RecordingWriter* recorder = nullptr);
     ~Engine();
@@ -57,7 +61,7 @@ public:
 
     bool push(EventBatch batch);  // waits while the queue is full; false once stopped
     bool offer(EventBatch batch); // never waits; false (and counted) when the queue is full
-    // Waits until everything handed over so far is folded and published.
+    // Waits until everything handed over so far is folded, published and written.
     void flush();
     // Replaces the projections, for a seek. Call between flush() and the next push().
     void restore(std::unique_ptr<Projections> state);
@@ -69,6 +73,15 @@ public:
 private:
     void run();
     void publish();
+    struct WriteJob {
+        EventBatch batch;      // events to append, or (when empty)
+        QByteArray checkpoint; // a checkpoint's state, after event `seq`
+        qint64 seq = 0;
+        qint64 time = NoTime;
+    };
+    void write(WriteJob job); // engine thread: waits while the writer is WriterQueue jobs behind
+    void runWriter();
+    void recordError(const QString& error);
 
     Options m_options;
     std::unique_ptr<Projections> m_projections;
@@ -84,6 +97,14 @@ private:
     bool m_stopping = false;
     quint64 m_handedOver = 0, m_folded = 0, m_publishedUpTo = 0;
     std::thread m_thread;
+
+    static constexpr size_t WriterQueue = 16;
+    std::mutex m_writeMutex;
+    std::condition_variable m_writeReady, m_writeRoom, m_writeIdle;
+    std::deque<WriteJob> m_writes;
+    size_t m_writesPending = 0; // queued or being written
+    bool m_writerStopping = false;
+    std::thread m_writer;
 
     mutable std::mutex m_snapshotMutex;
     std::shared_ptr<const EngineSnapshot> m_snapshot;

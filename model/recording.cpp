@@ -323,17 +323,42 @@ RecordingWriter::~RecordingWriter()
 
 bool RecordingWriter::append(EventBatch& batch, QString* error)
 {
+    qint64 seq = m_lastSeq;
+    for (Event& e : batch)
+        e.seq = ++seq;
+    if (appendNumbered(batch, error))
+        return true;
+    for (Event& undo : batch)
+        undo.seq = 0;
+    return false;
+}
+
+bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
+{
     if (batch.isEmpty())
         return true;
+    if (batch.first().seq <= m_lastSeq) {
+        *error = QStringLiteral("cannot write %1: event %2 comes after event %3 was stored")
+                     .arg(m_path)
+                     .arg(batch.first().seq)
+                     .arg(m_lastSeq);
+        return false;
+    }
     QString err;
     if (!exec(m_db, "BEGIN", &err)) {
         *error = QStringLiteral("cannot write %1: %2").arg(m_path, err);
         return false;
     }
     qint64 seq = m_lastSeq;
+    const qint64 firstSeq = batch.first().seq;
     qint64 minTime = NoTime, maxTime = NoTime;
-    for (Event& e : batch) {
-        e.seq = ++seq;
+    for (const Event& e : batch) {
+        if (e.seq <= seq) {
+            *error = QStringLiteral("cannot write %1: event %2 is out of order").arg(m_path).arg(e.seq);
+            exec(m_db, "ROLLBACK", nullptr);
+            return false;
+        }
+        seq = e.seq;
         if (e.time != NoTime) {
             minTime = minTime == NoTime ? e.time : std::min(minTime, e.time);
             maxTime = maxTime == NoTime ? e.time : std::max(maxTime, e.time);
@@ -375,14 +400,12 @@ bool RecordingWriter::append(EventBatch& batch, QString* error)
         if (rc != SQLITE_DONE) {
             *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
             exec(m_db, "ROLLBACK", nullptr);
-            for (Event& undo : batch)
-                undo.seq = 0;
             return false;
         }
     }
     // One row per batch: which seqs it holds and the span of their event times. Time-range reads
     // find their batches here, so the events table needs no index (which would halve the write rate).
-    sqlite3_bind_int64(m_segment, 1, m_lastSeq + 1);
+    sqlite3_bind_int64(m_segment, 1, firstSeq);
     sqlite3_bind_int64(m_segment, 2, seq);
     bindTime(m_segment, 3, minTime);
     bindTime(m_segment, 4, maxTime);
@@ -391,8 +414,6 @@ bool RecordingWriter::append(EventBatch& batch, QString* error)
     if (rc != SQLITE_DONE) {
         *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
         exec(m_db, "ROLLBACK", nullptr);
-        for (Event& undo : batch)
-            undo.seq = 0;
         return false;
     }
     if (!exec(m_db, "COMMIT", &err)) {

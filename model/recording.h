@@ -39,6 +39,9 @@ public:
     // Assigns seq (1, 2, ...) in arrival order to the events and stores them. On failure nothing
     // of this batch is stored, earlier batches stay, and *error says why.
     bool append(EventBatch& batch, QString* error);
+    // Stores events numbered already: their seqs must increase and come after count(). For a
+    // caller that numbers on one thread and writes on another without copying the batch.
+    bool appendNumbered(const EventBatch& batch, QString* error);
     bool setMeta(const QString& key, const QString& value, QString* error);
     // Stores a projection checkpoint: the state after event `seq` for the projections of kind
     // `kind` (a flow file's fingerprint). Replaces one stored for the same kind and seq.
@@ -46,7 +49,7 @@ public:
     // Checkpoints the WAL into the main file (a bulk write switches to WAL here).
     bool finish(QString* error);
 
-    qint64 count() const { return m_lastSeq; }
+    qint64 count() const { return m_lastSeq; } // the last seq stored
     QString path() const { return m_path; }
 
 private:

@@ -144,6 +144,17 @@ void TestRecording::seqsAreDenseAcrossBatches()
         QCOMPARE(batch.last().seq, (b + 1) * 1000);
     }
     QCOMPARE(w->count(), 5000);
+    // numbered by the caller (the engine numbers on its thread and writes on another): a batch
+    // that does not come after what is stored, or is out of order, is refused whole
+    EventBatch numbered { makeEvent(9000), makeEvent(9001) };
+    numbered[0].seq = 5000;
+    numbered[1].seq = 5001;
+    QVERIFY(!w->appendNumbered(numbered, &error));
+    QVERIFY2(error.contains(u"event 5000 comes after event 5000 was stored"), qPrintable(error));
+    numbered[0].seq = 5002;
+    QVERIFY(!w->appendNumbered(numbered, &error));
+    QVERIFY2(error.contains(u"event 5001 is out of order"), qPrintable(error));
+    QCOMPARE(w->count(), 5000);
     QVERIFY(w->finish(&error));
     auto r = Recording::open(path("dense.fsrec"), &error);
     QVERIFY(r);
