@@ -4,6 +4,7 @@
 #include <engine.h>
 #include <flowfile.h>
 #include <flowvalues.h>
+#include <httppollsource.h>
 #include <inspector.h>
 #include <kafkasource.h>
 #include <recording.h>
@@ -20,6 +21,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <limits>
 
 namespace FlowScope::Cli {
 
@@ -64,9 +66,17 @@ int recordCommand(const QStringList& args)
         QStringLiteral("websocket"),
         QStringLiteral("Read events from a WebSocket server: each message one event; reconnects by itself."),
         QStringLiteral("URL"));
+    const QCommandLineOption pollOption(
+        QStringLiteral("poll"),
+        QStringLiteral("Poll an HTTP(S) URL answering a JSON array of events or an Atom feed; each event is "
+                       "recorded once."),
+        QStringLiteral("URL"));
+    const QCommandLineOption intervalOption(QStringLiteral("interval"),
+                                            QStringLiteral("--poll: time between requests (default 5s)."),
+                                            QStringLiteral("D"));
     const QCommandLineOption channelOption(
         QStringLiteral("channel"),
-        QStringLiteral("--websocket: the events' channel (default: the URL's path without its leading /)."),
+        QStringLiteral("--websocket, --poll: the events' channel (default: the URL's path without its leading /)."),
         QStringLiteral("NAME"));
     const QCommandLineOption topicOption(QStringLiteral("topic"),
                                          QStringLiteral("Topic to read; ^REGEX for every matching topic. Repeatable."),
@@ -98,9 +108,9 @@ int recordCommand(const QStringList& args)
     const QCommandLineOption forceOption(QStringLiteral("force"), QStringLiteral("Replace REC if it exists."));
     const QCommandLineOption jsonOption(
         QStringLiteral("json"), QStringLiteral("Print one JSON object: what inspect --json prints, plus source."));
-    parser.addOptions({ kafkaOption, webhookOption, secretFileOption, maxBodyOption, websocketOption, channelOption,
-                        topicOption, fromOption, groupOption, configOption, propertyOption, flowOption, maxOption,
-                        durationOption, outOption, forceOption, jsonOption });
+    parser.addOptions({ kafkaOption, webhookOption, secretFileOption, maxBodyOption, websocketOption, pollOption,
+                        intervalOption, channelOption, topicOption, fromOption, groupOption, configOption,
+                        propertyOption, flowOption, maxOption, durationOption, outOption, forceOption, jsonOption });
     if (!parseArguments(parser, QStringLiteral("record"),
                         QStringLiteral("Records a live source into a new recording until Ctrl-C, --max-events or "
                                        "--duration."),
@@ -112,15 +122,19 @@ int recordCommand(const QStringList& args)
         err(cmd + QStringLiteral(": --out REC is required\n"));
         return Usage;
     }
-    const int sources
-        = int(parser.isSet(kafkaOption)) + int(parser.isSet(webhookOption)) + int(parser.isSet(websocketOption));
+    const int sources = int(parser.isSet(kafkaOption)) + int(parser.isSet(webhookOption))
+        + int(parser.isSet(websocketOption)) + int(parser.isSet(pollOption));
     if (sources != 1) {
-        err(cmd + QStringLiteral(": one source is required: --kafka SERVERS --topic T, --webhook [HOST:]PORT "
-                                 "or --websocket URL\n"));
+        err(cmd + QStringLiteral(": one source is required: --kafka SERVERS --topic T, --webhook [HOST:]PORT, "
+                                 "--websocket URL or --poll URL\n"));
         return Usage;
     }
-    if (parser.isSet(channelOption) && !parser.isSet(websocketOption)) {
-        err(cmd + QStringLiteral(": --channel goes with --websocket\n"));
+    if (parser.isSet(intervalOption) && !parser.isSet(pollOption)) {
+        err(cmd + QStringLiteral(": --interval goes with --poll\n"));
+        return Usage;
+    }
+    if (parser.isSet(channelOption) && !parser.isSet(websocketOption) && !parser.isSet(pollOption)) {
+        err(cmd + QStringLiteral(": --channel goes with --websocket or --poll\n"));
         return Usage;
     }
     QString error;
@@ -159,6 +173,22 @@ int recordCommand(const QStringList& args)
         auto s = std::make_unique<Connectors::WebSocketSource>(o);
         websocket = s.get();
         owned = std::move(s);
+    } else if (parser.isSet(pollOption)) {
+        Connectors::HttpPollSource::Options o;
+        if (!url(pollOption, { "http", "https" }, &o.url))
+            return Usage;
+        if (parser.isSet(channelOption))
+            o.channel = parser.value(channelOption).toUtf8();
+        if (parser.isSet(intervalOption)) {
+            const auto d = Duration::parse(parser.value(intervalOption));
+            if (!d || d->micros < 1000 || d->micros / 1000 > std::numeric_limits<int>::max()) {
+                err(cmd + QStringLiteral(": --interval takes a duration such as 5s (at least 1ms): %1\n")
+                              .arg(parser.value(intervalOption)));
+                return Usage;
+            }
+            o.intervalMs = int(d->micros / 1000);
+        }
+        owned = std::make_unique<Connectors::HttpPollSource>(o);
     } else if (parser.isSet(webhookOption)) {
         Connectors::WebhookSource::Options w;
         const QString spec = parser.value(webhookOption);
