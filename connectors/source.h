@@ -39,7 +39,9 @@ QString redactedUrl(const QUrl& url);
 struct SourceStatus {
     SourceState state = SourceState::Idle;
     // Retrying: the last transport error, as the client library reported it. Stopped: the fatal
-    // error, or empty when the source was stopped or reached its limit. Never holds a secret.
+    // error, or empty when the source was stopped or reached its limit. Live: usually empty; a
+    // file source says there that it started over (the file was truncated or replaced).
+    // Never holds a secret.
     QString reason;
 };
 

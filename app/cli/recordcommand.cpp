@@ -6,6 +6,7 @@
 #include <flowvalues.h>
 #include <httppollsource.h>
 #include <inspector.h>
+#include <jsonlfilesource.h>
 #include <kafkasource.h>
 #include <recording.h>
 #include <timeformat.h>
@@ -78,13 +79,18 @@ int recordCommand(const QStringList& args)
         QStringLiteral("channel"),
         QStringLiteral("--websocket, --poll: the events' channel (default: the URL's path without its leading /)."),
         QStringLiteral("NAME"));
+    const QCommandLineOption followOption(
+        QStringLiteral("follow"),
+        QStringLiteral("Follow a JSONL / kcat -J file as it grows (tail -F); --from beginning (default) or end."),
+        QStringLiteral("FILE"));
     const QCommandLineOption topicOption(QStringLiteral("topic"),
                                          QStringLiteral("Topic to read; ^REGEX for every matching topic. Repeatable."),
                                          QStringLiteral("T"));
     const QCommandLineOption fromOption(
         QStringLiteral("from"),
         QStringLiteral("Where to start: beginning, end, stored (group offsets), an RFC 3339 time, or a duration "
-                       "such as 15m meaning that long ago (default: end; stored with --group)."),
+                       "such as 15m meaning that long ago (default: end; stored with --group). --follow: "
+                       "beginning (default) or end."),
         QStringLiteral("WHERE"));
     const QCommandLineOption groupOption(
         QStringLiteral("group"),
@@ -109,8 +115,9 @@ int recordCommand(const QStringList& args)
     const QCommandLineOption jsonOption(
         QStringLiteral("json"), QStringLiteral("Print one JSON object: what inspect --json prints, plus source."));
     parser.addOptions({ kafkaOption, webhookOption, secretFileOption, maxBodyOption, websocketOption, pollOption,
-                        intervalOption, channelOption, topicOption, fromOption, groupOption, configOption,
-                        propertyOption, flowOption, maxOption, durationOption, outOption, forceOption, jsonOption });
+                        intervalOption, channelOption, followOption, topicOption, fromOption, groupOption,
+                        configOption, propertyOption, flowOption, maxOption, durationOption, outOption, forceOption,
+                        jsonOption });
     if (!parseArguments(parser, QStringLiteral("record"),
                         QStringLiteral("Records a live source into a new recording until Ctrl-C, --max-events or "
                                        "--duration."),
@@ -123,10 +130,10 @@ int recordCommand(const QStringList& args)
         return Usage;
     }
     const int sources = int(parser.isSet(kafkaOption)) + int(parser.isSet(webhookOption))
-        + int(parser.isSet(websocketOption)) + int(parser.isSet(pollOption));
+        + int(parser.isSet(websocketOption)) + int(parser.isSet(pollOption)) + int(parser.isSet(followOption));
     if (sources != 1) {
         err(cmd + QStringLiteral(": one source is required: --kafka SERVERS --topic T, --webhook [HOST:]PORT, "
-                                 "--websocket URL or --poll URL\n"));
+                                 "--websocket URL, --poll URL or --follow FILE\n"));
         return Usage;
     }
     if (parser.isSet(intervalOption) && !parser.isSet(pollOption)) {
@@ -189,6 +196,28 @@ int recordCommand(const QStringList& args)
             o.intervalMs = int(d->micros / 1000);
         }
         owned = std::make_unique<Connectors::HttpPollSource>(o);
+    } else if (parser.isSet(followOption)) {
+        Connectors::JsonlFileSource::Options o;
+        o.path = parser.value(followOption);
+        if (parser.isSet(fromOption)) {
+            const QString from = parser.value(fromOption);
+            if (from != u"beginning" && from != u"end") {
+                err(cmd + QStringLiteral(": --follow takes --from beginning or --from end: %1\n").arg(from));
+                return Usage;
+            }
+            o.fromEnd = from == u"end";
+        }
+        // A name mistyped would otherwise wait forever for the file to appear.
+        const QFileInfo info(o.path);
+        if (!info.exists()) {
+            err(cmd + QStringLiteral(": %1: no such file\n").arg(o.path));
+            return Failed;
+        }
+        if (info.isDir()) {
+            err(cmd + QStringLiteral(": %1: a directory, not a file\n").arg(o.path));
+            return Failed;
+        }
+        owned = std::make_unique<Connectors::JsonlFileSource>(o);
     } else if (parser.isSet(webhookOption)) {
         Connectors::WebhookSource::Options w;
         const QString spec = parser.value(webhookOption);
