@@ -3,6 +3,9 @@
 
 #include <engine.h>
 
+#include <QUrl>
+#include <QUrlQuery>
+
 #include <librdkafka/rdkafka.h>
 
 namespace FlowScope::Connectors {
@@ -25,6 +28,29 @@ QString stateName(SourceState state)
 }
 
 QString kafkaVersion() { return QString::fromLatin1(rd_kafka_version_str()); }
+
+QString redactedUrl(const QUrl& url)
+{
+    QUrl shown = url.adjusted(QUrl::RemovePassword);
+    if (shown.hasQuery()) {
+        static const char* const secretish[]
+            = { "token", "key", "secret", "password", "passwd", "pwd", "auth", "sig", "credential", "session" };
+        QUrlQuery query(shown);
+        auto items = query.queryItems(QUrl::FullyEncoded);
+        for (auto& [name, value] : items) {
+            const QString lower = name.toLower();
+            for (const char* word : secretish) {
+                if (lower.contains(QLatin1StringView(word))) {
+                    value = QStringLiteral("***");
+                    break;
+                }
+            }
+        }
+        query.setQueryItems(items);
+        shown.setQuery(query);
+    }
+    return shown.toString();
+}
 
 Source::~Source() = default;
 

@@ -9,6 +9,8 @@
 #include <functional>
 #include <mutex>
 
+class QUrl;
+
 namespace FlowScope {
 class Engine;
 }
@@ -29,10 +31,17 @@ QString stateName(SourceState state);
 // The version of the librdkafka the program runs with (rd_kafka_version_str()), for --version.
 QString kafkaVersion();
 
+// A URL as sources show it in descriptions, statuses and errors: without a password, and with
+// the values of query items whose names look like credentials (token, key, secret, password,
+// auth, sig...) replaced by "***". WebSocket and HTTP endpoints often carry a token there.
+QString redactedUrl(const QUrl& url);
+
 struct SourceStatus {
     SourceState state = SourceState::Idle;
     // Retrying: the last transport error, as the client library reported it. Stopped: the fatal
-    // error, or empty when the source was stopped or reached its limit. Never holds a secret.
+    // error, or empty when the source was stopped or reached its limit. Live: usually empty; a
+    // file source says there that it started over (the file was truncated or replaced).
+    // Never holds a secret.
     QString reason;
 };
 
@@ -54,9 +63,10 @@ struct SourceCounters {
 // - setSink(), setEngine(), setLimit() and setStatusHandler() are called before start(), from the
 //   thread that owns the source; start() and stop() from that same thread. The destructor stops.
 // - The sink and the drain function are called on one of the source's own threads, never two at
-//   once, batches in order. A pull source (Kafka, file) calls a sink that may wait (Engine::push):
-//   waiting is its back-pressure and it stops reading meanwhile; nothing is dropped. A push
-//   source (webhook, WebSocket) cannot make its peer wait; it counts what it refuses.
+//   once, batches in order. A pull source (Kafka, HTTP polling, file) calls a sink that may wait
+//   (Engine::push): waiting is its back-pressure and it stops reading meanwhile; nothing is
+//   dropped. A push source (webhook, WebSocket) cannot make its peer wait; it hands over with
+//   Engine::offer and counts what it refuses.
 // - The sink returns false when it takes no more (engine stopped): the source then stops.
 // - status(), counters() and finished() may be called from any thread at any time.
 // - The status handler runs on a source thread at each change of state or reason; it must be

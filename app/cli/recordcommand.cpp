@@ -4,17 +4,25 @@
 #include <engine.h>
 #include <flowfile.h>
 #include <flowvalues.h>
+#include <httppollsource.h>
 #include <inspector.h>
+#include <jsonlfilesource.h>
 #include <kafkasource.h>
 #include <recording.h>
 #include <timeformat.h>
 #include <webhooksource.h>
+#include <websocketsource.h>
 
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QThread>
+#include <QUrl>
+
+#include <algorithm>
+#include <limits>
 
 namespace FlowScope::Cli {
 
@@ -55,13 +63,34 @@ int recordCommand(const QStringList& args)
     const QCommandLineOption maxBodyOption(QStringLiteral("max-body"),
                                            QStringLiteral("Webhook: largest request body in bytes (default 1048576)."),
                                            QStringLiteral("BYTES"));
+    const QCommandLineOption websocketOption(
+        QStringLiteral("websocket"),
+        QStringLiteral("Read events from a WebSocket server: each message one event; reconnects by itself."),
+        QStringLiteral("URL"));
+    const QCommandLineOption pollOption(
+        QStringLiteral("poll"),
+        QStringLiteral("Poll an HTTP(S) URL answering a JSON array of events or an Atom feed; each event is "
+                       "recorded once."),
+        QStringLiteral("URL"));
+    const QCommandLineOption intervalOption(QStringLiteral("interval"),
+                                            QStringLiteral("--poll: time between requests (default 5s)."),
+                                            QStringLiteral("D"));
+    const QCommandLineOption channelOption(
+        QStringLiteral("channel"),
+        QStringLiteral("--websocket, --poll: the events' channel (default: the URL's path without its leading /)."),
+        QStringLiteral("NAME"));
+    const QCommandLineOption followOption(
+        QStringLiteral("follow"),
+        QStringLiteral("Follow a JSONL / kcat -J file as it grows (tail -F); --from beginning (default) or end."),
+        QStringLiteral("FILE"));
     const QCommandLineOption topicOption(QStringLiteral("topic"),
                                          QStringLiteral("Topic to read; ^REGEX for every matching topic. Repeatable."),
                                          QStringLiteral("T"));
     const QCommandLineOption fromOption(
         QStringLiteral("from"),
         QStringLiteral("Where to start: beginning, end, stored (group offsets), an RFC 3339 time, or a duration "
-                       "such as 15m meaning that long ago (default: end; stored with --group)."),
+                       "such as 15m meaning that long ago (default: end; stored with --group). --follow: "
+                       "beginning (default) or end."),
         QStringLiteral("WHERE"));
     const QCommandLineOption groupOption(
         QStringLiteral("group"),
@@ -85,9 +114,10 @@ int recordCommand(const QStringList& args)
     const QCommandLineOption forceOption(QStringLiteral("force"), QStringLiteral("Replace REC if it exists."));
     const QCommandLineOption jsonOption(
         QStringLiteral("json"), QStringLiteral("Print one JSON object: what inspect --json prints, plus source."));
-    parser.addOptions({ kafkaOption, webhookOption, secretFileOption, maxBodyOption, topicOption, fromOption,
-                        groupOption, configOption, propertyOption, flowOption,
-                        maxOption, durationOption, outOption, forceOption, jsonOption });
+    parser.addOptions({ kafkaOption, webhookOption, secretFileOption, maxBodyOption, websocketOption, pollOption,
+                        intervalOption, channelOption, followOption, topicOption, fromOption, groupOption,
+                        configOption, propertyOption, flowOption, maxOption, durationOption, outOption, forceOption,
+                        jsonOption });
     if (!parseArguments(parser, QStringLiteral("record"),
                         QStringLiteral("Records a live source into a new recording until Ctrl-C, --max-events or "
                                        "--duration."),
@@ -99,15 +129,96 @@ int recordCommand(const QStringList& args)
         err(cmd + QStringLiteral(": --out REC is required\n"));
         return Usage;
     }
-    if (parser.isSet(kafkaOption) == parser.isSet(webhookOption)) {
-        err(cmd + QStringLiteral(": one source is required: --kafka SERVERS --topic T, or --webhook [HOST:]PORT\n"));
+    const int sources = int(parser.isSet(kafkaOption)) + int(parser.isSet(webhookOption))
+        + int(parser.isSet(websocketOption)) + int(parser.isSet(pollOption)) + int(parser.isSet(followOption));
+    if (sources != 1) {
+        err(cmd + QStringLiteral(": one source is required: --kafka SERVERS --topic T, --webhook [HOST:]PORT, "
+                                 "--websocket URL, --poll URL or --follow FILE\n"));
+        return Usage;
+    }
+    if (parser.isSet(intervalOption) && !parser.isSet(pollOption)) {
+        err(cmd + QStringLiteral(": --interval goes with --poll\n"));
+        return Usage;
+    }
+    if (parser.isSet(channelOption) && !parser.isSet(websocketOption) && !parser.isSet(pollOption)) {
+        err(cmd + QStringLiteral(": --channel goes with --websocket or --poll\n"));
         return Usage;
     }
     QString error;
     std::unique_ptr<Connectors::Source> owned;
     Connectors::WebhookSource* webhook = nullptr;
+    Connectors::WebSocketSource* websocket = nullptr;
     KafkaSource* kafka = nullptr;
-    if (parser.isSet(webhookOption)) {
+    // URLs are shown without their credentials (Connectors::redactedUrl) in every message.
+    auto url = [&](const QCommandLineOption& option, std::initializer_list<const char*> schemes, QUrl* result) {
+        const QString text = parser.value(option);
+        *result = QUrl(text, QUrl::StrictMode);
+        const QString scheme = result->scheme().toLower();
+        const bool known = std::any_of(schemes.begin(), schemes.end(),
+                                       [&](const char* s) { return scheme == QLatin1StringView(s); });
+        if (!result->isValid() || !known || result->host().isEmpty()) {
+            QStringList names;
+            for (const char* s : schemes)
+                names.append(QLatin1StringView(s) + QStringLiteral("://"));
+            // What QUrl could not read cannot be redacted by it: credentials and query go blind.
+            static const QRegularExpression userInfo(QStringLiteral("//[^/@]*@")), query(QStringLiteral("\\?.*$"));
+            const QString shown = result->isValid()
+                ? Connectors::redactedUrl(*result)
+                : QString(text).replace(userInfo, QStringLiteral("//***@")).replace(query, QStringLiteral("?***"));
+            err(cmd + QStringLiteral(": --%1 takes a URL starting with %2: %3\n")
+                          .arg(option.names().first(), names.join(QStringLiteral(" or ")), shown));
+            return false;
+        }
+        return true;
+    };
+    if (parser.isSet(websocketOption)) {
+        Connectors::WebSocketSource::Options o;
+        if (!url(websocketOption, { "ws", "wss" }, &o.url))
+            return Usage;
+        if (parser.isSet(channelOption))
+            o.channel = parser.value(channelOption).toUtf8();
+        auto s = std::make_unique<Connectors::WebSocketSource>(o);
+        websocket = s.get();
+        owned = std::move(s);
+    } else if (parser.isSet(pollOption)) {
+        Connectors::HttpPollSource::Options o;
+        if (!url(pollOption, { "http", "https" }, &o.url))
+            return Usage;
+        if (parser.isSet(channelOption))
+            o.channel = parser.value(channelOption).toUtf8();
+        if (parser.isSet(intervalOption)) {
+            const auto d = Duration::parse(parser.value(intervalOption));
+            if (!d || d->micros < 1000 || d->micros / 1000 > std::numeric_limits<int>::max()) {
+                err(cmd + QStringLiteral(": --interval takes a duration such as 5s (at least 1ms): %1\n")
+                              .arg(parser.value(intervalOption)));
+                return Usage;
+            }
+            o.intervalMs = int(d->micros / 1000);
+        }
+        owned = std::make_unique<Connectors::HttpPollSource>(o);
+    } else if (parser.isSet(followOption)) {
+        Connectors::JsonlFileSource::Options o;
+        o.path = parser.value(followOption);
+        if (parser.isSet(fromOption)) {
+            const QString from = parser.value(fromOption);
+            if (from != u"beginning" && from != u"end") {
+                err(cmd + QStringLiteral(": --follow takes --from beginning or --from end: %1\n").arg(from));
+                return Usage;
+            }
+            o.fromEnd = from == u"end";
+        }
+        // A name mistyped would otherwise wait forever for the file to appear.
+        const QFileInfo info(o.path);
+        if (!info.exists()) {
+            err(cmd + QStringLiteral(": %1: no such file\n").arg(o.path));
+            return Failed;
+        }
+        if (info.isDir()) {
+            err(cmd + QStringLiteral(": %1: a directory, not a file\n").arg(o.path));
+            return Failed;
+        }
+        owned = std::make_unique<Connectors::JsonlFileSource>(o);
+    } else if (parser.isSet(webhookOption)) {
         Connectors::WebhookSource::Options w;
         const QString spec = parser.value(webhookOption);
         const qsizetype colon = spec.lastIndexOf(u':');
@@ -153,7 +264,7 @@ int recordCommand(const QStringList& args)
         webhook = s.get();
         owned = std::move(s);
     }
-    if (!webhook) {
+    if (!owned) {
         KafkaSource::Options options;
         options.bootstrapServers = parser.value(kafkaOption);
         for (const QString& t : parser.values(topicOption))
@@ -227,8 +338,12 @@ int recordCommand(const QStringList& args)
     Engine engine(flow, writer.get());
     engine.start();
     Connectors::Source& source = *owned;
+    // Push sources cannot make their peer wait: a full engine refuses (503 for the webhook) and
+    // the source counts it. Pull sources wait for room.
     if (webhook)
-        webhook->offerTo(engine); // a push source: a full engine answers 503, counted as refused
+        webhook->offerTo(engine);
+    else if (websocket)
+        websocket->offerTo(engine);
     else
         source.setEngine(engine);
     source.setLimit(maxEvents);

@@ -114,6 +114,7 @@ void TestCli::helpPerSubcommand_data()
     QTest::newRow("demo") << QStringLiteral("demo") << QStringLiteral("--out <REC>");
     QTest::newRow("sim") << QStringLiteral("sim") << QStringLiteral("--fault <SPEC>");
     QTest::newRow("checkpoint") << QStringLiteral("checkpoint") << QStringLiteral("--every <N>");
+    QTest::newRow("record") << QStringLiteral("record") << QStringLiteral("--follow <FILE>");
 }
 
 void TestCli::helpPerSubcommand()
@@ -323,6 +324,26 @@ void TestCli::errorsSayWhere_data()
                                     << QStringLiteral("Unknown option 'bogus'");
     QTest::newRow("unknown command") << QStringList { QStringLiteral("frobnicate") } << 2
                                      << QStringLiteral("unknown command 'frobnicate'");
+    const QString rec = QDir::tempPath() + QStringLiteral("/flowscope-never-written.fsrec");
+    QTest::newRow("record two sources")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--websocket"), QStringLiteral("ws://127.0.0.1:1/"),
+                         QStringLiteral("--follow"), missing, QStringLiteral("--out"), rec }
+        << 2 << QStringLiteral("one source is required");
+    QTest::newRow("record --follow missing")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--follow"), missing, QStringLiteral("--out"), rec }
+        << 1 << missing + QStringLiteral(": no such file");
+    QTest::newRow("record --websocket not ws")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--websocket"), QStringLiteral("http://h/x"),
+                         QStringLiteral("--out"), rec }
+        << 2 << QStringLiteral("--websocket takes a URL starting with ws:// or wss://: http://h/x");
+    QTest::newRow("record --poll password hidden")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--poll"), QStringLiteral("ftp://me:pw@h/x"),
+                         QStringLiteral("--out"), rec }
+        << 2 << QStringLiteral("--poll takes a URL starting with http:// or https://: ftp://me@h/x");
+    QTest::newRow("record --interval without --poll")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--follow"), missing, QStringLiteral("--interval"),
+                         QStringLiteral("1s"), QStringLiteral("--out"), rec }
+        << 2 << QStringLiteral("--interval goes with --poll");
 }
 
 void TestCli::errorsSayWhere()

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "source.h"
+
+#include <QString>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace FlowScope::Connectors {
+
+// Follows a JSONL file as it grows, as `tail -F` does (docs/connectors.md "File follow").
+//
+// - Each line is one event through EventParser::parseLine, as `flowscope import` reads it:
+//   CloudEvents in structured mode, kcat -J envelopes, plain JSON objects; anything else is
+//   kept as an unparsed event whose error names file:line. Blank lines are skipped.
+// - A line is handed over once its newline is there: the last line, while the writer has not
+//   finished it, waits. When the follow ends (stop(), truncation, replacement) a last line
+//   without a newline is handed over as it is, never dropped.
+// - Reads from the start of the file, or with `fromEnd` only the lines that begin after the
+//   start (an unfinished last line at the start is skipped up to its newline).
+// - Looks at the file every `pollIntervalMs`: a file that shrank below what was read was
+//   truncated (copytruncate rotation), a path that now names another file (another inode) was
+//   replaced (rename-and-create rotation): the rest of the old file is read first, then the new
+//   one from its start. Either way the status stays Live and its reason says what happened.
+//   While the path names no file the status is Retrying with the reason, and the source waits
+//   for it to appear again.
+// - Pull source: the sink (Engine::push) may wait; meanwhile the file is not read.
+//
+// Threads: one thread of its own (std::thread) reads, parses and calls the sink; start()
+// returns at once, stop() hands over what was read and joins it.
+class JsonlFileSource final : public Source {
+public:
+    struct Options {
+        QString path;
+        bool fromEnd = false;
+        int pollIntervalMs = 100;
+        int batchSize = 4096;
+    };
+
+    explicit JsonlFileSource(Options options);
+    ~JsonlFileSource() override;
+
+    bool start(QString* error) override;
+    void stop() override;
+    QString describe() const override;
+
+    // Times the file was found truncated / replaced and read again from its start.
+    qint64 truncations() const { return m_truncations.load(); }
+    qint64 replacements() const { return m_replacements.load(); }
+    // Lines read so far from the current file (blank ones included), its line number.
+    qint64 lineNumber() const { return m_lineNumber.load(); }
+
+private:
+    void run();
+    // Waits `ms` or until stop(); returns false when stopping.
+    bool pause(int ms);
+
+    Options m_options;
+    std::thread m_thread;
+    std::mutex m_stopMutex;
+    std::condition_variable m_stopChanged;
+    bool m_stopRequested = false; // under m_stopMutex
+    std::atomic<bool> m_stopping { false };
+    std::atomic<qint64> m_truncations { 0 }, m_replacements { 0 }, m_lineNumber { 0 };
+};
+
+} // namespace FlowScope::Connectors

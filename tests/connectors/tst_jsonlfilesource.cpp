@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+// JsonlFileSource following real files in a temporary directory while the test writes to them:
+// appends in pieces (a line split across two writes), a malformed line, truncation, rotation by
+// rename, starting from the end, the limit, an engine that makes the source wait, and
+// `flowscope record --follow`.
+#include <engine.h>
+#include <jsonlfilesource.h>
+#include <recording.h>
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <mutex>
+
+using namespace FlowScope;
+using Connectors::JsonlFileSource;
+using Connectors::SourceState;
+
+namespace {
+
+QByteArray line(int i)
+{
+    return R"({"specversion":"1.0","id":"e)" + QByteArray::number(i)
+        + R"(","source":"/test","type":"Tick","time":"2024-05-01T12:00:00Z","data":{"n":)" + QByteArray::number(i)
+        + "}}\n";
+}
+
+QByteArray lines(int from, int to)
+{
+    QByteArray out;
+    for (int i = from; i < to; ++i)
+        out += line(i);
+    return out;
+}
+
+// Appends and flushes, as a logging process does: each call is one write the source may see.
+void append(const QString& path, const QByteArray& data)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Append));
+    QCOMPARE(f.write(data), data.size());
+}
+
+struct Collector {
+    std::mutex mutex;
+    QList<Event> events;
+    void attach(Connectors::Source& source)
+    {
+        source.setSink([this](EventBatch&& batch) {
+            std::lock_guard lock(mutex);
+            events.append(batch);
+            return true;
+        });
+    }
+    qsizetype size()
+    {
+        std::lock_guard lock(mutex);
+        return events.size();
+    }
+    QList<Event> all()
+    {
+        std::lock_guard lock(mutex);
+        return events;
+    }
+};
+
+JsonlFileSource::Options follow(const QString& path)
+{
+    JsonlFileSource::Options o;
+    o.path = path;
+    o.pollIntervalMs = 20; // the default is 100 ms; the tests wait less
+    return o;
+}
+
+} // namespace
+
+class TestJsonlFileSource : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+    void followsAGrowingFile();
+    void truncatedFileIsReadAgain();
+    void replacedFileIsReadFromItsStart();
+    void fromEndTakesOnlyNewLines();
+    void missingFileIsWaitedFor();
+    void limitStopsTheSource();
+    void fullEngineMakesItWait();
+    void recordCommandFollow();
+
+private:
+    QString path(const QString& name) const { return m_dir.filePath(name); }
+    QTemporaryDir m_dir;
+};
+
+// 1000 lines there at the start, 500 appended in pieces (one line split across two writes) plus
+// one malformed line: exactly 1501 events, in file order, the malformed one kept and counted.
+void TestJsonlFileSource::followsAGrowingFile()
+{
+    const QString file = path(QStringLiteral("events.jsonl"));
+    append(file, lines(0, 1000));
+    Collector collected;
+    JsonlFileSource source(follow(file));
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 1000, 10000);
+    QCOMPARE(source.status().state, SourceState::Live);
+
+    append(file, lines(1000, 1200));
+    append(file, lines(1200, 1300) + "\n"); // and a blank line, which is no event
+    // line 1302 of the file is malformed
+    append(file, "{\"specversion\":\"1.0\",\"id\":\"broken\n");
+    // e1300 in two writes: the first half waits until its newline comes
+    const QByteArray split = line(1300);
+    append(file, split.left(40));
+    const qint64 written = QFile(file).size();
+    QTRY_COMPARE_WITH_TIMEOUT(source.counters().bytes.load(), written, 10000); // the half line was read
+    QCOMPARE(collected.size(), 1301);
+    append(file, split.mid(40));
+    append(file, lines(1301, 1400));
+    append(file, lines(1400, 1500));
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 1501, 10000);
+    source.stop();
+    QCOMPARE(source.status().state, SourceState::Stopped);
+
+    const QList<Event> events = collected.all();
+    QCOMPARE(events.size(), 1501); // nothing more came at the stop
+    QCOMPARE(source.counters().unparsed.load(), 1);
+    QCOMPARE(source.counters().handedOver.load(), 1501);
+    QCOMPARE(source.counters().received.load(), 1501);
+    int next = 0;
+    for (int i = 0; i < events.size(); ++i) {
+        const Event& e = events.at(i);
+        if (i == 1300) { // the malformed line, where it was in the file
+            QVERIFY(e.isUnparsed());
+            QCOMPARE(e.payload, QByteArray("{\"specversion\":\"1.0\",\"id\":\"broken"));
+            QVERIFY2(e.error.startsWith("events.jsonl:1302: "), e.error.constData());
+            continue;
+        }
+        QVERIFY2(!e.isUnparsed(), e.error.constData());
+        QCOMPARE(e.id, QByteArray("e" + QByteArray::number(next)));
+        QVERIFY(e.ingestTime != NoTime);
+        ++next;
+    }
+    QCOMPARE(next, 1500);
+    QCOMPARE(source.lineNumber(), 1502); // 1300 lines, the blank one, the broken one, 200 more
+}
+
+// copytruncate rotation: the file shrinks below what was read; it is read again from its start.
+void TestJsonlFileSource::truncatedFileIsReadAgain()
+{
+    const QString file = path(QStringLiteral("truncated.jsonl"));
+    append(file, lines(0, 10));
+    Collector collected;
+    JsonlFileSource source(follow(file));
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 10, 10000);
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(line(100) + "not json\n" + line(101));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 13, 10000);
+    QCOMPARE(source.truncations(), 1);
+    QCOMPARE(source.status().state, SourceState::Live);
+    QVERIFY2(source.status().reason.contains(u"truncated"), qPrintable(source.status().reason));
+    QVERIFY(source.status().reason.contains(file));
+    const QList<Event> events = collected.all();
+    QCOMPARE(events.at(9).id, QByteArray("e9"));
+    QCOMPARE(events.at(10).id, QByteArray("e100"));
+    QVERIFY(events.at(11).isUnparsed());
+    QVERIFY2(
+        events.at(11).error.startsWith("truncated.jsonl:2: "), events.at(11).error.constData()); // lines count anew
+    QCOMPARE(events.at(12).id, QByteArray("e101"));
+}
+
+// Rename-and-create rotation: the writer's last lines in the old file come first, then the new file.
+void TestJsonlFileSource::replacedFileIsReadFromItsStart()
+{
+    const QString file = path(QStringLiteral("rotated.jsonl"));
+    QFile writer(file);
+    QVERIFY(writer.open(QIODevice::WriteOnly | QIODevice::Append));
+    writer.write(lines(0, 5));
+    writer.flush();
+    Collector collected;
+    JsonlFileSource source(follow(file));
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 5, 10000);
+
+    QVERIFY(QFile::rename(file, file + QStringLiteral(".1")));
+    writer.write(lines(5, 7)); // still writing to the old file: it must not be lost
+    writer.flush();
+    writer.close();
+    append(file, lines(7, 10)); // a new file under the name
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 10, 10000);
+    QCOMPARE(source.replacements(), 1);
+    QVERIFY2(source.status().reason.contains(u"replaced"), qPrintable(source.status().reason));
+    const QList<Event> events = collected.all();
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(events.at(i).id, QByteArray("e" + QByteArray::number(i)));
+}
+
+// --from end: what is there is skipped, an unfinished last line included; errors still say the
+// right line.
+void TestJsonlFileSource::fromEndTakesOnlyNewLines()
+{
+    const QString file = path(QStringLiteral("end.jsonl"));
+    append(file, lines(0, 5) + "{\"half\":");
+    JsonlFileSource::Options o = follow(file);
+    o.fromEnd = true;
+    Collector collected;
+    JsonlFileSource source(o);
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(source.status().state, SourceState::Live, 10000);
+    QCOMPARE(source.lineNumber(), 5);
+    append(file, "1}\n" + line(5) + "oops\n");
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 2, 10000);
+    source.stop();
+    const QList<Event> events = collected.all();
+    QCOMPARE(events.size(), 2);
+    QCOMPARE(events.at(0).id, QByteArray("e5"));
+    QVERIFY(events.at(1).isUnparsed());
+    QVERIFY2(events.at(1).error.startsWith("end.jsonl:8: "), events.at(1).error.constData());
+}
+
+// A file that is not there yet: Retrying with the path and the reason, then Live when it comes.
+void TestJsonlFileSource::missingFileIsWaitedFor()
+{
+    const QString file = path(QStringLiteral("later.jsonl"));
+    Collector collected;
+    JsonlFileSource source(follow(file));
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(source.status().state, SourceState::Retrying, 10000);
+    QVERIFY2(source.status().reason.startsWith(file + QStringLiteral(": ")), qPrintable(source.status().reason));
+    append(file, lines(0, 3));
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 3, 10000);
+    QCOMPARE(source.status().state, SourceState::Live);
+
+    // settings that cannot work fail at start
+    JsonlFileSource none(JsonlFileSource::Options {});
+    QVERIFY(!none.start(&error));
+    JsonlFileSource dir(follow(m_dir.path()));
+    QVERIFY(!dir.start(&error));
+    QVERIFY2(error.contains(m_dir.path()), qPrintable(error));
+}
+
+void TestJsonlFileSource::limitStopsTheSource()
+{
+    const QString file = path(QStringLiteral("limit.jsonl"));
+    append(file, lines(0, 100));
+    Collector collected;
+    JsonlFileSource source(follow(file));
+    collected.attach(source);
+    source.setLimit(10);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(source.finished(), 10000);
+    QCOMPARE(collected.size(), 10);
+    QCOMPARE(source.status().state, SourceState::Stopped);
+    QCOMPARE(source.status().reason, QString());
+    source.stop();
+    QCOMPARE(collected.size(), 10);
+}
+
+// A pull source waits for the engine instead of refusing: a queue of one batch, not started,
+// holds the source back; once it runs every line arrives, none refused.
+void TestJsonlFileSource::fullEngineMakesItWait()
+{
+    const QString file = path(QStringLiteral("wait.jsonl"));
+    append(file, lines(0, 100));
+    Engine::Options tiny;
+    tiny.queueBatches = 1;
+    Engine engine({}, nullptr, tiny);
+    JsonlFileSource::Options o = follow(file);
+    o.batchSize = 10;
+    JsonlFileSource source(o);
+    source.setEngine(engine);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(source.counters().handedOver.load(), 10, 10000); // the queue is full
+    engine.start();
+    QTRY_COMPARE_WITH_TIMEOUT(source.counters().handedOver.load(), 100, 10000);
+    source.stop();
+    engine.flush();
+    QCOMPARE(engine.snapshot()->events, 100);
+    QCOMPARE(engine.refused(), 0);
+    QCOMPARE(source.counters().refused.load(), 0);
+    engine.stop();
+}
+
+// `flowscope record --follow FILE --max-events 3` as a user runs it.
+void TestJsonlFileSource::recordCommandFollow()
+{
+    const QString file = path(QStringLiteral("cli.jsonl"));
+    append(file, lines(0, 5));
+    const QString rec = path(QStringLiteral("follow.fsrec"));
+    QProcess p;
+    p.start(QStringLiteral(FLOWSCOPE_BINARY),
+        { QStringLiteral("record"), QStringLiteral("--follow"), file, QStringLiteral("--max-events"),
+            QStringLiteral("3"), QStringLiteral("--out"), rec, QStringLiteral("--json") });
+    QVERIFY(p.waitForFinished(60000));
+    const QByteArray errors = p.readAllStandardError();
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, errors.constData());
+    const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    QCOMPARE(o.value(u"events").toInteger(), 3);
+    QCOMPARE(o.value(u"source").toObject().value(u"recorded").toInteger(), 3);
+    QString error;
+    auto recording = Recording::open(rec, &error);
+    QVERIFY2(recording, qPrintable(error));
+    QCOMPARE(recording->eventCount(), 3);
+    QCOMPARE(recording->meta(QStringLiteral("source")), QStringLiteral("follow %1 (from beginning)").arg(file));
+
+    // a file that is not there is an error at once, naming it
+    QProcess missing;
+    missing.start(QStringLiteral(FLOWSCOPE_BINARY),
+        { QStringLiteral("record"), QStringLiteral("--follow"), path(QStringLiteral("nope.jsonl")),
+            QStringLiteral("--out"), path(QStringLiteral("nope.fsrec")) });
+    QVERIFY(missing.waitForFinished(60000));
+    QCOMPARE(missing.exitCode(), 1);
+    QVERIFY(missing.readAllStandardError().contains("nope.jsonl: no such file"));
+}
+
+QTEST_GUILESS_MAIN(TestJsonlFileSource)
+#include "tst_jsonlfilesource.moc"
