@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "eventparser.h"
 
+#include "namepool.h"
+
 #include "jsonwriter.h"
 #include "timeformat.h"
 
@@ -313,10 +315,10 @@ struct EventParser::Private {
             // JSON format §2.4: a null attribute is an absent one (required ones are then missing)
             if (f.type == sj::json_type::null)
                 continue;
-            auto str = [&](QByteArray& into) -> QByteArray {
+            auto str = [&](QByteArray& into, bool repeats = false) -> QByteArray {
                 if (f.type != sj::json_type::string)
                     return "attribute `" + bytes(k) + "` must be a string, not " + typeName(f.type);
-                into = bytes(f.text);
+                into = repeats ? repeatedName(QByteArrayView(f.text.data(), qsizetype(f.text.size()))) : bytes(f.text);
                 return {};
             };
             // extensions may be strings, integers or booleans: keep their text
@@ -329,17 +331,17 @@ struct EventParser::Private {
             };
             QByteArray err;
             if (k == "specversion")
-                err = str(e.specVersion);
+                err = str(e.specVersion, true);
             else if (k == "id")
                 err = str(e.id);
             else if (k == "source")
-                err = str(e.source);
+                err = str(e.source, true);
             else if (k == "type")
-                err = str(e.type);
+                err = str(e.type, true);
             else if (k == "subject")
                 err = str(e.subject);
             else if (k == "datacontenttype")
-                err = str(e.dataContentType);
+                err = str(e.dataContentType, true);
             else if (k == "dataschema")
                 err = str(e.dataSchema);
             else if (k == "time") {
@@ -422,11 +424,11 @@ struct EventParser::Private {
             const bool isString = f.type == sj::json_type::string;
             const bool isScalar = isString || f.type == sj::json_type::number;
             if (f.key == "type" && isString)
-                e.type = bytes(f.text);
+                e.type = repeatedName(QByteArrayView(f.text.data(), qsizetype(f.text.size())));
             else if (f.key == "id" && isScalar)
                 e.id = bytes(f.text);
             else if (f.key == "source" && isString)
-                e.source = bytes(f.text);
+                e.source = repeatedName(QByteArrayView(f.text.data(), qsizetype(f.text.size())));
             else if (f.key == "subject" && isString)
                 e.subject = bytes(f.text);
             else if (f.key == "correlationid" && isScalar)
@@ -543,7 +545,7 @@ Event EventParser::parseLine(QByteArrayView line)
 Event EventParser::parseKafkaRecord(KafkaRecord r)
 {
     Event e;
-    e.channel = std::move(r.topic);
+    e.channel = repeatedName(r.topic);
     e.partition = r.partition;
     e.offset = r.offset;
     e.key = std::move(r.key);
@@ -560,20 +562,20 @@ Event EventParser::parseKafkaRecord(KafkaRecord r)
         e.payload = std::move(r.value);
         for (const Header& h : std::as_const(e.headers)) {
             if (h.name == "content-type") {
-                e.dataContentType = h.value;
+                e.dataContentType = repeatedName(h.value);
                 continue;
             }
             if (!h.name.startsWith("ce_") || h.isNull)
                 continue;
             const QByteArray attr = h.name.mid(3);
             if (attr == "specversion")
-                e.specVersion = h.value;
+                e.specVersion = repeatedName(h.value);
             else if (attr == "id")
                 e.id = h.value;
             else if (attr == "source")
-                e.source = h.value;
+                e.source = repeatedName(h.value);
             else if (attr == "type")
-                e.type = h.value;
+                e.type = repeatedName(h.value);
             else if (attr == "subject")
                 e.subject = h.value;
             else if (attr == "dataschema")

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// flowscope-guibench: is the window still responsive while the simulator runs flat out?
+//
+// The main window runs the built-in demo (or FLOW) in the simulator at a high speed, every pane
+// live, exactly as `flowscope` shows it. A 10 ms timer on the GUI thread measures its own
+// lateness: the longest stall is the longest time the window could not react to input. Every
+// second the process's resident memory and the events folded so far are sampled.
+//
+// Usage: flowscope-guibench [--duration 60s] [--speed 1000] [--flow FLOW]   (docs/benchmarks.md)
+#include <gui/mainwindow.h>
+#include <gui/session.h>
+
+#include <engine.h>
+#include <flowfileparser.h>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <unistd.h>
+
+using namespace FlowScope;
+
+namespace {
+double residentMegabytes()
+{
+    QFile f(QStringLiteral("/proc/self/statm"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> fields = f.readAll().split(' ');
+    return fields.size() > 1 ? double(fields[1].toLongLong()) * double(sysconf(_SC_PAGESIZE)) / 1048576.0 : -1;
+}
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    QCommandLineParser cli;
+    cli.setApplicationDescription(QStringLiteral("GUI responsiveness with the simulator flat out (docs/benchmarks.md)"));
+    cli.addHelpOption();
+    const QCommandLineOption durationOpt(QStringLiteral("duration"), QStringLiteral("How long to run (default 60s)."),
+                                         QStringLiteral("D"), QStringLiteral("60s"));
+    const QCommandLineOption speedOpt(QStringLiteral("speed"), QStringLiteral("Simulation speed, x wall time (default 1000)."),
+                                      QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption flowOpt(QStringLiteral("flow"), QStringLiteral("Flow file (default: the built-in demo)."),
+                                     QStringLiteral("FLOW"),
+                                     QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/shop.yaml"));
+    cli.addOptions({ durationOpt, speedOpt, flowOpt });
+    cli.process(app);
+    const auto duration = Duration::parse(cli.value(durationOpt));
+    if (!duration || duration->micros <= 0) {
+        std::fprintf(stderr, "flowscope-guibench: --duration takes a duration such as 60s or 10m\n");
+        return 2;
+    }
+    const FlowParseResult parsed = FlowFileParser::parseFile(cli.value(flowOpt));
+    if (!parsed.ok()) {
+        std::fprintf(stderr, "%s\n", qPrintable(parsed.errorText()));
+        return 2;
+    }
+    Gui::MainWindow window;
+    window.resize(1500, 950);
+    window.show();
+    if (!window.startSimulation(std::make_shared<const Flow>(*parsed.flow)))
+        return 1;
+    window.setSpeed(cli.value(speedOpt).toDouble());
+
+    constexpr int TickMs = 10;
+    constexpr qint64 WarmUpMs = 2000; // start-up (first layout, first snapshot) is not steady state
+    QElapsedTimer clock;
+    clock.start();
+    qint64 lastTick = 0, longest = 0, over50 = 0, ticks = 0;
+    QList<qint64> lateness;
+    double rssStart = -1, rssMax = 0, rss = 0;
+    qint64 eventsAtWarmUp = -1, events = 0;
+    QTimer tick;
+    tick.setTimerType(Qt::PreciseTimer);
+    QObject::connect(&tick, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        if (now > WarmUpMs && lastTick > 0) {
+            const qint64 late = std::max<qint64>(0, now - lastTick - TickMs);
+            lateness.append(late);
+            longest = std::max(longest, late);
+            over50 += late >= 50 ? 1 : 0;
+            ++ticks;
+        }
+        lastTick = now;
+    });
+    tick.start(TickMs);
+    QTimer sample;
+    QObject::connect(&sample, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        rss = residentMegabytes();
+        rssMax = std::max(rssMax, rss);
+        events = window.session() && window.session()->snapshot() ? window.session()->snapshot()->events : 0;
+        if (now >= WarmUpMs && eventsAtWarmUp < 0) {
+            eventsAtWarmUp = events;
+            rssStart = rss;
+        }
+        if (now / 1000 % 60 == 0 || now >= duration->micros / 1000)
+            std::fprintf(stderr, "%4lld s: %lld events folded, %.0f MB resident, longest stall so far %lld ms\n",
+                         static_cast<long long>(now / 1000), static_cast<long long>(events), rss,
+                         static_cast<long long>(longest));
+        if (now >= duration->micros / 1000)
+            QApplication::quit();
+    });
+    sample.start(1000);
+    QApplication::exec();
+
+    std::sort(lateness.begin(), lateness.end());
+    const qint64 p99 = lateness.isEmpty() ? 0 : lateness[qsizetype(double(lateness.size() - 1) * 0.99)];
+    const double seconds = double(clock.elapsed() - WarmUpMs) / 1000.0;
+    std::printf("GUI thread with the simulator at %sx for %s (after %lld s of warm-up):\n", qPrintable(cli.value(speedOpt)),
+                qPrintable(cli.value(durationOpt)), static_cast<long long>(WarmUpMs / 1000));
+    std::printf("  events folded          %.0f k/s\n", double(events - eventsAtWarmUp) / seconds / 1e3);
+    std::printf("  timer ticks            %lld of %d ms\n", static_cast<long long>(ticks), TickMs);
+    std::printf("  longest stall          %lld ms (goal < 50 ms)\n", static_cast<long long>(longest));
+    std::printf("  99th percentile        %lld ms\n", static_cast<long long>(p99));
+    std::printf("  stalls >= 50 ms        %lld\n", static_cast<long long>(over50));
+    std::printf("  resident memory        %.0f MB after warm-up, %.0f MB at the end, %.0f MB at most\n", rssStart, rss, rssMax);
+    return 0;
+}
