@@ -237,9 +237,12 @@ void Engine::run()
         dirty = true;
         if (m_recorder && m_options.checkpointEvery > 0) {
             m_sinceCheckpoint += batch.size();
-            if (m_sinceCheckpoint >= m_options.checkpointEvery) {
+            if (m_sinceCheckpoint >= std::max(m_options.checkpointEvery, m_checkpointSpacing)) {
                 m_sinceCheckpoint = 0;
-                write(WriteJob { {}, m_projections->save(), m_projections->lastSeq(), m_projections->clock() });
+                QByteArray state = m_projections->save();
+                if (m_options.checkpointBytesPerEvent > 0)
+                    m_checkpointSpacing = qint64(state.size()) / m_options.checkpointBytesPerEvent;
+                write(WriteJob { {}, std::move(state), m_projections->lastSeq(), m_projections->clock() });
             }
         }
         if (sincePublish.elapsed() >= m_options.publishIntervalMs) {

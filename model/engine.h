@@ -41,6 +41,10 @@ public:
     struct Options {
         int queueBatches = 64;
         qint64 checkpointEvery = 100000; // events between checkpoints in the recording; 0: none
+        // ... and at least (bytes of the last checkpoint) / checkpointBytesPerEvent events: as the
+        // state grows (every order a view row), saving it costs at most this much per event
+        // folded, instead of the whole state every checkpointEvery events. 0: fixed spacing.
+        qint64 checkpointBytesPerEvent = 64;
         int publishIntervalMs = 33;
         int viewSample = 10; // rows per view in snapshots
     };
@@ -89,6 +93,7 @@ private:
     RecordingWriter* m_recorder;
     qint64 m_nextSeq = 1;
     qint64 m_sinceCheckpoint = 0;
+    qint64 m_checkpointSpacing = 0; // events; set from the options and the last checkpoint's size
 
     mutable std::mutex m_mutex;
     std::condition_variable m_notFull, m_notEmpty, m_idle;

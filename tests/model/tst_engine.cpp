@@ -148,6 +148,7 @@ void TestEngine::recordsAndCheckpoints()
     QVERIFY2(writer, qPrintable(error));
     Engine::Options options;
     options.checkpointEvery = 200;
+    options.checkpointBytesPerEvent = 0; // every 200 events exactly
     Engine engine(m_flow, writer.get(), options);
     engine.start();
     const QList<Event> events = demoEvents();
@@ -174,6 +175,24 @@ void TestEngine::recordsAndCheckpoints()
     QCOMPARE(saga.value(u"instances").toInteger(), 300);
     QCOMPARE(saga.value(u"outcomes").toObject().value(u"failed").toInteger(), 15);
     QCOMPARE(saga.value(u"outcomes").toObject().value(u"compensated").toInteger(), 8);
+
+    // Spacing that grows with the state: at one byte per event, the checkpoint after 200 events
+    // (tens of kilobytes) puts the next one beyond the end of these 1467.
+    const QString spaced = m_dir.filePath(QStringLiteral("spaced.fsrec"));
+    writer = RecordingWriter::create(spaced, &error);
+    QVERIFY2(writer, qPrintable(error));
+    options.checkpointBytesPerEvent = 1;
+    Engine engine2(m_flow, writer.get(), options);
+    engine2.start();
+    for (qsizetype i = 0; i < events.size(); i += 50)
+        QVERIFY(engine2.push(events.mid(i, 50)));
+    engine2.flush();
+    engine2.stop();
+    QVERIFY(writer->finish(&error));
+    writer.reset();
+    rec = Recording::open(spaced, &error);
+    QVERIFY2(rec, qPrintable(error));
+    QCOMPARE(rec->checkpointCount(Projections::fingerprint(m_flow.get())), 1);
 }
 
 // Seek (nearest checkpoint + fold forward) equals folding from the first event, at many points.
