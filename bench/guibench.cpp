@@ -86,7 +86,11 @@ int main(int argc, char* argv[])
             const qint64 late = std::max<qint64>(0, now - lastTick - TickMs);
             lateness.append(late);
             longest = std::max(longest, late);
-            over50 += late >= 50 ? 1 : 0;
+            if (late >= 50) {
+                ++over50;
+                std::fprintf(stderr, "%6.1f s: the GUI thread stalled %lld ms\n", double(now) / 1000.0,
+                             static_cast<long long>(late));
+            }
             ++ticks;
         }
         lastTick = now;

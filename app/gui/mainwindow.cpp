@@ -84,7 +84,10 @@ MainWindow::MainWindow(QWidget* parent)
     m_viewTable->setSortingEnabled(true);
     m_viewTable->sortByColumn(0, Qt::AscendingOrder);
     m_viewTable->verticalHeader()->hide();
-    m_viewTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Not ResizeToContents: that lays out the text of every row on each update (up to 30 a
+    // second, 500 rows), which stalled the window for 100 ms and more. Sized when columns change.
+    m_viewTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_viewTable->horizontalHeader()->setStretchLastSection(true);
     viewsLayout->addWidget(m_viewTable);
     auto* viewDock = dock(this, tr("Views"), QStringLiteral("views"), views, Qt::BottomDockWidgetArea);
 
@@ -329,8 +332,11 @@ void MainWindow::tick()
         QStringList columns { QStringLiteral("key") };
         for (const ViewColumn& c : v.columns)
             columns.append(c.name);
+        const bool newColumns = m_viewModel->columnCount() != columns.size();
         m_viewModel->setData(columns,
                              snapshot->state.value(u"views").toObject().value(v.name).toObject().value(u"sample").toArray());
+        if (newColumns)
+            m_viewTable->resizeColumnsToContents(); // once per view, on what it shows first
     }
     const QStringList names = services.keys();
     m_services->setRowCount(int(names.size()));
