@@ -16,7 +16,7 @@ namespace FlowScope {
 
 namespace {
 constexpr quint32 CheckpointMagic = 0x46534350; // "FSCP"
-constexpr quint32 CheckpointVersion = 1;
+constexpr quint32 CheckpointVersion = 2; // 2: sagas keep started/ended/dropped counts
 
 QJsonObject countsJson(const NamedValues<qint64>& counts)
 {
@@ -150,9 +150,9 @@ void Projections::apply(const Event& e)
     if (!m_sagas.empty()) {
         const QByteArray correlation = correlationOf(e);
         for (auto& s : m_sagas) {
-            const qint64 before = s->instances().size();
+            const qint64 before = s->started();
             s->fold(e, time, correlation);
-            if (qint64(s->instances().size()) > before) // a saga started: its rate is starts per second
+            if (s->started() > before) // a saga started: its rate is starts per second
                 m_metrics.record(Metrics::Saga, s->name(), time);
         }
     }

@@ -68,11 +68,48 @@ void SagaTracker::enter(int index, int state, qint64 time)
     const int outcome = m_finalOutcome[state];
     if (outcome != int(SagaOutcome::None)) {
         in.endedAt = time;
+        ++m_ended;
         const qint64 latency = std::max<qint64>(0, time - in.startedAt);
         m_latency.record(latency);
         m_latencyByOutcome[outcome].record(latency);
     } else {
         scheduleTimeout(index);
+    }
+}
+
+void SagaTracker::dropOldestEnded()
+{
+    // the oldest ended first (end time, then start order): the same choice in every process
+    std::vector<std::pair<qint64, int>> ended;
+    ended.reserve(size_t(m_ended));
+    for (int i = 0; i < int(m_instances.size()); ++i)
+        if (m_finalOutcome[m_instances[size_t(i)].state] != int(SagaOutcome::None))
+            ended.emplace_back(m_instances[size_t(i)].endedAt, i);
+    const size_t drop = ended.size() - size_t(m_finishedKept);
+    std::nth_element(ended.begin(), ended.begin() + qsizetype(drop), ended.end());
+    std::vector<bool> gone(m_instances.size(), false);
+    for (size_t k = 0; k < drop; ++k)
+        gone[size_t(ended[k].second)] = true;
+    std::vector<Instance> kept;
+    kept.reserve(m_instances.size() - drop);
+    for (size_t i = 0; i < m_instances.size(); ++i)
+        if (!gone[i])
+            kept.push_back(std::move(m_instances[i]));
+    m_instances = std::move(kept);
+    m_ended -= qint64(drop);
+    m_dropped += qint64(drop);
+    reindex();
+}
+
+void SagaTracker::reindex()
+{
+    m_byCorrelation.clear();
+    m_byCorrelation.reserve(qsizetype(m_instances.size()));
+    m_deadlines = {};
+    for (int i = 0; i < int(m_instances.size()); ++i) {
+        m_byCorrelation.insert(m_instances[size_t(i)].correlationId, i);
+        if (!m_instances[size_t(i)].stuck) // only live deadlines matter; stale ones would be skipped
+            scheduleTimeout(i);
     }
 }
 
@@ -85,6 +122,13 @@ void SagaTracker::anomaly(Instance& in, Anomaly kind, const Event& e)
 }
 
 void SagaTracker::fold(const Event& e, qint64 time, const QByteArray& correlation)
+{
+    foldOne(e, time, correlation);
+    if (m_ended > 2 * m_finishedKept)
+        dropOldestEnded();
+}
+
+void SagaTracker::foldOne(const Event& e, qint64 time, const QByteArray& correlation)
 {
     if (!m_vocabulary.find(e.type))
         return;
@@ -111,6 +155,7 @@ void SagaTracker::fold(const Event& e, qint64 time, const QByteArray& correlatio
         m_instances.push_back(std::move(in));
         m_byCorrelation.insert(correlation, index);
         ++m_inState[0];
+        ++m_started;
         scheduleTimeout(index);
         return;
     }
@@ -192,7 +237,8 @@ QJsonObject SagaTracker::toJson() const
                                   { QStringLiteral("failed"), latency(m_latencyByOutcome[int(SagaOutcome::Failed)]) } };
     return { { QStringLiteral("states"), states },
              { QStringLiteral("outcomes"), outcomes },
-             { QStringLiteral("instances"), qint64(m_instances.size()) },
+             { QStringLiteral("instances"), m_started },
+             { QStringLiteral("instances_dropped"), m_dropped },
              { QStringLiteral("transitions"), transitions },
              { QStringLiteral("anomalies"), m_anomalies[0] + m_anomalies[1] + m_anomalies[2] },
              { QStringLiteral("anomaly_kinds"),
@@ -215,6 +261,7 @@ void SagaTracker::save(QDataStream& out) const
             out << quint8(a.kind) << a.seq << a.type;
     }
     out << m_clock << m_inState << m_stuck << m_anomalies[0] << m_anomalies[1] << m_anomalies[2] << m_unmatched;
+    out << m_started << m_ended << m_dropped << m_finishedKept;
     // In (from, to) order: a QHash's order depends on the process's hash seed, and the same
     // state must save to the same bytes in every process.
     QMap<QPair<int, int>, qint64> transitions;
@@ -254,10 +301,10 @@ bool SagaTracker::load(QDataStream& in)
             a.kind = static_cast<Anomaly>(kind);
             x.anomalies.append(a);
         }
-        m_byCorrelation.insert(x.correlationId, int(m_instances.size()));
         m_instances.push_back(std::move(x));
     }
     in >> m_clock >> m_inState >> m_stuck >> m_anomalies[0] >> m_anomalies[1] >> m_anomalies[2] >> m_unmatched;
+    in >> m_started >> m_ended >> m_dropped >> m_finishedKept;
     qint32 t = 0;
     in >> t;
     for (qint32 k = 0; k < t && in.status() == QDataStream::Ok; ++k) {
@@ -271,12 +318,9 @@ bool SagaTracker::load(QDataStream& in)
     for (LatencyHistogram& h : m_latencyByOutcome)
         if (!h.load(in))
             return false;
-    if (in.status() != QDataStream::Ok || m_inState.size() != stateCount)
+    if (in.status() != QDataStream::Ok || m_inState.size() != stateCount || m_finishedKept < 1)
         return false;
-    // Only live deadlines matter; the heap's stale entries would be skipped anyway.
-    for (int i = 0; i < int(m_instances.size()); ++i)
-        if (!m_instances[size_t(i)].stuck)
-            scheduleTimeout(i);
+    reindex();
     return true;
 }
 

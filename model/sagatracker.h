@@ -25,6 +25,11 @@ struct Saga;
 // the saga's start event in its first state, moved by event types, ended by a final state's
 // outcome. Timeouts are in event time: an instance that stays longer than its state's timeout
 // in a non-final state is stuck until it moves on. Anomalies are kept on the instance and counted.
+//
+// Memory stays bounded on a stream that runs for days: open instances are all kept, ended ones
+// only the latest finishedKept() (by end time). When twice that many have ended, the oldest
+// are dropped at once (so the cost is amortised); every count, outcome and latency keeps them.
+// An event for a dropped instance's correlation id counts as unmatched.
 class SagaTracker final {
 public:
     enum class Anomaly : quint8 {
@@ -55,6 +60,7 @@ public:
     };
     static constexpr int MaxAnomaliesKept = 16;
     static constexpr int MaxSeqsKept = 256;
+    static constexpr qint64 DefaultFinishedKept = 100000;
 
     SagaTracker(const Flow& flow, const Saga& saga);
     ~SagaTracker();
@@ -66,7 +72,12 @@ public:
 
     const Saga& saga() const { return *m_saga; }
     const QByteArray& name() const { return m_name; } // the saga's name, UTF-8
+    // The instances kept: every open one and the latest ended ones, in the order they started.
     const std::vector<Instance>& instances() const { return m_instances; }
+    qint64 started() const { return m_started; } // instances ever started, dropped ones included
+    qint64 dropped() const { return m_dropped; }
+    qint64 finishedKept() const { return m_finishedKept; }
+    void setFinishedKept(qint64 n) { m_finishedKept = std::max<qint64>(1, n); } // before the first fold
     const Instance* instance(const QByteArray& correlationId) const;
     QJsonObject toJson() const;
 
@@ -86,6 +97,9 @@ private:
     void enter(int index, int state, qint64 time);
     void anomaly(Instance& in, Anomaly kind, const Event& e);
     void scheduleTimeout(int index);
+    void foldOne(const Event& e, qint64 time, const QByteArray& correlation);
+    void dropOldestEnded();
+    void reindex(); // m_byCorrelation and the deadlines from m_instances
 
     const Flow* m_flow;
     const Saga* m_saga;
@@ -106,6 +120,10 @@ private:
     qint64 m_stuck = 0;
     qint64 m_anomalies[3] = { 0, 0, 0 };
     qint64 m_unmatched = 0; // events of the saga for a correlation id with no instance (yet)
+    qint64 m_started = 0;
+    qint64 m_ended = 0;   // ended instances among m_instances
+    qint64 m_dropped = 0; // ended instances dropped to bound memory
+    qint64 m_finishedKept = DefaultFinishedKept;
     LatencyHistogram m_latency;
     LatencyHistogram m_latencyByOutcome[4]; // by SagaOutcome
 };

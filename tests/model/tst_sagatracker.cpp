@@ -19,6 +19,7 @@ private Q_SLOTS:
     void stuckThenMovesOn();
     void latency();
     void orchestratedOnTimeout();
+    void endedInstancesAreDropped();
 };
 
 void TestSagaTracker::sagaPaths_data()
@@ -512,3 +513,57 @@ sagas:
 
 QTEST_GUILESS_MAIN(TestSagaTracker)
 #include "tst_sagatracker.moc"
+
+// Memory stays bounded: past twice finishedKept() ended instances, the oldest ended are dropped;
+// every count still includes them, and a checkpoint carries the tracker's bookkeeping.
+void TestSagaTracker::endedInstancesAreDropped()
+{
+    Projections p(parseFlow(SagaFlow));
+    p.sagas().front()->setFinishedKept(3);
+    Stream s;
+    qint64 ms = 0;
+    for (int i = 1; i <= 10; ++i) // one after the other: o1 ends first, o10 last
+        for (const QString& type : CompletedPath)
+            p.apply(s.order(type.toUtf8(), "o" + QByteArray::number(i), ms += 10));
+    p.apply(s.order("OrderCreated", "o11", ms += 10));
+
+    // o7's end made 7 > 2 x 3: o1..o4 went; o8..o10 then ended without reaching 7 again
+    const SagaTracker& t = tracker(p);
+    QCOMPARE(t.instances().size(), size_t(7));
+    QCOMPARE(t.dropped(), 4);
+    QCOMPARE(t.started(), 11);
+    for (const char* gone : { "o1", "o2", "o3", "o4" })
+        QVERIFY2(!t.instance(gone), gone);
+    for (const char* kept : { "o5", "o6", "o7", "o8", "o9", "o10", "o11" })
+        QVERIFY2(t.instance(kept), kept);
+    QJsonObject saga = sagaJson(p);
+    QCOMPARE(saga.value(u"instances"_s).toInteger(), 11);
+    QCOMPARE(saga.value(u"instances_dropped"_s).toInteger(), 4);
+    COMPARE_JSON(saga.value(u"outcomes"_s).toObject(), outcomesJson(10, 0, 0, 1, 0));
+    QCOMPARE(saga.value(u"transitions"_s).toObject().value(u"approved -> shipped"_s).toInteger(), 10);
+
+    // a late event for a dropped instance has nothing to match: unmatched, not after_final
+    p.apply(s.order("OrderShipped", "o1", ms += 10));
+    saga = sagaJson(p);
+    QCOMPARE(saga.value(u"unmatched"_s).toInteger(), 1);
+    QCOMPARE(saga.value(u"anomaly_kinds"_s).toObject().value(u"after_final"_s).toInteger(), 0);
+    // ... while one for a kept ended instance is still an anomaly
+    p.apply(s.order("OrderShipped", "o9", ms += 10));
+    QCOMPARE(sagaJson(p).value(u"anomaly_kinds"_s).toObject().value(u"after_final"_s).toInteger(), 1);
+
+    // restored from a checkpoint, it goes on dropping exactly as the original does
+    Projections q(p.flow());
+    QVERIFY(q.load(p.save()));
+    QCOMPARE(q.sagas().front()->finishedKept(), 3);
+    Stream more;
+    for (int i = 12; i <= 14; ++i)
+        for (const QString& type : CompletedPath)
+            more.order(type.toUtf8(), "o" + QByteArray::number(i), ms += 10);
+    for (Projections* x : { &p, &q })
+        for (Event e : std::as_const(more.events)) {
+            e.seq += s.events.size();
+            x->apply(e);
+        }
+    QCOMPARE(tracker(p).dropped(), 8); // o12's end made 7 again: o5..o8 went too
+    QCOMPARE(tracker(q).dropped(), 8);
+}
