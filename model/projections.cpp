@@ -16,7 +16,7 @@ namespace FlowScope {
 
 namespace {
 constexpr quint32 CheckpointMagic = 0x46534350; // "FSCP"
-constexpr quint32 CheckpointVersion = 2; // 2: sagas keep started/ended/dropped counts
+constexpr quint32 CheckpointVersion = 2; // 2: sagas and views drop what is old, and say so
 
 QJsonObject countsJson(const NamedValues<qint64>& counts)
 {

@@ -32,6 +32,7 @@ void ViewEngine::fold(PayloadCache& cache)
     if (!key.isPresent())
         return;
     auto it = m_rows.find(key.text);
+    const qint64 fold = ++m_folds;
     for (size_t i = 0; i < m_columns.size(); ++i) {
         const Column& col = m_columns[i];
         if (!col.from.isEmpty() && !col.from.contains(e.type))
@@ -42,10 +43,10 @@ void ViewEngine::fold(PayloadCache& cache)
             if (!v.isPresent())
                 continue; // an event without the value leaves the cell as it was
         }
-        if (it == m_rows.end()) {
-            it = m_rows.insert(key.text, Row(m_columns.size()));
-        }
-        Cell& cell = (*it)[i];
+        if (it == m_rows.end())
+            it = m_rows.insert(key.text, Row { std::vector<Cell>(m_columns.size()), fold });
+        it->touched = fold;
+        Cell& cell = it->cells[i];
         switch (static_cast<Fold>(col.fold)) {
         case Fold::Last:
             cell.value = std::move(v);
@@ -74,13 +75,30 @@ void ViewEngine::fold(PayloadCache& cache)
             break;
         }
     }
+    if (m_rows.size() > 2 * m_rowsKept)
+        dropLeastRecent();
+}
+
+void ViewEngine::dropLeastRecent()
+{
+    std::vector<qint64> touched;
+    touched.reserve(size_t(m_rows.size()));
+    for (auto it = m_rows.cbegin(); it != m_rows.cend(); ++it)
+        touched.push_back(it->touched);
+    // folds are numbered one by one, so `touched` values are distinct: the cut is exact
+    const size_t drop = touched.size() - size_t(m_rowsKept);
+    std::nth_element(touched.begin(), touched.begin() + qsizetype(drop), touched.end());
+    const qint64 keepFrom = touched[drop];
+    for (auto it = m_rows.begin(); it != m_rows.end();)
+        it = it->touched < keepFrom ? m_rows.erase(it) : std::next(it);
+    m_dropped += qint64(drop);
 }
 
 QJsonObject ViewEngine::rowJson(const QByteArray& key, const Row& row) const
 {
     QJsonObject o { { QStringLiteral("key"), QString::fromUtf8(key) } };
     for (size_t i = 0; i < m_columns.size(); ++i) {
-        const Cell& c = row[i];
+        const Cell& c = row.cells[i];
         QJsonValue v;
         switch (static_cast<Fold>(m_columns[i].fold)) {
         case Fold::Last:
@@ -107,7 +125,9 @@ QJsonObject ViewEngine::toJson(int sampleSize) const
     QJsonArray sample;
     for (size_t i = 0; i < n; ++i)
         sample.append(rowJson(*keys[i], m_rows[*keys[i]]));
-    return { { QStringLiteral("rows"), qint64(m_rows.size()) }, { QStringLiteral("sample"), sample } };
+    return { { QStringLiteral("rows"), qint64(m_rows.size()) },
+             { QStringLiteral("rows_dropped"), m_dropped },
+             { QStringLiteral("sample"), sample } };
 }
 
 void ViewEngine::save(QDataStream& out) const
@@ -115,10 +135,11 @@ void ViewEngine::save(QDataStream& out) const
     // In key order, so that the same state always saves to the same bytes.
     QList<QByteArray> keys = m_rows.keys();
     std::sort(keys.begin(), keys.end());
-    out << qint64(keys.size());
+    out << m_folds << m_dropped << m_rowsKept << qint64(keys.size());
     for (const QByteArray& k : keys) {
-        out << k;
-        for (const Cell& c : m_rows[k])
+        const Row& row = m_rows[k];
+        out << k << row.touched;
+        for (const Cell& c : row.cells)
             out << quint8(c.value.kind) << c.value.text << c.value.number << c.number << c.count;
     }
 }
@@ -127,12 +148,14 @@ bool ViewEngine::load(QDataStream& in)
 {
     m_rows.clear();
     qint64 n = 0;
-    in >> n;
+    in >> m_folds >> m_dropped >> m_rowsKept >> n;
+    if (m_rowsKept < 1)
+        return false;
     for (qint64 r = 0; r < n && in.status() == QDataStream::Ok; ++r) {
         QByteArray k;
-        in >> k;
-        Row row(m_columns.size());
-        for (Cell& c : row) {
+        Row row { std::vector<Cell>(m_columns.size()), 0 };
+        in >> k >> row.touched;
+        for (Cell& c : row.cells) {
             quint8 kind;
             in >> kind >> c.value.text >> c.value.number >> c.number >> c.count;
             c.value.kind = static_cast<FieldValue::Kind>(kind);

@@ -10,6 +10,7 @@ class TestProjections : public QObject {
 private Q_SLOTS:
     void viewJoin();
     void viewSample();
+    void viewRowsDropped();
     void correlationByType();
     void correlationExtension_data();
     void correlationExtension();
@@ -69,7 +70,7 @@ void TestProjections::viewJoin()
             { u"smallest"_s, QJsonValue() }, { u"largest"_s, QJsonValue() }, { u"paid_by"_s, QJsonValue() },
             { u"carrier"_s, QJsonValue() }, { u"updated"_s, TimeFormat::toRfc3339String(micros(2500)) } },
     };
-    COMPARE_JSON(view, (QJsonObject { { u"rows"_s, 2 }, { u"sample"_s, expected } }));
+    COMPARE_JSON(view, (QJsonObject { { u"rows"_s, 2 }, { u"rows_dropped"_s, 0 }, { u"sample"_s, expected } }));
     QCOMPARE(p.views().front()->rowCount(), 2);
 }
 
@@ -103,6 +104,46 @@ void TestProjections::viewSample()
         QCOMPARE(row.value(u"n"_s).toInteger(), order.count(i + 1));
         QCOMPARE(row.value(u"last"_s).toInteger(), lastArrival);
     }
+}
+
+// Memory stays bounded: past twice rowsKept() rows, the least recently updated go; a key that
+// comes back starts afresh; a checkpoint carries it all.
+void TestProjections::viewRowsDropped()
+{
+    const auto flow = parseFlow("flowscope: 1\n"
+                                "views:\n"
+                                "  v:\n"
+                                "    key: data.k\n"
+                                "    columns:\n"
+                                "      n:    count()\n");
+    Projections p(flow);
+    p.views().front()->setRowsKept(3);
+    Stream s;
+    auto add = [&](Projections& x, int k) {
+        const QByteArray key = "k" + QByteArray::number(k).rightJustified(2, '0');
+        x.apply(s.add(makeEvent("T", s.nextId(), s.events.size(), "{\"k\":\"" + key + "\"}")));
+    };
+    // k07 k12 k01 k10 k03 k11 k05: 7 > 6 rows, the 4 least recent go (k07 k12 k01 k10);
+    // k02 k09 k04 k08: 7 again, k03 k11 k05 k02 go; then k06, and k12 and k01 come back
+    for (int k : { 7, 12, 1, 10, 3, 11, 5, 2, 9, 4, 8 })
+        add(p, k);
+    Projections q(flow);
+    QVERIFY(q.load(p.save()));
+    for (int k : { 6, 12, 1 }) {
+        add(p, k);
+        s.events.removeLast();
+        add(q, k);
+    }
+    QCOMPARE(q.save(), p.save());
+    const QJsonObject view = p.toJson().value(u"views"_s).toObject().value(u"v"_s).toObject();
+    QCOMPARE(view.value(u"rows"_s).toInteger(), 6);
+    QCOMPARE(view.value(u"rows_dropped"_s).toInteger(), 8);
+    QStringList keys;
+    for (const QJsonValue& row : view.value(u"sample"_s).toArray()) {
+        keys.append(row.toObject().value(u"key"_s).toString());
+        QCOMPARE(row.toObject().value(u"n"_s).toInteger(), 1); // k12 and k01 start afresh
+    }
+    QCOMPARE(keys, (QStringList { u"k01"_s, u"k04"_s, u"k06"_s, u"k08"_s, u"k09"_s, u"k12"_s }));
 }
 
 // --- correlation ------------------------------------------------------------------------------
