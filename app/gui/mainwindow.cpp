@@ -2,12 +2,14 @@
 #include "mainwindow.h"
 
 #include "chartspage.h"
+#include "eventspage.h"
 #include "graphview.h"
 #include "sagapage.h"
 #include "replaysession.h"
 #include "simsession.h"
 #include "topologypage.h"
 
+#include <engine.h>
 #include <eventlogmodel.h>
 #include <flowfile.h>
 #include <jsontablemodel.h>
@@ -54,8 +56,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_viewChoice(new QComboBox(this))
     , m_viewModel(new JsonTableModel(this))
     , m_viewTable(new QTableView(this))
-    , m_eventModel(new EventLogModel(this))
-    , m_eventTable(new QTableView(this))
+    , m_events(new EventsPage(this))
     , m_services(new QTableWidget(this))
     , m_speed(new QComboBox(this))
     , m_pause(new QToolButton(this))
@@ -70,6 +71,9 @@ MainWindow::MainWindow(QWidget* parent)
     setWindowTitle(tr("FlowScope"));
     setCentralWidget(m_topology);
     setDockNestingEnabled(true);
+    // the saga pane (diagram, instances, timeline) gets the window's full height
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
 
     auto* sagaDock = dock(this, tr("Sagas"), QStringLiteral("sagas"), m_sagas, Qt::RightDockWidgetArea);
 
@@ -85,19 +89,19 @@ MainWindow::MainWindow(QWidget* parent)
     m_viewTable->sortByColumn(0, Qt::AscendingOrder);
     m_viewTable->verticalHeader()->hide();
     m_viewTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_viewTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_viewTable->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_viewTable->setToolTip(tr("Double-click a row for its events (its key as the correlation id)"));
+    auto* viewEvents = new QAction(tr("Show events for this key"), m_viewTable);
+    m_viewTable->addAction(viewEvents);
+    connect(viewEvents, &QAction::triggered, this, [this] { showEventsForViewRow(m_viewTable->currentIndex()); });
+    connect(m_viewTable, &QTableView::doubleClicked, this, &MainWindow::showEventsForViewRow);
     viewsLayout->addWidget(m_viewTable);
     auto* viewDock = dock(this, tr("Views"), QStringLiteral("views"), views, Qt::BottomDockWidgetArea);
 
-    m_eventTable->setModel(m_eventModel);
-    m_eventTable->verticalHeader()->hide();
-    m_eventTable->verticalHeader()->setDefaultSectionSize(20);
-    m_eventTable->horizontalHeader()->setStretchLastSection(true);
-    m_eventTable->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_eventTable->setColumnWidth(EventLogModel::Seq, 70);
-    m_eventTable->setColumnWidth(EventLogModel::Time, 210);
-    m_eventTable->setColumnWidth(EventLogModel::Type, 150);
-    m_eventTable->setColumnWidth(EventLogModel::Channel, 150);
-    auto* eventDock = dock(this, tr("Events"), QStringLiteral("events"), m_eventTable, Qt::BottomDockWidgetArea);
+    auto* eventDock = dock(this, tr("Events"), QStringLiteral("events"), m_events, Qt::BottomDockWidgetArea);
+    connect(m_events, &EventsPage::errorOccurred, this, &MainWindow::showError);
+    connect(m_sagas, &SagaPage::showEventsRequested, this, &MainWindow::showEventsFor);
 
     m_services->setColumnCount(8);
     m_services->setHorizontalHeaderLabels({ tr("service"), tr("processed"), tr("failed"), tr("retries"), tr("dead"),
@@ -113,6 +117,7 @@ MainWindow::MainWindow(QWidget* parent)
     viewDock->raise();
     m_sagaDock = sagaDock;
     m_bottomDock = viewDock;
+    m_eventDock = eventDock;
 
     // transport bar
     auto* bar = addToolBar(tr("Transport"));
@@ -164,7 +169,8 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_seek, &QSlider::sliderReleased, this, [this] {
         if (m_session && m_session->canSeek()) {
             m_session->seek(m_seek->value());
-            m_eventTable->scrollTo(m_eventModel->index(std::max(0, m_seek->value() - 1), 0));
+            if (!m_events->model()->isFiltered())
+                m_events->table()->scrollTo(m_events->model()->index(std::max(0, m_seek->value() - 1), 0));
         }
     });
 
@@ -192,6 +198,26 @@ void MainWindow::closeEvent(QCloseEvent* event)
     m_timer->stop();
     m_session.reset();
     event->accept();
+}
+
+EventLogModel* MainWindow::eventModel() const { return m_events->model(); }
+
+void MainWindow::showEventsFor(const QString& correlationId)
+{
+    if (correlationId.isEmpty())
+        return;
+    m_events->showCorrelation(correlationId);
+    m_eventDock->show();
+    m_eventDock->raise();
+}
+
+void MainWindow::showEventsForViewRow(const QModelIndex& index)
+{
+    if (!index.isValid())
+        return;
+    // a view's first column is its key; in a flow keyed by its correlation id (the usual case)
+    // that is the flow's correlation id
+    showEventsFor(index.siblingAtColumn(0).data().toString());
 }
 
 SimSession* MainWindow::simSession() const { return dynamic_cast<SimSession*>(m_session.get()); }
@@ -224,15 +250,20 @@ bool MainWindow::openRecording(const QString& path, std::shared_ptr<const Flow> 
 
 void MainWindow::attach(std::unique_ptr<Session> session)
 {
+    m_session.reset(); // the old one's threads end before the new one's start reading
     m_session = std::move(session);
+    m_shownVersion = 0;
+    m_shownInstances.reset();
+    m_charts->clear();
     const std::shared_ptr<const Flow>& flow = m_session->flow();
     QString error;
     m_sagas->setFlow(flow);
+    m_sagas->setRecording(m_session->recordingPath());
     m_viewChoice->clear();
     for (const View& v : flow->views)
         m_viewChoice->addItem(v.name);
     m_viewChoice->setVisible(m_viewChoice->count() > 1);
-    if (!m_eventModel->open(m_session->recordingPath(), &error))
+    if (!m_events->open(m_session->recordingPath(), flow, &error))
         showError(tr("Cannot read the session's recording: %1").arg(error));
     m_session->setSpeed(QStringView(m_speed->currentText()).chopped(1).toDouble());
     const bool replay = m_session->canSeek();
@@ -311,7 +342,8 @@ void MainWindow::tick()
     if (++m_ticks % 15 == 0) { // twice a second
         m_rate = double(snapshot->events - m_lastEvents) * 2.0;
         m_lastEvents = snapshot->events;
-        m_eventModel->refresh();
+        m_events->refresh();
+        m_events->updateChoices(snapshot->state);
         if (snapshot->clock != NoTime)
             m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson());
     }
@@ -322,6 +354,10 @@ void MainWindow::tick()
     const QJsonArray faults = m_session->faults().value(u"faults").toArray();
     m_topology->update(snapshot->state, services, faults);
     m_sagas->update(snapshot->state);
+    if (snapshot->instances != m_shownInstances) {
+        m_shownInstances = snapshot->instances;
+        m_sagas->updateInstances(m_shownInstances);
+    }
 
     const Flow& flow = *m_session->flow();
     if (m_viewChoice->currentIndex() >= 0 && m_viewChoice->currentIndex() < flow.views.size()) {
@@ -384,7 +420,7 @@ QWidget* MainWindow::pane(const QString& name) const
     if (name == u"views")
         return m_viewTable->parentWidget();
     if (name == u"events")
-        return m_eventTable;
+        return m_events;
     if (name == u"services")
         return m_services;
     if (name == u"charts")

@@ -18,6 +18,7 @@ class QToolButton;
 
 namespace FlowScope {
 struct Flow;
+struct SagaInstanceSet;
 class EventLogModel;
 class JsonTableModel;
 }
@@ -25,6 +26,7 @@ class JsonTableModel;
 namespace FlowScope::Gui {
 
 class ChartsPage;
+class EventsPage;
 class Session;
 class SimSession;
 class SagaPage;
@@ -43,6 +45,9 @@ public:
     bool startSimulation(std::shared_ptr<const Flow> flow);
     // Replays a recording through `flow`'s projections, with seek and step.
     bool openRecording(const QString& path, std::shared_ptr<const Flow> flow);
+    // The jump from a saga instance or a view row: the event log shows only this flow's events.
+    void showEventsFor(const QString& correlationId);
+
     void setSpeed(double speed);
     // Saves a picture of the window (or of one pane: topology, sagas, views, events, services)
     // after `delayMs`, then quits the application.
@@ -50,9 +55,11 @@ public:
 
     TopologyPage* topologyPage() const { return m_topology; }
     SagaPage* sagaPage() const { return m_sagas; }
+    EventsPage* eventsPage() const { return m_events; }
     ChartsPage* chartsPage() const { return m_charts; }
     JsonTableModel* viewModel() const { return m_viewModel; }
-    EventLogModel* eventModel() const { return m_eventModel; }
+    QTableView* viewTable() const { return m_viewTable; }
+    EventLogModel* eventModel() const;
     Session* session() const { return m_session.get(); }
     SimSession* simSession() const;
     quint64 shownVersion() const { return m_shownVersion; }
@@ -66,6 +73,7 @@ private:
     void buildFaultMenu();
     void attach(std::unique_ptr<Session> session);
     void showError(const QString& message);
+    void showEventsForViewRow(const QModelIndex& index);
 
     std::unique_ptr<Session> m_session;
     TopologyPage* m_topology;
@@ -73,8 +81,7 @@ private:
     QComboBox* m_viewChoice;
     JsonTableModel* m_viewModel;
     QTableView* m_viewTable;
-    EventLogModel* m_eventModel;
-    QTableView* m_eventTable;
+    EventsPage* m_events;
     QTableWidget* m_services;
     QComboBox* m_speed;
     QToolButton* m_pause;
@@ -89,7 +96,9 @@ private:
     ChartsPage* m_charts;
     QDockWidget* m_sagaDock = nullptr;
     QDockWidget* m_bottomDock = nullptr;
+    QDockWidget* m_eventDock = nullptr;
     quint64 m_shownVersion = 0;
+    std::shared_ptr<const SagaInstanceSet> m_shownInstances;
     int m_ticks = 0;
     qint64 m_lastEvents = 0;
     double m_rate = 0;

@@ -23,6 +23,7 @@ std::unique_ptr<ReplaySession> ReplaySession::open(const QString& path, std::sha
     Engine::Options options;
     options.viewSample = 500;
     options.queueBatches = 8;
+    options.instancesIntervalMs = 250; // the saga instance table
     s->m_engine = std::make_unique<Engine>(s->m_flow, nullptr, options);
     s->m_engine->start();
     s->m_replayer = std::make_unique<Sim::Replayer>(*s->m_recording, [engine = s->m_engine.get()](EventBatch&& b) {
