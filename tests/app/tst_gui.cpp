@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 // The window on the built-in demo, offscreen: the topology shows the demo's services and
 // channels, saga counts move, a fault turns its node red, the models behave; the saga instance
-// table and timeline, the event log's filters, detail pane and jumps (issue #6).
+// table and timeline, the event log's filters, detail pane and jumps, export, theme, recent
+// files and errors in the window (issue #6).
 #include <engine.h>
 #include <eventlogmodel.h>
 #include <flowfile.h>
 #include <flowfileparser.h>
 #include <gui/chartspage.h>
+#include <gui/graphlayout.h>
 #include <gui/graphview.h>
 #include <gui/eventspage.h>
 #include <gui/mainwindow.h>
 #include <gui/sagapage.h>
+#include <gui/theme.h>
 #include <gui/simsession.h>
 #include <gui/topologypage.h>
 #include <jsontablemodel.h>
@@ -21,15 +24,22 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QApplication>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileInfo>
 #include <QFontInfo>
+#include <QImage>
+#include <QJsonArray>
+#include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QSvgRenderer>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -56,6 +66,11 @@ private Q_SLOTS:
     void detailPaneShowsTheEvent();
     void jumpFromAnInstanceFiltersTheLog();
     void jumpFromAViewRowFiltersTheLog();
+    void exportWritesPngSvgAndDot();
+    void darkThemeChangesThePalette();
+    void recentFilesUpdate();
+    void corruptFilesShowTheirErrorInTheWindow();
+    void windowStateIsRestored();
 
 private:
     QString demoRecording(); // orders.jsonl imported once
@@ -485,6 +500,164 @@ void TestGui::jumpFromAViewRowFiltersTheLog()
     show->trigger();
     QCOMPARE(w.eventsPage()->model()->filter().correlation, id);
     QVERIFY(w.eventsPage()->model()->rowCount() > 0);
+}
+
+// File > Export: a PNG that loads, an SVG document, and DOT naming every node.
+void TestGui::exportWritesPngSvgAndDot()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
+    const QString png = m_dir.filePath(QStringLiteral("topology.png"));
+    const QString svg = m_dir.filePath(QStringLiteral("topology.svg"));
+    const QString dot = m_dir.filePath(QStringLiteral("topology.dot"));
+    QVERIFY(w.exportTopology(png));
+    QVERIFY(w.exportTopology(svg));
+    QVERIFY(w.exportTopology(dot));
+    const QImage image(png);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() > 100 && image.height() > 50);
+    QFile svgFile(svg);
+    QVERIFY(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray svgText = svgFile.readAll();
+    QVERIFY(svgText.startsWith("<?xml"));
+    QVERIFY(svgText.contains("<svg"));
+    QVERIFY(svgText.contains("payment")); // the labels are text, not paths
+    QVERIFY(QSvgRenderer(svgText).isValid());
+    QFile dotFile(dot);
+    QVERIFY(dotFile.open(QIODevice::ReadOnly));
+    const QByteArray dotText = dotFile.readAll();
+    QVERIFY(dotText.contains("digraph"));
+    const QStringList nodes = w.topologyPage()->view()->nodeNames();
+    QCOMPARE(nodes.size(), 8);
+    for (const QString& n : nodes)
+        QVERIFY2(dotText.contains(QByteArray('"' + n.toUtf8() + '"')), qPrintable(n));
+    // and Graphviz reads it back: the same nodes, every edge
+    const GraphLayout again = layoutDot(dotText);
+    QVERIFY2(again.error.isEmpty(), qPrintable(again.error));
+    QCOMPARE(again.nodes.size(), 8);
+    QCOMPARE(again.edges.size(), w.session()->snapshot()->state.value(u"topology").toObject().value(u"edges").toArray().size());
+    // the saga diagram too, every state
+    const QString sagaDot = m_dir.filePath(QStringLiteral("saga.dot"));
+    QVERIFY(w.exportSaga(sagaDot));
+    QFile sagaFile(sagaDot);
+    QVERIFY(sagaFile.open(QIODevice::ReadOnly));
+    const QByteArray sagaText = sagaFile.readAll();
+    for (const SagaState& st : m_flow->sagas.first().states)
+        QVERIFY2(sagaText.contains(QByteArray('"' + st.name.toUtf8() + '"')), qPrintable(st.name));
+    QVERIFY(w.exportSaga(m_dir.filePath(QStringLiteral("saga.png"))));
+    QVERIFY(!QImage(m_dir.filePath(QStringLiteral("saga.png"))).isNull());
+    // an unknown format is an error in the window, not a file
+    QVERIFY(!w.exportTopology(m_dir.filePath(QStringLiteral("topology.bmp2"))));
+    QVERIFY(w.errorText().contains(u"unknown picture format"));
+}
+
+void TestGui::darkThemeChangesThePalette()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
+    w.setTheme(Theme::Kind::Light);
+    const int light = QApplication::palette().window().color().lightness();
+    const QColor lightCanvas = w.topologyPage()->view()->backgroundBrush().color();
+    w.setTheme(Theme::Kind::Dark);
+    const int dark = QApplication::palette().window().color().lightness();
+    QVERIFY2(dark < light - 100, qPrintable(QStringLiteral("%1 -> %2").arg(light).arg(dark)));
+    QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), u"dark");
+    // the graphs follow (widgets get the palette through the event loop): a dark canvas, and
+    // node text still dark on light fills
+    QVERIFY(lightCanvas.lightness() > 200);
+    QTRY_VERIFY(w.topologyPage()->view()->backgroundBrush().color().lightness() < 80);
+    QVERIFY(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill.lightness() > 180);
+    // a new window starts in the theme kept
+    {
+        MainWindow again;
+        QVERIFY(QApplication::palette().window().color().lightness() < 100);
+    }
+    w.setTheme(Theme::Kind::Light);
+    QCOMPARE(QApplication::palette().window().color().lightness(), light);
+    QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), u"light");
+}
+
+void TestGui::recentFilesUpdate()
+{
+    QSettings().remove(QStringLiteral("recent"));
+    MainWindow w;
+    QVERIFY(w.recentFiles().isEmpty());
+    const QString flowPath = QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml");
+    QVERIFY(w.openFile(demoRecording(), flowPath));
+    QCOMPARE(w.recentFiles().value(0), QFileInfo(demoRecording()).absoluteFilePath() + u'\n' + QFileInfo(flowPath).absoluteFilePath());
+    QVERIFY(w.openFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/shop.yaml")));
+    QCOMPARE(w.recentFiles().size(), 2);
+    QVERIFY(w.recentFiles().value(0).endsWith(u"shop.yaml"));
+    // the menu lists them, newest first
+    const QList<QAction*> actions = w.recentMenu()->actions();
+    QVERIFY(actions.value(0)->text().contains(u"shop.yaml"));
+    QVERIFY(actions.value(1)->text().contains(u"orders.fsrec") && actions.value(1)->text().contains(u"order-saga.yaml"));
+    // reopening moves an entry to the top; the list keeps 8
+    QVERIFY(w.openFile(demoRecording(), flowPath));
+    QVERIFY(w.recentFiles().value(0).startsWith(QFileInfo(demoRecording()).absoluteFilePath()));
+    QCOMPARE(w.recentFiles().size(), 2);
+    for (int i = 0; i < 10; ++i)
+        w.addRecentFile(m_dir.filePath(QStringLiteral("r%1.fsrec").arg(i)));
+    QCOMPARE(w.recentFiles().size(), MainWindow::MaxRecentFiles);
+    QVERIFY(w.recentFiles().value(0).endsWith(u"r9.fsrec"));
+    // and a second window reads the same list
+    MainWindow other;
+    QCOMPARE(other.recentFiles(), w.recentFiles());
+}
+
+// A corrupt recording or a broken flow file: the window says what is wrong, in a banner.
+void TestGui::corruptFilesShowTheirErrorInTheWindow()
+{
+    const QString corrupt = m_dir.filePath(QStringLiteral("corrupt.fsrec"));
+    {
+        QFile f(corrupt);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, 'x'));
+    }
+    MainWindow w;
+    w.show();
+    QVERIFY(!w.openFile(corrupt));
+    auto* banner = w.findChild<QLabel*>(QStringLiteral("errorBanner"));
+    QVERIFY(banner);
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().contains(u"not a FlowScope recording"), qPrintable(banner->text()));
+    QVERIFY(banner->text().contains(corrupt));
+
+    const QString broken = m_dir.filePath(QStringLiteral("broken.yaml"));
+    {
+        QFile f(broken);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("flowscope: 1\nname: broken\nsagas:\n  s:\n    start: [unclosed\n");
+    }
+    QVERIFY(!w.openFile(broken));
+    QVERIFY2(banner->text().contains(u"broken.yaml") && banner->text().contains(u"has errors"), qPrintable(banner->text()));
+    QVERIFY(w.recentFiles().isEmpty() || !w.recentFiles().first().startsWith(broken)); // failures are not recent files
+    // a file that opens clears it
+    QVERIFY(w.openFile(demoRecording(), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml")));
+    QVERIFY(!banner->isVisible());
+    QVERIFY(w.errorText().isEmpty());
+}
+
+void TestGui::windowStateIsRestored()
+{
+    {
+        MainWindow w;
+        w.show();
+        auto* views = w.findChild<QDockWidget*>(QStringLiteral("views"));
+        QVERIFY(views);
+        views->setFloating(true);
+        w.close(); // saves geometry and dock state
+    }
+    MainWindow again;
+    again.show();
+    auto* views = again.findChild<QDockWidget*>(QStringLiteral("views"));
+    QVERIFY(views->isFloating());
+    views->setFloating(false);
+    again.close();
 }
 
 QTEST_MAIN(TestGui)
