@@ -116,7 +116,8 @@ void Engine::restore(std::unique_ptr<Projections> state)
     m_projections = std::move(state);
     m_nextSeq = m_projections->lastSeq() + 1;
     m_sinceCheckpoint = 0;
-    publish();
+    ++m_generation;
+    publish(true);
 }
 
 std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
@@ -175,7 +176,7 @@ void Engine::recordError(const QString& error)
         m_error = error;
 }
 
-void Engine::publish()
+void Engine::publish(bool withInstances)
 {
     auto s = std::make_shared<EngineSnapshot>();
     s->version = ++m_version;
@@ -184,6 +185,30 @@ void Engine::publish()
     s->clock = m_projections->clock();
     s->refused = m_refused.load();
     s->state = m_projections->toJson(m_options.viewSample);
+    if (m_options.instancesIntervalMs > 0) {
+        size_t count = 0;
+        for (const auto& tracker : m_projections->sagas())
+            count += tracker->instances().size();
+        // few instances: copy with every snapshot (the table matches the counts exactly); many:
+        // at most once an interval, so the copy never costs the engine more than a sliver
+        const bool due = count <= size_t(m_options.instancesAlwaysUpTo) || !m_sinceInstances.isValid()
+            || m_sinceInstances.elapsed() >= m_options.instancesIntervalMs;
+        if (withInstances || due || !m_instances || m_instances->generation != m_generation) {
+            auto set = std::make_shared<SagaInstanceSet>();
+            set->generation = m_generation;
+            set->events = s->events;
+            set->lastSeq = s->lastSeq;
+            set->clock = s->clock;
+            for (const auto& tracker : m_projections->sagas())
+                set->sagas.push_back(tracker->instances());
+            m_instances = std::move(set);
+            m_sinceInstances.restart();
+            m_instancesStale = false;
+        } else {
+            m_instancesStale = true;
+        }
+        s->instances = m_instances;
+    }
     std::lock_guard lock(m_snapshotMutex);
     m_snapshot = std::move(s);
 }
@@ -219,7 +244,17 @@ void Engine::run()
                 m_publishedUpTo = folded;
                 m_idle.notify_all();
             }
-            m_notEmpty.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
+            const auto ready = [&] { return !m_queue.empty() || m_stopping; };
+            while (!ready()) {
+                if (!m_instancesStale) {
+                    m_notEmpty.wait(lock);
+                    continue;
+                }
+                // idle with an old copy of the instances: copy them once the interval is over.
+                // Under the lock, so that a restore() cannot swap the projections meanwhile.
+                if (!m_notEmpty.wait_for(lock, std::chrono::milliseconds(m_options.instancesIntervalMs), ready))
+                    publish(true);
+            }
             if (m_queue.empty())
                 break; // stopping, and everything is folded
             batch = std::move(m_queue.front());

@@ -2,7 +2,9 @@
 #pragma once
 
 #include "event.h"
+#include "sagatracker.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QString>
 
@@ -19,6 +21,16 @@ struct Flow;
 class Projections;
 class RecordingWriter;
 
+// Every saga instance at one moment, for the window's instance table. A copy of the trackers'
+// instances: their strings and lists are shared, not copied, so it costs a reference count each.
+struct SagaInstanceSet {
+    quint64 generation = 0; // changes when the projections are replaced (a seek): start over
+    qint64 events = 0;      // the state after this many events (EngineSnapshot::events)
+    qint64 lastSeq = 0;
+    qint64 clock = NoTime;  // the projections' clock, for the age of running instances
+    std::vector<std::vector<SagaTracker::Instance>> sagas; // per flow saga, in start order
+};
+
 // What readers (GUI, CLI) see of the engine: immutable, versioned, taken without stalling it.
 struct EngineSnapshot {
     quint64 version = 0; // grows with every publication
@@ -27,6 +39,8 @@ struct EngineSnapshot {
     qint64 refused = 0;  // batches' events a push source could not hand over
     qint64 clock = NoTime;
     QJsonObject state;   // Projections::toJson()
+    // Null unless Options::instancesIntervalMs; may be older than `state` (compare `events`).
+    std::shared_ptr<const SagaInstanceSet> instances;
 };
 
 // The one thread that folds batches into the projections (DESIGN.md "Threads"), with a second
@@ -47,6 +61,11 @@ public:
         qint64 checkpointBytesPerEvent = 64;
         int publishIntervalMs = 33;
         int viewSample = 10; // rows per view in snapshots
+        // Copy the saga instances into snapshots (0: never): with every snapshot while there are
+        // at most instancesAlwaysUpTo, else at most every instancesIntervalMs; the copy follows
+        // the state within that interval also when the stream stops.
+        int instancesIntervalMs = 0;
+        int instancesAlwaysUpTo = 20000;
     };
 
     // `recorder` may be null; otherwise the engine numbers every batch's events after what the
@@ -76,7 +95,7 @@ public:
 
 private:
     void run();
-    void publish();
+    void publish(bool withInstances = false);
     struct WriteJob {
         EventBatch batch;      // events to append, or (when empty)
         QByteArray checkpoint; // a checkpoint's state, after event `seq`
@@ -114,6 +133,10 @@ private:
     mutable std::mutex m_snapshotMutex;
     std::shared_ptr<const EngineSnapshot> m_snapshot;
     quint64 m_version = 0;
+    std::shared_ptr<const SagaInstanceSet> m_instances; // the last copy
+    QElapsedTimer m_sinceInstances;
+    bool m_instancesStale = false; // the state moved on since the last copy
+    quint64 m_generation = 0;
     std::atomic<qint64> m_refused { 0 };
     QString m_error;
 };

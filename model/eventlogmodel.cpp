@@ -4,6 +4,9 @@
 #include "recording.h"
 #include "timeformat.h"
 
+#include <QElapsedTimer>
+#include <QTimer>
+
 namespace FlowScope {
 
 EventLogModel::EventLogModel(QObject* parent)
@@ -17,24 +20,174 @@ bool EventLogModel::open(const QString& path, QString* error)
 {
     beginResetModel();
     m_pages.clear();
+    m_matches.clear();
+    m_scannedTo = 0;
+    m_wanted = 0;
+    m_sliceQueued = false;
+    ++m_generation;
+    m_lastError.clear();
     m_recording = Recording::open(path, error);
-    m_rows = m_recording ? int(std::min<qint64>(m_recording->eventCount(), INT_MAX)) : 0;
+    m_total = m_recording ? m_recording->eventCount() : 0;
+    m_rows = int(std::min<qint64>(m_total, INT_MAX));
+    m_busy = true;
     endResetModel();
+    m_busy = false;
+    if (isFiltered())
+        want(PageSize);
+    Q_EMIT scanProgress();
     return m_recording != nullptr;
+}
+
+void EventLogModel::close()
+{
+    beginResetModel();
+    m_recording.reset();
+    m_pages.clear();
+    m_matches.clear();
+    m_rows = 0;
+    m_total = 0;
+    m_scannedTo = 0;
+    m_wanted = 0;
+    ++m_generation;
+    m_busy = true;
+    endResetModel();
+    m_busy = false;
+    Q_EMIT scanProgress();
+}
+
+void EventLogModel::setFilter(const EventFilter& filter)
+{
+    if (filter == m_filter)
+        return;
+    beginResetModel();
+    m_filter = filter;
+    m_pages.clear();
+    m_matches.clear();
+    m_scannedTo = 0;
+    m_wanted = 0;
+    m_sliceQueued = false;
+    ++m_generation;
+    m_busy = true;
+    endResetModel();
+    m_busy = false;
+    if (isFiltered())
+        want(PageSize);
+    Q_EMIT scanProgress();
 }
 
 void EventLogModel::refresh()
 {
     if (!m_recording)
         return;
-    const int rows = int(std::min<qint64>(m_recording->eventCount(), INT_MAX));
-    if (rows <= m_rows)
+    const qint64 total = m_recording->eventCount();
+    if (total <= m_total)
         return;
-    // the last page may have been read while it was still filling
-    m_pages.remove((m_rows - 1) / PageSize);
-    beginInsertRows({}, m_rows, rows - 1);
+    const qint64 before = m_total;
+    const bool caughtUp = m_scannedTo >= before;
+    m_total = total;
+    const int rows = int(std::min<qint64>(total, INT_MAX));
+    if (!isFiltered()) {
+        m_busy = true;
+        beginInsertRows({}, m_rows, rows - 1);
+        // the last page may have been read while it was still filling
+        for (int p = std::max(0, m_rows - 1) / PageSize; p <= (rows - 1) / PageSize; ++p)
+            m_pages.remove(p);
+        m_rows = rows;
+        endInsertRows();
+        m_busy = false;
+        Q_EMIT scanProgress();
+        return;
+    }
     m_rows = rows;
-    endInsertRows();
+    if (caughtUp) // following a live recording: the new events are few, scan them all
+        want(int(std::min<qint64>(qint64(m_matches.size()) + (total - before), INT_MAX)));
+    else
+        Q_EMIT scanProgress();
+}
+
+bool EventLogModel::canFetchMore(const QModelIndex& parent) const
+{
+    return !parent.isValid() && m_recording && isFiltered() && m_scannedTo < m_total;
+}
+
+void EventLogModel::fetchMore(const QModelIndex& parent)
+{
+    if (!parent.isValid() && isFiltered())
+        want(int(std::min<qint64>(qint64(m_matches.size()) + PageSize, INT_MAX)));
+}
+
+void EventLogModel::want(int rows)
+{
+    m_wanted = std::max(m_wanted, rows);
+    // Called from a handler of our own reset or insert: the scan waits for the event loop, so
+    // that an insert never nests inside another change.
+    if (m_busy)
+        queueSlice();
+    else
+        scanSlice();
+}
+
+void EventLogModel::queueSlice()
+{
+    if (m_sliceQueued)
+        return;
+    m_sliceQueued = true;
+    QTimer::singleShot(0, this, [this, generation = m_generation] {
+        if (generation == m_generation)
+            scanSlice();
+    });
+}
+
+void EventLogModel::scanSlice()
+{
+    m_sliceQueued = false;
+    if (!m_recording || !isFiltered())
+        return;
+    QElapsedTimer clock;
+    clock.start();
+    QList<qint64> found;
+    const qint64 have = m_matches.size();
+    // at least one chunk per call, so that every fetchMore() moves the scan on
+    while (m_scannedTo < m_total && have + found.size() < m_wanted) {
+        const qint64 to = std::min(m_total, m_scannedTo + ChunkEvents);
+        const int limit = int(std::min<qint64>(m_wanted - have - found.size(), INT_MAX));
+        QList<qint64> chunk;
+        QString error;
+        if (!m_recording->matchingSeqs(m_filter, m_scannedTo, to, limit, &chunk, &error)) {
+            reportError(error);
+            m_scannedTo = m_total; // a damaged file: stop here rather than fail on every slice
+            break;
+        }
+        m_scannedTo = chunk.size() == limit ? chunk.last() : to;
+        found += chunk;
+        if (clock.elapsed() >= SliceMillis)
+            break;
+    }
+    if (!found.isEmpty()) {
+        const int first = int(m_matches.size());
+        const int last = first + int(found.size()) - 1;
+        m_busy = true;
+        beginInsertRows({}, first, last);
+        m_matches += found;
+        // pages read so far (even during rowsAboutToBeInserted) may lack the new rows
+        for (int p = std::max(0, first - 1) / PageSize; p <= last / PageSize; ++p)
+            m_pages.remove(p);
+        endInsertRows();
+        m_busy = false;
+    }
+    if (m_scannedTo < m_total && m_matches.size() < m_wanted)
+        queueSlice(); // more to scan: yield to the event loop first, so the window stays responsive
+    Q_EMIT scanProgress();
+}
+
+void EventLogModel::reportError(const QString& error) const
+{
+    if (error == m_lastError)
+        return; // once, not once per row painted
+    m_lastError = error;
+    QMetaObject::invokeMethod(
+        const_cast<EventLogModel*>(this), [this, error] { Q_EMIT const_cast<EventLogModel*>(this)->readFailed(error); },
+        Qt::QueuedConnection);
 }
 
 const QList<Event>* EventLogModel::page(int row) const
@@ -45,29 +198,55 @@ const QList<Event>* EventLogModel::page(int row) const
     auto* events = new QList<Event>;
     events->reserve(PageSize);
     QString error;
-    m_recording->readSeqRange(qint64(p) * PageSize + 1, qint64(p + 1) * PageSize, [events](Event&& e) {
+    auto sink = [events](Event&& e) {
         e.payload.clear(); // the table shows no payloads; event() reads them when asked
         events->append(std::move(e));
         return true;
-    }, &error);
+    };
+    bool ok;
+    if (!isFiltered()) {
+        ok = m_recording->readSeqRange(qint64(p) * PageSize + 1, qint64(p + 1) * PageSize, sink, &error);
+    } else {
+        // the matches between the page's first and last seq are exactly the page's rows
+        const int first = p * PageSize;
+        const int last = std::min(first + PageSize, int(m_matches.size())) - 1;
+        ok = last < first || m_recording->readMatching(m_filter, m_matches[first], m_matches[last], sink, &error);
+    }
+    if (!ok)
+        reportError(error);
     m_pages.insert(p, events);
     return events;
 }
 
+qint64 EventLogModel::seqAt(int row) const
+{
+    if (row < 0 || row >= rowCount())
+        return 0;
+    return isFiltered() ? m_matches[row] : qint64(row) + 1;
+}
+
 std::optional<Event> EventLogModel::event(int row) const
 {
-    if (!m_recording || row < 0 || row >= m_rows)
+    const qint64 seq = seqAt(row);
+    if (!m_recording || seq <= 0)
         return std::nullopt;
     std::optional<Event> found;
     QString error;
-    m_recording->readSeqRange(row + 1, row + 1, [&found](Event&& e) {
-        found = std::move(e);
-        return false;
-    }, &error);
+    if (!m_recording->readSeqRange(seq, seq, [&found](Event&& e) {
+            found = std::move(e);
+            return false;
+        }, &error))
+        reportError(error);
     return found;
 }
 
-int EventLogModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : m_rows; }
+int EventLogModel::rowCount(const QModelIndex& parent) const
+{
+    if (parent.isValid())
+        return 0;
+    return isFiltered() ? int(m_matches.size()) : m_rows;
+}
+
 int EventLogModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant EventLogModel::data(const QModelIndex& index, int role) const

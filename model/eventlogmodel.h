@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event.h"
+#include "eventfilter.h"
 
 #include <QAbstractTableModel>
 #include <QCache>
@@ -14,6 +15,12 @@ class Recording;
 
 // The event log: a virtual table over a recording. Only the pages on screen are read, so it
 // stays fast at millions of rows; refresh() picks up events appended since (a live recording).
+//
+// With a filter, rows are the matching events in seq order. They are found by scanning the
+// recording along seq with the filter as a SQL WHERE (the events table has no other index), in
+// slices of at most SliceMillis on the GUI thread, and only as far as the view asks
+// (fetchMore): a filter over ten million events shows its first page at once and never holds
+// more than the seqs of the matches scrolled past. scanProgress() says how far the scan got.
 class EventLogModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
@@ -24,22 +31,57 @@ public:
     ~EventLogModel() override;
 
     bool open(const QString& path, QString* error);
+    void close();
     void refresh();
     // The whole event at `row` (read from the recording), for a detail pane.
     std::optional<Event> event(int row) const;
+    qint64 seqAt(int row) const;
+
+    void setFilter(const EventFilter& filter);
+    const EventFilter& filter() const { return m_filter; }
+    bool isFiltered() const { return !m_filter.isEmpty(); }
+    // Unfiltered: every event is a row. Filtered: how far the scan got (events examined) and
+    // whether it reached the end of the recording (then rowCount() is every match).
+    qint64 scannedEvents() const { return isFiltered() ? m_scannedTo : m_rows; }
+    qint64 totalEvents() const { return m_total; }
+    bool scanComplete() const { return !isFiltered() || m_scannedTo >= m_total; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    bool canFetchMore(const QModelIndex& parent) const override;
+    void fetchMore(const QModelIndex& parent) override;
 
     static constexpr int PageSize = 256;
+    static constexpr int SliceMillis = 30;   // the longest the GUI thread scans at a time
+    static constexpr qint64 ChunkEvents = 65536; // one SQL query's seq range
+
+Q_SIGNALS:
+    void scanProgress();
+    // A read failed (a damaged recording): the rows it concerns stay empty.
+    void readFailed(const QString& error);
 
 private:
     const QList<Event>* page(int row) const;
+    void want(int rows);
+    void scanSlice();
+    void queueSlice();
+    void reportError(const QString& error) const;
 
     std::unique_ptr<Recording> m_recording;
-    int m_rows = 0;
+    int m_rows = 0;       // unfiltered rows
+    qint64 m_total = 0;   // events in the recording at the last refresh
+    EventFilter m_filter;
+    QList<qint64> m_matches; // filtered rows: their seqs
+    qint64 m_scannedTo = 0;  // every match with seq <= this is in m_matches
+    int m_wanted = 0;        // rows the view asked for
+    bool m_sliceQueued = false;
+    // A reset or an insert is being announced: rows must not arrive inside it (views and
+    // QAbstractItemModelTester call fetchMore() from their handlers).
+    bool m_busy = false;
+    quint64 m_generation = 0; // a new filter or recording cancels queued slices
+    mutable QString m_lastError;
     mutable QCache<int, QList<Event>> m_pages { 64 };
 };
 

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 
 Q_LOGGING_CATEGORY(LOG_RECORDING, "flowscope.recording")
@@ -190,6 +191,69 @@ bool decodeHeaders(const QByteArray& in, QList<Header>* out)
         out->append(std::move(h));
     }
     return pos == in.size();
+}
+
+// An EventFilter as a SQL condition on the events table, with its values to bind as text, in
+// order, to ?first, ?first+1, ... Values are always bound, never spliced into the SQL.
+struct Where {
+    QByteArray sql;
+    QList<QByteArray> values;
+};
+
+Where whereOf(const EventFilter& f, int first)
+{
+    Where w;
+    int next = first;
+    auto param = [&](const QByteArray& value) -> QByteArray {
+        w.values.append(value);
+        return '?' + QByteArray::number(next++);
+    };
+    QList<QByteArray> terms;
+    if (!f.type.isEmpty())
+        terms.append("type = " + param(f.type.toUtf8()));
+    if (!f.source.isEmpty())
+        terms.append("source = " + param(f.source.toUtf8()));
+    if (!f.channel.isEmpty())
+        terms.append("channel = " + param(f.channel.toUtf8()));
+    if (!f.correlation.isEmpty()) {
+        const QByteArray c = param(f.correlation.toUtf8());
+        QByteArray path = "$";
+        for (const QString& segment : f.correlationDataPath) {
+            if (segment.contains(u'"')) { // not expressible as a JSON path: the attribute only
+                path.clear();
+                break;
+            }
+            path += ".\"" + segment.toUtf8() + '"';
+        }
+        if (f.correlationDataPath.isEmpty() || path.isEmpty()) {
+            terms.append("correlation_id = " + c);
+        } else {
+            // The attribute when the event has one; otherwise the flow file's place in the data.
+            // CASE keeps json_extract away from payloads that are not JSON (it would fail the query).
+            const QByteArray p = param(path);
+            terms.append("CASE WHEN correlation_id IS NOT NULL THEN correlation_id = " + c
+                         + " WHEN json_valid(CAST(payload AS TEXT)) THEN CAST(json_extract(CAST(payload AS TEXT), " + p
+                         + ") AS TEXT) = " + c + " ELSE 0 END");
+        }
+    }
+    if (!f.text.isEmpty()) {
+        QByteArray pattern = f.text.toUtf8();
+        pattern.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        const QByteArray p = param('%' + pattern + '%');
+        QList<QByteArray> any;
+        for (const char* column : { "type", "source", "id", "subject", "correlation_id", "causation_id", "channel",
+                                    "error", "CAST(payload AS TEXT)" })
+            any.append(QByteArray(column) + " LIKE " + p + " ESCAPE '\\'");
+        terms.append('(' + any.join(" OR ") + ')');
+    }
+    w.sql = terms.isEmpty() ? QByteArray("1") : terms.join(" AND ");
+    return w;
+}
+
+void bindWhere(sqlite3_stmt* s, const Where& w, int first)
+{
+    for (int i = 0; i < w.values.size(); ++i)
+        sqlite3_bind_text(s, first + i, w.values[i].constData(), int(w.values[i].size()), SQLITE_TRANSIENT);
 }
 
 } // namespace
@@ -650,6 +714,84 @@ bool Recording::readTimeRange(qint64 fromMicros, qint64 toMicros, const Sink& si
     sqlite3_bind_int64(s, 1, fromMicros);
     sqlite3_bind_int64(s, 2, toMicros);
     return readQuery(s, sink, error);
+}
+
+bool Recording::readSeqs(QList<qint64> seqs, const Sink& sink, QString* error) const
+{
+    if (seqs.isEmpty())
+        return true;
+    std::sort(seqs.begin(), seqs.end());
+    QByteArray list;
+    for (qint64 seq : std::as_const(seqs))
+        list += (list.isEmpty() ? "" : ",") + QByteArray::number(seq); // numbers: safe to splice
+    sqlite3_stmt* s = nullptr;
+    const QByteArray sql = QByteArray("SELECT ") + EventColumns + " FROM events WHERE seq IN (" + list + ") ORDER BY seq";
+    if (sqlite3_prepare_v2(m_db, sql.constData(), -1, &s, nullptr) != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return false;
+    }
+    return readQuery(s, sink, error);
+}
+
+bool Recording::matchingSeqs(const EventFilter& filter, qint64 afterSeq, qint64 toSeq, int limit, QList<qint64>* out,
+                             QString* error) const
+{
+    const Where w = whereOf(filter, 4);
+    const QByteArray sql = "SELECT seq FROM events WHERE seq > ?1 AND seq <= ?2 AND (" + w.sql + ") ORDER BY seq LIMIT ?3";
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql.constData(), -1, &s, nullptr) != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return false;
+    }
+    sqlite3_bind_int64(s, 1, afterSeq);
+    sqlite3_bind_int64(s, 2, toSeq);
+    sqlite3_bind_int(s, 3, limit);
+    bindWhere(s, w, 4);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        out->append(sqlite3_column_int64(s, 0));
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return false;
+    }
+    return true;
+}
+
+bool Recording::readMatching(const EventFilter& filter, qint64 fromSeq, qint64 toSeq, const Sink& sink,
+                             QString* error) const
+{
+    const Where w = whereOf(filter, 3);
+    const QByteArray sql = QByteArray("SELECT ") + EventColumns + " FROM events WHERE seq BETWEEN ?1 AND ?2 AND ("
+        + w.sql + ") ORDER BY seq";
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql.constData(), -1, &s, nullptr) != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return false;
+    }
+    sqlite3_bind_int64(s, 1, fromSeq);
+    sqlite3_bind_int64(s, 2, toSeq);
+    bindWhere(s, w, 3);
+    return readQuery(s, sink, error);
+}
+
+qint64 Recording::countMatching(const EventFilter& filter, QString* error) const
+{
+    const Where w = whereOf(filter, 1);
+    const QByteArray sql = "SELECT count(*) FROM events WHERE " + w.sql;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql.constData(), -1, &s, nullptr) != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return -1;
+    }
+    bindWhere(s, w, 1);
+    qint64 n = -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    else
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+    sqlite3_finalize(s);
+    return n;
 }
 
 bool Recording::readQuery(sqlite3_stmt* s, const Sink& sink, QString* error) const

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event.h"
+#include "eventfilter.h"
 
 #include <QString>
 
@@ -84,6 +85,19 @@ public:
     bool readSeqRange(qint64 fromSeq, qint64 toSeq, const Sink& sink, QString* error) const;
     // Events whose event time is in [fromMicros, toMicros), in seq order.
     bool readTimeRange(qint64 fromMicros, qint64 toMicros, const Sink& sink, QString* error) const;
+    // The events with these seqs, in seq order (the order given does not matter).
+    bool readSeqs(QList<qint64> seqs, const Sink& sink, QString* error) const;
+
+    // Filtered reads (the event log). The events table has no index but its primary key (an
+    // index would halve the write rate), so a filter is a scan along seq: callers keep each call
+    // short by bounding the seq range, and page on with the last seq they got (never OFFSET).
+    // The seqs of the events in (afterSeq, toSeq] that `filter` accepts, in order, at most `limit`.
+    bool matchingSeqs(const EventFilter& filter, qint64 afterSeq, qint64 toSeq, int limit, QList<qint64>* out,
+                      QString* error) const;
+    // The events in [fromSeq, toSeq] that `filter` accepts, in seq order, until `sink` returns false.
+    bool readMatching(const EventFilter& filter, qint64 fromSeq, qint64 toSeq, const Sink& sink, QString* error) const;
+    // How many events `filter` accepts: a scan of the whole recording (tests, the CLI).
+    qint64 countMatching(const EventFilter& filter, QString* error) const;
 
     struct Checkpoint {
         qint64 seq = 0;

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "chartspage.h"
 
+#include "theme.h"
+
 #include <QChart>
 #include <QChartView>
+#include <QEvent>
 #include <QGridLayout>
 #include <QJsonArray>
 #include <QLineSeries>
@@ -26,6 +29,36 @@ ChartsPage::ChartsPage(QWidget* parent)
         view->setMinimumSize(260, 180);
         grid->addWidget(view, i / 2, i % 2);
     }
+    applyTheme();
+}
+
+void ChartsPage::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        applyTheme();
+}
+
+void ChartsPage::applyTheme()
+{
+    // Qt Charts draws its own backgrounds: follow the window's theme, or light boxes glare in the dark
+    const QChart::ChartTheme theme = Theme::isDark(palette()) ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    for (Chart* c : { &m_throughput, &m_outcomes, &m_latency, &m_queues })
+        if (c->chart->theme() != theme) {
+            c->chart->setTheme(theme);
+            c->chart->setMargins(QMargins(4, 4, 4, 4));
+        }
+}
+
+void ChartsPage::clear()
+{
+    for (Chart* c : { &m_throughput, &m_outcomes, &m_latency, &m_queues })
+        c->chart->removeAllSeries(); // deletes them
+    m_series.clear();
+    m_points.clear();
+    m_lastCount.clear();
+    m_lastT = -1;
+    m_origin = -1;
 }
 
 ChartsPage::Chart ChartsPage::makeChart(const QString& title, const QString& unit)

@@ -26,10 +26,15 @@ public:
     explicit ChartsPage(QWidget* parent = nullptr);
     // `clockSeconds`: the stream's time now; one point per series per call.
     void add(double clockSeconds, const QJsonObject& state, const QJsonObject& services);
+    void clear(); // a new session: no series, the clock starts again
     int seriesCount() const { return int(m_points.size()); }
     qsizetype pointCount(const QString& series) const { return m_points.value(series).size(); }
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void applyTheme();
     struct Chart {
         QChart* chart = nullptr;
         QValueAxis* x = nullptr;

@@ -52,6 +52,7 @@ QList<QByteArray> words(const QByteArray& line)
 GraphLayout layoutDot(const QByteArray& dot)
 {
     GraphLayout result;
+    result.source = dot;
     static GVC_t* gvc = gvContext();
     Agraph_t* g = agmemread(dot.constData());
     if (!g) {

@@ -25,6 +25,7 @@ struct GraphLayout {
     QList<Node> nodes;
     QList<Edge> edges;
     QSizeF size;
+    QByteArray source; // the DOT it was laid out from
     QString error; // set when Graphviz failed; the lists are empty then
 };
 

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "graphview.h"
 
+#include "theme.h"
+
+#include <QFileInfo>
 #include <QGraphicsItem>
 #include <QGraphicsPathItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QKeyEvent>
 #include <QPainter>
+#include <QSaveFile>
+#include <QSvgGenerator>
 #include <QWheelEvent>
 
 #include <cmath>
@@ -39,6 +44,13 @@ public:
     void paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) override
     {
         p->setRenderHint(QPainter::Antialiasing);
+        if (m_style.point) {
+            p->setPen(Qt::NoPen);
+            p->setBrush(m_style.border);
+            const double r = std::min(m_rect.width(), m_rect.height()) / 2;
+            p->drawEllipse(m_rect.center(), r, r);
+            return;
+        }
         QPen pen(m_selectedNode ? QColor(0x1F, 0x6F, 0xEB) : m_style.border, m_selectedNode ? 2.5 : 1.3);
         if (m_style.dashed)
             pen.setStyle(Qt::DashLine);
@@ -91,8 +103,29 @@ GraphView::GraphView(QWidget* parent)
     setRenderHint(QPainter::Antialiasing);
     setDragMode(QGraphicsView::ScrollHandDrag);
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
-    setBackgroundBrush(QColor(0xFF, 0xFF, 0xFF));
     setFocusPolicy(Qt::StrongFocus);
+    applyPalette();
+}
+
+QColor GraphView::background() const
+{
+    // white paper in the light theme; the palette's base in the dark one (nodes keep their
+    // light fills and dark text, which read well on both)
+    return Theme::isDark(palette()) ? palette().color(QPalette::Base) : QColor(0xFF, 0xFF, 0xFF);
+}
+
+void GraphView::applyPalette()
+{
+    setBackgroundBrush(background());
+    for (EdgeItems& e : m_edges)
+        applyEdgeStyle(e);
+}
+
+void GraphView::changeEvent(QEvent* event)
+{
+    QGraphicsView::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+        applyPalette();
 }
 
 void GraphView::setLayout(const GraphLayout& layout)
@@ -100,6 +133,9 @@ void GraphView::setLayout(const GraphLayout& layout)
     scene()->clear();
     m_nodes.clear();
     m_edges.clear();
+    m_nodeOrder.clear();
+    m_edgeOrder.clear();
+    m_layoutError = layout.error;
     for (const GraphLayout::Edge& e : layout.edges) {
         if (e.path.size() < 2)
             continue;
@@ -121,7 +157,10 @@ void GraphView::setLayout(const GraphLayout& layout)
         items.label = scene()->addSimpleText(QString());
         items.label->setZValue(2);
         items.labelPos = e.hasLabel ? e.labelPos : path.pointAtPercent(0.5);
+        items.from = e.from;
+        items.to = e.to;
         m_edges.insert(e.from + u'\n' + e.to, items);
+        m_edgeOrder.append(e.from + u'\n' + e.to);
         setEdgeStyle(e.from, e.to, EdgeStyle {});
     }
     for (const GraphLayout::Node& n : layout.nodes) {
@@ -129,6 +168,7 @@ void GraphView::setLayout(const GraphLayout& layout)
         item->setZValue(1);
         scene()->addItem(item);
         m_nodes.insert(n.name, item);
+        m_nodeOrder.append(n.name);
     }
     scene()->setSceneRect(QRectF(QPointF(0, 0), layout.size).adjusted(-20, -20, 20, 20));
     if (!m_userZoomed)
@@ -152,19 +192,112 @@ void GraphView::setEdgeStyle(const QString& from, const QString& to, const EdgeS
     const auto it = m_edges.find(from + u'\n' + to);
     if (it == m_edges.end())
         return;
-    QPen pen(style.color, style.width);
+    it->style = style;
+    applyEdgeStyle(*it);
+}
+
+void GraphView::applyEdgeStyle(EdgeItems& items)
+{
+    const EdgeStyle& style = items.style;
+    QColor color = style.color;
+    const bool dark = Theme::isDark(palette());
+    if (dark && color.lightness() < 150) // dark greys and greens would sink into the background
+        color = color.lighter(150);
+    QPen pen(color, style.width);
     if (style.dashed)
         pen.setStyle(Qt::DashLine);
-    it->line->setPen(pen);
-    it->head->setPen(QPen(style.color, 1));
-    it->head->setBrush(style.color);
-    it->label->setText(style.label);
-    it->label->setBrush(QColor(0x30, 0x36, 0x40));
-    QFont f = it->label->font();
+    items.line->setPen(pen);
+    items.head->setPen(QPen(color, 1));
+    items.head->setBrush(color);
+    items.label->setText(style.label);
+    items.label->setBrush(dark ? palette().color(QPalette::Text) : QColor(0x30, 0x36, 0x40));
+    QFont f = items.label->font();
     f.setPointSizeF(8);
-    it->label->setFont(f);
-    const QRectF r = it->label->boundingRect();
-    it->label->setPos(it->labelPos - QPointF(r.width() / 2, r.height() / 2));
+    items.label->setFont(f);
+    const QRectF r = items.label->boundingRect();
+    items.label->setPos(items.labelPos - QPointF(r.width() / 2, r.height() / 2));
+}
+
+QByteArray GraphView::toDot() const
+{
+    auto quoted = [](const QString& s) { return dotId(s); };
+    QByteArray out = "// Exported by FlowScope: the graph with the labels and colours on screen.\n"
+                     "digraph FlowScope {\n"
+                     "  rankdir=LR; nodesep=0.35; ranksep=0.7;\n"
+                     "  node [style=filled fontname=\"DejaVu Sans\" fontsize=10];\n"
+                     "  edge [fontname=\"DejaVu Sans\" fontsize=8];\n";
+    for (const QString& name : m_nodeOrder) {
+        const NodeStyle& st = m_nodes.value(name)->style();
+        if (st.point) {
+            out += "  " + quoted(name) + " [shape=point width=0.12 label=\"\"];\n";
+            continue;
+        }
+        QString label = st.title;
+        if (!st.detail.isEmpty())
+            label += u'\n' + st.detail;
+        QByteArray styleAttr = st.ellipse ? "filled" : "rounded,filled";
+        if (st.dashed)
+            styleAttr += ",dashed";
+        out += "  " + quoted(name) + " [label=" + quoted(label).replace("\n", "\\n")
+            + " shape=" + (st.ellipse ? "ellipse" : "box") + " style=\"" + styleAttr + "\" fillcolor=\""
+            + st.fill.name().toLatin1() + "\" color=\"" + st.border.name().toLatin1() + '"'
+            + (st.doubleBorder ? " peripheries=2" : "") + "];\n";
+    }
+    for (const QString& key : m_edgeOrder) {
+        const EdgeItems& e = m_edges[key];
+        out += "  " + quoted(e.from) + " -> " + quoted(e.to) + " [label=" + quoted(e.style.label) + " color=\""
+            + e.style.color.name().toLatin1() + "\" penwidth=" + QByteArray::number(e.style.width, 'f', 1)
+            + (e.style.dashed ? " style=dashed" : "") + "];\n";
+    }
+    out += "}\n";
+    return out;
+}
+
+bool GraphView::exportTo(const QString& path, QString* error) const
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (suffix == u"dot" || suffix == u"gv") {
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(toDot()) < 0 || !file.commit()) {
+            *error = tr("cannot write %1: %2").arg(path, file.errorString());
+            return false;
+        }
+        return true;
+    }
+    const QRectF rect = scene()->sceneRect();
+    if (suffix == u"png") {
+        // twice the scene's size: crisp on high-density screens and in documents
+        QImage image((rect.size() * 2).toSize(), QImage::Format_ARGB32_Premultiplied);
+        image.fill(background());
+        QPainter painter(&image);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setRenderHint(QPainter::TextAntialiasing);
+        scene()->render(&painter, QRectF(QPointF(0, 0), image.size()), rect);
+        painter.end();
+        if (!image.save(path, "PNG")) {
+            *error = tr("cannot write %1").arg(path);
+            return false;
+        }
+        return true;
+    }
+    if (suffix == u"svg") {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(rect.size().toSize());
+        svg.setViewBox(QRectF(QPointF(0, 0), rect.size()));
+        svg.setTitle(QStringLiteral("FlowScope"));
+        QPainter painter;
+        if (!painter.begin(&svg)) {
+            *error = tr("cannot write %1").arg(path);
+            return false;
+        }
+        painter.fillRect(QRectF(QPointF(0, 0), rect.size()), background());
+        scene()->render(&painter, QRectF(QPointF(0, 0), rect.size()), rect);
+        painter.end();
+        return true;
+    }
+    *error = tr("%1: unknown picture format (use .png, .svg or .dot)").arg(path);
+    return false;
 }
 
 void GraphView::fit()

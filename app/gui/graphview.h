@@ -27,6 +27,7 @@ public:
         bool dashed = false;
         bool ellipse = false; // channels and states are drawn differently from services
         bool doubleBorder = false;
+        bool point = false; // a dot without a label (a saga's start)
     };
     struct EdgeStyle {
         QString label;
@@ -47,6 +48,13 @@ public:
     // The style a node is drawn with now (tests and tooltips); a default one for unknown nodes.
     NodeStyle nodeStyle(const QString& node) const;
     QStringList nodeNames() const { return m_nodes.keys(); }
+    // Why the last layout failed (Graphviz), or empty.
+    QString layoutError() const { return m_layoutError; }
+
+    // The graph as it is drawn now: DOT (.dot, .gv) with the labels and colours on screen, or a
+    // picture of the whole scene (.png at twice its size, .svg), by the file's suffix.
+    bool exportTo(const QString& path, QString* error) const;
+    QByteArray toDot() const;
 
 Q_SIGNALS:
     void nodeSelected(const QString& name);
@@ -56,6 +64,7 @@ protected:
     void keyPressEvent(QKeyEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     struct EdgeItems {
@@ -63,7 +72,16 @@ private:
         QGraphicsPathItem* head = nullptr;
         QGraphicsSimpleTextItem* label = nullptr;
         QPointF labelPos;
+        QString from, to;
+        EdgeStyle style;
     };
+    void applyPalette();
+    void applyEdgeStyle(EdgeItems& items);
+    QColor background() const;
+
+    QList<QString> m_nodeOrder; // as laid out: DOT export keeps it
+    QList<QString> m_edgeOrder;
+    QString m_layoutError;
     QHash<QString, GraphNodeItem*> m_nodes;
     QHash<QString, EdgeItems> m_edges; // key: from + '\n' + to
     QString m_selected;

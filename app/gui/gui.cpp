@@ -3,13 +3,14 @@
 
 #include "mainwindow.h"
 #include "simsession.h"
+#include "theme.h"
 
 #include <flowfile.h>
 #include <flowfileparser.h>
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QMessageBox>
+#include <QTimer>
 
 #include <cstdlib>
 #include <cstring>
@@ -64,51 +65,98 @@ int run(int argc, char* argv[])
     const QCommandLineOption faultOption(QStringLiteral("fault"),
                                          QStringLiteral("Schedule a fault, as in a faults: entry (repeatable)."),
                                          QStringLiteral("SPEC"));
-    parser.addOptions({ shotOption, afterOption, paneOption, speedOption, faultOption, flowOption });
+    const QCommandLineOption themeOption(QStringLiteral("theme"),
+                                         QStringLiteral("light or dark, for this run (View > Theme keeps one)."),
+                                         QStringLiteral("NAME"));
+    const QCommandLineOption correlationOption(
+        QStringLiteral("correlation"),
+        QStringLiteral("Once this saga instance appears: select it (its timeline) and show its events."),
+        QStringLiteral("ID"));
+    const QCommandLineOption exportTopologyOption(
+        QStringLiteral("export-topology"),
+        QStringLiteral("After --after, write the topology to FILE (.png, .svg or .dot) and exit."), QStringLiteral("FILE"));
+    const QCommandLineOption exportSagaOption(
+        QStringLiteral("export-saga"),
+        QStringLiteral("After --after, write the saga diagram to FILE (.png, .svg or .dot) and exit."),
+        QStringLiteral("FILE"));
+    parser.addOptions({ shotOption, afterOption, paneOption, speedOption, faultOption, flowOption, themeOption,
+                        correlationOption, exportTopologyOption, exportSagaOption });
     parser.process(app);
     QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty() && positional.first() == u"gui")
         positional.removeFirst();
     const QString file = positional.isEmpty() ? QStringLiteral(":/demo/shop.yaml") : positional.first();
     const bool isRecording = file.endsWith(u".fsrec");
+    const bool exporting = parser.isSet(exportTopologyOption) || parser.isSet(exportSagaOption);
+    const bool screenshot = parser.isSet(shotOption) || exporting; // both run unattended
 
     MainWindow window;
     window.resize(1500, 950);
-    auto readFlow = [&window](const QString& path) -> std::shared_ptr<const Flow> {
+    if (parser.isSet(themeOption))
+        window.setTheme(Theme::fromName(parser.value(themeOption)), false); // this run: the settings keep the user's
+    // A file that does not open: the window shows why (and File > Open is at hand). An
+    // unattended run fails: with --screenshot it still takes the picture (of the error).
+    auto failed = [&](const QString& message) {
+        window.show();
+        if (message != window.errorText()) // the window may have shown it already
+            window.showError(message);     // on stderr too
+        if (!screenshot)
+            return QApplication::exec();
+        if (!parser.isSet(shotOption))
+            return 1;
+        const auto after = Duration::parse(parser.value(afterOption));
+        window.screenshotLater(parser.value(shotOption), after ? std::min(1000, int(after->micros / 1000)) : 1000,
+                               parser.value(paneOption));
+        QApplication::exec();
+        return 1;
+    };
+    auto started = [&] {
+        if (parser.isSet(speedOption))
+            if (const auto f = parseFactor(parser.value(speedOption)))
+                window.setSpeed(*f);
+        if (parser.isSet(correlationOption))
+            window.focusCorrelation(parser.value(correlationOption));
+        const auto after = Duration::parse(parser.value(afterOption));
+        const int delayMs = after ? int(after->micros / 1000) : 5000;
+        if (exporting) // before the screenshot: timers of the same delay fire in the order they were made
+            QTimer::singleShot(delayMs, &window, [&] {
+                bool ok = true;
+                if (parser.isSet(exportTopologyOption))
+                    ok = window.exportTopology(parser.value(exportTopologyOption)) && ok;
+                if (parser.isSet(exportSagaOption))
+                    ok = window.exportSaga(parser.value(exportSagaOption)) && ok;
+                if (!parser.isSet(shotOption) || !ok)
+                    QApplication::exit(ok ? 0 : 1);
+            });
+        if (parser.isSet(shotOption))
+            window.screenshotLater(parser.value(shotOption), delayMs, parser.value(paneOption));
+        return QApplication::exec();
+    };
+    auto readFlow = [](const QString& path, QString* error) -> std::shared_ptr<const Flow> {
         const FlowParseResult parsed = FlowFileParser::parseFile(path);
         if (!parsed.ok()) {
-            QMessageBox::critical(&window, QStringLiteral("FlowScope"),
-                                  QStringLiteral("%1 has errors:\n\n%2").arg(path, parsed.errorText()));
+            *error = QStringLiteral("%1 has errors:\n%2").arg(path, parsed.errorText());
             return nullptr;
         }
         return std::make_shared<const Flow>(*parsed.flow);
     };
+    QString error;
     if (isRecording) {
         std::shared_ptr<const Flow> flow = std::make_shared<const Flow>();
-        if (parser.isSet(flowOption) && !(flow = readFlow(parser.value(flowOption))))
-            return 1;
+        if (parser.isSet(flowOption) && !(flow = readFlow(parser.value(flowOption), &error)))
+            return failed(error);
         window.show();
         if (!window.openRecording(file, flow))
-            return 1;
-        if (parser.isSet(speedOption))
-            if (const auto f = parseFactor(parser.value(speedOption)))
-                window.setSpeed(*f);
-        if (parser.isSet(shotOption)) {
-            const auto after = Duration::parse(parser.value(afterOption));
-            window.screenshotLater(parser.value(shotOption), after ? int(after->micros / 1000) : 5000,
-                                   parser.value(paneOption));
-        }
-        return QApplication::exec();
+            return failed(window.errorText());
+        window.addRecentFile(file, parser.value(flowOption));
+        return started();
     }
-    auto flow = readFlow(file);
+    auto flow = readFlow(file, &error);
     if (!flow)
-        return 1;
-    if (!flow->simulation) {
-        QMessageBox::critical(&window, QStringLiteral("FlowScope"),
-                              QStringLiteral("%1 has no simulation: section. To watch a recording with it, run "
-                                             "flowscope gui REC.fsrec --flow %1").arg(file));
-        return 1;
-    }
+        return failed(error);
+    if (!flow->simulation)
+        return failed(QStringLiteral("%1 has no simulation: section. To watch a recording with it, run "
+                                     "flowscope gui REC.fsrec --flow %1").arg(file));
     std::vector<Fault> faults;
     for (const QString& spec : parser.values(faultOption)) {
         QList<FlowError> errors;
@@ -117,8 +165,7 @@ int run(int argc, char* argv[])
             QString text;
             for (const FlowError& e : std::as_const(errors))
                 text += e.toString() + u'\n';
-            QMessageBox::critical(&window, QStringLiteral("FlowScope"), text);
-            return 2;
+            return failed(text.trimmed());
         }
         faults.push_back(*fault);
     }
@@ -131,15 +178,9 @@ int run(int argc, char* argv[])
     }
     window.show();
     if (!window.startSimulation(flow))
-        return 1;
-    if (parser.isSet(speedOption))
-        if (const auto f = parseFactor(parser.value(speedOption)))
-            window.setSpeed(*f);
-    if (parser.isSet(shotOption)) {
-        const auto after = Duration::parse(parser.value(afterOption));
-        window.screenshotLater(parser.value(shotOption), after ? int(after->micros / 1000) : 5000, parser.value(paneOption));
-    }
-    return QApplication::exec();
+        return failed(window.errorText());
+    window.addRecentFile(file);
+    return started();
 }
 
 } // namespace FlowScope::Gui

@@ -2,27 +2,36 @@
 #include "mainwindow.h"
 
 #include "chartspage.h"
+#include "eventspage.h"
 #include "graphview.h"
 #include "sagapage.h"
 #include "replaysession.h"
 #include "simsession.h"
 #include "topologypage.h"
 
+#include <engine.h>
 #include <eventlogmodel.h>
 #include <flowfile.h>
+#include <flowfileparser.h>
 #include <jsontablemodel.h>
 #include <timeformat.h>
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFrame>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QLabel>
+#include <QLoggingCategory>
 #include <QMenu>
-#include <QMessageBox>
+#include <QMenuBar>
 #include <QSettings>
 #include <QSlider>
 #include <QSortFilterProxyModel>
@@ -33,6 +42,8 @@
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+
+Q_LOGGING_CATEGORY(LOG_GUI, "flowscope.gui")
 
 namespace FlowScope::Gui {
 
@@ -54,8 +65,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_viewChoice(new QComboBox(this))
     , m_viewModel(new JsonTableModel(this))
     , m_viewTable(new QTableView(this))
-    , m_eventModel(new EventLogModel(this))
-    , m_eventTable(new QTableView(this))
+    , m_events(new EventsPage(this))
     , m_services(new QTableWidget(this))
     , m_speed(new QComboBox(this))
     , m_pause(new QToolButton(this))
@@ -66,10 +76,37 @@ MainWindow::MainWindow(QWidget* parent)
     , m_status(new QLabel(this))
     , m_timer(new QTimer(this))
     , m_charts(new ChartsPage(this))
+    , m_banner(new QFrame(this))
+    , m_bannerText(new QLabel(this))
 {
     setWindowTitle(tr("FlowScope"));
-    setCentralWidget(m_topology);
+    // the error banner sits above the topology; its colours are its own, readable in both themes
+    auto* centre = new QWidget(this);
+    auto* centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->setSpacing(0);
+    m_banner->setObjectName(QStringLiteral("errorFrame"));
+    m_banner->setStyleSheet(QStringLiteral("#errorFrame { background: #f8d7da; border: 1px solid #e4a3aa; }"
+                                           "#errorFrame QLabel { color: #58151c; }"));
+    auto* bannerLayout = new QHBoxLayout(m_banner);
+    bannerLayout->setContentsMargins(8, 4, 4, 4);
+    m_bannerText->setObjectName(QStringLiteral("errorBanner"));
+    m_bannerText->setWordWrap(true);
+    m_bannerText->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    bannerLayout->addWidget(m_bannerText, 1);
+    auto* dismiss = new QToolButton(m_banner);
+    dismiss->setText(tr("Dismiss"));
+    dismiss->setAutoRaise(true);
+    connect(dismiss, &QToolButton::clicked, this, &MainWindow::hideError);
+    bannerLayout->addWidget(dismiss, 0, Qt::AlignTop);
+    m_banner->hide();
+    centreLayout->addWidget(m_banner);
+    centreLayout->addWidget(m_topology, 1);
+    setCentralWidget(centre);
     setDockNestingEnabled(true);
+    // the saga pane (diagram, instances, timeline) gets the window's full height
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
 
     auto* sagaDock = dock(this, tr("Sagas"), QStringLiteral("sagas"), m_sagas, Qt::RightDockWidgetArea);
 
@@ -88,19 +125,19 @@ MainWindow::MainWindow(QWidget* parent)
     // second, 500 rows), which stalled the window for 100 ms and more. Sized when columns change.
     m_viewTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_viewTable->horizontalHeader()->setStretchLastSection(true);
+    m_viewTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_viewTable->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_viewTable->setToolTip(tr("Double-click a row for its events (its key as the correlation id)"));
+    auto* viewEvents = new QAction(tr("Show events for this key"), m_viewTable);
+    m_viewTable->addAction(viewEvents);
+    connect(viewEvents, &QAction::triggered, this, [this] { showEventsForViewRow(m_viewTable->currentIndex()); });
+    connect(m_viewTable, &QTableView::doubleClicked, this, &MainWindow::showEventsForViewRow);
     viewsLayout->addWidget(m_viewTable);
     auto* viewDock = dock(this, tr("Views"), QStringLiteral("views"), views, Qt::BottomDockWidgetArea);
 
-    m_eventTable->setModel(m_eventModel);
-    m_eventTable->verticalHeader()->hide();
-    m_eventTable->verticalHeader()->setDefaultSectionSize(20);
-    m_eventTable->horizontalHeader()->setStretchLastSection(true);
-    m_eventTable->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_eventTable->setColumnWidth(EventLogModel::Seq, 70);
-    m_eventTable->setColumnWidth(EventLogModel::Time, 210);
-    m_eventTable->setColumnWidth(EventLogModel::Type, 150);
-    m_eventTable->setColumnWidth(EventLogModel::Channel, 150);
-    auto* eventDock = dock(this, tr("Events"), QStringLiteral("events"), m_eventTable, Qt::BottomDockWidgetArea);
+    auto* eventDock = dock(this, tr("Events"), QStringLiteral("events"), m_events, Qt::BottomDockWidgetArea);
+    connect(m_events, &EventsPage::errorOccurred, this, &MainWindow::showError);
+    connect(m_sagas, &SagaPage::showEventsRequested, this, &MainWindow::showEventsFor);
 
     m_services->setColumnCount(8);
     m_services->setHorizontalHeaderLabels({ tr("service"), tr("processed"), tr("failed"), tr("retries"), tr("dead"),
@@ -116,6 +153,7 @@ MainWindow::MainWindow(QWidget* parent)
     viewDock->raise();
     m_sagaDock = sagaDock;
     m_bottomDock = viewDock;
+    m_eventDock = eventDock;
 
     // transport bar
     auto* bar = addToolBar(tr("Transport"));
@@ -145,6 +183,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_faults->setPopupMode(QToolButton::InstantPopup);
     m_faultAction = bar->addWidget(m_faults);
     auto* fit = bar->addAction(tr("Fit"));
+    fit->setObjectName(QStringLiteral("fit"));
     fit->setShortcut(Qt::Key_F);
     connect(fit, &QAction::triggered, this, [this] {
         m_topology->view()->fit();
@@ -167,15 +206,17 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_seek, &QSlider::sliderReleased, this, [this] {
         if (m_session && m_session->canSeek()) {
             m_session->seek(m_seek->value());
-            m_eventTable->scrollTo(m_eventModel->index(std::max(0, m_seek->value() - 1), 0));
+            if (!m_events->model()->isFiltered())
+                m_events->table()->scrollTo(m_events->model()->index(std::max(0, m_seek->value() - 1), 0));
         }
     });
 
-    auto* quit = new QAction(tr("Quit"), this);
-    quit->setShortcut(QKeySequence::Quit);
-    connect(quit, &QAction::triggered, this, &QWidget::close);
-    addAction(quit);
-
+    buildMenus();
+    // until a session says what it is: neither replay nor simulator controls
+    for (QAction* a : std::as_const(m_replayActions))
+        a->setVisible(false);
+    m_faultAction->setVisible(false);
+    m_viewChoice->hide();
     statusBar()->addWidget(m_status, 1);
     connect(m_timer, &QTimer::timeout, this, &MainWindow::tick);
     m_timer->start(33);
@@ -183,6 +224,217 @@ MainWindow::MainWindow(QWidget* parent)
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    const Theme::Kind theme = Theme::fromName(settings.value(QStringLiteral("view/theme")).toString());
+    Theme::apply(theme);
+    (theme == Theme::Kind::Dark ? m_darkAction : m_lightAction)->setChecked(true);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"));
+    open->setShortcut(QKeySequence::Open);
+    open->setToolTip(tr("A flow file to simulate, or a recording to replay"));
+    connect(open, &QAction::triggered, this, [this] {
+        const QString dir = recentFiles().isEmpty() ? QString() : QFileInfo(recentFiles().first().section(u'\n', 0, 0)).path();
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a flow file or a recording"), dir,
+                                                          tr("Flow files and recordings (*.yaml *.yml *.json *.fsrec);;"
+                                                             "All files (*)"));
+        if (!path.isEmpty())
+            openFile(path);
+    });
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    connect(file->addAction(tr("Export &topology as…")), &QAction::triggered, this, [this] { exportDialog(true); });
+    connect(file->addAction(tr("Export &saga diagram as…")), &QAction::triggered, this, [this] { exportDialog(false); });
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"));
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QMenu* theme = view->addMenu(tr("&Theme"));
+    auto* themes = new QActionGroup(this);
+    m_lightAction = theme->addAction(tr("&Light"));
+    m_darkAction = theme->addAction(tr("&Dark"));
+    for (QAction* a : { m_lightAction, m_darkAction }) {
+        a->setCheckable(true);
+        themes->addAction(a);
+    }
+    connect(m_lightAction, &QAction::triggered, this, [this] { setTheme(Theme::Kind::Light); });
+    connect(m_darkAction, &QAction::triggered, this, [this] { setTheme(Theme::Kind::Dark); });
+    view->addSeparator();
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        view->addAction(d->toggleViewAction());
+}
+
+void MainWindow::setTheme(Theme::Kind kind, bool keep)
+{
+    Theme::apply(kind);
+    (kind == Theme::Kind::Dark ? m_darkAction : m_lightAction)->setChecked(true);
+    if (keep)
+        QSettings().setValue(QStringLiteral("view/theme"), Theme::name(kind));
+}
+
+QStringList MainWindow::recentFiles() const
+{
+    QStringList out;
+    QSettings settings;
+    const int n = settings.beginReadArray(QStringLiteral("recent"));
+    for (int i = 0; i < n; ++i) {
+        settings.setArrayIndex(i);
+        const QString path = settings.value(QStringLiteral("path")).toString();
+        const QString flow = settings.value(QStringLiteral("flow")).toString();
+        if (!path.isEmpty())
+            out.append(flow.isEmpty() ? path : path + u'\n' + flow);
+    }
+    settings.endArray();
+    return out;
+}
+
+void MainWindow::addRecentFile(const QString& path, const QString& flowPath)
+{
+    if (path.startsWith(u':')) // built into the program (the demo): not a file to reopen
+        return;
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const QString flow = flowPath.isEmpty() || flowPath.startsWith(u':') ? flowPath : QFileInfo(flowPath).absoluteFilePath();
+    QStringList entries = recentFiles();
+    entries.removeIf([&](const QString& e) { return e.section(u'\n', 0, 0) == absolute; });
+    entries.prepend(flow.isEmpty() ? absolute : absolute + u'\n' + flow);
+    while (entries.size() > MaxRecentFiles)
+        entries.removeLast();
+    QSettings settings;
+    settings.remove(QStringLiteral("recent"));
+    settings.beginWriteArray(QStringLiteral("recent"), int(entries.size()));
+    for (int i = 0; i < entries.size(); ++i) {
+        settings.setArrayIndex(i);
+        settings.setValue(QStringLiteral("path"), entries[i].section(u'\n', 0, 0));
+        settings.setValue(QStringLiteral("flow"), entries[i].section(u'\n', 1, 1));
+    }
+    settings.endArray();
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList entries = recentFiles();
+    int n = 0;
+    for (const QString& e : entries) {
+        const QString path = e.section(u'\n', 0, 0), flow = e.section(u'\n', 1, 1);
+        QString label = QStringLiteral("&%1 %2").arg(++n).arg(QFileInfo(path).fileName());
+        if (!flow.isEmpty())
+            label += tr(" (with %1)").arg(QFileInfo(flow).fileName());
+        QAction* a = m_recentMenu->addAction(label);
+        a->setToolTip(flow.isEmpty() ? path : tr("%1 replayed with %2").arg(path, flow));
+        a->setData(e);
+        connect(a, &QAction::triggered, this, [this, path, flow] { openFile(path, flow); });
+    }
+    if (entries.isEmpty())
+        m_recentMenu->addAction(tr("(none yet)"))->setEnabled(false);
+    m_recentMenu->addSeparator();
+    connect(m_recentMenu->addAction(tr("Clear the list")), &QAction::triggered, this, [this] {
+        QSettings().remove(QStringLiteral("recent"));
+        rebuildRecentMenu();
+    });
+}
+
+std::shared_ptr<const Flow> MainWindow::readFlow(const QString& path)
+{
+    const FlowParseResult parsed = FlowFileParser::parseFile(path);
+    if (!parsed.ok()) {
+        showError(tr("%1 has errors:\n%2").arg(path, parsed.errorText()));
+        return nullptr;
+    }
+    return std::make_shared<const Flow>(*parsed.flow);
+}
+
+bool MainWindow::openFile(const QString& path, const QString& flowPath)
+{
+    if (path.endsWith(u".fsrec")) {
+        // without a flow file of its own: the one of the session now open, if any
+        const QString flowFile = !flowPath.isEmpty() ? flowPath : (m_session ? m_session->flow()->fileName : QString());
+        std::shared_ptr<const Flow> flow = std::make_shared<const Flow>();
+        if (!flowFile.isEmpty() && !(flow = readFlow(flowFile)))
+            return false;
+        if (!openRecording(path, flow))
+            return false;
+        addRecentFile(path, flowFile);
+        return true;
+    }
+    const std::shared_ptr<const Flow> flow = readFlow(path);
+    if (!flow)
+        return false;
+    if (!flow->simulation) {
+        showError(tr("%1 has no simulation: section. To watch a recording with it, open the recording "
+                     "(File > Open) after this flow file, or run: flowscope gui REC.fsrec --flow %1")
+                      .arg(path));
+        return false;
+    }
+    if (!startSimulation(flow))
+        return false;
+    addRecentFile(path);
+    return true;
+}
+
+void MainWindow::exportDialog(bool topology)
+{
+    const QString what = topology ? tr("topology") : tr("saga diagram");
+    QString chosenFilter;
+    QString path = QFileDialog::getSaveFileName(
+        this, tr("Export the %1").arg(what), topology ? QStringLiteral("topology.png") : QStringLiteral("saga.png"),
+        tr("PNG picture (*.png);;SVG drawing (*.svg);;Graphviz DOT (*.dot)"), &chosenFilter);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty()) // the filter picked says what the user wants
+        path += chosenFilter.contains(u"svg") ? QStringLiteral(".svg")
+                                              : chosenFilter.contains(u"dot") ? QStringLiteral(".dot") : QStringLiteral(".png");
+    if (topology ? exportTopology(path) : exportSaga(path))
+        statusBar()->showMessage(tr("Exported the %1 to %2").arg(what, path), 5000);
+}
+
+bool MainWindow::exportTopology(const QString& path)
+{
+    QString error;
+    if (!m_topology->view()->exportTo(path, &error)) {
+        showError(tr("Cannot export the topology: %1").arg(error));
+        return false;
+    }
+    return true;
+}
+
+bool MainWindow::exportSaga(const QString& path)
+{
+    QString error;
+    if (!m_sagas->view()->exportTo(path, &error)) {
+        showError(tr("Cannot export the saga diagram: %1").arg(error));
+        return false;
+    }
+    return true;
+}
+
+EventLogModel* MainWindow::eventModel() const { return m_events->model(); }
+
+void MainWindow::showEventsFor(const QString& correlationId)
+{
+    if (correlationId.isEmpty())
+        return;
+    m_events->showCorrelation(correlationId);
+    m_eventDock->show();
+    m_eventDock->raise();
+}
+
+void MainWindow::focusCorrelation(const QString& correlationId) { m_pendingFocus = correlationId; }
+
+void MainWindow::showEventsForViewRow(const QModelIndex& index)
+{
+    if (!index.isValid())
+        return;
+    // a view's first column is its key; in a flow keyed by its correlation id (the usual case)
+    // that is the flow's correlation id
+    showEventsFor(index.siblingAtColumn(0).data().toString());
 }
 
 MainWindow::~MainWindow() = default;
@@ -217,7 +469,7 @@ bool MainWindow::openRecording(const QString& path, std::shared_ptr<const Flow> 
     QString error;
     auto session = ReplaySession::open(path, flow, &error);
     if (!session) {
-        showError(tr("Cannot open %1: %2").arg(path, error));
+        showError(tr("Cannot open the recording: %1").arg(error)); // the error names the file
         return false;
     }
     setWindowTitle(tr("FlowScope: %1 (replay of %2)").arg(flow->name, path));
@@ -227,15 +479,22 @@ bool MainWindow::openRecording(const QString& path, std::shared_ptr<const Flow> 
 
 void MainWindow::attach(std::unique_ptr<Session> session)
 {
+    m_session.reset(); // the old one's threads end before the new one's start reading
     m_session = std::move(session);
+    hideError();
+    m_shownVersion = 0;
+    m_shownInstances.reset();
+    m_sessionError.clear();
+    m_charts->clear();
     const std::shared_ptr<const Flow>& flow = m_session->flow();
     QString error;
     m_sagas->setFlow(flow);
+    m_sagas->setRecording(m_session->recordingPath());
     m_viewChoice->clear();
     for (const View& v : flow->views)
         m_viewChoice->addItem(v.name);
     m_viewChoice->setVisible(m_viewChoice->count() > 1);
-    if (!m_eventModel->open(m_session->recordingPath(), &error))
+    if (!m_events->open(m_session->recordingPath(), flow, &error))
         showError(tr("Cannot read the session's recording: %1").arg(error));
     m_session->setSpeed(QStringView(m_speed->currentText()).chopped(1).toDouble());
     const bool replay = m_session->canSeek();
@@ -314,7 +573,12 @@ void MainWindow::tick()
     if (++m_ticks % 15 == 0) { // twice a second
         m_rate = double(snapshot->events - m_lastEvents) * 2.0;
         m_lastEvents = snapshot->events;
-        m_eventModel->refresh();
+        m_events->refresh();
+        m_events->updateChoices(snapshot->state);
+        if (const QString error = m_session->error(); !error.isEmpty() && error != m_sessionError) {
+            m_sessionError = error;
+            showError(error);
+        }
         if (snapshot->clock != NoTime)
             m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson());
     }
@@ -325,6 +589,19 @@ void MainWindow::tick()
     const QJsonArray faults = m_session->faults().value(u"faults").toArray();
     m_topology->update(snapshot->state, services, faults);
     m_sagas->update(snapshot->state);
+    if (snapshot->instances != m_shownInstances) {
+        m_shownInstances = snapshot->instances;
+        m_sagas->updateInstances(m_shownInstances);
+        if (!m_pendingFocus.isEmpty() && m_sagas->selectInstance(m_pendingFocus)) {
+            showEventsFor(m_pendingFocus);
+            m_pendingFocus.clear();
+        }
+    }
+    for (const QString& error : { m_topology->view()->layoutError(), m_sagas->view()->layoutError() })
+        if (!error.isEmpty() && error != m_layoutError) {
+            m_layoutError = error;
+            showError(tr("Cannot lay out a diagram: %1").arg(error));
+        }
 
     const Flow& flow = *m_session->flow();
     if (m_viewChoice->currentIndex() >= 0 && m_viewChoice->currentIndex() < flow.views.size()) {
@@ -390,7 +667,7 @@ QWidget* MainWindow::pane(const QString& name) const
     if (name == u"views")
         return m_viewTable->parentWidget();
     if (name == u"events")
-        return m_eventTable;
+        return m_events;
     if (name == u"services")
         return m_services;
     if (name == u"charts")
@@ -404,7 +681,7 @@ void MainWindow::screenshotLater(const QString& path, int delayMs, const QString
         tick();
         QWidget* target = pane.isEmpty() ? static_cast<QWidget*>(this) : this->pane(pane);
         if (!target) {
-            qWarning("unknown pane '%s' (topology, sagas, views, events, services, charts)", qPrintable(pane));
+            qCWarning(LOG_GUI, "unknown pane '%s' (topology, sagas, views, events, services, charts)", qPrintable(pane));
             QApplication::exit(2);
             return;
         }
@@ -413,15 +690,27 @@ void MainWindow::screenshotLater(const QString& path, int delayMs, const QString
                 d->raise();
         const bool ok = target->grab().save(path);
         if (!ok)
-            qWarning("cannot save %s", qPrintable(path));
+            qCWarning(LOG_GUI, "cannot save %s", qPrintable(path));
         QApplication::exit(ok ? 0 : 1);
     });
 }
 
 void MainWindow::showError(const QString& message)
 {
-    statusBar()->showMessage(message);
-    QMessageBox::warning(this, tr("FlowScope"), message);
+    // A banner, not a dialog: it does not stop the window (or a test, or a screenshot run), and
+    // it stays until dismissed or the next file opens. The log gets it too, for terminals.
+    qCWarning(LOG_GUI).noquote() << message;
+    m_bannerText->setText(message);
+    m_banner->show();
+    statusBar()->showMessage(message.section(u'\n', 0, 0), 15000);
 }
+
+void MainWindow::hideError()
+{
+    m_banner->hide();
+    m_bannerText->clear();
+}
+
+QString MainWindow::errorText() const { return m_banner->isHidden() ? QString() : m_bannerText->text(); }
 
 } // namespace FlowScope::Gui

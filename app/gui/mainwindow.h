@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "theme.h"
+
 #include <QMainWindow>
 
 #include <memory>
@@ -9,15 +11,17 @@ class QAction;
 class QComboBox;
 class QSlider;
 class QDockWidget;
+class QFrame;
 class QLabel;
+class QMenu;
 class QTableView;
 class QTableWidget;
 class QTimer;
-class QTabWidget;
 class QToolButton;
 
 namespace FlowScope {
 struct Flow;
+struct SagaInstanceSet;
 class EventLogModel;
 class JsonTableModel;
 }
@@ -25,17 +29,22 @@ class JsonTableModel;
 namespace FlowScope::Gui {
 
 class ChartsPage;
+class EventsPage;
 class Session;
 class SimSession;
 class SagaPage;
 class TopologyPage;
 
 // The main window: the topology in the middle, sagas, views, the event log and the services
-// in docks, a transport bar (pause, speed) and a fault menu for the simulator. A 30 Hz timer
-// reads the engine's snapshot and redraws only when its version changed.
+// in docks, a transport bar (pause, speed) and a fault menu for the simulator, File and View
+// menus (open, recent files, export, theme). A 30 Hz timer reads the engine's snapshot and
+// redraws only when its version changed. Errors appear in a banner above the topology and in
+// the status bar, never only on stderr.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
+    static constexpr int MaxRecentFiles = 8;
+
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
@@ -43,29 +52,58 @@ public:
     bool startSimulation(std::shared_ptr<const Flow> flow);
     // Replays a recording through `flow`'s projections, with seek and step.
     bool openRecording(const QString& path, std::shared_ptr<const Flow> flow);
+    // A flow file (its simulation runs) or a recording (.fsrec), replayed through `flowPath`, or
+    // through the flow file of the session open now when that is empty. Errors are shown in the
+    // window; a file that opens goes to the top of File > Open Recent.
+    bool openFile(const QString& path, const QString& flowPath = {});
+    void addRecentFile(const QString& path, const QString& flowPath = {});
+    // Most recent first; each "path" or, for a recording replayed with a flow file, "path\nflow".
+    QStringList recentFiles() const;
+
+    // The diagrams as pictures or DOT, the format from the suffix: .png, .svg, .dot.
+    bool exportTopology(const QString& path);
+    bool exportSaga(const QString& path);
+
+    void setTheme(Theme::Kind kind, bool keep = true); // keep: in the settings, for the next runs
+    // The jump from a saga instance or a view row: the event log shows only this flow's events.
+    void showEventsFor(const QString& correlationId);
+    // Once this instance shows up: selects it in the saga table (its timeline) and filters the
+    // event log on it (`flowscope gui --correlation ID`).
+    void focusCorrelation(const QString& correlationId);
+
     void setSpeed(double speed);
     // Saves a picture of the window (or of one pane: topology, sagas, views, events, services)
     // after `delayMs`, then quits the application.
     void screenshotLater(const QString& path, int delayMs, const QString& pane);
+    void showError(const QString& message);
+    QString errorText() const; // what the banner says now ("" when hidden)
 
     TopologyPage* topologyPage() const { return m_topology; }
     SagaPage* sagaPage() const { return m_sagas; }
+    EventsPage* eventsPage() const { return m_events; }
     ChartsPage* chartsPage() const { return m_charts; }
     JsonTableModel* viewModel() const { return m_viewModel; }
-    EventLogModel* eventModel() const { return m_eventModel; }
+    QTableView* viewTable() const { return m_viewTable; }
+    EventLogModel* eventModel() const;
     Session* session() const { return m_session.get(); }
     SimSession* simSession() const;
     quint64 shownVersion() const { return m_shownVersion; }
     QWidget* pane(const QString& name) const;
+    QMenu* recentMenu() const { return m_recentMenu; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
     void tick();
+    void buildMenus();
     void buildFaultMenu();
+    void rebuildRecentMenu();
     void attach(std::unique_ptr<Session> session);
-    void showError(const QString& message);
+    void hideError();
+    std::shared_ptr<const Flow> readFlow(const QString& path);
+    void exportDialog(bool topology);
+    void showEventsForViewRow(const QModelIndex& index);
 
     std::unique_ptr<Session> m_session;
     TopologyPage* m_topology;
@@ -73,8 +111,7 @@ private:
     QComboBox* m_viewChoice;
     JsonTableModel* m_viewModel;
     QTableView* m_viewTable;
-    EventLogModel* m_eventModel;
-    QTableView* m_eventTable;
+    EventsPage* m_events;
     QTableWidget* m_services;
     QComboBox* m_speed;
     QToolButton* m_pause;
@@ -87,9 +124,19 @@ private:
     QLabel* m_status;
     QTimer* m_timer;
     ChartsPage* m_charts;
+    QFrame* m_banner;
+    QLabel* m_bannerText;
+    QMenu* m_recentMenu = nullptr;
+    QAction* m_lightAction = nullptr;
+    QAction* m_darkAction = nullptr;
     QDockWidget* m_sagaDock = nullptr;
     QDockWidget* m_bottomDock = nullptr;
+    QDockWidget* m_eventDock = nullptr;
     quint64 m_shownVersion = 0;
+    std::shared_ptr<const SagaInstanceSet> m_shownInstances;
+    QString m_sessionError; // shown once
+    QString m_layoutError;
+    QString m_pendingFocus;
     int m_ticks = 0;
     qint64 m_lastEvents = 0;
     double m_rate = 0;

@@ -23,6 +23,7 @@ std::unique_ptr<ReplaySession> ReplaySession::open(const QString& path, std::sha
     Engine::Options options;
     options.viewSample = 500;
     options.queueBatches = 8;
+    options.instancesIntervalMs = 250; // the saga instance table
     s->m_engine = std::make_unique<Engine>(s->m_flow, nullptr, options);
     s->m_engine->start();
     s->m_replayer = std::make_unique<Sim::Replayer>(*s->m_recording, [engine = s->m_engine.get()](EventBatch&& b) {
@@ -42,6 +43,15 @@ ReplaySession::~ReplaySession()
         m_engine->stop();
 }
 
+QString ReplaySession::error() const
+{
+    const QString engine = m_engine->error();
+    if (!engine.isEmpty())
+        return engine;
+    std::lock_guard lock(m_errorMutex);
+    return m_error;
+}
+
 void ReplaySession::run()
 {
     double speed = -1;
@@ -52,6 +62,10 @@ void ReplaySession::run()
             if (auto state = Seeker::stateAt(*m_seekRecording, m_flow, to, &error)) {
                 m_engine->restore(std::move(state));
                 m_replayer->seek(to);
+            } else {
+                std::lock_guard lock(m_errorMutex);
+                if (m_error.isEmpty())
+                    m_error = QStringLiteral("cannot seek to event %1: %2").arg(to).arg(error);
             }
         }
         if (m_speed.load() != speed) {

@@ -32,6 +32,7 @@ public:
     const std::shared_ptr<const Flow>& flow() const override { return m_flow; }
     QString recordingPath() const override { return m_path; }
     QString kind() const override { return QStringLiteral("replay"); }
+    QString error() const override;
 
     void setSpeed(double speed) override { m_speed = speed; }
     double speed() const override { return m_speed.load(); }
@@ -62,6 +63,8 @@ private:
     std::atomic<qint64> m_position { 0 };
     std::atomic<qint64> m_seekTo { -1 };
     std::atomic<int> m_steps { 0 };
+    mutable std::mutex m_errorMutex;
+    QString m_error; // the first seek that failed
 };
 
 } // namespace FlowScope::Gui

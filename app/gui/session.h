@@ -37,6 +37,10 @@ public:
     virtual void seek(qint64 /*seq*/) { }
     virtual void step() { }
 
+    // The first failure the window should show (the recorder could not write, a seek could not
+    // read the recording), or empty.
+    virtual QString error() const = 0;
+
     // The simulator's own view of its services and faults (empty for a replay).
     virtual QJsonObject servicesJson() const { return {}; }
     virtual QJsonObject faults() const { return {}; }

@@ -18,6 +18,7 @@ std::unique_ptr<SimSession> SimSession::start(std::shared_ptr<const Flow> flow, 
     Engine::Options options;
     options.viewSample = 500;
     options.queueBatches = 16;
+    options.instancesIntervalMs = 250; // the saga instance table
     s->m_engine = std::make_unique<Engine>(s->m_flow, s->m_writer.get(), options);
     s->m_engine->start();
     const quint64 seed = s->m_flow->simulation ? s->m_flow->simulation->seed : 1;

@@ -1,24 +1,51 @@
 // SPDX-License-Identifier: MIT
 // The window on the built-in demo, offscreen: the topology shows the demo's services and
-// channels, saga counts move, a fault turns its node red, the models behave.
+// channels, saga counts move, a fault turns its node red, the models behave; the saga instance
+// table and timeline, the event log's filters, detail pane and jumps, export, theme, recent
+// files and errors in the window (issue #6).
+#include <engine.h>
 #include <eventlogmodel.h>
 #include <flowfile.h>
 #include <flowfileparser.h>
 #include <gui/chartspage.h>
+#include <gui/graphlayout.h>
 #include <gui/graphview.h>
+#include <gui/eventspage.h>
 #include <gui/mainwindow.h>
 #include <gui/sagapage.h>
+#include <gui/theme.h>
 #include <gui/simsession.h>
 #include <gui/topologypage.h>
 #include <jsontablemodel.h>
 #include <recording.h>
+#include <sagainstancemodel.h>
 #include <seeker.h>
 #include <importer.h>
 
-#include <QTemporaryDir>
-
 #include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileInfo>
+#include <QFontInfo>
+#include <QImage>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLoggingCategory>
+#include <QMenu>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QSvgRenderer>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <sqlite3.h>
 
 using namespace FlowScope;
 using namespace FlowScope::Gui;
@@ -32,14 +59,44 @@ private Q_SLOTS:
     void modelsPassTheTester();
     void screenshotOfAPane();
     void seekInARecordingChangesEveryPane();
+    void instanceTableCountsEqualTheTracker();
+    void timelineListsTheInstancesEvents();
+    void eventLogFilterEqualsSqlCount_data();
+    void eventLogFilterEqualsSqlCount();
+    void detailPaneShowsTheEvent();
+    void jumpFromAnInstanceFiltersTheLog();
+    void jumpFromAViewRowFiltersTheLog();
+    void exportWritesPngSvgAndDot();
+    void darkThemeChangesThePalette();
+    void recentFilesUpdate();
+    void corruptFilesShowTheirErrorInTheWindow();
+    void windowStateIsRestored();
 
 private:
+    QString demoRecording(); // orders.jsonl imported once
+    // A raw count on the recording, independent of the code under test.
+    static qint64 sqlCount(const QString& path, const char* where, const QList<QByteArray>& values);
+    static QList<qint64> sqlSeqs(const QString& path, const char* where, const QByteArray& value);
+
     std::shared_ptr<const Flow> m_flow;
+    std::shared_ptr<const Flow> m_orderFlow;
+    QTemporaryDir m_dir; // the settings and the recordings of this run
+    QString m_recording;
 };
 
 void TestGui::initTestCase()
 {
-    QCoreApplication::setOrganizationName(QStringLiteral("FlowScopeTests")); // keep the user's settings out
+    // Never the user's settings: test mode, and every settings file under this run's temp dir.
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+    QCoreApplication::setOrganizationName(QStringLiteral("FlowScopeTests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_gui"));
+    QVERIFY(QSettings().fileName().startsWith(m_dir.path()));
+    QLoggingCategory::setFilterRules(QStringLiteral("qt.modeltest.debug=false")); // every insert, otherwise
+    const FlowParseResult o = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml"));
+    QVERIFY(o.ok());
+    m_orderFlow = std::make_shared<const Flow>(*o.flow);
     const FlowParseResult r = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/shop.yaml"));
     QVERIFY2(r.ok(), qPrintable(r.errorText()));
     m_flow = std::make_shared<const Flow>(*r.flow);
@@ -175,6 +232,432 @@ void TestGui::seekInARecordingChangesEveryPane()
     // step hands over exactly one event
     w.session()->step();
     QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 501, 5000);
+}
+
+QString TestGui::demoRecording()
+{
+    if (!m_recording.isEmpty())
+        return m_recording;
+    const QString rec = m_dir.filePath(QStringLiteral("orders.fsrec"));
+    QString error;
+    auto writer = RecordingWriter::create(rec, &error);
+    if (!writer)
+        return {};
+    Connectors::ImportReport report;
+    if (!Connectors::Importer::importFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"), *writer,
+                                          &report, &error)
+        || !writer->finish(&error))
+        return {};
+    m_recording = rec;
+    return rec;
+}
+
+qint64 TestGui::sqlCount(const QString& path, const char* where, const QList<QByteArray>& values)
+{
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+        return -1;
+    sqlite3_stmt* s = nullptr;
+    const QByteArray sql = QByteArray("SELECT count(*) FROM events WHERE ") + where;
+    qint64 n = -1;
+    if (sqlite3_prepare_v2(db, sql.constData(), -1, &s, nullptr) == SQLITE_OK) {
+        for (int i = 0; i < values.size(); ++i)
+            sqlite3_bind_text(s, i + 1, values[i].constData(), int(values[i].size()), SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+QList<qint64> TestGui::sqlSeqs(const QString& path, const char* where, const QByteArray& value)
+{
+    QList<qint64> out;
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+        return out;
+    sqlite3_stmt* s = nullptr;
+    const QByteArray sql = QByteArray("SELECT seq FROM events WHERE ") + where + " ORDER BY seq";
+    if (sqlite3_prepare_v2(db, sql.constData(), -1, &s, nullptr) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, value.constData(), int(value.size()), SQLITE_TRANSIENT);
+        while (sqlite3_step(s) == SQLITE_ROW)
+            out.append(sqlite3_column_int64(s, 0));
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+// The demo for some simulated seconds, then paused: the instance table's count under every
+// outcome filter is the tracker's count in the same snapshot, and the model stays consistent
+// (QAbstractItemModelTester) while the rows arrive as inserts.
+void TestGui::instanceTableCountsEqualTheTracker()
+{
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    SagaInstanceModel* model = w.sagaPage()->instanceModel();
+    QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(20);
+    QTRY_VERIFY_WITH_TIMEOUT(w.simSession()->simSeconds() >= 8, 20000);
+    w.session()->setPaused(true);
+    // the engine copies the instances within 250 ms of going idle; the window shows that copy
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->snapshot()->instances
+                                 && w.session()->snapshot()->instances->events == w.session()->snapshot()->events
+                                 && w.shownVersion() == w.session()->snapshot()->version,
+                             10000);
+    const auto snapshot = w.session()->snapshot();
+    const QJsonObject order = snapshot->state.value(u"sagas").toObject().value(u"order").toObject();
+    const QJsonObject outcomes = order.value(u"outcomes").toObject();
+    QVERIFY(order.value(u"instances").toInteger() > 1000);
+    QCOMPARE(model->totalCount(), order.value(u"instances").toInteger());
+    using F = SagaInstanceModel::Filter;
+    for (F f : { F::Running, F::Stuck, F::Completed, F::Compensated, F::Failed }) {
+        const QString name = SagaInstanceModel::filterName(f);
+        QCOMPARE(model->count(f), outcomes.value(name).toInteger());
+        w.sagaPage()->outcomeFilter()->setCurrentIndex(int(f)); // what a user does
+        QCOMPARE(model->filter(), f);
+        QCOMPARE(model->matchCount(), outcomes.value(name).toInteger());
+        QCOMPARE(qint64(model->rowCount()), std::min<qint64>(model->matchCount(), SagaInstanceModel::MaxRows));
+        for (int r = 0; r < model->rowCount(); ++r)
+            QCOMPARE(model->data(model->index(r, SagaInstanceModel::Outcome)).toString(), name);
+        QVERIFY2(w.sagaPage()->outcomeFilter()->currentText() == name + QStringLiteral(" (%1)").arg(model->count(f)),
+                 qPrintable(w.sagaPage()->outcomeFilter()->currentText()));
+    }
+    QVERIFY(model->count(F::Completed) > 0 && model->count(F::Failed) > 0);
+    // the id filter: a substring, any case
+    w.sagaPage()->outcomeFilter()->setCurrentIndex(int(F::All));
+    w.sagaPage()->idFilter()->setText(QStringLiteral("E12"));
+    QVERIFY(model->rowCount() > 0);
+    for (int r = 0; r < model->rowCount(); ++r)
+        QVERIFY(model->data(model->index(r, SagaInstanceModel::Correlation)).toString().contains(u"e12"));
+    w.sagaPage()->idFilter()->clear();
+    // running again: rows are inserted (the tester checks every signal) and the counts follow
+    const qint64 before = model->totalCount();
+    w.session()->setPaused(false);
+    QTRY_VERIFY_WITH_TIMEOUT(model->totalCount() > before + 100, 10000);
+}
+
+// A chosen instance's timeline lists exactly the recording's events with its correlation id,
+// in seq order, with the gap to the event before.
+void TestGui::timelineListsTheInstancesEvents()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(20);
+    SagaInstanceModel* model = w.sagaPage()->instanceModel();
+    QTRY_VERIFY_WITH_TIMEOUT(model->count(SagaInstanceModel::Filter::Compensated) > 0, 20000);
+    w.session()->setPaused(true);
+    // a compensated instance has the longest story: created, paid, refunding, refunded, cancelled
+    w.sagaPage()->outcomeFilter()->setCurrentIndex(int(SagaInstanceModel::Filter::Compensated));
+    QVERIFY(model->rowCount() > 0);
+    const QString id = model->data(model->index(0, SagaInstanceModel::Correlation)).toString();
+    QVERIFY(w.sagaPage()->selectInstance(id));
+    const QList<qint64> expected = sqlSeqs(w.session()->recordingPath(), "correlation_id = ?1", id.toUtf8());
+    QVERIFY2(expected.size() >= 5, qPrintable(QString::number(expected.size())));
+    QCOMPARE(w.sagaPage()->timelineSeqs(), expected);
+    const QStringList gaps = w.sagaPage()->timelineGaps();
+    QCOMPARE(gaps.first(), u"start");
+    for (qsizetype i = 1; i < gaps.size(); ++i)
+        QVERIFY2(gaps[i].startsWith(u'+') && (gaps[i].endsWith(u"ms") || gaps[i].endsWith(u"µs")), qPrintable(gaps[i]));
+    QCOMPARE(w.sagaPage()->timeline()->item(0, 2)->text(), u"OrderCreated");
+}
+
+void TestGui::eventLogFilterEqualsSqlCount_data()
+{
+    QTest::addColumn<EventFilter>("filter");
+    QTest::addColumn<QByteArray>("where");
+    QTest::addColumn<QList<QByteArray>>("values");
+    EventFilter f;
+    f.type = QStringLiteral("PaymentAuthorized");
+    QTest::newRow("type") << f << QByteArray("type = ?1") << QList<QByteArray> { "PaymentAuthorized" };
+    f = {};
+    f.source = QStringLiteral("inventory");
+    QTest::newRow("source") << f << QByteArray("source = ?1") << QList<QByteArray> { "inventory" };
+    f = {};
+    f.correlation = QStringLiteral("o0042");
+    QTest::newRow("correlation") << f << QByteArray("correlation_id = ?1") << QList<QByteArray> { "o0042" };
+    f = {};
+    f.text = QStringLiteral("refund"); // any case, attributes or data
+    QTest::newRow("text")
+        << f
+        << QByteArray("type LIKE ?1 OR source LIKE ?1 OR id LIKE ?1 OR subject LIKE ?1 OR correlation_id LIKE ?1 OR "
+                      "causation_id LIKE ?1 OR channel LIKE ?1 OR error LIKE ?1 OR CAST(payload AS TEXT) LIKE ?1")
+        << QList<QByteArray> { "%refund%" };
+    f = {};
+    f.type = QStringLiteral("OrderCreated");
+    f.text = QStringLiteral("c8\"");
+    QTest::newRow("type and text")
+        << f << QByteArray("type = ?1 AND CAST(payload AS TEXT) LIKE ?2") << QList<QByteArray> { "OrderCreated", "%c8\"%" };
+    f = {};
+    f.type = QStringLiteral("NoSuchType");
+    QTest::newRow("nothing") << f << QByteArray("type = ?1") << QList<QByteArray> { "NoSuchType" };
+}
+
+// The event log's filter is a WHERE on the recording: its rows, once the scan has reached the
+// end, are exactly SELECT count(*) ... WHERE, in seq order, and each row passes the filter.
+void TestGui::eventLogFilterEqualsSqlCount()
+{
+    QFETCH(EventFilter, filter);
+    QFETCH(QByteArray, where);
+    QFETCH(QList<QByteArray>, values);
+    const QString rec = demoRecording();
+    QVERIFY(!rec.isEmpty());
+    const qint64 expected = sqlCount(rec, where.constData(), values);
+    QVERIFY(expected >= 0);
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QString error;
+    QVERIFY(model.open(rec, &error));
+    QCOMPARE(model.rowCount(), 1467);
+    model.setFilter(filter);
+    while (model.canFetchMore({}))
+        model.fetchMore({});
+    QVERIFY(model.scanComplete());
+    QCOMPARE(qint64(model.rowCount()), expected);
+    auto recording = Recording::open(rec, &error);
+    QCOMPARE(recording->countMatching(filter, &error), expected);
+    qint64 last = 0;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        const qint64 seq = model.data(model.index(r, EventLogModel::Seq)).toLongLong();
+        QVERIFY(seq > last); // in seq order, each once
+        last = seq;
+        if (!filter.type.isEmpty())
+            QCOMPARE(model.data(model.index(r, EventLogModel::Type)).toString(), filter.type);
+        if (!filter.correlation.isEmpty())
+            QCOMPARE(model.data(model.index(r, EventLogModel::Correlation)).toString(), filter.correlation);
+    }
+    // and back to everything
+    model.setFilter({});
+    QCOMPARE(model.rowCount(), 1467);
+}
+
+void TestGui::detailPaneShowsTheEvent()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    EventsPage* events = w.eventsPage();
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->rowCount(), 1467, 5000);
+    events->table()->setCurrentIndex(events->model()->index(0, 0));
+    const QString text = events->detail()->toPlainText();
+    QVERIFY2(text.contains(u"OrderCreated") && text.contains(u"e000001") && text.contains(u"o0000"), qPrintable(text));
+    // the data, pretty-printed: one member per line, indented
+    QVERIFY2(text.contains(u"\n    \"customerId\": \"c8\""), qPrintable(text));
+    QVERIFY(events->detail()->font().fixedPitch() || QFontInfo(events->detail()->font()).fixedPitch());
+}
+
+// "Show events" on an instance: the event log filters on its correlation id and comes up.
+void TestGui::jumpFromAnInstanceFiltersTheLog()
+{
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    w.setSpeed(1000);
+    SagaInstanceModel* model = w.sagaPage()->instanceModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->totalCount(), 300, 20000);
+    const QString id = QStringLiteral("o0042");
+    QVERIFY(w.sagaPage()->selectInstance(id));
+    QAction* show = w.sagaPage()->instanceTable()->actions().value(0);
+    QVERIFY(show);
+    QCOMPARE(show->text(), u"Show events");
+    show->trigger();
+    EventsPage* events = w.eventsPage();
+    QCOMPARE(events->filter().correlation, id);
+    QCOMPARE(events->model()->filter().correlation, id);
+    while (events->model()->canFetchMore({}))
+        events->model()->fetchMore({});
+    QCOMPARE(qint64(events->model()->rowCount()), sqlCount(demoRecording(), "correlation_id = ?1", { id.toUtf8() }));
+    for (int r = 0; r < events->model()->rowCount(); ++r)
+        QCOMPARE(events->model()->data(events->model()->index(r, EventLogModel::Correlation)).toString(), id);
+    auto* dock = qobject_cast<QDockWidget*>(events->parentWidget());
+    QVERIFY(dock && !dock->visibleRegion().isEmpty()); // raised above the other tabs
+    QVERIFY(events->detail()->toPlainText().contains(id)); // its first event is shown
+    // a double-click does the same
+    QVERIFY(w.sagaPage()->selectInstance(QStringLiteral("o0007")));
+    const QModelIndex row = w.sagaPage()->instanceTable()->selectionModel()->selectedRows().value(0);
+    Q_EMIT w.sagaPage()->instanceTable()->doubleClicked(row);
+    QCOMPARE(events->filter().correlation, u"o0007");
+}
+
+void TestGui::jumpFromAViewRowFiltersTheLog()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    w.setSpeed(1000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.viewTable()->model()->rowCount() > 10, 20000);
+    const QModelIndex key = w.viewTable()->model()->index(3, 0);
+    const QString id = key.data().toString();
+    QVERIFY(!id.isEmpty());
+    w.viewTable()->setCurrentIndex(key.siblingAtColumn(2));
+    QAction* show = w.viewTable()->actions().value(0);
+    QVERIFY(show);
+    show->trigger();
+    QCOMPARE(w.eventsPage()->model()->filter().correlation, id);
+    QVERIFY(w.eventsPage()->model()->rowCount() > 0);
+}
+
+// File > Export: a PNG that loads, an SVG document, and DOT naming every node.
+void TestGui::exportWritesPngSvgAndDot()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
+    const QString png = m_dir.filePath(QStringLiteral("topology.png"));
+    const QString svg = m_dir.filePath(QStringLiteral("topology.svg"));
+    const QString dot = m_dir.filePath(QStringLiteral("topology.dot"));
+    QVERIFY(w.exportTopology(png));
+    QVERIFY(w.exportTopology(svg));
+    QVERIFY(w.exportTopology(dot));
+    const QImage image(png);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.width() > 100 && image.height() > 50);
+    QFile svgFile(svg);
+    QVERIFY(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray svgText = svgFile.readAll();
+    QVERIFY(svgText.startsWith("<?xml"));
+    QVERIFY(svgText.contains("<svg"));
+    QVERIFY(svgText.contains("payment")); // the labels are text, not paths
+    QVERIFY(QSvgRenderer(svgText).isValid());
+    QFile dotFile(dot);
+    QVERIFY(dotFile.open(QIODevice::ReadOnly));
+    const QByteArray dotText = dotFile.readAll();
+    QVERIFY(dotText.contains("digraph"));
+    const QStringList nodes = w.topologyPage()->view()->nodeNames();
+    QCOMPARE(nodes.size(), 8);
+    for (const QString& n : nodes)
+        QVERIFY2(dotText.contains(QByteArray('"' + n.toUtf8() + '"')), qPrintable(n));
+    // and Graphviz reads it back: the same nodes, every edge
+    const GraphLayout again = layoutDot(dotText);
+    QVERIFY2(again.error.isEmpty(), qPrintable(again.error));
+    QCOMPARE(again.nodes.size(), 8);
+    QCOMPARE(again.edges.size(), w.session()->snapshot()->state.value(u"topology").toObject().value(u"edges").toArray().size());
+    // the saga diagram too, every state
+    const QString sagaDot = m_dir.filePath(QStringLiteral("saga.dot"));
+    QVERIFY(w.exportSaga(sagaDot));
+    QFile sagaFile(sagaDot);
+    QVERIFY(sagaFile.open(QIODevice::ReadOnly));
+    const QByteArray sagaText = sagaFile.readAll();
+    for (const SagaState& st : m_flow->sagas.first().states)
+        QVERIFY2(sagaText.contains(QByteArray('"' + st.name.toUtf8() + '"')), qPrintable(st.name));
+    QVERIFY(w.exportSaga(m_dir.filePath(QStringLiteral("saga.png"))));
+    QVERIFY(!QImage(m_dir.filePath(QStringLiteral("saga.png"))).isNull());
+    // an unknown format is an error in the window, not a file
+    QVERIFY(!w.exportTopology(m_dir.filePath(QStringLiteral("topology.bmp2"))));
+    QVERIFY(w.errorText().contains(u"unknown picture format"));
+}
+
+void TestGui::darkThemeChangesThePalette()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
+    w.setTheme(Theme::Kind::Light);
+    const int light = QApplication::palette().window().color().lightness();
+    const QColor lightCanvas = w.topologyPage()->view()->backgroundBrush().color();
+    w.setTheme(Theme::Kind::Dark);
+    const int dark = QApplication::palette().window().color().lightness();
+    QVERIFY2(dark < light - 100, qPrintable(QStringLiteral("%1 -> %2").arg(light).arg(dark)));
+    QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), u"dark");
+    // the graphs follow (widgets get the palette through the event loop): a dark canvas, and
+    // node text still dark on light fills
+    QVERIFY(lightCanvas.lightness() > 200);
+    QTRY_VERIFY(w.topologyPage()->view()->backgroundBrush().color().lightness() < 80);
+    QVERIFY(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill.lightness() > 180);
+    // a new window starts in the theme kept
+    {
+        MainWindow again;
+        QVERIFY(QApplication::palette().window().color().lightness() < 100);
+    }
+    w.setTheme(Theme::Kind::Light);
+    QCOMPARE(QApplication::palette().window().color().lightness(), light);
+    QCOMPARE(QSettings().value(QStringLiteral("view/theme")).toString(), u"light");
+}
+
+void TestGui::recentFilesUpdate()
+{
+    QSettings().remove(QStringLiteral("recent"));
+    MainWindow w;
+    QVERIFY(w.recentFiles().isEmpty());
+    const QString flowPath = QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml");
+    QVERIFY(w.openFile(demoRecording(), flowPath));
+    QCOMPARE(w.recentFiles().value(0), QFileInfo(demoRecording()).absoluteFilePath() + u'\n' + QFileInfo(flowPath).absoluteFilePath());
+    QVERIFY(w.openFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/shop.yaml")));
+    QCOMPARE(w.recentFiles().size(), 2);
+    QVERIFY(w.recentFiles().value(0).endsWith(u"shop.yaml"));
+    // the menu lists them, newest first
+    const QList<QAction*> actions = w.recentMenu()->actions();
+    QVERIFY(actions.value(0)->text().contains(u"shop.yaml"));
+    QVERIFY(actions.value(1)->text().contains(u"orders.fsrec") && actions.value(1)->text().contains(u"order-saga.yaml"));
+    // reopening moves an entry to the top; the list keeps 8
+    QVERIFY(w.openFile(demoRecording(), flowPath));
+    QVERIFY(w.recentFiles().value(0).startsWith(QFileInfo(demoRecording()).absoluteFilePath()));
+    QCOMPARE(w.recentFiles().size(), 2);
+    for (int i = 0; i < 10; ++i)
+        w.addRecentFile(m_dir.filePath(QStringLiteral("r%1.fsrec").arg(i)));
+    QCOMPARE(w.recentFiles().size(), MainWindow::MaxRecentFiles);
+    QVERIFY(w.recentFiles().value(0).endsWith(u"r9.fsrec"));
+    // and a second window reads the same list
+    MainWindow other;
+    QCOMPARE(other.recentFiles(), w.recentFiles());
+}
+
+// A corrupt recording or a broken flow file: the window says what is wrong, in a banner.
+void TestGui::corruptFilesShowTheirErrorInTheWindow()
+{
+    const QString corrupt = m_dir.filePath(QStringLiteral("corrupt.fsrec"));
+    {
+        QFile f(corrupt);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, 'x'));
+    }
+    MainWindow w;
+    w.show();
+    QVERIFY(!w.openFile(corrupt));
+    auto* banner = w.findChild<QLabel*>(QStringLiteral("errorBanner"));
+    QVERIFY(banner);
+    QVERIFY(banner->isVisible());
+    QVERIFY2(banner->text().contains(u"not a FlowScope recording"), qPrintable(banner->text()));
+    QVERIFY(banner->text().contains(corrupt));
+
+    const QString broken = m_dir.filePath(QStringLiteral("broken.yaml"));
+    {
+        QFile f(broken);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("flowscope: 1\nname: broken\nsagas:\n  s:\n    start: [unclosed\n");
+    }
+    QVERIFY(!w.openFile(broken));
+    QVERIFY2(banner->text().contains(u"broken.yaml") && banner->text().contains(u"has errors"), qPrintable(banner->text()));
+    QVERIFY(w.recentFiles().isEmpty() || !w.recentFiles().first().startsWith(broken)); // failures are not recent files
+    // a file that opens clears it
+    QVERIFY(w.openFile(demoRecording(), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml")));
+    QVERIFY(!banner->isVisible());
+    QVERIFY(w.errorText().isEmpty());
+}
+
+void TestGui::windowStateIsRestored()
+{
+    {
+        MainWindow w;
+        w.show();
+        auto* views = w.findChild<QDockWidget*>(QStringLiteral("views"));
+        QVERIFY(views);
+        views->setFloating(true);
+        w.close(); // saves geometry and dock state
+    }
+    MainWindow again;
+    again.show();
+    auto* views = again.findChild<QDockWidget*>(QStringLiteral("views"));
+    QVERIFY(views->isFloating());
+    views->setFloating(false);
+    again.close();
 }
 
 QTEST_MAIN(TestGui)

@@ -28,6 +28,7 @@ private Q_SLOTS:
     void snapshotsAreVersioned();
     void recordsAndCheckpoints();
     void seekEqualsReplayFromStart();
+    void sagaInstancesFollowTheState();
 
 private:
     QList<Event> demoEvents() const;
@@ -231,6 +232,34 @@ void TestEngine::seekEqualsReplayFromStart()
                                       QString::fromUtf8(QJsonDocument(fromStart.toJson()).toJson()))));
         QCOMPARE(seeked->save(), fromStart.save()); // byte for byte
     }
+}
+
+// The saga instances the window's table reads: when there are many, copied at most every
+// interval, and once the stream stops a copy of the final state (the snapshot's event count).
+void TestEngine::sagaInstancesFollowTheState()
+{
+    Engine::Options options;
+    options.instancesIntervalMs = 100;
+    options.instancesAlwaysUpTo = 0; // the throttled path, as with a big run
+    Engine engine(m_flow, nullptr, options);
+    engine.start();
+    const QList<Event> events = demoEvents();
+    QVERIFY(events.size() > 1000);
+    for (qsizetype i = 0; i < events.size(); i += 50)
+        QVERIFY(engine.push(events.mid(i, 50)));
+    engine.flush();
+    QTRY_VERIFY_WITH_TIMEOUT(engine.snapshot()->instances && engine.snapshot()->instances->events == events.size(), 5000);
+    const auto s = engine.snapshot();
+    QCOMPARE(s->instances->sagas.size(), size_t(1));
+    const auto& instances = s->instances->sagas[0];
+    QCOMPARE(qint64(instances.size()), s->state.value(u"sagas").toObject().value(u"order").toObject().value(u"instances").toInteger());
+    QCOMPARE(instances.front().correlationId, QByteArray("o0000"));
+    // without the option, snapshots carry none (the CLI pays nothing)
+    Engine plain(m_flow);
+    plain.start();
+    QVERIFY(plain.push(events.mid(0, 10)));
+    plain.flush();
+    QVERIFY(!plain.snapshot()->instances);
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

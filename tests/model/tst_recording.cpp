@@ -89,6 +89,8 @@ private Q_SLOTS:
     void refusesNonRecordings();
     void damagedFileGivesAnError();
     void missingFile();
+    void filteredReads();
+    void correlationFromTheData();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -316,6 +318,89 @@ void TestRecording::missingFile()
     QString error;
     QVERIFY(!Recording::open(path("nope.fsrec"), &error));
     QCOMPARE(error, path("nope.fsrec") + QStringLiteral(": no such file"));
+}
+
+// The event log's filters: exact attributes, a case-insensitive substring whose % and _ are
+// literal, paged by seq (never OFFSET) and bounded by a seq range.
+void TestRecording::filteredReads()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("filter.fsrec"), &error);
+    QVERIFY(w);
+    EventBatch batch;
+    for (int i = 1; i <= 300; ++i)
+        batch.append(makeEvent(i));
+    batch[9].payload = R"({"note":"50% off_now"})";
+    QVERIFY(w->append(batch, &error));
+    auto r = Recording::open(path("filter.fsrec"), &error);
+    QVERIFY(r);
+
+    EventFilter f;
+    f.type = QStringLiteral("OrderCreated"); // odd i
+    QCOMPARE(r->countMatching(f, &error), 150);
+    QList<qint64> seqs;
+    QVERIFY(r->matchingSeqs(f, 0, 300, 10, &seqs, &error));
+    QCOMPARE(seqs, (QList<qint64> { 1, 3, 5, 7, 9, 11, 13, 15, 17, 19 }));
+    seqs.clear(); // the next page starts after the last seq, and the range bounds the scan
+    QVERIFY(r->matchingSeqs(f, 19, 30, 100, &seqs, &error));
+    QCOMPARE(seqs, (QList<qint64> { 21, 23, 25, 27, 29 }));
+    QList<qint64> read;
+    QVERIFY(r->readMatching(f, 21, 29, [&](Event&& e) {
+        read.append(e.seq);
+        return true;
+    }, &error));
+    QCOMPARE(read, seqs);
+
+    f = {};
+    f.correlation = QStringLiteral("o7"); // i / 3 == 7
+    QCOMPARE(r->countMatching(f, &error), 3);
+    f = {};
+    f.text = QStringLiteral("ORDERcreated"); // any case
+    QCOMPARE(r->countMatching(f, &error), 150);
+    f.text = QStringLiteral("50% off_"); // literal % and _
+    QCOMPARE(r->countMatching(f, &error), 1);
+    f.text = QStringLiteral("5_% off");
+    QCOMPARE(r->countMatching(f, &error), 0);
+    f.text = QStringLiteral("'); DROP TABLE events; --"); // values are bound, never spliced
+    QCOMPARE(r->countMatching(f, &error), 0);
+    QCOMPARE(r->eventCount(), 300);
+
+    QList<qint64> some;
+    QVERIFY(r->readSeqs({ 42, 7, 300 }, [&](Event&& e) {
+        some.append(e.seq);
+        return true;
+    }, &error));
+    QCOMPARE(some, (QList<qint64> { 7, 42, 300 }));
+}
+
+// Events recorded without a correlation id attribute are found where the flow file says the id
+// is (`correlation: data.orderId`); a payload that is not JSON is skipped, not an error.
+void TestRecording::correlationFromTheData()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("corr.fsrec"), &error);
+    QVERIFY(w);
+    EventBatch batch;
+    for (int i = 1; i <= 6; ++i) {
+        Event e = makeEvent(i);
+        e.correlationId = QByteArray();
+        e.payload = R"({"order":{"id":)" + QByteArray(i % 2 ? "\"A1\"" : "\"B2\"") + "}}";
+        batch.append(e);
+    }
+    batch[0].payload = "not json at all";
+    batch[0].flags = 0;
+    batch[1].correlationId = "A1"; // the attribute wins over the data
+    QVERIFY(w->append(batch, &error));
+    auto r = Recording::open(path("corr.fsrec"), &error);
+    QVERIFY(r);
+    EventFilter f;
+    f.correlation = QStringLiteral("A1");
+    f.correlationDataPath = QStringList { QStringLiteral("order"), QStringLiteral("id") };
+    QList<qint64> seqs;
+    QVERIFY2(r->matchingSeqs(f, 0, 10, 10, &seqs, &error), qPrintable(error));
+    QCOMPARE(seqs, (QList<qint64> { 2, 3, 5 }));
+    f.correlationDataPath.clear(); // the attribute only
+    QCOMPARE(r->countMatching(f, &error), 1);
 }
 
 QTEST_GUILESS_MAIN(TestRecording)
