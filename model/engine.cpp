@@ -200,7 +200,7 @@ void Engine::publish(bool withInstances)
             set->lastSeq = s->lastSeq;
             set->clock = s->clock;
             for (const auto& tracker : m_projections->sagas())
-                set->sagas.push_back(tracker->instances());
+                set->sagas.push_back(tracker->recentInstances(size_t(m_options.instancesPerKind)));
             m_instances = std::move(set);
             m_sinceInstances.restart();
             m_instancesStale = false;

@@ -28,7 +28,8 @@ struct SagaInstanceSet {
     qint64 events = 0;      // the state after this many events (EngineSnapshot::events)
     qint64 lastSeq = 0;
     qint64 clock = NoTime;  // the projections' clock, for the age of running instances
-    std::vector<std::vector<SagaTracker::Instance>> sagas; // per flow saga, in start order
+    // per flow saga, in start order: of each kind the newest Options::instancesPerKind
+    std::vector<std::vector<SagaTracker::Instance>> sagas;
 };
 
 // What readers (GUI, CLI) see of the engine: immutable, versioned, taken without stalling it.
@@ -66,6 +67,8 @@ public:
         // the state within that interval also when the stream stops.
         int instancesIntervalMs = 0;
         int instancesAlwaysUpTo = 20000;
+        // ... of each kind (running, stuck, completed, compensated, failed) the newest this many
+        int instancesPerKind = 10000;
     };
 
     // `recorder` may be null; otherwise the engine numbers every batch's events after what the

@@ -101,6 +101,28 @@ void SagaTracker::dropOldestEnded()
     reindex();
 }
 
+std::vector<SagaTracker::Instance> SagaTracker::recentInstances(size_t perKind) const
+{
+    // kinds: 0 running, 1 stuck, 2 + SagaOutcome for the ended ones
+    constexpr int Kinds = 2 + 4;
+    size_t taken[Kinds] = {};
+    std::vector<int> chosen;
+    for (int i = int(m_instances.size()) - 1; i >= 0; --i) {
+        const Instance& in = m_instances[size_t(i)];
+        const int outcome = m_finalOutcome[in.state];
+        const int kind = outcome != int(SagaOutcome::None) ? 2 + outcome : in.stuck ? 1 : 0;
+        if (taken[kind] < perKind) {
+            ++taken[kind];
+            chosen.push_back(i);
+        }
+    }
+    std::vector<Instance> out;
+    out.reserve(chosen.size());
+    for (auto it = chosen.rbegin(); it != chosen.rend(); ++it)
+        out.push_back(m_instances[size_t(*it)]);
+    return out;
+}
+
 void SagaTracker::reindex()
 {
     m_byCorrelation.clear();

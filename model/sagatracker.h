@@ -75,6 +75,10 @@ public:
     // The instances kept: every open one and the latest ended ones, in the order they started.
     const std::vector<Instance>& instances() const { return m_instances; }
     qint64 started() const { return m_started; } // instances ever started, dropped ones included
+    // A bounded copy for readers: of each kind (running, stuck, and each outcome) the newest
+    // `perKind` instances, in start order. Copying every kept instance (up to 200 000) twice a
+    // second, and freeing the copies on the GUI thread, stalled the window.
+    std::vector<Instance> recentInstances(size_t perKind) const;
     qint64 dropped() const { return m_dropped; }
     qint64 finishedKept() const { return m_finishedKept; }
     void setFinishedKept(qint64 n) { m_finishedKept = std::max<qint64>(1, n); } // before the first fold
