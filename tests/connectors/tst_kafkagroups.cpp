@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Consumer-group facts (issue #5): KafkaGroupWatcher against librdkafka's mock cluster, with a
-// real group member that consumes and commits, and the facts laid over the engine's topology. What the mock cannot answer (it has no ListGroups and no
+// real group member that consumes and commits, the facts laid over the engine's topology, and
+// `flowscope record --groups`. What the mock cannot answer (it has no ListGroups and no
 // DescribeGroups, so no members) is tested on hand-built reads through KafkaGroupWatcher::combine.
 #include <engine.h>
 #include <kafkagroupwatcher.h>
 #include <kafkamock.h>
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <librdkafka/rdkafka.h>
@@ -205,15 +209,19 @@ private Q_SLOTS:
     void mockDoesNotListGroups();
     void lagOfARealMember();
     void lagFromCommittedOffsetsAlone();
+    void recordCommandShowsGroups();
+    void recordCommandRefusesGroupsWithoutKafka();
 
 private:
     void produce(const QByteArray& topic, int partitions, int count);
 
     std::unique_ptr<KafkaMockCluster> m_mock;
+    QTemporaryDir m_dir;
 };
 
 void TestKafkaGroups::initTestCase()
 {
+    QVERIFY(m_dir.isValid());
     QString error;
     m_mock = KafkaMockCluster::start(1, &error);
     QVERIFY2(m_mock, qPrintable(error));
@@ -353,6 +361,90 @@ void TestKafkaGroups::lagFromCommittedOffsetsAlone()
              qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(factOf(watcher.facts(), "audit", "ledger").lag, qint64(5), 10000);
     watcher.stop();
+}
+
+// flowscope record --groups: the printed topology has the group's edge with its lag; the
+// recording does not (group facts are live only).
+void TestKafkaGroups::recordCommandShowsGroups()
+{
+    QString error;
+    QVERIFY2(m_mock->createTopic("shipments", 4, &error), qPrintable(error));
+    produce("shipments", 4, 400); // 100 a partition
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY2(commitWithoutJoining(m_mock->bootstrap(), "shipping", "shipments", { 100, 100, 100, 70 }, &error),
+             qPrintable(error));
+    const QString rec = m_dir.filePath(QStringLiteral("groups.fsrec"));
+    QProcess p;
+    p.start(QStringLiteral(FLOWSCOPE_BINARY),
+            { QStringLiteral("record"), QStringLiteral("--kafka"), QString::fromUtf8(m_mock->bootstrap()),
+              QStringLiteral("--topic"), QStringLiteral("shipments"), QStringLiteral("--from"), QStringLiteral("beginning"),
+              QStringLiteral("--watch-group"), QStringLiteral("shipping"), QStringLiteral("--groups-interval"),
+              QStringLiteral("200ms"), QStringLiteral("--max-events"), QStringLiteral("400"), QStringLiteral("--out"), rec,
+              QStringLiteral("--json") });
+    QVERIFY(p.waitForFinished(60000));
+    const QByteArray output = p.readAllStandardOutput();
+    const QByteArray errors = p.readAllStandardError();
+    QVERIFY2(p.exitCode() == 0, errors.constData());
+    // the mock lists no groups: said once on stderr, and in the JSON
+    QVERIFY2(errors.contains("consumer groups: the cluster does not list consumer groups"), errors.constData());
+    const QJsonObject o = QJsonDocument::fromJson(output).object();
+    QCOMPARE(o.value(u"events").toInteger(), 400);
+    QJsonObject edge;
+    for (const QJsonValue& v : o.value(u"topology").toObject().value(u"edges").toArray())
+        if (v[u"from"].toString() == u"shipments" && v[u"to"].toString() == u"shipping")
+            edge = v.toObject();
+    QCOMPARE(edge.value(u"kind").toString(), u"consumes"_s);
+    QCOMPARE(edge.value(u"lag").toInteger(), 30);
+    QCOMPARE(edge.value(u"observed").toBool(), true);
+    const QJsonObject groups = o.value(u"groups").toObject();
+    QVERIFY(groups.value(u"rounds").toInteger() >= 1);
+    QVERIFY(groups.value(u"error").toString().contains(u"does not list consumer groups"));
+    const QJsonArray facts = groups.value(u"facts").toArray();
+    QCOMPARE(facts.size(), 1);
+    QCOMPARE(facts[0][u"group"].toString(), u"shipping"_s);
+    QCOMPARE(facts[0][u"topic"].toString(), u"shipments"_s);
+    QCOMPARE(facts[0][u"lag"].toInteger(), 30);
+    QVERIFY(facts[0][u"members"].isNull());
+
+    // inspect reads the recording alone: no group, no lag
+    QProcess inspect;
+    inspect.start(QStringLiteral(FLOWSCOPE_BINARY), { QStringLiteral("inspect"), rec, QStringLiteral("--json") });
+    QVERIFY(inspect.waitForFinished(30000));
+    QCOMPARE(inspect.exitCode(), 0);
+    const QByteArray inspected = inspect.readAllStandardOutput();
+    const QJsonObject i = QJsonDocument::fromJson(inspected).object();
+    QCOMPARE(i.value(u"events").toInteger(), 400);
+    QVERIFY(!i.contains(u"topology"));
+    QVERIFY2(!inspected.contains("shipping"), inspected.constData());
+}
+
+void TestKafkaGroups::recordCommandRefusesGroupsWithoutKafka()
+{
+    const QString file = m_dir.filePath(QStringLiteral("events.jsonl"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.close();
+    for (const QStringList& extra : { QStringList { QStringLiteral("--groups") },
+                                      QStringList { QStringLiteral("--watch-group"), QStringLiteral("billing") } }) {
+        QProcess p;
+        p.start(QStringLiteral(FLOWSCOPE_BINARY),
+                QStringList { QStringLiteral("record"), QStringLiteral("--follow"), file, QStringLiteral("--out"),
+                              m_dir.filePath(QStringLiteral("never.fsrec")) }
+                    + extra);
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("go with --kafka"));
+    }
+    // a bad interval is refused too
+    QProcess p;
+    p.start(QStringLiteral(FLOWSCOPE_BINARY),
+            { QStringLiteral("record"), QStringLiteral("--kafka"), QString::fromUtf8(m_mock->bootstrap()),
+              QStringLiteral("--topic"), QStringLiteral("t"), QStringLiteral("--groups-interval"), QStringLiteral("soon"),
+              QStringLiteral("--out"), m_dir.filePath(QStringLiteral("never.fsrec")) });
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY(p.readAllStandardError().contains("--groups-interval takes a duration"));
 }
 
 QTEST_GUILESS_MAIN(TestKafkaGroups)
