@@ -350,11 +350,24 @@ void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* 
     const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, timed.get(), q->m_options.metadataTimeoutMs);
     if (err)
         qCWarning(LOG_KAFKA) << "offsets for times:" << rd_kafka_err2str(err) << "- reading from the end";
+    // -1: no message at or after that time (yet): start at the end. As an offset, asked now,
+    // rather than the logical END that librdkafka resolves later: what arrives once the
+    // partition is assigned is read, whatever the timing.
+    PartitionList ends(rd_kafka_topic_partition_list_new(timed->cnt));
     for (int i = 0; i < timed->cnt; ++i) {
         const rd_kafka_topic_partition_t& t = timed->elems[i];
         rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_find(list, t.topic, t.partition);
-        // -1: no message at or after that time (yet): start at the end
         p->offset = (err || t.err || t.offset < 0) ? RD_KAFKA_OFFSET_END : t.offset;
+        if (p->offset == RD_KAFKA_OFFSET_END)
+            rd_kafka_topic_partition_list_add(ends.get(), t.topic, t.partition)->offset = RD_KAFKA_OFFSET_END;
+    }
+    // ListOffsets for the latest offset of those partitions, one request per leader.
+    if (ends->cnt == 0 || rd_kafka_offsets_for_times(rk, ends.get(), q->m_options.metadataTimeoutMs))
+        return; // they keep the logical end
+    for (int i = 0; i < ends->cnt; ++i) {
+        const rd_kafka_topic_partition_t& e = ends->elems[i];
+        if (!e.err && e.offset >= 0)
+            rd_kafka_topic_partition_list_find(list, e.topic, e.partition)->offset = e.offset;
     }
 }
 
