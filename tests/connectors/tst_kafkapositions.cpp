@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Where KafkaSource starts (issue #5): a start time (offsets for times). Against librdkafka's
-// mock cluster through KafkaMockCluster.
+// Where KafkaSource starts and what it picks up later (issue #5): a start time (offsets for
+// times) and, in assign-only mode, topics created after the start that match a pattern. Against
+// librdkafka's mock cluster through KafkaMockCluster.
 #include <kafkamock.h>
 #include <kafkasource.h>
 
@@ -60,6 +61,7 @@ class TestKafkaPositions : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void fromTimeStartsAtTheTimestamp();
+    void assignOnlyPicksUpNewTopics();
 
 private:
     std::unique_ptr<KafkaMockCluster> m_mock;
@@ -149,6 +151,50 @@ void TestKafkaPositions::fromTimeStartsAtTheTimestamp()
     QCOMPARE(before, expected);
     if (!looksUp)
         QCOMPARE(before, QSet<QByteArray>()); // at the end, as documented for "nothing that recent"
+}
+
+// Assign-only with a pattern: a topic created after the start that matches is assigned within a
+// metadata refresh and read from its beginning (even though the source started at the end), so
+// records produced into it before it was noticed are kept; one that does not match is not.
+void TestKafkaPositions::assignOnlyPicksUpNewTopics()
+{
+    QString error;
+    QVERIFY2(m_mock->createTopic("metrics.cpu", 2, &error), qPrintable(error));
+    for (int i = 0; i < 10; ++i)
+        QVERIFY2(m_mock->produce("metrics.cpu", "old" + QByteArray::number(i), "{}", {}, &error, i % 2),
+                 qPrintable(error));
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+
+    KafkaSource::Options o;
+    o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
+    o.topics = { QStringLiteral("^metrics\\.") };
+    o.startAt = KafkaSource::StartAt::End;
+    o.metadataRefreshMs = 200;
+    KafkaSource source(o);
+    Sink sink;
+    sink.attach(source);
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(source.assignedPartitions(), 2, 10000);
+
+    QVERIFY2(m_mock->createTopic("other.cpu", 2, &error), qPrintable(error)); // does not match
+    QVERIFY2(m_mock->createTopic("metrics.disk", 3, &error), qPrintable(error));
+    for (int i = 0; i < 30; ++i) {
+        QVERIFY2(m_mock->produce("metrics.disk", "d" + QByteArray::number(i), "{}", {}, &error, i % 3), qPrintable(error));
+        QVERIFY2(m_mock->produce("other.cpu", "o" + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
+    }
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+
+    QTRY_COMPARE_WITH_TIMEOUT(sink.count(), 30, 10000);
+    QCOMPARE(source.assignedPartitions(), 5); // other.cpu was in the same metadata, and left out
+    QSet<QByteArray> disk;
+    for (int i = 0; i < 30; ++i)
+        disk.insert("d" + QByteArray::number(i));
+    const QList<Event> events = sink.taken();
+    QCOMPARE(keysOf(events, "metrics.disk"), disk);
+    QCOMPARE(keysOf(events, "metrics.cpu"), QSet<QByteArray>()); // before the start, which was at the end
+    QCOMPARE(keysOf(events, "other.cpu"), QSet<QByteArray>());
+    source.stop();
+    QCOMPARE(source.counters().received.load(), 30);
 }
 
 QTEST_GUILESS_MAIN(TestKafkaPositions)
