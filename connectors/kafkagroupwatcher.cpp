@@ -12,7 +12,8 @@
 #include <algorithm>
 
 namespace {
-Q_LOGGING_CATEGORY(LOG_GROUPS, "flowscope.kafka.groups", QtInfoMsg) // debug: QT_LOGGING_RULES=flowscope.kafka.groups.debug=true
+Q_LOGGING_CATEGORY(
+    LOG_GROUPS, "flowscope.kafka.groups", QtInfoMsg) // debug: QT_LOGGING_RULES=flowscope.kafka.groups.debug=true
 }
 
 namespace FlowScope::Connectors {
@@ -50,7 +51,7 @@ bool unreachable(rd_kafka_resp_err_t err)
 struct KafkaGroupWatcher::Client {
     rd_kafka_t* rk = nullptr;
     QList<QRegularExpression> patterns; // the topics starting with '^'
-    QSet<QByteArray> names;             // the other topics
+    QSet<QByteArray> names; // the other topics
 
     ~Client()
     {
@@ -98,8 +99,8 @@ GroupFacts KafkaGroupWatcher::combine(const Round& round, const std::function<bo
             described.insert(g.id);
     GroupFacts facts;
     for (const auto& [key, a] : acc)
-        facts.append(GroupFact { key.first, key.second,
-                                 described.contains(key.first) ? int(a.members.size()) : -1, a.lag });
+        facts.append(
+            GroupFact { key.first, key.second, described.contains(key.first) ? int(a.members.size()) : -1, a.lag });
     return facts;
 }
 
@@ -239,7 +240,7 @@ bool KafkaGroupWatcher::wanted(const QByteArray& topic) const
         return true;
     const QString name = QString::fromUtf8(topic);
     return std::any_of(m_client->patterns.cbegin(), m_client->patterns.cend(),
-                       [&](const QRegularExpression& re) { return re.match(name).hasMatch(); });
+        [&](const QRegularExpression& re) { return re.match(name).hasMatch(); });
 }
 
 // --- one round --------------------------------------------------------------------------------
@@ -337,12 +338,12 @@ bool KafkaGroupWatcher::readRound(Round* round, QString* problem)
             problems.append(QStringLiteral("listing consumer groups (some brokers): %1").arg(failure));
         else if (!failure.isEmpty())
             problems.append(m_options.groups.isEmpty()
-                                ? QStringLiteral("the cluster does not list consumer groups (%1): name the groups "
-                                                 "to watch")
-                                      .arg(failure)
-                                : QStringLiteral("the cluster does not list consumer groups (%1): watching %2 "
-                                                 "by their committed offsets, members unknown")
-                                      .arg(failure, m_options.groups.join(QStringLiteral(", "))));
+                    ? QStringLiteral("the cluster does not list consumer groups (%1): name the groups "
+                                     "to watch")
+                          .arg(failure)
+                    : QStringLiteral("the cluster does not list consumer groups (%1): watching %2 "
+                                     "by their committed offsets, members unknown")
+                          .arg(failure, m_options.groups.join(QStringLiteral(", "))));
     }
     if (!m_options.groups.isEmpty()) {
         ids.clear();
@@ -350,8 +351,8 @@ bool KafkaGroupWatcher::readRound(Round* round, QString* problem)
             ids.append(g.toUtf8());
     }
     ids.erase(std::remove_if(ids.begin(), ids.end(),
-                             [&](const QByteArray& id) { return m_options.ignoreGroups.contains(QString::fromUtf8(id)); }),
-              ids.end());
+                  [&](const QByteArray& id) { return m_options.ignoreGroups.contains(QString::fromUtf8(id)); }),
+        ids.end());
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     for (const QByteArray& id : std::as_const(ids))
@@ -373,16 +374,19 @@ bool KafkaGroupWatcher::readRound(Round* round, QString* problem)
             return finish(false);
         }
         if (const rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get())) {
-            problems.append(QStringLiteral("describing consumer groups: %1").arg(fromKafka(rd_kafka_event_error_string(ev.get()))));
+            problems.append(
+                QStringLiteral("describing consumer groups: %1").arg(fromKafka(rd_kafka_event_error_string(ev.get()))));
             if (unreachable(err))
                 return finish(false);
         } else {
             const auto* result = rd_kafka_event_DescribeConsumerGroups_result(ev.get());
             size_t n = 0;
-            const rd_kafka_ConsumerGroupDescription_t** descs = rd_kafka_DescribeConsumerGroups_result_groups(result, &n);
+            const rd_kafka_ConsumerGroupDescription_t** descs
+                = rd_kafka_DescribeConsumerGroups_result_groups(result, &n);
             for (size_t i = 0; i < n; ++i) {
                 const QByteArray id(rd_kafka_ConsumerGroupDescription_group_id(descs[i]));
-                auto g = std::find_if(round->groups.begin(), round->groups.end(), [&](const Group& x) { return x.id == id; });
+                auto g = std::find_if(
+                    round->groups.begin(), round->groups.end(), [&](const Group& x) { return x.id == id; });
                 if (g == round->groups.end())
                     continue;
                 if (const rd_kafka_error_t* e = rd_kafka_ConsumerGroupDescription_error(descs[i])) {
@@ -399,7 +403,8 @@ bool KafkaGroupWatcher::readRound(Round* round, QString* problem)
                     if (const rd_kafka_MemberAssignment_t* a = rd_kafka_MemberDescription_assignment(md))
                         if (const rd_kafka_topic_partition_list_t* parts = rd_kafka_MemberAssignment_partitions(a))
                             for (int p = 0; p < parts->cnt; ++p)
-                                member.partitions.append({ QByteArray(parts->elems[p].topic), parts->elems[p].partition });
+                                member.partitions.append(
+                                    { QByteArray(parts->elems[p].topic), parts->elems[p].partition });
                     g->members.append(member);
                 }
             }
@@ -432,7 +437,8 @@ bool KafkaGroupWatcher::readRound(Round* round, QString* problem)
     {
         auto options = m_client->adminOptions(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
         for (const QByteArray& id : std::as_const(ids)) {
-            rd_kafka_ListConsumerGroupOffsets_t* request = rd_kafka_ListConsumerGroupOffsets_new(id.constData(), partitions.get());
+            rd_kafka_ListConsumerGroupOffsets_t* request
+                = rd_kafka_ListConsumerGroupOffsets_new(id.constData(), partitions.get());
             rd_kafka_ListConsumerGroupOffsets(rk, &request, 1, options.get(), queue.get());
             rd_kafka_ListConsumerGroupOffsets_destroy(request);
         }
@@ -443,14 +449,15 @@ bool KafkaGroupWatcher::readRound(Round* round, QString* problem)
                 return finish(false);
             }
             if (const rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get())) {
-                problems.append(QStringLiteral("committed offsets: %1").arg(fromKafka(rd_kafka_event_error_string(ev.get()))));
+                problems.append(
+                    QStringLiteral("committed offsets: %1").arg(fromKafka(rd_kafka_event_error_string(ev.get()))));
                 if (unreachable(err))
                     return finish(false);
                 continue;
             }
             size_t n = 0;
-            const rd_kafka_group_result_t** groups
-                = rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(ev.get()), &n);
+            const rd_kafka_group_result_t** groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
+                rd_kafka_event_ListConsumerGroupOffsets_result(ev.get()), &n);
             for (size_t i = 0; i < n; ++i) {
                 const QByteArray id(rd_kafka_group_result_name(groups[i]));
                 if (const rd_kafka_error_t* e = rd_kafka_group_result_error(groups[i])) {
@@ -462,7 +469,8 @@ bool KafkaGroupWatcher::readRound(Round* round, QString* problem)
                 if (const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(groups[i]))
                     for (int p = 0; p < parts->cnt; ++p)
                         if (!parts->elems[p].err && parts->elems[p].offset >= 0)
-                            committed[{ QByteArray(parts->elems[p].topic), parts->elems[p].partition }] = parts->elems[p].offset;
+                            committed[{ QByteArray(parts->elems[p].topic), parts->elems[p].partition }]
+                                = parts->elems[p].offset;
             }
         }
     }

@@ -41,13 +41,13 @@ class KafkaGroupWatcher final {
 public:
     struct Options {
         QString bootstrapServers;
-        QStringList topics;       // facts only for these (a name starting with '^' is a regex); empty: all
-        QStringList groups;       // only these groups; empty: every group the cluster lists
+        QStringList topics; // facts only for these (a name starting with '^' is a regex); empty: all
+        QStringList groups; // only these groups; empty: every group the cluster lists
         QStringList ignoreGroups; // never these (FlowScope's own group when it records as one)
         // Client properties (security), applied after FlowScope's defaults, as for KafkaSource.
         QList<QPair<QByteArray, QByteArray>> properties;
-        int intervalMs = 5000;        // between the starts of two rounds
-        int requestTimeoutMs = 5000;  // per request
+        int intervalMs = 5000; // between the starts of two rounds
+        int requestTimeoutMs = 5000; // per request
     };
     using Handler = std::function<void(const GroupFacts&)>;
 
@@ -65,7 +65,7 @@ public:
     struct Round {
         QList<Group> groups;
         std::map<QByteArray, Offsets> committed; // group -> committed offsets (only those >= 0)
-        Offsets ends;                            // the partitions' end offsets
+        Offsets ends; // the partitions' end offsets
     };
     // One fact per (group, topic) with a member assigned to it or a committed offset on it, for
     // the topics `wanted` accepts; sorted by group, then topic.
@@ -85,9 +85,9 @@ public:
     QStringList skippedProperties() const { return m_skipped; }
 
     // Any thread:
-    GroupFacts facts() const;  // the latest complete round's
-    QString error() const;     // what the latest round could not read; empty when it read everything
-    qint64 rounds() const;     // rounds finished (complete or not)
+    GroupFacts facts() const; // the latest complete round's
+    QString error() const; // what the latest round could not read; empty when it read everything
+    qint64 rounds() const; // rounds finished (complete or not)
 
 private:
     struct Client;

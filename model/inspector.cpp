@@ -102,8 +102,8 @@ QString Inspector::toText(const QJsonObject& s)
             const QJsonValue lag = e.value(u"lag"), members = e.value(u"members");
             out += QStringLiteral("  group %1: %2 -> %3, lag %4, members %5\n")
                        .arg(groups.join(u','), e.value(u"from").toString(), e.value(u"to").toString(),
-                            lag.isNull() ? QStringLiteral("unknown") : QString::number(lag.toInteger()),
-                            members.isNull() ? QStringLiteral("unknown") : QString::number(members.toInteger()));
+                           lag.isNull() ? QStringLiteral("unknown") : QString::number(lag.toInteger()),
+                           members.isNull() ? QStringLiteral("unknown") : QString::number(members.toInteger()));
         }
     }
     return out;

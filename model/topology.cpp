@@ -373,7 +373,8 @@ QJsonObject Topology::toJson() const
     QList<int> order(nodeRows.size());
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int a, int b) {
-        return std::tie(nodeRows.at(a).kind, nodeRows.at(a).name) < std::tie(nodeRows.at(b).kind, nodeRows.at(b).name);
+        const Node &x = nodeRows.at(a), &y = nodeRows.at(b);
+        return std::tie(x.kind, x.name) < std::tie(y.kind, y.name);
     });
     QJsonArray nodes;
     for (int i : order) {

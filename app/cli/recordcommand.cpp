@@ -145,8 +145,8 @@ int recordCommand(const QStringList& args)
         QStringLiteral("json"), QStringLiteral("Print one JSON object: what inspect --json prints, plus source."));
     parser.addOptions({ kafkaOption, webhookOption, secretFileOption, maxBodyOption, websocketOption, pollOption,
                         intervalOption, channelOption, followOption, topicOption, fromOption, groupOption,
-                        groupsOption, watchGroupOption, groupsIntervalOption, configOption, propertyOption, flowOption, maxOption, durationOption, outOption, forceOption,
-                        jsonOption });
+                        groupsOption, watchGroupOption, groupsIntervalOption, configOption, propertyOption,
+                        flowOption, maxOption, durationOption, outOption, forceOption, jsonOption });
     if (!parseArguments(parser, QStringLiteral("record"),
                         QStringLiteral("Records a live source into a new recording until Ctrl-C, --max-events or "
                                        "--duration."),

@@ -34,10 +34,8 @@ rd_kafka_t* newConsumer(const QByteArray& bootstrap, const QByteArray& group, QS
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     for (const auto& [k, v] : { std::pair { "bootstrap.servers", bootstrap.constData() },
-                                std::pair { "group.id", group.constData() },
-                                std::pair { "auto.offset.reset", "earliest" },
-                                std::pair { "enable.auto.commit", "false" },
-                                std::pair { "log_level", "0" } })
+             std::pair { "group.id", group.constData() }, std::pair { "auto.offset.reset", "earliest" },
+             std::pair { "enable.auto.commit", "false" }, std::pair { "log_level", "0" } })
         if (rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
             *error = QString::fromUtf8(errstr);
             rd_kafka_conf_destroy(conf);
@@ -54,7 +52,7 @@ rd_kafka_t* newConsumer(const QByteArray& bootstrap, const QByteArray& group, QS
 // Commits offsets for `group` without joining it, as a tool or an assign-and-commit consumer
 // does (the group then has offsets and no members).
 bool commitWithoutJoining(const QByteArray& bootstrap, const QByteArray& group, const QByteArray& topic,
-                          const QList<qint64>& offsets, QString* error)
+    const QList<qint64>& offsets, QString* error)
 {
     rd_kafka_t* rk = newConsumer(bootstrap, group, error);
     if (!rk)
@@ -179,8 +177,7 @@ private:
 // The consumes edge `from` -> `to` of the engine's last snapshot, or an empty object.
 QJsonObject consumesEdge(const Engine& engine, const QString& from, const QString& to)
 {
-    const QJsonArray edges
-        = engine.snapshot()->state.value(u"topology").toObject().value(u"edges").toArray();
+    const QJsonArray edges = engine.snapshot()->state.value(u"topology").toObject().value(u"edges").toArray();
     for (const QJsonValue& v : edges) {
         const QJsonObject e = v.toObject();
         if (e.value(u"from").toString() == from && e.value(u"to").toString() == to
@@ -233,8 +230,8 @@ void TestKafkaGroups::produce(const QByteArray& topic, int partitions, int count
     QString error;
     for (int i = 0; i < count; ++i)
         QVERIFY2(m_mock->produce(topic, "k" + QByteArray::number(i), "{\"i\":" + QByteArray::number(i) + "}", {},
-                                 &error, i % partitions),
-                 qPrintable(error));
+                     &error, i % partitions),
+            qPrintable(error));
     QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
 }
 
@@ -245,20 +242,20 @@ void TestKafkaGroups::combineCountsMembersAndLag()
     KafkaGroupWatcher::Round r;
     r.groups = {
         { "billing", true,
-          { { "m1", { { "payments", 0 }, { "payments", 1 } } },
-            { "m2", { { "payments", 2 }, { "payments", 3 }, { "refunds", 0 } } } } },
+            { { "m1", { { "payments", 0 }, { "payments", 1 } } },
+                { "m2", { { "payments", 2 }, { "payments", 3 }, { "refunds", 0 } } } } },
         { "reports", false, {} }, // not described: members unknown
-        { "idle", true, {} },     // described, empty, no offsets: no fact
+        { "idle", true, {} }, // described, empty, no offsets: no fact
     };
     r.committed["billing"] = { { { "payments", 0 }, 100 }, { { "payments", 1 }, 250 }, { { "payments", 3 }, 70 } };
     r.committed["reports"] = { { { "payments", 0 }, 150 }, { { "audit", 0 }, 5 } };
     // payments 2 has no commit (left out of the lag); 3's end was read before its commit landed
     r.ends = { { { "payments", 0 }, 150 }, { { "payments", 1 }, 250 }, { { "payments", 2 }, 300 },
-               { { "payments", 3 }, 60 }, { { "audit", 0 }, 9 } };
+        { { "payments", 3 }, 60 }, { { "audit", 0 }, 9 } };
     const GroupFacts all = KafkaGroupWatcher::combine(r, [](const QByteArray&) { return true; });
     const GroupFacts expected {
         { "billing", "payments", 2, 50 }, // 150-100 + 250-250 + max(0, 60-70)
-        { "billing", "refunds", 1, -1 },  // assigned, nothing committed: lag unknown
+        { "billing", "refunds", 1, -1 }, // assigned, nothing committed: lag unknown
         { "reports", "audit", -1, 4 },
         { "reports", "payments", -1, 0 },
     };
@@ -344,8 +341,8 @@ void TestKafkaGroups::lagFromCommittedOffsetsAlone()
     if (QTest::currentTestFailed())
         return;
     // caught up on partition 1, 15 behind on 0, nothing committed on 2 and 3
-    QVERIFY2(commitWithoutJoining(m_mock->bootstrap(), "audit", "ledger", { 10, 25, -1, -1 }, &error),
-             qPrintable(error));
+    QVERIFY2(
+        commitWithoutJoining(m_mock->bootstrap(), "audit", "ledger", { 10, 25, -1, -1 }, &error), qPrintable(error));
 
     KafkaGroupWatcher::Options o;
     o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
@@ -357,8 +354,8 @@ void TestKafkaGroups::lagFromCommittedOffsetsAlone()
     QTRY_VERIFY_WITH_TIMEOUT(watcher.rounds() >= 1, 15000);
     QCOMPARE(watcher.facts(), (GroupFacts { { "audit", "ledger", -1, 15 } }));
 
-    QVERIFY2(commitWithoutJoining(m_mock->bootstrap(), "audit", "ledger", { 25, 25, 20, 25 }, &error),
-             qPrintable(error));
+    QVERIFY2(
+        commitWithoutJoining(m_mock->bootstrap(), "audit", "ledger", { 25, 25, 20, 25 }, &error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(factOf(watcher.facts(), "audit", "ledger").lag, qint64(5), 10000);
     watcher.stop();
 }
@@ -373,15 +370,15 @@ void TestKafkaGroups::recordCommandShowsGroups()
     if (QTest::currentTestFailed())
         return;
     QVERIFY2(commitWithoutJoining(m_mock->bootstrap(), "shipping", "shipments", { 100, 100, 100, 70 }, &error),
-             qPrintable(error));
+        qPrintable(error));
     const QString rec = m_dir.filePath(QStringLiteral("groups.fsrec"));
     QProcess p;
     p.start(QStringLiteral(FLOWSCOPE_BINARY),
-            { QStringLiteral("record"), QStringLiteral("--kafka"), QString::fromUtf8(m_mock->bootstrap()),
-              QStringLiteral("--topic"), QStringLiteral("shipments"), QStringLiteral("--from"), QStringLiteral("beginning"),
-              QStringLiteral("--watch-group"), QStringLiteral("shipping"), QStringLiteral("--groups-interval"),
-              QStringLiteral("200ms"), QStringLiteral("--max-events"), QStringLiteral("400"), QStringLiteral("--out"), rec,
-              QStringLiteral("--json") });
+        { QStringLiteral("record"), QStringLiteral("--kafka"), QString::fromUtf8(m_mock->bootstrap()),
+            QStringLiteral("--topic"), QStringLiteral("shipments"), QStringLiteral("--from"),
+            QStringLiteral("beginning"), QStringLiteral("--watch-group"), QStringLiteral("shipping"),
+            QStringLiteral("--groups-interval"), QStringLiteral("200ms"), QStringLiteral("--max-events"),
+            QStringLiteral("400"), QStringLiteral("--out"), rec, QStringLiteral("--json") });
     QVERIFY(p.waitForFinished(60000));
     const QByteArray output = p.readAllStandardOutput();
     const QByteArray errors = p.readAllStandardError();
@@ -426,12 +423,12 @@ void TestKafkaGroups::recordCommandRefusesGroupsWithoutKafka()
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.close();
     for (const QStringList& extra : { QStringList { QStringLiteral("--groups") },
-                                      QStringList { QStringLiteral("--watch-group"), QStringLiteral("billing") } }) {
+             QStringList { QStringLiteral("--watch-group"), QStringLiteral("billing") } }) {
         QProcess p;
         p.start(QStringLiteral(FLOWSCOPE_BINARY),
-                QStringList { QStringLiteral("record"), QStringLiteral("--follow"), file, QStringLiteral("--out"),
-                              m_dir.filePath(QStringLiteral("never.fsrec")) }
-                    + extra);
+            QStringList { QStringLiteral("record"), QStringLiteral("--follow"), file, QStringLiteral("--out"),
+                m_dir.filePath(QStringLiteral("never.fsrec")) }
+                + extra);
         QVERIFY(p.waitForFinished(30000));
         QCOMPARE(p.exitCode(), 2);
         QVERIFY(p.readAllStandardError().contains("go with --kafka"));
@@ -439,9 +436,9 @@ void TestKafkaGroups::recordCommandRefusesGroupsWithoutKafka()
     // a bad interval is refused too
     QProcess p;
     p.start(QStringLiteral(FLOWSCOPE_BINARY),
-            { QStringLiteral("record"), QStringLiteral("--kafka"), QString::fromUtf8(m_mock->bootstrap()),
-              QStringLiteral("--topic"), QStringLiteral("t"), QStringLiteral("--groups-interval"), QStringLiteral("soon"),
-              QStringLiteral("--out"), m_dir.filePath(QStringLiteral("never.fsrec")) });
+        { QStringLiteral("record"), QStringLiteral("--kafka"), QString::fromUtf8(m_mock->bootstrap()),
+            QStringLiteral("--topic"), QStringLiteral("t"), QStringLiteral("--groups-interval"), QStringLiteral("soon"),
+            QStringLiteral("--out"), m_dir.filePath(QStringLiteral("never.fsrec")) });
     QVERIFY(p.waitForFinished(30000));
     QCOMPARE(p.exitCode(), 2);
     QVERIFY(p.readAllStandardError().contains("--groups-interval takes a duration"));

@@ -85,8 +85,8 @@ void TestKafkaPositions::fromTimeStartsAtTheTimestamp()
     const qint64 t0 = (QDateTime::currentMSecsSinceEpoch() / 1000 - 3600) * 1000;
     auto produce = [&](int i, qint64 timestampMs) {
         QVERIFY2(m_mock->produce("timed", "k" + QByteArray::number(i), "{\"i\":" + QByteArray::number(i) + "}", {},
-                                 &error, i % 2, timestampMs),
-                 qPrintable(error));
+                     &error, i % 2, timestampMs),
+            qPrintable(error));
     };
     for (int i = 0; i < 100; ++i)
         produce(i, t0 + i * 1000);
@@ -145,9 +145,10 @@ void TestKafkaPositions::fromTimeStartsAtTheTimestamp()
         QCOMPARE(e.brokerTime / 1000, t0 + (e.key == "k110" ? -60 : e.key.mid(1).toInt()) * 1000);
     QCOMPARE(events.size(), before.size() + after.size());
     if (!looksUp)
-        QEXPECT_FAIL("", "librdkafka 2.0.2's mock cluster answers ListOffsets by timestamp with offset -1 ('FIXME: by "
-                         "timestamp' in rdkafka_mock_handlers.c), so the source starts at the end",
-                     Continue);
+        QEXPECT_FAIL("",
+            "librdkafka 2.0.2's mock cluster answers ListOffsets by timestamp with offset -1 ('FIXME: by "
+            "timestamp' in rdkafka_mock_handlers.c), so the source starts at the end",
+            Continue);
     QCOMPARE(before, expected);
     if (!looksUp)
         QCOMPARE(before, QSet<QByteArray>()); // at the end, as documented for "nothing that recent"
@@ -161,8 +162,8 @@ void TestKafkaPositions::assignOnlyPicksUpNewTopics()
     QString error;
     QVERIFY2(m_mock->createTopic("metrics.cpu", 2, &error), qPrintable(error));
     for (int i = 0; i < 10; ++i)
-        QVERIFY2(m_mock->produce("metrics.cpu", "old" + QByteArray::number(i), "{}", {}, &error, i % 2),
-                 qPrintable(error));
+        QVERIFY2(
+            m_mock->produce("metrics.cpu", "old" + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
     QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
 
     KafkaSource::Options o;
@@ -179,7 +180,8 @@ void TestKafkaPositions::assignOnlyPicksUpNewTopics()
     QVERIFY2(m_mock->createTopic("other.cpu", 2, &error), qPrintable(error)); // does not match
     QVERIFY2(m_mock->createTopic("metrics.disk", 3, &error), qPrintable(error));
     for (int i = 0; i < 30; ++i) {
-        QVERIFY2(m_mock->produce("metrics.disk", "d" + QByteArray::number(i), "{}", {}, &error, i % 3), qPrintable(error));
+        QVERIFY2(
+            m_mock->produce("metrics.disk", "d" + QByteArray::number(i), "{}", {}, &error, i % 3), qPrintable(error));
         QVERIFY2(m_mock->produce("other.cpu", "o" + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
     }
     QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
