@@ -418,10 +418,11 @@ int recordCommand(const QStringList& args)
         watcher = std::make_unique<Connectors::KafkaGroupWatcher>(w);
         watcher->setHandler([&engine](const GroupFacts& facts) { engine.setGroupFacts(facts); });
         if (!watcher->start(&error)) {
+            const QString why = error; // before finish() writes its own
             source.stop();
             engine.stop();
             writer->finish(&error);
-            err(cmd + QStringLiteral(": consumer groups: ") + error + u'\n');
+            err(cmd + QStringLiteral(": consumer groups: ") + why + u'\n');
             return Failed;
         }
     }
