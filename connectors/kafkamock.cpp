@@ -107,7 +107,7 @@ bool KafkaMockCluster::setBrokerDown(int broker, bool down, QString* error)
 }
 
 bool KafkaMockCluster::produce(const QByteArray& topic, const QByteArray& key, const QByteArray& value,
-                               const Headers& headers, QString* error, int partition)
+                               const Headers& headers, QString* error, int partition, qint64 timestampMs)
 {
     for (int attempt = 0;; ++attempt) {
         rd_kafka_headers_t* h = nullptr;
@@ -116,7 +116,7 @@ bool KafkaMockCluster::produce(const QByteArray& topic, const QByteArray& key, c
             for (const auto& [name, v] : headers)
                 rd_kafka_header_add(h, name.constData(), name.size(), v.isNull() ? nullptr : v.constData(), v.size());
         }
-        rd_kafka_vu_t vu[6];
+        rd_kafka_vu_t vu[7];
         vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
         vu[0].u.cstr = topic.constData();
         vu[1].vtype = RD_KAFKA_VTYPE_PARTITION;
@@ -130,10 +130,15 @@ bool KafkaMockCluster::produce(const QByteArray& topic, const QByteArray& key, c
         vu[4].u.mem.ptr = value.isNull() ? nullptr : const_cast<char*>(value.constData());
         vu[4].u.mem.size = size_t(value.size());
         size_t n = 5;
+        if (timestampMs > 0) {
+            vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+            vu[n].u.i64 = timestampMs;
+            ++n;
+        }
         if (h) {
-            vu[5].vtype = RD_KAFKA_VTYPE_HEADERS;
-            vu[5].u.headers = h;
-            n = 6;
+            vu[n].vtype = RD_KAFKA_VTYPE_HEADERS;
+            vu[n].u.headers = h;
+            ++n;
         }
         rd_kafka_error_t* failure = rd_kafka_produceva(m_producer, vu, n);
         const rd_kafka_resp_err_t err = failure ? rd_kafka_error_code(failure) : RD_KAFKA_RESP_ERR_NO_ERROR;

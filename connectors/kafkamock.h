@@ -35,8 +35,9 @@ public:
     using Headers = QList<QPair<QByteArray, QByteArray>>;
     // Queues one record (partition from the key, or -1 for the producer's choice); returns
     // false with *error set when the producer's queue refused it even after waiting.
+    // `timestampMs` > 0 sets the record's CreateTime (milliseconds since the epoch); 0: now.
     bool produce(const QByteArray& topic, const QByteArray& key, const QByteArray& value, const Headers& headers,
-                 QString* error, int partition = -1);
+                 QString* error, int partition = -1, qint64 timestampMs = 0);
     // Waits until everything produced is acknowledged by the cluster; false on timeout or when a
     // record failed for good (*error says which error, and how many).
     bool flush(int timeoutMs, QString* error);

@@ -42,6 +42,7 @@ struct KafkaSource::Private {
     EventParser parser; // poll thread only
     std::unordered_map<const rd_kafka_topic_t*, QByteArray> topicNames;
     std::set<std::pair<QByteArray, qint32>> seenPartitions; // group: first assignment of each
+    std::set<std::pair<QByteArray, qint32>> assigned;       // assign-only: what is assigned
     std::atomic<bool> fatal { false };
     QString fatalReason;
 
@@ -51,6 +52,7 @@ struct KafkaSource::Private {
                             void* opaque);
 
     bool assignFromMetadata(QString* reason);
+    void assignNewPartitions();
     void applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew);
     bool matches(const QString& topic) const;
     Event toEvent(const rd_kafka_message_t* msg);
@@ -350,11 +352,24 @@ void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* 
     const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, timed.get(), q->m_options.metadataTimeoutMs);
     if (err)
         qCWarning(LOG_KAFKA) << "offsets for times:" << rd_kafka_err2str(err) << "- reading from the end";
+    // -1: no message at or after that time (yet): start at the end. As an offset, asked now,
+    // rather than the logical END that librdkafka resolves later: what arrives once the
+    // partition is assigned is read, whatever the timing.
+    PartitionList ends(rd_kafka_topic_partition_list_new(timed->cnt));
     for (int i = 0; i < timed->cnt; ++i) {
         const rd_kafka_topic_partition_t& t = timed->elems[i];
         rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_find(list, t.topic, t.partition);
-        // -1: no message at or after that time (yet): start at the end
         p->offset = (err || t.err || t.offset < 0) ? RD_KAFKA_OFFSET_END : t.offset;
+        if (p->offset == RD_KAFKA_OFFSET_END)
+            rd_kafka_topic_partition_list_add(ends.get(), t.topic, t.partition)->offset = RD_KAFKA_OFFSET_END;
+    }
+    // ListOffsets for the latest offset of those partitions, one request per leader.
+    if (ends->cnt == 0 || rd_kafka_offsets_for_times(rk, ends.get(), q->m_options.metadataTimeoutMs))
+        return; // they keep the logical end
+    for (int i = 0; i < ends->cnt; ++i) {
+        const rd_kafka_topic_partition_t& e = ends->elems[i];
+        if (!e.err && e.offset >= 0)
+            rd_kafka_topic_partition_list_find(list, e.topic, e.partition)->offset = e.offset;
     }
 }
 
@@ -394,8 +409,53 @@ bool KafkaSource::Private::assignFromMetadata(QString* reason)
         *reason = QStringLiteral("assign: %1").arg(fromKafka(rd_kafka_err2str(aerr)));
         return false;
     }
+    for (int i = 0; i < list->cnt; ++i)
+        assigned.emplace(QByteArray(list->elems[i].topic), list->elems[i].partition);
     q->m_assignedCount = list->cnt;
     return true;
+}
+
+// Assign-only: partitions that appeared since the start (a topic grown, a new topic matching a
+// pattern). Everything in them arrived after the source started, so they are read from their
+// beginning whatever the start position: nothing written to them is missed.
+void KafkaSource::Private::assignNewPartitions()
+{
+    const rd_kafka_metadata_t* md = nullptr;
+    // Named topics only: the topics this client knows (the assigned ones) are enough to see them
+    // grow. A pattern needs every topic. A short wait: this runs on the poll thread, between
+    // messages; a failure is retried next time.
+    const bool patterns = std::any_of(q->m_options.topics.cbegin(), q->m_options.topics.cend(),
+                                      [](const QString& t) { return t.startsWith(u'^'); });
+    const rd_kafka_resp_err_t err
+        = rd_kafka_metadata(rk, patterns ? 1 : 0, nullptr, &md, std::min(1000, q->m_options.metadataTimeoutMs));
+    if (err) {
+        qCDebug(LOG_KAFKA) << "metadata refresh:" << rd_kafka_err2str(err);
+        return;
+    }
+    PartitionList fresh(rd_kafka_topic_partition_list_new(8));
+    for (int i = 0; i < md->topic_cnt; ++i) {
+        const rd_kafka_metadata_topic_t& t = md->topics[i];
+        if (t.err || !matches(QString::fromUtf8(t.topic)))
+            continue;
+        for (int p = 0; p < t.partition_cnt; ++p)
+            if (!assigned.count({ QByteArray(t.topic), t.partitions[p].id }))
+                rd_kafka_topic_partition_list_add(fresh.get(), t.topic, t.partitions[p].id)->offset
+                    = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_metadata_destroy(md);
+    if (fresh->cnt == 0)
+        return;
+    // Incremental: the partitions already assigned keep their positions.
+    if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, fresh.get())) {
+        qCWarning(LOG_KAFKA) << "assigning new partitions:" << rd_kafka_error_string(e);
+        rd_kafka_error_destroy(e);
+        return;
+    }
+    for (int i = 0; i < fresh->cnt; ++i) {
+        assigned.emplace(QByteArray(fresh->elems[i].topic), fresh->elems[i].partition);
+        qCDebug(LOG_KAFKA) << "new partition" << fresh->elems[i].topic << fresh->elems[i].partition;
+    }
+    q->m_assignedCount = int(assigned.size());
 }
 
 // --- reading ----------------------------------------------------------------------------------
@@ -476,8 +536,9 @@ void KafkaSource::pollLoop()
 
     EventBatch batch;
     batch.reserve(m_options.batchSize);
-    QElapsedTimer sinceFlush;
+    QElapsedTimer sinceFlush, sinceRefresh;
     sinceFlush.start();
+    sinceRefresh.start();
     bool live = !group && status().state == SourceState::Live;
 
     auto takeMessage = [&](rd_kafka_message_t* msg) {
@@ -538,6 +599,10 @@ void KafkaSource::pollLoop()
         const int wait = batch.isEmpty() ? 100 : std::max(0, m_options.flushIntervalMs - int(sinceFlush.elapsed()));
         if (rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, wait))
             takeMessage(msg);
+        if (!group && m_options.metadataRefreshMs > 0 && sinceRefresh.elapsed() >= m_options.metadataRefreshMs) {
+            d->assignNewPartitions();
+            sinceRefresh.restart();
+        }
         if (batch.size() >= m_options.batchSize
             || (!batch.isEmpty() && sinceFlush.elapsed() >= m_options.flushIntervalMs))
             queueBatch();

@@ -19,8 +19,11 @@ namespace FlowScope::Connectors {
 //
 // - Assign-only (the default, no group): reads every partition of the topics found in the
 //   cluster's metadata, joins no group and commits nothing, so watching never moves a consumer
-//   group's offsets. With a group it subscribes (topic regexes included), and commits what was
-//   handed over and stored (after Source's drain) every few seconds and when stopped.
+//   group's offsets. The metadata is read again every few seconds: partitions added since, and
+//   topics created since that match a pattern, are assigned too and read from their beginning.
+//   With a group it subscribes (topic regexes included; librdkafka follows new partitions and
+//   topics itself), and commits what was handed over and stored (after Source's drain) every
+//   few seconds and when stopped.
 // - Each message becomes a KafkaRecord (topic, partition, offset, key, broker timestamp, headers,
 //   value) and then an Event through EventParser::parseKafkaRecord: CloudEvents binary mode
 //   (ce_* headers), structured mode, plain JSON, or opaque bytes (counted as unparsed).
@@ -57,6 +60,9 @@ public:
         int flushIntervalMs = 20;  // a batch is handed over at least this often
         int commitIntervalMs = 5000;
         int metadataTimeoutMs = 5000;
+        // Assign-only: how often the metadata is read again for partitions and matching topics
+        // created since the start (they are read from their beginning); 0: never.
+        int metadataRefreshMs = 5000;
     };
 
     explicit KafkaSource(Options options);

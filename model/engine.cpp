@@ -109,11 +109,20 @@ void Engine::flush()
     m_writeIdle.wait(writeLock, [&] { return m_writesPending == 0; });
 }
 
+void Engine::setGroupFacts(GroupFacts facts)
+{
+    std::lock_guard lock(m_mutex);
+    m_groupFacts = std::move(facts);
+    m_groupFactsPending = true;
+    m_notEmpty.notify_all();
+}
+
 void Engine::restore(std::unique_ptr<Projections> state)
 {
     flush();
     std::lock_guard lock(m_mutex);
     m_projections = std::move(state);
+    m_projections->applyGroupFacts(m_groupFacts); // live facts, not part of the restored state
     m_nextSeq = m_projections->lastSeq() + 1;
     m_sinceCheckpoint = 0;
     ++m_generation;
@@ -222,6 +231,12 @@ void Engine::run()
         EventBatch batch;
         {
             std::unique_lock lock(m_mutex);
+            if (m_groupFactsPending) {
+                // Applied here, on the thread that owns the projections. Cheap: a list is stored.
+                m_groupFactsPending = false;
+                m_projections->applyGroupFacts(m_groupFacts);
+                dirty = true;
+            }
             if (m_queue.empty() && dirty && m_flushWaiters == 0 && !m_stopping) {
                 // A producer a little slower than the fold leaves the queue dry after every batch;
                 // a snapshot each time would cost more than the folding. Wait out the rest of the
@@ -244,7 +259,7 @@ void Engine::run()
                 m_publishedUpTo = folded;
                 m_idle.notify_all();
             }
-            const auto ready = [&] { return !m_queue.empty() || m_stopping; };
+            const auto ready = [&] { return !m_queue.empty() || m_stopping || m_groupFactsPending; };
             while (!ready()) {
                 if (!m_instancesStale) {
                     m_notEmpty.wait(lock);
@@ -255,8 +270,11 @@ void Engine::run()
                 if (!m_notEmpty.wait_for(lock, std::chrono::milliseconds(m_options.instancesIntervalMs), ready))
                     publish(true);
             }
-            if (m_queue.empty())
+            if (m_queue.empty()) {
+                if (m_groupFactsPending)
+                    continue; // applied and published at the top of the loop (stopping or not)
                 break; // stopping, and everything is folded
+            }
             batch = std::move(m_queue.front());
             m_queue.pop_front();
             m_notFull.notify_one();

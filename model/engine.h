@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event.h"
+#include "groupfact.h"
 #include "sagatracker.h"
 
 #include <QElapsedTimer>
@@ -91,6 +92,11 @@ public:
     void flush();
     // Replaces the projections, for a seek. Call between flush() and the next push().
     void restore(std::unique_ptr<Projections> state);
+    // Live consumer-group facts (Connectors::KafkaGroupWatcher), from any thread: the engine
+    // thread lays them over the topology before it next folds or publishes, and publishes a
+    // snapshot with them even when no event comes. Each call replaces the previous facts; they
+    // survive restore() and are never recorded.
+    void setGroupFacts(GroupFacts facts);
 
     std::shared_ptr<const EngineSnapshot> snapshot() const;
     qint64 refused() const { return m_refused.load(); }
@@ -121,6 +127,8 @@ private:
     std::condition_variable m_notFull, m_notEmpty, m_idle;
     std::deque<EventBatch> m_queue;
     int m_flushWaiters = 0; // threads in flush(): publish as soon as the queue is dry
+    GroupFacts m_groupFacts;        // the latest, for restore()
+    bool m_groupFactsPending = false; // not yet applied by the engine thread
     bool m_stopping = false;
     quint64 m_handedOver = 0, m_folded = 0, m_publishedUpTo = 0;
     std::thread m_thread;

@@ -121,6 +121,7 @@ struct Service {
     QString name;
     QList<Handler> handlers; // `when:` in file order
     std::optional<ServiceSim> sim; // absent: the simulator uses ServiceSim{}
+    QString group; // `group:` the Kafka consumer group id it consumes as; empty: its name
     SourcePos pos;
 
     const Handler* handler(QStringView type) const;

@@ -613,7 +613,9 @@ Service FlowReader::readService(const Entry& e)
     if (!isValidName(e.name))
         error(e.keyPos, u"expected a service name (without blanks or punctuation), got '%1'"_s.arg(e.name));
     const QString where = u"service "_s + quoted(service.name);
-    const Fields f = fields(e, where, { u"when", u"sim" }, true);
+    const Fields f = fields(e, where, { u"when", u"sim", u"group" }, true);
+    if (const Entry* group = f.get(u"group"))
+        service.group = readName(*group, u"a consumer group id"_s).value_or(QString());
     if (const Entry* when = f.get(u"when")) {
         const QString whenWhere = u"`when` of "_s + where;
         const Fields handlers = fields(*when, whenWhere, {}, true);

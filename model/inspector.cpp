@@ -5,6 +5,7 @@
 #include "seeker.h"
 
 #include <QJsonArray>
+#include <QStringList>
 
 #include <algorithm>
 
@@ -90,6 +91,20 @@ QString Inspector::toText(const QJsonObject& s)
         for (const QJsonValue& e : drift.value(u"undeclared_seen").toArray())
             out += QStringLiteral("  seen, not declared:   %1 -> %2\n")
                        .arg(e.toObject().value(u"from").toString(), e.toObject().value(u"to").toString());
+        // consumer-group facts (record --groups): live lag and members on consumes edges
+        for (const QJsonValue& v : topology.value(u"edges").toArray()) {
+            const QJsonObject e = v.toObject();
+            if (!e.contains(u"groups"))
+                continue;
+            QStringList groups;
+            for (const QJsonValue& g : e.value(u"groups").toArray())
+                groups.append(g.toString());
+            const QJsonValue lag = e.value(u"lag"), members = e.value(u"members");
+            out += QStringLiteral("  group %1: %2 -> %3, lag %4, members %5\n")
+                       .arg(groups.join(u','), e.value(u"from").toString(), e.value(u"to").toString(),
+                           lag.isNull() ? QStringLiteral("unknown") : QString::number(lag.toInteger()),
+                           members.isNull() ? QStringLiteral("unknown") : QString::number(members.toInteger()));
+        }
     }
     return out;
 }

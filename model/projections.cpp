@@ -186,8 +186,9 @@ QJsonObject Projections::toJson(int viewSample) const
     out.insert(QStringLiteral("last_time"), m_lastTime == NoTime ? QJsonValue() : TimeFormat::toRfc3339String(m_lastTime));
     out.insert(QStringLiteral("last_seq"), m_lastSeq);
     out.insert(QStringLiteral("metrics"), m_metrics.toJson());
-    if (m_flow) {
+    if (m_flow || !m_topology.groupFacts().isEmpty())
         out.insert(QStringLiteral("topology"), m_topology.toJson());
+    if (m_flow) {
         QJsonObject sagas;
         for (const auto& s : m_sagas)
             sagas.insert(s->saga().name, s->toJson());

@@ -34,6 +34,9 @@ public:
 
     void apply(const Event& e);
     void apply(const EventBatch& batch);
+    // Live consumer-group facts for the topology (Topology::applyGroupFacts): shown by toJson(),
+    // not saved (a checkpoint holds only what the events say).
+    void applyGroupFacts(const GroupFacts& facts) { m_topology.applyGroupFacts(facts); }
 
     qint64 eventCount() const { return m_events; }
     qint64 lastSeq() const { return m_lastSeq; }
@@ -44,7 +47,8 @@ public:
     const std::vector<std::unique_ptr<ViewEngine>>& views() const { return m_views; }
 
     // The `inspect --json` object: events, unparsed, types, sources, channels, first_time,
-    // last_time; with a flow also topology, sagas, views; always metrics.
+    // last_time; with a flow also topology, sagas, views; always metrics. Without a flow the
+    // topology is there too once group facts were applied.
     // `viewSample`: rows per view in `sample` (the contract says 10; the GUI asks for more).
     QJsonObject toJson(int viewSample = 10) const;
 

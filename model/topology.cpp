@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <map>
 #include <numeric>
 
 namespace FlowScope {
@@ -318,52 +319,128 @@ void Topology::advanceTo(qint64 clock)
     m_clock = clock;
 }
 
+QByteArray Topology::serviceOfGroup(const QByteArray& group) const
+{
+    if (m_flow) {
+        const QString id = QString::fromUtf8(group);
+        for (const Service& s : m_flow->services)
+            if (s.group == id)
+                return utf8(s.name);
+    }
+    return serviceName(group);
+}
+
 QJsonObject Topology::toJson() const
 {
     auto kindName = [](NodeKind k) { return k == NodeKind::Service ? QStringLiteral("service") : QStringLiteral("channel"); };
-    QList<int> order(m_nodes.size());
+
+    // The group facts, by the edge they stand for: (channel, service).
+    struct GroupEdge {
+        QJsonArray groups;
+        qint64 lag = -1;  // -1: no group said
+        int members = -1; // -1: no group said
+        bool folded = false; // the edge is among m_edges
+    };
+    std::map<std::pair<QByteArray, QByteArray>, GroupEdge> groupEdges;
+    for (const GroupFact& f : m_groupFacts) {
+        GroupEdge& g = groupEdges[{ f.topic, serviceOfGroup(f.group) }];
+        g.groups.append(QString::fromUtf8(f.group));
+        if (f.lag >= 0)
+            g.lag = std::max<qint64>(g.lag, 0) + f.lag;
+        if (f.members >= 0)
+            g.members = std::max(g.members, 0) + f.members;
+    }
+
+    // Nodes: the folded ones, plus the channels and services only group facts name.
+    QList<Node> nodeRows = m_nodes; // shared, not copied, unless group facts touch it
+    QHash<QPair<int, QByteArray>, int> nodeRow;
+    if (!groupEdges.empty())
+        for (int i = 0; i < nodeRows.size(); ++i)
+            nodeRow.insert({ int(nodeRows.at(i).kind), nodeRows.at(i).name }, i);
+    auto groupNode = [&](const QByteArray& name, NodeKind kind) {
+        auto it = nodeRow.constFind({ int(kind), name });
+        if (it == nodeRow.cend()) {
+            nodeRows.append(Node { name, kind, false, false, 0 });
+            it = nodeRow.insert({ int(kind), name }, int(nodeRows.size() - 1));
+        }
+        nodeRows[it.value()].observed = true; // the cluster says it is there
+        return it.value();
+    };
+    for (const auto& [key, g] : groupEdges) {
+        groupNode(key.first, NodeKind::Channel);
+        groupNode(key.second, NodeKind::Service);
+    }
+    QList<int> order(nodeRows.size());
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int a, int b) {
-        return std::tie(m_nodes[a].kind, m_nodes[a].name) < std::tie(m_nodes[b].kind, m_nodes[b].name);
+        const Node &x = nodeRows.at(a), &y = nodeRows.at(b);
+        return std::tie(x.kind, x.name) < std::tie(y.kind, y.name);
     });
     QJsonArray nodes;
     for (int i : order) {
-        const Node& n = m_nodes[i];
+        const Node& n = nodeRows.at(i);
         nodes.append(QJsonObject { { QStringLiteral("name"), QString::fromUtf8(n.name) },
                                    { QStringLiteral("kind"), kindName(n.kind) },
                                    { QStringLiteral("declared"), n.declared },
                                    { QStringLiteral("observed"), n.observed },
                                    { QStringLiteral("events"), n.events } });
     }
-    QList<int> edgeOrder(m_edges.size());
-    std::iota(edgeOrder.begin(), edgeOrder.end(), 0);
-    auto edgeKey = [&](int i) {
-        const Edge& e = m_edges[i];
-        return std::make_tuple(m_nodes[e.from].name, m_nodes[e.to].name, e.kind);
+
+    // Edges: the folded ones (a consumes edge with group facts gets them), then the ones only
+    // group facts make.
+    struct EdgeRow {
+        QByteArray from, to;
+        EdgeKind kind;
+        const Edge* folded; // null: made by group facts only
+        const GroupEdge* group;
     };
-    std::sort(edgeOrder.begin(), edgeOrder.end(), [&](int a, int b) { return edgeKey(a) < edgeKey(b); });
+    std::vector<EdgeRow> rows;
+    rows.reserve(size_t(m_edges.size() + qsizetype(groupEdges.size())));
+    for (const Edge& e : m_edges) {
+        EdgeRow row { m_nodes[e.from].name, m_nodes[e.to].name, e.kind, &e, nullptr };
+        if (e.kind == EdgeKind::Consumes && !groupEdges.empty())
+            if (auto it = groupEdges.find({ row.from, row.to }); it != groupEdges.end()) {
+                row.group = &it->second;
+                it->second.folded = true;
+            }
+        rows.push_back(row);
+    }
+    for (const auto& [key, g] : groupEdges)
+        if (!g.folded)
+            rows.push_back(EdgeRow { key.first, key.second, EdgeKind::Consumes, nullptr, &g });
+    std::sort(rows.begin(), rows.end(), [](const EdgeRow& a, const EdgeRow& b) {
+        return std::tie(a.from, a.to, a.kind) < std::tie(b.from, b.to, b.kind);
+    });
     QJsonArray edges, unseen, undeclared;
-    for (int i : edgeOrder) {
-        const Edge& e = m_edges[i];
-        const QString from = QString::fromUtf8(m_nodes[e.from].name), to = QString::fromUtf8(m_nodes[e.to].name);
-        const QString kind = e.kind == EdgeKind::Emits ? QStringLiteral("emits") : QStringLiteral("consumes");
-        RateWindow rate = e.rate; // rates decay while the stream moves on without this edge
+    for (const EdgeRow& row : rows) {
+        const QString from = QString::fromUtf8(row.from), to = QString::fromUtf8(row.to);
+        const QString kind = row.kind == EdgeKind::Emits ? QStringLiteral("emits") : QStringLiteral("consumes");
+        RateWindow rate = row.folded ? row.folded->rate : RateWindow(); // rates decay while the stream moves on
         if (m_clock != NoTime)
             rate.advanceTo(m_clock);
-        edges.append(QJsonObject { { QStringLiteral("from"), from },
-                                   { QStringLiteral("to"), to },
-                                   { QStringLiteral("kind"), kind },
-                                   { QStringLiteral("count"), e.count },
-                                   { QStringLiteral("errors"), e.errors },
-                                   { QStringLiteral("declared"), e.declared },
-                                   { QStringLiteral("observed"), e.observed },
-                                   { QStringLiteral("rate_1s"), rate.rate(1) },
-                                   { QStringLiteral("rate_10s"), rate.rate(10) },
-                                   { QStringLiteral("rate_60s"), rate.rate(60) } });
+        const bool declared = row.folded && row.folded->declared;
+        const bool observed = (row.folded && row.folded->observed) || row.group;
+        QJsonObject edge { { QStringLiteral("from"), from },
+                           { QStringLiteral("to"), to },
+                           { QStringLiteral("kind"), kind },
+                           { QStringLiteral("count"), row.folded ? row.folded->count : 0 },
+                           { QStringLiteral("errors"), row.folded ? row.folded->errors : 0 },
+                           { QStringLiteral("declared"), declared },
+                           { QStringLiteral("observed"), observed },
+                           { QStringLiteral("rate_1s"), rate.rate(1) },
+                           { QStringLiteral("rate_10s"), rate.rate(10) },
+                           { QStringLiteral("rate_60s"), rate.rate(60) } };
+        if (row.group) {
+            edge.insert(QStringLiteral("groups"), row.group->groups);
+            edge.insert(QStringLiteral("lag"), row.group->lag >= 0 ? QJsonValue(row.group->lag) : QJsonValue());
+            edge.insert(QStringLiteral("members"),
+                        row.group->members >= 0 ? QJsonValue(row.group->members) : QJsonValue());
+        }
+        edges.append(edge);
         const QJsonObject brief { { QStringLiteral("from"), from }, { QStringLiteral("to"), to }, { QStringLiteral("kind"), kind } };
-        if (e.declared && !e.observed)
+        if (declared && !observed)
             unseen.append(brief);
-        if (m_hasDeclared && e.observed && !e.declared)
+        if (m_hasDeclared && observed && !declared)
             undeclared.append(brief);
     }
     return { { QStringLiteral("nodes"), nodes },

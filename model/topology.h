@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event.h"
+#include "groupfact.h"
 #include "namedvalues.h"
 #include "ratewindow.h"
 
@@ -25,6 +26,12 @@ struct Flow;
 //  - consumes: an event whose `causationid` names an earlier event A (or, without one, whose
 //    traceparent continues A's span) shows that its source consumed A's type from A's channel.
 // Folding is per event and deterministic; rates are over event time.
+//
+// Consumer-group facts (applyGroupFacts) are laid over the folded state rather than folded into
+// it: a group consuming topic T shows as an observed `consumes` edge from channel T to the
+// group's service, carrying `lag` and `members`. They come from the cluster, not from the events,
+// so they are left out of save() (checkpoints stay a function of the events) and only toJson()
+// shows them.
 class Topology final {
 public:
     enum class NodeKind : quint8 { Service, Channel };
@@ -63,6 +70,13 @@ public:
     const QList<Node>& nodes() const { return m_nodes; }
     const QList<Edge>& edges() const { return m_edges; }
     QJsonObject toJson() const;
+
+    // Replaces the consumer-group facts (the whole picture, as one watcher round saw it). A group
+    // is the service the flow file names for it (a service's `group:`), else the declared service
+    // its id names (as an event source names one), else a service named after the group id.
+    void applyGroupFacts(const GroupFacts& facts) { m_groupFacts = facts; }
+    const GroupFacts& groupFacts() const { return m_groupFacts; }
+    QByteArray serviceOfGroup(const QByteArray& group) const;
 
     void save(QDataStream& out) const;
     bool load(QDataStream& in);
@@ -130,6 +144,7 @@ private:
     CauseMemory m_byId;
     CauseMemory m_bySpan;
     qint64 m_clock = NoTime;
+    GroupFacts m_groupFacts; // live, not saved
 };
 
 } // namespace FlowScope

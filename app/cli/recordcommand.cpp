@@ -7,6 +7,7 @@
 #include <httppollsource.h>
 #include <inspector.h>
 #include <jsonlfilesource.h>
+#include <kafkagroupwatcher.h>
 #include <kafkasource.h>
 #include <recording.h>
 #include <timeformat.h>
@@ -16,6 +17,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
 #include <QThread>
@@ -27,6 +29,20 @@
 namespace FlowScope::Cli {
 
 namespace {
+
+QJsonObject groupsJson(const Connectors::KafkaGroupWatcher& watcher)
+{
+    QJsonArray facts;
+    for (const GroupFact& f : watcher.facts())
+        facts.append(QJsonObject { { QStringLiteral("group"), QString::fromUtf8(f.group) },
+                                   { QStringLiteral("topic"), QString::fromUtf8(f.topic) },
+                                   { QStringLiteral("members"), f.members >= 0 ? QJsonValue(f.members) : QJsonValue() },
+                                   { QStringLiteral("lag"), f.lag >= 0 ? QJsonValue(f.lag) : QJsonValue() } });
+    return QJsonObject { { QStringLiteral("description"), watcher.describe() },
+                         { QStringLiteral("rounds"), watcher.rounds() },
+                         { QStringLiteral("error"), watcher.error() },
+                         { QStringLiteral("facts"), facts } };
+}
 
 QJsonObject sourceJson(const Connectors::Source& source)
 {
@@ -97,6 +113,19 @@ int recordCommand(const QStringList& args)
         QStringLiteral("Consume as this consumer group and commit what was recorded (default: assign-only, "
                        "which joins no group and commits nothing)."),
         QStringLiteral("G"));
+    const QCommandLineOption groupsOption(
+        QStringLiteral("groups"),
+        QStringLiteral("Kafka: watch the consumer groups of the recorded topics (read-only): each group "
+                       "consuming a topic shows in the topology as a consumes edge with its lag and members. "
+                       "Live only, not recorded."));
+    const QCommandLineOption watchGroupOption(
+        QStringLiteral("watch-group"),
+        QStringLiteral("Kafka: watch only this consumer group (implies --groups); where the cluster does not list "
+                       "groups, the ones to watch. Repeatable."),
+        QStringLiteral("G"));
+    const QCommandLineOption groupsIntervalOption(
+        QStringLiteral("groups-interval"), QStringLiteral("--groups: time between two looks (default 5s)."),
+        QStringLiteral("D"));
     const QCommandLineOption configOption(
         QStringLiteral("config"), QStringLiteral("Client properties file (security.protocol, sasl.*, ssl.*, ...)."),
         QStringLiteral("FILE"));
@@ -116,8 +145,8 @@ int recordCommand(const QStringList& args)
         QStringLiteral("json"), QStringLiteral("Print one JSON object: what inspect --json prints, plus source."));
     parser.addOptions({ kafkaOption, webhookOption, secretFileOption, maxBodyOption, websocketOption, pollOption,
                         intervalOption, channelOption, followOption, topicOption, fromOption, groupOption,
-                        configOption, propertyOption, flowOption, maxOption, durationOption, outOption, forceOption,
-                        jsonOption });
+                        groupsOption, watchGroupOption, groupsIntervalOption, configOption, propertyOption,
+                        flowOption, maxOption, durationOption, outOption, forceOption, jsonOption });
     if (!parseArguments(parser, QStringLiteral("record"),
                         QStringLiteral("Records a live source into a new recording until Ctrl-C, --max-events or "
                                        "--duration."),
@@ -144,11 +173,28 @@ int recordCommand(const QStringList& args)
         err(cmd + QStringLiteral(": --channel goes with --websocket or --poll\n"));
         return Usage;
     }
+    const bool watchGroups
+        = parser.isSet(groupsOption) || parser.isSet(watchGroupOption) || parser.isSet(groupsIntervalOption);
+    if (watchGroups && !parser.isSet(kafkaOption)) {
+        err(cmd + QStringLiteral(": --groups, --watch-group and --groups-interval go with --kafka\n"));
+        return Usage;
+    }
+    int groupsIntervalMs = 5000;
+    if (parser.isSet(groupsIntervalOption)) {
+        const auto d = Duration::parse(parser.value(groupsIntervalOption));
+        if (!d || d->micros < 100000 || d->micros / 1000 > std::numeric_limits<int>::max()) {
+            err(cmd + QStringLiteral(": --groups-interval takes a duration such as 5s (at least 100ms): %1\n")
+                          .arg(parser.value(groupsIntervalOption)));
+            return Usage;
+        }
+        groupsIntervalMs = int(d->micros / 1000);
+    }
     QString error;
     std::unique_ptr<Connectors::Source> owned;
     Connectors::WebhookSource* webhook = nullptr;
     Connectors::WebSocketSource* websocket = nullptr;
     KafkaSource* kafka = nullptr;
+    KafkaSource::Options kafkaOptions;
     // URLs are shown without their credentials (Connectors::redactedUrl) in every message.
     auto url = [&](const QCommandLineOption& option, std::initializer_list<const char*> schemes, QUrl* result) {
         const QString text = parser.value(option);
@@ -297,6 +343,7 @@ int recordCommand(const QStringList& args)
         }
         if (const int rc = kafkaProperties(cmd, parser, configOption, propertyOption, &options.properties); rc != Ok)
             return rc;
+        kafkaOptions = options;
         auto k = std::make_unique<KafkaSource>(options);
         kafka = k.get();
         owned = std::move(k);
@@ -356,6 +403,30 @@ int recordCommand(const QStringList& args)
     if (kafka && !kafka->skippedProperties().isEmpty())
         err(cmd + QStringLiteral(": ignored client properties librdkafka does not know or FlowScope sets itself: %1\n")
                       .arg(kafka->skippedProperties().join(QStringLiteral(", "))));
+    // Consumer groups: their facts go to the engine, which lays them over the topology (not
+    // recorded). FlowScope's own group (--group) is not part of the system watched.
+    std::unique_ptr<Connectors::KafkaGroupWatcher> watcher;
+    if (kafka && watchGroups) {
+        Connectors::KafkaGroupWatcher::Options w;
+        w.bootstrapServers = kafkaOptions.bootstrapServers;
+        w.topics = kafkaOptions.topics;
+        w.groups = parser.values(watchGroupOption);
+        if (!kafkaOptions.group.isEmpty())
+            w.ignoreGroups.append(kafkaOptions.group);
+        w.properties = kafkaOptions.properties;
+        w.intervalMs = groupsIntervalMs;
+        watcher = std::make_unique<Connectors::KafkaGroupWatcher>(w);
+        watcher->setHandler([&engine](const GroupFacts& facts) { engine.setGroupFacts(facts); });
+        if (!watcher->start(&error)) {
+            const QString why = error; // before finish() writes its own
+            source.stop();
+            engine.stop();
+            writer->finish(&error);
+            err(cmd + QStringLiteral(": consumer groups: ") + why + u'\n');
+            return Failed;
+        }
+    }
+    QString groupsProblem; // shown when it changes, not every round
     if (webhook)
         err(cmd + QStringLiteral(": listening on %1\n").arg(source.describe()));
 
@@ -367,6 +438,12 @@ int recordCommand(const QStringList& args)
     double rate = 0;
     while (!interrupted.load() && !source.finished() && (durationMs == 0 || wall.elapsed() < durationMs)) {
         QThread::msleep(100);
+        if (watcher && watcher->error() != groupsProblem) {
+            groupsProblem = watcher->error();
+            if (!groupsProblem.isEmpty())
+                err((progress ? QStringLiteral("\r\x1b[K") : QString()) + cmd + QStringLiteral(": consumer groups: ")
+                    + groupsProblem + u'\n');
+        }
         if (!progress)
             continue;
         const qint64 ms = wall.elapsed();
@@ -388,6 +465,11 @@ int recordCommand(const QStringList& args)
     if (progress)
         err(QStringLiteral("\r\x1b[K"));
     const auto beforeStop = source.status();
+    if (watcher) {
+        watcher->stop(); // its first look always completes, so that the result shows the groups
+        if (watcher->error() != groupsProblem && !watcher->error().isEmpty())
+            err(cmd + QStringLiteral(": consumer groups: ") + watcher->error() + u'\n');
+    }
     source.stop(); // hands over what was read (and commits it, with a group)
     engine.flush();
     engine.stop();
@@ -408,6 +490,8 @@ int recordCommand(const QStringList& args)
     sourceObject.insert(QStringLiteral("state_at_stop"), Connectors::stateName(beforeStop.state));
     sourceObject.insert(QStringLiteral("reason_at_stop"), beforeStop.reason);
     result.insert(QStringLiteral("source"), sourceObject);
+    if (watcher)
+        result.insert(QStringLiteral("groups"), groupsJson(*watcher));
     result.insert(QStringLiteral("recording"), rec);
     result.insert(QStringLiteral("seconds"), seconds);
     if (parser.isSet(jsonOption)) {

@@ -10,7 +10,9 @@
 #include <seeker.h>
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -29,6 +31,7 @@ private Q_SLOTS:
     void recordsAndCheckpoints();
     void seekEqualsReplayFromStart();
     void sagaInstancesFollowTheState();
+    void groupFactsArePublished();
 
 private:
     QList<Event> demoEvents() const;
@@ -260,6 +263,41 @@ void TestEngine::sagaInstancesFollowTheState()
     QVERIFY(plain.push(events.mid(0, 10)));
     plain.flush();
     QVERIFY(!plain.snapshot()->instances);
+}
+
+// Issue #5: group facts handed over from another thread are laid over the topology and published
+// although no event comes; they survive a seek (restore) and a stop.
+void TestEngine::groupFactsArePublished()
+{
+    Engine engine(m_flow, nullptr);
+    engine.start();
+    QVERIFY(engine.push(demoEvents().mid(0, 100)));
+    engine.flush();
+    auto lagOf = [&](const QString& from, const QString& to) -> qint64 {
+        const QJsonArray edges = engine.snapshot()->state.value(QStringLiteral("topology")).toObject()
+                                     .value(QStringLiteral("edges")).toArray();
+        for (const QJsonValue& v : edges) {
+            const QJsonObject e = v.toObject();
+            if (e.value(QStringLiteral("from")).toString() == from && e.value(QStringLiteral("to")).toString() == to
+                && e.contains(QStringLiteral("lag")))
+                return e.value(QStringLiteral("lag")).toInteger();
+        }
+        return -1;
+    };
+    const quint64 version = engine.snapshot()->version;
+    std::thread watcher([&] { engine.setGroupFacts({ { "shipping", "orders", 1, 42 } }); });
+    watcher.join();
+    QTRY_COMPARE(lagOf(QStringLiteral("orders"), QStringLiteral("shipping")), qint64(42));
+    QVERIFY(engine.snapshot()->version > version);
+    QCOMPARE(engine.snapshot()->events, qint64(100)); // nothing folded for it
+
+    engine.restore(std::make_unique<Projections>(m_flow)); // a seek back to the start
+    QCOMPARE(engine.snapshot()->events, qint64(0));
+    QCOMPARE(lagOf(QStringLiteral("orders"), QStringLiteral("shipping")), qint64(42));
+
+    engine.setGroupFacts({ { "shipping", "orders", 1, 7 } });
+    engine.stop(); // facts handed over just before the stop still make the last snapshot
+    QCOMPARE(lagOf(QStringLiteral("orders"), QStringLiteral("shipping")), qint64(7));
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

@@ -19,6 +19,7 @@ private Q_SLOTS:
     void topologyFromCausation();
     void causationMemoryWindow();
     void topologyDrift();
+    void topologyGroupFacts();
     void determinism();
     void checkpoints_data();
     void checkpoints();
@@ -400,6 +401,89 @@ void TestProjections::topologyDrift()
     QCOMPARE(driftList(topology, u"declared_unseen"_s), QStringList { u"payments -consumes-> orders"_s });
     QCOMPARE(driftList(topology, u"undeclared_seen"_s),
         (QStringList { u"fraud -emits-> fraud"_s, u"payments -consumes-> fraud"_s }));
+}
+
+// Issue #5: consumer-group facts lie over the folded topology: consumes edges with lag and
+// members, groups mapped to declared services; never in a checkpoint.
+void TestProjections::topologyGroupFacts()
+{
+    const auto flow = parseFlow("flowscope: 1\n"
+                                "channels:\n"
+                                "  orders:   [OrderCreated, OrderCancelled]\n"
+                                "  payments: [PaymentAuthorized, PaymentRefunded]\n"
+                                "services:\n"
+                                "  orders:\n"
+                                "    when:\n"
+                                "      PaymentRefunded: { emit: OrderCancelled }\n"
+                                "  payment:\n"
+                                "    when:\n"
+                                "      OrderCreated: { emit: PaymentAuthorized }\n"
+                                "  invoicing:\n"
+                                "    group: billing-v2\n");
+    QCOMPARE(flow->service(u"invoicing"_s)->group, u"billing-v2"_s);
+    Projections p(flow);
+    Stream s;
+    p.apply(s.add(makeEvent("OrderCreated", "a1", 0, "{}", "orders")));
+    p.apply(s.add(makeEvent("PaymentAuthorized", "b1", 1, "{}", "payment", ",\"causationid\":\"a1\"")));
+    const QJsonObject before = p.toJson();
+    const QByteArray checkpoint = p.save();
+
+    p.applyGroupFacts({
+        { "payment", "orders", 2, 5 },             // a declared service by name: on the folded edge
+        { "billing-v2", "payments", 1, 400 },      // the service whose `group:` says so
+        { "urn:shop:orders", "payments", -1, -1 }, // last segment names a service; nothing known
+        { "reports", "audit-log", 0, 7 },          // neither service nor channel known yet
+    });
+    const QJsonObject topology = p.toJson().value(u"topology"_s).toObject();
+    QCOMPARE(edgeList(topology),
+        (QStringList { u"audit-log -consumes-> reports count=0 observed"_s,
+            u"orders -emits-> orders count=1 declared observed"_s,
+            u"orders -consumes-> payment count=1 declared observed"_s,
+            u"payment -emits-> payments count=1 declared observed"_s,
+            u"payments -consumes-> invoicing count=0 observed"_s,
+            u"payments -consumes-> orders count=0 declared observed"_s }));
+    auto edge = [&](const QString& from, const QString& to) {
+        for (const QJsonValue& v : topology.value(u"edges"_s).toArray())
+            if (v[u"from"_s].toString() == from && v[u"to"_s].toString() == to)
+                return v.toObject();
+        return QJsonObject();
+    };
+    const QJsonObject payment = edge(u"orders"_s, u"payment"_s);
+    QCOMPARE(payment.value(u"lag"_s).toInteger(), 5);
+    QCOMPARE(payment.value(u"members"_s).toInteger(), 2);
+    QCOMPARE(payment.value(u"groups"_s).toArray(), QJsonArray { u"payment"_s });
+    const QJsonObject invoicing = edge(u"payments"_s, u"invoicing"_s);
+    QCOMPARE(invoicing.value(u"lag"_s).toInteger(), 400);
+    QCOMPARE(invoicing.value(u"members"_s).toInteger(), 1);
+    QCOMPARE(invoicing.value(u"groups"_s).toArray(), QJsonArray { u"billing-v2"_s });
+    const QJsonObject unknown = edge(u"payments"_s, u"orders"_s);
+    QVERIFY(unknown.contains(u"lag"_s) && unknown.value(u"lag"_s).isNull());
+    QVERIFY(unknown.contains(u"members"_s) && unknown.value(u"members"_s).isNull());
+    // edges without group facts keep exactly the keys they had
+    QCOMPARE(edge(u"orders"_s, u"orders"_s).keys(),
+        before.value(u"topology"_s).toObject().value(u"edges"_s).toArray().first().toObject().keys());
+    QVERIFY(!edge(u"payment"_s, u"payments"_s).contains(u"lag"_s));
+    QCOMPARE(nodeList(topology),
+        (QStringList { u"service:invoicing events=0 declared observed"_s,
+            u"service:orders events=1 declared observed"_s, u"service:payment events=1 declared observed"_s,
+            u"service:reports events=0 observed"_s, u"channel:audit-log events=0 observed"_s,
+            u"channel:orders events=1 declared observed"_s, u"channel:payments events=1 declared observed"_s }));
+    // a group seen consuming is the declared edge seen; the others are drift
+    QCOMPARE(driftList(topology, u"declared_unseen"_s), QStringList());
+    QCOMPARE(driftList(topology, u"undeclared_seen"_s),
+        (QStringList { u"audit-log -consumes-> reports"_s, u"payments -consumes-> invoicing"_s }));
+
+    // live facts are not state: the checkpoint is what the events alone make
+    QCOMPARE(p.save(), checkpoint);
+    p.applyGroupFacts({});
+    COMPARE_JSON(p.toJson(), before);
+
+    // without a flow the topology shows once there are group facts
+    Projections bare;
+    QVERIFY(!bare.toJson().contains(u"topology"_s));
+    bare.applyGroupFacts({ { "billing", "payments", 1, 400 } });
+    QCOMPARE(edgeList(bare.toJson().value(u"topology"_s).toObject()),
+        QStringList { u"payments -consumes-> billing count=0 observed"_s });
 }
 
 // --- determinism and checkpoints --------------------------------------------------------------

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+// Where KafkaSource starts and what it picks up later (issue #5): a start time (offsets for
+// times) and, in assign-only mode, topics created after the start that match a pattern. Against
+// librdkafka's mock cluster through KafkaMockCluster.
+#include <kafkamock.h>
+#include <kafkasource.h>
+
+#include <QDateTime>
+#include <QSet>
+#include <QTest>
+
+#include <librdkafka/rdkafka.h>
+
+#include <mutex>
+
+using namespace FlowScope;
+using Connectors::KafkaMockCluster;
+using Connectors::KafkaSource;
+using Connectors::SourceState;
+
+namespace {
+
+// What the source handed over, taken from its sink (on the source's hand-over thread).
+struct Sink {
+    std::mutex mutex;
+    QList<Event> events;
+    void attach(KafkaSource& source)
+    {
+        source.setSink([this](EventBatch&& batch) {
+            std::lock_guard lock(mutex);
+            events.append(batch);
+            return true;
+        });
+    }
+    QList<Event> taken()
+    {
+        std::lock_guard lock(mutex);
+        return events;
+    }
+    int count()
+    {
+        std::lock_guard lock(mutex);
+        return int(events.size());
+    }
+};
+
+QSet<QByteArray> keysOf(const QList<Event>& events, const QByteArray& channel = {})
+{
+    QSet<QByteArray> keys;
+    for (const Event& e : events)
+        if (channel.isNull() || e.channel == channel)
+            keys.insert(e.key);
+    return keys;
+}
+
+} // namespace
+
+class TestKafkaPositions : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void fromTimeStartsAtTheTimestamp();
+    void assignOnlyPicksUpNewTopics();
+
+private:
+    std::unique_ptr<KafkaMockCluster> m_mock;
+};
+
+void TestKafkaPositions::initTestCase()
+{
+    QString error;
+    m_mock = KafkaMockCluster::start(1, &error);
+    QVERIFY2(m_mock, qPrintable(error));
+}
+
+// 100 records an hour old, one a second (CreateTime set by the producer), on two partitions; the
+// source starts at the 50th second: exactly records 50..99 are read, then everything produced
+// after the start, also a record whose own timestamp is older (positions, not timestamps, decide
+// after the start, as in Kafka).
+void TestKafkaPositions::fromTimeStartsAtTheTimestamp()
+{
+    QString error;
+    QVERIFY2(m_mock->createTopic("timed", 2, &error), qPrintable(error));
+    const qint64 t0 = (QDateTime::currentMSecsSinceEpoch() / 1000 - 3600) * 1000;
+    auto produce = [&](int i, qint64 timestampMs) {
+        QVERIFY2(m_mock->produce("timed", "k" + QByteArray::number(i), "{\"i\":" + QByteArray::number(i) + "}", {},
+                     &error, i % 2, timestampMs),
+            qPrintable(error));
+    };
+    for (int i = 0; i < 100; ++i)
+        produce(i, t0 + i * 1000);
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+    const qint64 startMs = t0 + 50 * 1000;
+
+    // Does this cluster look offsets up by time? The first record at or after startMs is record
+    // 50: offset 25 on partition 0, record 51 offset 25 on partition 1.
+    bool looksUp = false;
+    {
+        char errstr[512];
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers", m_mock->bootstrap().constData(), errstr, sizeof errstr);
+        rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof errstr);
+        rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+        QVERIFY2(rk, errstr);
+        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(2);
+        rd_kafka_topic_partition_list_add(list, "timed", 0)->offset = startMs;
+        rd_kafka_topic_partition_list_add(list, "timed", 1)->offset = startMs;
+        const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, list, 5000);
+        looksUp = !err && list->elems[0].offset == 25 && list->elems[1].offset == 25;
+        qInfo() << "ListOffsets by timestamp answers" << rd_kafka_err2str(err) << list->elems[0].offset
+                << list->elems[1].offset;
+        rd_kafka_topic_partition_list_destroy(list);
+        rd_kafka_destroy(rk);
+    }
+
+    KafkaSource::Options o;
+    o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
+    o.topics = { QStringLiteral("timed") };
+    o.startAt = KafkaSource::StartAt::Time;
+    o.startTime = startMs * 1000;
+    KafkaSource source(o);
+    Sink sink;
+    sink.attach(source);
+    QVERIFY2(source.start(&error), qPrintable(error));
+    // Live: assigned, start offsets resolved to offsets (not the logical end), so what is
+    // produced from now on is read whatever the timing.
+    QTRY_COMPARE_WITH_TIMEOUT(source.status().state, SourceState::Live, 10000);
+    for (int i = 100; i < 110; ++i)
+        produce(i, t0 + i * 1000);
+    produce(110, t0 - 60 * 1000); // produced after the start, stamped before it
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+
+    QSet<QByteArray> after;
+    for (int i = 100; i <= 110; ++i)
+        after.insert("k" + QByteArray::number(i));
+    QTRY_VERIFY_WITH_TIMEOUT(keysOf(sink.taken()).contains(after), 15000);
+    source.stop();
+    const QList<Event> events = sink.taken();
+    QSet<QByteArray> before = keysOf(events) - after;
+    QSet<QByteArray> expected;
+    for (int i = 50; i < 100; ++i)
+        expected.insert("k" + QByteArray::number(i));
+    for (const Event& e : events) // each once, with the broker's timestamp
+        QCOMPARE(e.brokerTime / 1000, t0 + (e.key == "k110" ? -60 : e.key.mid(1).toInt()) * 1000);
+    QCOMPARE(events.size(), before.size() + after.size());
+    if (!looksUp)
+        QEXPECT_FAIL("",
+            "librdkafka 2.0.2's mock cluster answers ListOffsets by timestamp with offset -1 ('FIXME: by "
+            "timestamp' in rdkafka_mock_handlers.c), so the source starts at the end",
+            Continue);
+    QCOMPARE(before, expected);
+    if (!looksUp)
+        QCOMPARE(before, QSet<QByteArray>()); // at the end, as documented for "nothing that recent"
+}
+
+// Assign-only with a pattern: a topic created after the start that matches is assigned within a
+// metadata refresh and read from its beginning (even though the source started at the end), so
+// records produced into it before it was noticed are kept; one that does not match is not.
+void TestKafkaPositions::assignOnlyPicksUpNewTopics()
+{
+    QString error;
+    QVERIFY2(m_mock->createTopic("metrics.cpu", 2, &error), qPrintable(error));
+    for (int i = 0; i < 10; ++i)
+        QVERIFY2(
+            m_mock->produce("metrics.cpu", "old" + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+
+    KafkaSource::Options o;
+    o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
+    o.topics = { QStringLiteral("^metrics\\.") };
+    o.startAt = KafkaSource::StartAt::End;
+    o.metadataRefreshMs = 200;
+    KafkaSource source(o);
+    Sink sink;
+    sink.attach(source);
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(source.assignedPartitions(), 2, 10000);
+
+    QVERIFY2(m_mock->createTopic("other.cpu", 2, &error), qPrintable(error)); // does not match
+    QVERIFY2(m_mock->createTopic("metrics.disk", 3, &error), qPrintable(error));
+    for (int i = 0; i < 30; ++i) {
+        QVERIFY2(
+            m_mock->produce("metrics.disk", "d" + QByteArray::number(i), "{}", {}, &error, i % 3), qPrintable(error));
+        QVERIFY2(m_mock->produce("other.cpu", "o" + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
+    }
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+
+    QTRY_COMPARE_WITH_TIMEOUT(sink.count(), 30, 10000);
+    QCOMPARE(source.assignedPartitions(), 5); // other.cpu was in the same metadata, and left out
+    QSet<QByteArray> disk;
+    for (int i = 0; i < 30; ++i)
+        disk.insert("d" + QByteArray::number(i));
+    const QList<Event> events = sink.taken();
+    QCOMPARE(keysOf(events, "metrics.disk"), disk);
+    QCOMPARE(keysOf(events, "metrics.cpu"), QSet<QByteArray>()); // before the start, which was at the end
+    QCOMPARE(keysOf(events, "other.cpu"), QSet<QByteArray>());
+    source.stop();
+    QCOMPARE(source.counters().received.load(), 30);
+}
+
+QTEST_GUILESS_MAIN(TestKafkaPositions)
+#include "tst_kafkapositions.moc"
