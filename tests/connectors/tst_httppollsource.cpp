@@ -4,6 +4,8 @@
 // an Atom feed with ETags, JSON arrays that overlap from one poll to the next, 500s, and
 // nothing at all (connection refused). Also AtomFeed and RecentIds alone, and
 // `flowscope record --poll`.
+#include "collector.h"
+
 #include <atomfeed.h>
 #include <httppollsource.h>
 #include <recentids.h>
@@ -22,6 +24,7 @@
 #include <mutex>
 
 using namespace FlowScope;
+using Testing::Collector;
 using Connectors::HttpPollSource;
 using Connectors::SourceState;
 
@@ -94,24 +97,6 @@ private:
     }
 
     QTcpServer m_server;
-};
-
-struct Collector {
-    std::mutex mutex;
-    QList<Event> events;
-    void attach(Connectors::Source& source)
-    {
-        source.setSink([this](EventBatch&& batch) {
-            std::lock_guard lock(mutex);
-            events.append(batch);
-            return true;
-        });
-    }
-    QList<Event> all()
-    {
-        std::lock_guard lock(mutex);
-        return events;
-    }
 };
 
 QByteArray atomEntry(int i)

@@ -3,6 +3,8 @@
 // appends in pieces (a line split across two writes), a malformed line, truncation, rotation by
 // rename, starting from the end, the limit, an engine that makes the source wait, and
 // `flowscope record --follow`.
+#include "collector.h"
+
 #include <engine.h>
 #include <jsonlfilesource.h>
 #include <recording.h>
@@ -17,6 +19,7 @@
 #include <mutex>
 
 using namespace FlowScope;
+using Testing::Collector;
 using Connectors::JsonlFileSource;
 using Connectors::SourceState;
 
@@ -44,29 +47,6 @@ void append(const QString& path, const QByteArray& data)
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Append));
     QCOMPARE(f.write(data), data.size());
 }
-
-struct Collector {
-    std::mutex mutex;
-    QList<Event> events;
-    void attach(Connectors::Source& source)
-    {
-        source.setSink([this](EventBatch&& batch) {
-            std::lock_guard lock(mutex);
-            events.append(batch);
-            return true;
-        });
-    }
-    qsizetype size()
-    {
-        std::lock_guard lock(mutex);
-        return events.size();
-    }
-    QList<Event> all()
-    {
-        std::lock_guard lock(mutex);
-        return events;
-    }
-};
 
 JsonlFileSource::Options follow(const QString& path)
 {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // WebhookSource against a real peer on loopback: QNetworkAccessManager POSTing to the source's
 // Qt HTTP server on 127.0.0.1, on a port the system chose.
+#include "collector.h"
+
 #include <engine.h>
 #include <recording.h>
 #include <webhooksource.h>
@@ -20,6 +22,7 @@
 #include <mutex>
 
 using namespace FlowScope;
+using Testing::Collector;
 using Connectors::WebhookSource;
 
 namespace {
@@ -27,24 +30,6 @@ namespace {
 const QByteArray Structured = R"({"specversion":"1.0","id":"s-1","type":"OrderCreated","source":"/shop",)"
                               R"("time":"2024-05-01T12:00:00Z","datacontenttype":"application/json",)"
                               R"("data":{"orderId":"o1","amount":12}})";
-
-struct Collector {
-    std::mutex mutex;
-    QList<Event> events;
-    void attach(WebhookSource& source)
-    {
-        source.setSink([this](EventBatch&& batch) {
-            std::lock_guard lock(mutex);
-            events.append(batch);
-            return true;
-        });
-    }
-    QList<Event> take()
-    {
-        std::lock_guard lock(mutex);
-        return std::exchange(events, {});
-    }
-};
 
 } // namespace
 

@@ -2,6 +2,8 @@
 // WebSocketSource against real peers on loopback: a QWebSocketServer the test runs on
 // 127.0.0.1 (and a second one on the same port after the first went away), a TCP server that
 // never answers the handshake, and `flowscope record --websocket`.
+#include "collector.h"
+
 #include <engine.h>
 #include <recording.h>
 #include <websocketsource.h>
@@ -20,6 +22,7 @@
 #include <mutex>
 
 using namespace FlowScope;
+using Testing::Collector;
 using Connectors::SourceState;
 using Connectors::WebSocketSource;
 
@@ -47,24 +50,6 @@ struct Server {
     }
     quint16 port() const { return server.serverPort(); }
     QUrl url(const QString& path) const { return QUrl(QStringLiteral("ws://127.0.0.1:%1%2").arg(port()).arg(path)); }
-};
-
-struct Collector {
-    std::mutex mutex;
-    QList<Event> events;
-    void attach(Connectors::Source& source)
-    {
-        source.setSink([this](EventBatch&& batch) {
-            std::lock_guard lock(mutex);
-            events.append(batch);
-            return true;
-        });
-    }
-    QList<Event> all()
-    {
-        std::lock_guard lock(mutex);
-        return events;
-    }
 };
 
 // Every status the source went through, in order.
