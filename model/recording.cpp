@@ -10,7 +10,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <vector>
 
 Q_LOGGING_CATEGORY(LOG_RECORDING, "flowscope.recording")
 
@@ -686,6 +689,101 @@ qint64 Recording::lastSeqAtOrBefore(qint64 micros, QString* error) const
     return seq;
 }
 
+qint64 EventDensity::total() const
+{
+    qint64 n = 0;
+    for (qint64 c : counts)
+        n += c;
+    return n;
+}
+
+int EventDensity::bucketOf(qint64 value) const
+{
+    if (counts.isEmpty())
+        return -1;
+    // in double: a span of event times times the buckets can pass 2^63 (times decades apart)
+    const double span = double(to) - double(from) + 1.0;
+    const double at = (double(value) - double(from)) * double(counts.size()) / span;
+    return int(std::clamp(at, 0.0, double(counts.size() - 1)));
+}
+
+bool Recording::density(int buckets, EventDensity* out, QString* error) const
+{
+    *out = {};
+    out->counts = QList<qint64>(std::max(1, buckets), 0);
+    struct Segment {
+        qint64 first, last, minTime, maxTime;
+        bool timed;
+    };
+    std::vector<Segment> segments;
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db, "SELECT first_seq, last_seq, min_time, max_time FROM segments ORDER BY first_seq", -1,
+                           &s, nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return false;
+    }
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const bool timed = sqlite3_column_type(s, 2) != SQLITE_NULL && sqlite3_column_type(s, 3) != SQLITE_NULL;
+        segments.push_back({ sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+                             timed ? sqlite3_column_int64(s, 2) : 0, timed ? sqlite3_column_int64(s, 3) : 0, timed });
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
+        return false;
+    }
+    if (segments.empty())
+        return true;
+    // A batch without times (lines that were not understood) goes where the stream was then:
+    // the end of the batch before it, or the start of the first batch with times.
+    qint64 known = NoTime;
+    out->from = std::numeric_limits<qint64>::max();
+    out->to = std::numeric_limits<qint64>::min();
+    for (Segment& g : segments) {
+        if (g.timed) {
+            out->from = std::min(out->from, g.minTime);
+            out->to = std::max(out->to, g.maxTime);
+            if (known == NoTime)
+                for (Segment& before : segments) {
+                    if (&before == &g)
+                        break;
+                    before.minTime = before.maxTime = g.minTime;
+                }
+            known = g.maxTime;
+        } else if (known != NoTime) {
+            g.minTime = g.maxTime = known;
+        }
+    }
+    out->byTime = known != NoTime;
+    if (!out->byTime) {
+        out->from = segments.front().first;
+        out->to = segments.back().last;
+    }
+    const int n = int(out->counts.size());
+    const double span = double(out->to) - double(out->from) + 1.0;
+    for (const Segment& g : segments) {
+        const qint64 events = g.last - g.first + 1;
+        const qint64 a = out->byTime ? g.minTime : g.first;
+        const qint64 b = out->byTime ? std::max(g.minTime, g.maxTime) : g.last;
+        const int ia = out->bucketOf(a), ib = out->bucketOf(b);
+        // spread evenly over [a, b]: each bucket gets its share of the span, rounded so that the
+        // shares add up to the batch's events exactly
+        qint64 given = 0;
+        const double length = double(b) - double(a) + 1.0;
+        for (int k = ia; k < ib; ++k) {
+            const double end = double(out->from) + span * double(k + 1) / double(n);
+            const qint64 upTo
+                = std::clamp<qint64>(std::llround(double(events) * (end - double(a)) / length), given, events);
+            out->counts[k] += upTo - given;
+            given = upTo;
+        }
+        out->counts[ib] += events - given;
+    }
+    return true;
+}
+
 bool Recording::readSeqRange(qint64 fromSeq, qint64 toSeq, const Sink& sink, QString* error) const
 {
     sqlite3_stmt* s = nullptr;
@@ -747,7 +845,7 @@ bool Recording::matchingSeqs(const EventFilter& filter, qint64 afterSeq, qint64 
     sqlite3_bind_int64(s, 2, toSeq);
     sqlite3_bind_int(s, 3, limit);
     bindWhere(s, w, 4);
-    int rc;
+    int rc = SQLITE_OK;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         out->append(sqlite3_column_int64(s, 0));
     sqlite3_finalize(s);
@@ -797,7 +895,7 @@ qint64 Recording::countMatching(const EventFilter& filter, QString* error) const
 bool Recording::readQuery(sqlite3_stmt* s, const Sink& sink, QString* error) const
 {
     static_assert(EventColumnCount == 24);
-    int rc;
+    int rc = SQLITE_OK;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         Event e;
         e.seq = sqlite3_column_int64(s, 0);

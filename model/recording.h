@@ -25,6 +25,20 @@ enum class WriteMode {
     Bulk, // imports: a rollback journal while writing (each page written once), WAL once finished
 };
 
+// How many events fall in each stretch of a recording: the density strip under the window's seek
+// slider. Read from the `segments` table (one row per written batch) with one query, never from
+// the events: each batch's events are spread evenly over its [min_time, max_time], so a bucket
+// narrower than a batch's span is an estimate; the counts add up to the recording's events.
+struct EventDensity {
+    bool byTime = false; // false: no event carries a time, the buckets divide the seq range
+    qint64 from = 0;     // the first bucket's start: µs since the epoch (byTime), else seq 1
+    qint64 to = 0;       // the last bucket's end, inclusive
+    QList<qint64> counts;
+    qint64 total() const;
+    // The bucket holding `value` (a time, or a seq), clamped to the range.
+    int bucketOf(qint64 value) const;
+};
+
 // Appends events to a recording. One transaction per batch, so a crash (even SIGKILL) leaves
 // every batch that append() returned from in the file. Not thread-safe: one writer thread.
 class RecordingWriter final {
@@ -110,6 +124,9 @@ public:
     // The seq of the last event, in arrival order, whose event time is at or before `micros`;
     // 0 when there is none.
     qint64 lastSeqAtOrBefore(qint64 micros, QString* error) const;
+    // The events per `buckets` equal stretches of the recording's event time (EventDensity).
+    // False with *error set when the file cannot be read.
+    bool density(int buckets, EventDensity* out, QString* error) const;
 
 private:
     Recording() = default;

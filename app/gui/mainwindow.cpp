@@ -2,8 +2,11 @@
 #include "mainwindow.h"
 
 #include "chartspage.h"
+#include "densitystrip.h"
 #include "eventspage.h"
 #include "graphview.h"
+#include "kafkadialog.h"
+#include "livesession.h"
 #include "sagapage.h"
 #include "replaysession.h"
 #include "simsession.h"
@@ -72,6 +75,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_faults(new QToolButton(this))
     , m_step(new QToolButton(this))
     , m_seek(new QSlider(Qt::Horizontal, this))
+    , m_density(new DensityStrip(this))
     , m_position(new QLabel(this))
     , m_status(new QLabel(this))
     , m_timer(new QTimer(this))
@@ -162,21 +166,31 @@ MainWindow::MainWindow(QWidget* parent)
     m_pause->setCheckable(true);
     m_pause->setShortcut(Qt::Key_Space);
     m_pause->setToolTip(tr("Pause or resume the simulation (Space)"));
-    bar->addWidget(m_pause);
+    m_paceActions.append(bar->addWidget(m_pause));
     for (const char* s : { "0.1x", "0.5x", "1x", "2x", "5x", "10x", "100x", "1000x" })
         m_speed->addItem(QString::fromLatin1(s));
     m_speed->setCurrentText(QStringLiteral("1x"));
     m_speed->setToolTip(tr("Simulation speed relative to wall time"));
-    bar->addWidget(new QLabel(tr(" Speed "), this));
-    bar->addWidget(m_speed);
+    m_paceActions.append(bar->addWidget(new QLabel(tr(" Speed "), this)));
+    m_paceActions.append(bar->addWidget(m_speed));
     m_step->setText(tr("Step"));
     m_step->setShortcut(Qt::Key_Period);
     m_step->setToolTip(tr("Hand over the next event (.)"));
     // a widget in a tool bar is shown and hidden through its action
     m_replayActions.append(bar->addWidget(m_step));
+    m_seek->setObjectName(QStringLiteral("seek"));
     m_seek->setMinimumWidth(320);
     m_seek->setToolTip(tr("Seek: every pane shows the state after that event"));
-    m_replayActions.append(bar->addWidget(m_seek));
+    // the density strip right under the slider, as wide as it
+    auto* seekBox = new QWidget(this);
+    auto* seekLayout = new QVBoxLayout(seekBox);
+    seekLayout->setContentsMargins(0, 0, 0, 2);
+    seekLayout->setSpacing(1);
+    seekLayout->addWidget(m_seek);
+    m_density->setObjectName(QStringLiteral("densityStrip"));
+    m_density->setToolTip(tr("Events over the recording's time"));
+    seekLayout->addWidget(m_density);
+    m_replayActions.append(bar->addWidget(seekBox));
     m_replayActions.append(bar->addWidget(m_position));
     bar->addSeparator();
     m_faults->setText(tr("Inject fault"));
@@ -208,6 +222,13 @@ MainWindow::MainWindow(QWidget* parent)
             m_session->seek(m_seek->value());
             if (!m_events->model()->isFiltered())
                 m_events->table()->scrollTo(m_events->model()->index(std::max(0, m_seek->value() - 1), 0));
+        }
+    });
+
+    connect(m_density, &DensityStrip::seekRequested, this, [this](qint64 seq) {
+        if (m_session && m_session->canSeek()) {
+            m_seek->setValue(int(std::min<qint64>(seq, INT_MAX)));
+            m_session->seek(seq);
         }
     });
 
@@ -243,6 +264,9 @@ void MainWindow::buildMenus()
         if (!path.isEmpty())
             openFile(path);
     });
+    QAction* kafka = file->addAction(tr("Connect to &Kafka…"));
+    kafka->setObjectName(QStringLiteral("connectKafka"));
+    connect(kafka, &QAction::triggered, this, &MainWindow::kafkaDialog);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     rebuildRecentMenu();
@@ -477,6 +501,44 @@ bool MainWindow::openRecording(const QString& path, std::shared_ptr<const Flow> 
     return true;
 }
 
+void MainWindow::kafkaDialog()
+{
+    KafkaDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    dialog.remember(); // also settings that failed: the user corrects them next time
+    connectKafka(dialog.options(), dialog.propertiesFile());
+}
+
+bool MainWindow::connectKafka(Connectors::KafkaSource::Options options, const QString& propertiesFile)
+{
+    QString error;
+    if (!propertiesFile.isEmpty()) {
+        QList<QPair<QByteArray, QByteArray>> properties;
+        if (!Connectors::KafkaSource::readProperties(propertiesFile, &properties, &error)) {
+            showError(tr("Cannot connect to Kafka: %1").arg(error));
+            return false;
+        }
+        options.properties = properties + options.properties; // those given here win
+    }
+    // the flow file open now gives the sagas and views; without one, the observed topology
+    const std::shared_ptr<const Flow> flow = m_session ? m_session->flow() : std::make_shared<const Flow>();
+    const QString servers = options.bootstrapServers;
+    auto session = LiveSession::start(std::move(options), flow, &error);
+    if (!session) {
+        showError(tr("Cannot connect to Kafka: %1").arg(error));
+        return false;
+    }
+    const QStringList skipped = session->source().skippedProperties();
+    setWindowTitle(flow->name.isEmpty() ? tr("FlowScope: Kafka at %1").arg(servers)
+                                        : tr("FlowScope: %1 (Kafka at %2)").arg(flow->name, servers));
+    attach(std::move(session));
+    if (!skipped.isEmpty()) // after attach(), which clears the banner
+        showError(tr("Ignored client properties that librdkafka does not know or FlowScope sets itself: %1")
+                      .arg(skipped.join(QStringLiteral(", "))));
+    return true;
+}
+
 void MainWindow::attach(std::unique_ptr<Session> session)
 {
     m_session.reset(); // the old one's threads end before the new one's start reading
@@ -500,8 +562,14 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     const bool replay = m_session->canSeek();
     for (QAction* a : std::as_const(m_replayActions))
         a->setVisible(replay);
-    m_faultAction->setVisible(!replay);
+    m_faultAction->setVisible(simSession() != nullptr); // faults are the simulator's
     m_seek->setRange(0, int(std::min<qint64>(m_session->length(), INT_MAX)));
+    const EventDensity* density = m_session->density();
+    m_density->setDensity(density ? *density : EventDensity {});
+    m_density->setVisible(density && !density->counts.isEmpty());
+    const bool pace = m_session->canPace();
+    for (QAction* a : std::as_const(m_paceActions))
+        a->setVisible(pace);
     buildFaultMenu();
     if (QSettings().value(QStringLiteral("window/state")).isNull()) {
         // first start: the topology gets the larger part (once the window is laid out)
@@ -581,6 +649,9 @@ void MainWindow::tick()
         }
         if (snapshot->clock != NoTime)
             m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson());
+        // a live source changes state (connecting, retrying) also while no event comes
+        if (!m_session->sourceStatus().isEmpty())
+            updateStatus(*snapshot, m_session->faults().value(u"faults").toArray());
     }
     if (snapshot->version == m_shownVersion)
         return;
@@ -642,21 +713,36 @@ void MainWindow::tick()
         if (!m_seek->isSliderDown())
             m_seek->setValue(int(std::min<qint64>(snapshot->lastSeq, INT_MAX)));
         m_position->setText(tr(" event %1 of %2 ").arg(snapshot->lastSeq).arg(m_session->length()));
+        m_density->setPosition(snapshot->clock, snapshot->lastSeq);
     }
+    updateStatus(*snapshot, faults);
+}
+
+void MainWindow::updateStatus(const EngineSnapshot& snapshot, const QJsonArray& faults)
+{
     int active = 0;
     for (const QJsonValue& f : faults)
         active += f.toObject().value(u"active").toBool() ? 1 : 0;
     const SimSession* sim = simSession();
     const QString clock = sim ? tr("%1 s").arg(sim->simSeconds(), 0, 'f', 1)
-                              : (snapshot->clock == NoTime ? QString() : TimeFormat::toRfc3339String(snapshot->clock));
+                              : (snapshot.clock == NoTime ? QString() : TimeFormat::toRfc3339String(snapshot.clock));
+    if (const QString source = m_session->sourceStatus(); !source.isEmpty()) {
+        m_status->setText(tr("%1 %2 · %3 · %4 events · %5 events/s")
+                              .arg(m_session->kind(), source, clock.isEmpty() ? tr("no event yet") : clock)
+                              .arg(snapshot.events)
+                              .arg(m_rate, 0, 'f', 0));
+        return;
+    }
     m_status->setText(tr("%1 · %2 · %3 events · %4 events/s · x%5%6%7")
                           .arg(m_session->kind(), clock)
-                          .arg(snapshot->events)
+                          .arg(snapshot.events)
                           .arg(m_rate, 0, 'f', 0)
                           .arg(m_session->speed())
                           .arg(m_session->isPaused() ? tr(" · paused") : QString())
                           .arg(active ? tr(" · %1 fault(s) active").arg(active) : QString()));
 }
+
+QString MainWindow::statusText() const { return m_status->text(); }
 
 QWidget* MainWindow::pane(const QString& name) const
 {

@@ -3,6 +3,8 @@
 
 #include "theme.h"
 
+#include <kafkasource.h>
+
 #include <QMainWindow>
 
 #include <memory>
@@ -19,7 +21,10 @@ class QTableWidget;
 class QTimer;
 class QToolButton;
 
+class QJsonArray;
+
 namespace FlowScope {
+struct EngineSnapshot;
 struct Flow;
 struct SagaInstanceSet;
 class EventLogModel;
@@ -29,6 +34,7 @@ class JsonTableModel;
 namespace FlowScope::Gui {
 
 class ChartsPage;
+class DensityStrip;
 class EventsPage;
 class Session;
 class SimSession;
@@ -52,6 +58,12 @@ public:
     bool startSimulation(std::shared_ptr<const Flow> flow);
     // Replays a recording through `flow`'s projections, with seek and step.
     bool openRecording(const QString& path, std::shared_ptr<const Flow> flow);
+    // Watches Kafka live (File > Connect to Kafka): the source records into a temporary
+    // recording through the flow file of the session open now, if any. `propertiesFile`, when
+    // given, is read first (its properties before those in `options`). Bad settings are shown in
+    // the window and return false; an unreachable cluster is not an error (the status bar says
+    // "retrying" and why).
+    bool connectKafka(Connectors::KafkaSource::Options options, const QString& propertiesFile = {});
     // A flow file (its simulation runs) or a recording (.fsrec), replayed through `flowPath`, or
     // through the flow file of the session open now when that is empty. Errors are shown in the
     // window; a file that opens goes to the top of File > Open Recent.
@@ -90,12 +102,15 @@ public:
     quint64 shownVersion() const { return m_shownVersion; }
     QWidget* pane(const QString& name) const;
     QMenu* recentMenu() const { return m_recentMenu; }
+    DensityStrip* densityStrip() const { return m_density; }
+    QString statusText() const; // the status bar's permanent text: kind, clock, events, rate
 
 protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
     void tick();
+    void updateStatus(const EngineSnapshot& snapshot, const QJsonArray& faults);
     void buildMenus();
     void buildFaultMenu();
     void rebuildRecentMenu();
@@ -103,6 +118,7 @@ private:
     void hideError();
     std::shared_ptr<const Flow> readFlow(const QString& path);
     void exportDialog(bool topology);
+    void kafkaDialog();
     void showEventsForViewRow(const QModelIndex& index);
 
     std::unique_ptr<Session> m_session;
@@ -118,8 +134,10 @@ private:
     QToolButton* m_faults;
     QToolButton* m_step;
     QSlider* m_seek;
+    DensityStrip* m_density;
     QLabel* m_position;
     QList<QAction*> m_replayActions;
+    QList<QAction*> m_paceActions; // pause and speed: not for a live source
     QAction* m_faultAction = nullptr;
     QLabel* m_status;
     QTimer* m_timer;

@@ -20,6 +20,11 @@ std::unique_ptr<ReplaySession> ReplaySession::open(const QString& path, std::sha
     if (!s->m_recording || !s->m_seekRecording)
         return nullptr;
     s->m_length = s->m_recording->eventCount();
+    // One query over the batches, before the replayer's thread uses the connection. A recording
+    // that cannot say this still replays; the window shows why the strip is empty.
+    QString densityError;
+    if (!s->m_recording->density(DensityBuckets, &s->m_density, &densityError))
+        s->m_error = QStringLiteral("cannot read how the events spread over time: %1").arg(densityError);
     Engine::Options options;
     options.viewSample = 500;
     options.queueBatches = 8;

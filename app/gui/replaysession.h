@@ -3,16 +3,14 @@
 
 #include "session.h"
 
+#include <recording.h>
+
 #include <QString>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
-
-namespace FlowScope {
-class Recording;
-}
 
 namespace FlowScope::Sim {
 class Replayer;
@@ -25,6 +23,7 @@ namespace FlowScope::Gui {
 // and moves the replayer, so every pane shows the state after that event.
 class ReplaySession final : public Session {
 public:
+    static constexpr int DensityBuckets = 200; // for a strip some 300-600 pixels wide
     static std::unique_ptr<ReplaySession> open(const QString& path, std::shared_ptr<const Flow> flow, QString* error);
     ~ReplaySession() override;
 
@@ -44,6 +43,7 @@ public:
     qint64 position() const override { return m_position.load(); }
     void seek(qint64 seq) override { m_seekTo = seq; }
     void step() override { m_steps.fetch_add(1); }
+    const EventDensity* density() const override { return &m_density; }
 
 private:
     ReplaySession() = default;
@@ -56,6 +56,7 @@ private:
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<Sim::Replayer> m_replayer;
     qint64 m_length = 0;
+    EventDensity m_density; // read in open(), constant afterwards
     std::thread m_thread;
     std::atomic<bool> m_stop { false };
     std::atomic<bool> m_paused { false };

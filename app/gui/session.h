@@ -9,6 +9,7 @@
 #include <memory>
 
 namespace FlowScope {
+struct EventDensity;
 struct Flow;
 }
 
@@ -23,8 +24,12 @@ public:
     virtual std::shared_ptr<const EngineSnapshot> snapshot() const = 0;
     virtual const std::shared_ptr<const Flow>& flow() const = 0;
     virtual QString recordingPath() const = 0; // what the event log pages through
-    virtual QString kind() const = 0;          // "simulated", "replay"
+    virtual QString kind() const = 0;          // "simulated", "replay", "Kafka"
+    // A live source's state for the status bar ("live", "retrying (reason)"); empty otherwise.
+    virtual QString sourceStatus() const { return {}; }
 
+    // Whether speed and pause mean anything: not for a live source, which comes as it comes.
+    virtual bool canPace() const { return true; }
     virtual void setSpeed(double speed) = 0;
     virtual double speed() const = 0;
     virtual void setPaused(bool paused) = 0;
@@ -36,6 +41,8 @@ public:
     virtual qint64 position() const { return 0; }
     virtual void seek(qint64 /*seq*/) { }
     virtual void step() { }
+    // Replays: how the events spread over the recording's time (read once when it opens).
+    virtual const EventDensity* density() const { return nullptr; }
 
     // The first failure the window should show (the recorder could not write, a seek could not
     // read the recording), or empty.

@@ -8,6 +8,9 @@
 #include <flowfile.h>
 #include <flowfileparser.h>
 #include <gui/chartspage.h>
+#include <gui/densitystrip.h>
+#include <gui/kafkadialog.h>
+#include <gui/livesession.h>
 #include <gui/graphlayout.h>
 #include <gui/graphview.h>
 #include <gui/eventspage.h>
@@ -21,6 +24,8 @@
 #include <sagainstancemodel.h>
 #include <seeker.h>
 #include <importer.h>
+#include <kafkamock.h>
+#include <timeformat.h>
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -38,6 +43,7 @@
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QSettings>
+#include <QSlider>
 #include <QStandardPaths>
 #include <QSvgRenderer>
 #include <QTableView>
@@ -71,6 +77,10 @@ private Q_SLOTS:
     void recentFilesUpdate();
     void corruptFilesShowTheirErrorInTheWindow();
     void windowStateIsRestored();
+    void densityStripCountsTheRecording();
+    void densitySpreadsBatchesOverTheirTime();
+    void kafkaDialogStartsALiveSession();
+    void badKafkaSettingsShowInTheBanner();
 
 private:
     QString demoRecording(); // orders.jsonl imported once
@@ -658,6 +668,165 @@ void TestGui::windowStateIsRestored()
     QVERIFY(views->isFloating());
     views->setFloating(false);
     again.close();
+}
+
+// Issue #6: the strip under the seek slider counts every event of the recording once, from the
+// recording's batches, and is laid out under the slider; the marker follows the replay.
+void TestGui::densityStripCountsTheRecording()
+{
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    DensityStrip* strip = w.densityStrip();
+    QVERIFY(strip);
+    QString error;
+    auto recording = Recording::open(demoRecording(), &error);
+    QVERIFY2(recording, qPrintable(error));
+    QCOMPARE(recording->eventCount(), 1467);
+    const EventDensity& density = strip->density();
+    QVERIFY(density.byTime);
+    QCOMPARE(density.counts.size(), 200);
+    QCOMPARE(density.total(), recording->eventCount());
+    QVERIFY(density.from < density.to);
+    QTRY_VERIFY(strip->isVisible());
+    QVERIFY2(strip->width() >= 300 && strip->height() >= 10,
+             qPrintable(QStringLiteral("%1x%2").arg(strip->width()).arg(strip->height())));
+    // under the slider, as wide as it
+    auto* seek = w.findChild<QSlider*>(QStringLiteral("seek"));
+    QVERIFY(seek && seek->isVisible());
+    QCOMPARE(strip->width(), seek->width());
+    QVERIFY(strip->mapTo(&w, QPoint(0, 0)).y() >= seek->mapTo(&w, QPoint(0, seek->height())).y());
+    // drawn: bars over the strip's background (an import writes 8192 events per batch, so this
+    // recording is one batch: evenly spread, every bar full height)
+    const QImage shot = strip->grab().toImage();
+    int bar = 0;
+    for (int x = 2; x < shot.width() - 2; x += 3)
+        bar += QColor(shot.pixel(x, shot.height() - 3)) != strip->palette().color(QPalette::Base) ? 1 : 0;
+    QVERIFY2(bar > shot.width() / 6, qPrintable(QString::number(bar)));
+    // the marker reaches the last stretch when the replay ends, and a seek to the start of a
+    // stretch (what a click does) counts the events before it
+    w.setSpeed(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 1467, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(strip->markerBucket(), density.bucketOf(density.to), 5000);
+    QCOMPARE(strip->seqBefore(0), 0);
+    QCOMPARE(strip->seqBefore(int(density.counts.size())), 1467);
+}
+
+// Batches with known times: each lands in the buckets its time span covers, a batch without times
+// with the batch before it; the counts are exact where a batch fits in one bucket.
+void TestGui::densitySpreadsBatchesOverTheirTime()
+{
+    const QString rec = m_dir.filePath(QStringLiteral("density.fsrec"));
+    QString error;
+    {
+        auto writer = RecordingWriter::create(rec, &error);
+        QVERIFY2(writer, qPrintable(error));
+        const qint64 t0 = *TimeFormat::parseRfc3339("2026-11-27T10:00:00Z");
+        auto batch = [&](int n, qint64 from, qint64 step, qint64 last = NoTime) {
+            EventBatch b;
+            for (int i = 0; i < n; ++i) {
+                Event e;
+                e.type = "Tick";
+                e.time = from == NoTime ? NoTime : (i == n - 1 && last != NoTime ? last : from + i * step);
+                b.append(e);
+            }
+            QVERIFY2(writer->append(b, &error), qPrintable(error));
+        };
+        const qint64 s = 1000000;
+        batch(10, t0, s);                       // 10 in the first 10 s: bucket 0
+        batch(5, NoTime, 0);                    // no times: where the stream was (bucket 0)
+        batch(30, t0 + 55 * s, 0);              // a burst at 55 s: bucket 5
+        batch(20, t0 + 80 * s, s, t0 + 100 * s - 1); // 80 s to the end: half in bucket 8, half in 9
+        batch(1, t0 + 100 * s - 1, 0);          // the last microsecond: bucket 9
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+    }
+    auto recording = Recording::open(rec, &error);
+    QVERIFY2(recording, qPrintable(error));
+    EventDensity d;
+    QVERIFY2(recording->density(10, &d, &error), qPrintable(error));
+    QVERIFY(d.byTime);
+    QCOMPARE(d.total(), recording->eventCount());
+    QCOMPARE(d.counts, (QList<qint64> { 15, 0, 0, 0, 0, 30, 0, 0, 10, 11 }));
+}
+
+// Issue #6: File > Connect to Kafka. The dialog's fields, as a user fills them, start a live
+// session against librdkafka's mock cluster: all 500 events reach the engine, the recording (the
+// event log) and the status bar, which says the source is live.
+void TestGui::kafkaDialogStartsALiveSession()
+{
+    QString error;
+    auto mock = Connectors::KafkaMockCluster::start(1, &error);
+    QVERIFY2(mock, qPrintable(error));
+    QVERIFY2(mock->createTopic("shop.orders", 3, &error), qPrintable(error));
+    const qint64 t0 = *TimeFormat::parseRfc3339("2026-11-27T10:00:00Z");
+    for (int i = 0; i < 500; ++i) {
+        const QByteArray id = "o" + QByteArray::number(i % 100);
+        const QByteArray value = R"({"specversion":"1.0","id":"e)" + QByteArray::number(i) + R"(","source":"orders",)"
+            + R"("type":"OrderCreated","time":")" + TimeFormat::toRfc3339(t0 + qint64(i) * 10000)
+            + R"(","correlationid":")" + id + R"(","data":{"orderId":")" + id + R"("}})";
+        QVERIFY2(mock->produce("shop.orders", id, value, {}, &error), qPrintable(error));
+    }
+    QVERIFY2(mock->flush(10000, &error), qPrintable(error));
+
+    QSettings().remove(QStringLiteral("kafka"));
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    KafkaDialog dialog(&w);
+    dialog.findChild<QLineEdit*>(QStringLiteral("servers"))->setText(QString::fromUtf8(mock->bootstrap()));
+    dialog.findChild<QLineEdit*>(QStringLiteral("topics"))->setText(QStringLiteral(" ^shop\\..* , "));
+    auto* startAt = dialog.findChild<QComboBox*>(QStringLiteral("startAt"));
+    startAt->setCurrentIndex(startAt->findData(KafkaDialog::Beginning));
+    const Connectors::KafkaSource::Options options = dialog.options();
+    QCOMPARE(options.bootstrapServers, QString::fromUtf8(mock->bootstrap()));
+    QCOMPARE(options.topics, QStringList { QStringLiteral("^shop\\..*") });
+    QVERIFY(options.group.isEmpty());
+    QVERIFY(options.startAt == Connectors::KafkaSource::StartAt::Beginning);
+    // what OK does
+    dialog.remember();
+    QVERIFY2(w.connectKafka(options, dialog.propertiesFile()), qPrintable(w.errorText()));
+    QVERIFY(w.errorText().isEmpty());
+    QVERIFY(dynamic_cast<LiveSession*>(w.session()));
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 500, 30000);
+    // the status bar follows at its next tick
+    QTRY_VERIFY2_WITH_TIMEOUT(w.statusText().startsWith(u"Kafka live") && w.statusText().contains(u" 500 events"),
+                              qPrintable(w.statusText()), 5000);
+    QCOMPARE(w.session()->sourceStatus(), u"live");
+    // the event log pages through the session's recording; the topology shows what it observed
+    QTRY_COMPARE_WITH_TIMEOUT(w.eventModel()->rowCount(), 500, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->nodeCount() > 0, 10000);
+    // live: no speed, pause or seek
+    QVERIFY(!w.session()->canPace() && !w.session()->canSeek());
+    // and the dialog opens next time with these settings
+    KafkaDialog again(&w);
+    QCOMPARE(again.options().bootstrapServers, options.bootstrapServers);
+    QVERIFY(again.options().startAt == Connectors::KafkaSource::StartAt::Beginning);
+    w.close(); // stops the source before the cluster goes
+}
+
+// Settings that cannot work are said in the window's banner, and the session open stays.
+void TestGui::badKafkaSettingsShowInTheBanner()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    Session* before = w.session();
+    Connectors::KafkaSource::Options options;
+    options.topics = QStringList { QStringLiteral("orders") };
+    QVERIFY(!w.connectKafka(options)); // no servers
+    QVERIFY2(w.errorText().contains(u"Cannot connect to Kafka") && w.errorText().contains(u"bootstrap servers"),
+             qPrintable(w.errorText()));
+    QCOMPARE(w.session(), before);
+    options.bootstrapServers = QStringLiteral("127.0.0.1:1");
+    options.topics = QStringList { QStringLiteral("^orders(") };
+    QVERIFY(!w.connectKafka(options)); // a pattern that does not compile
+    QVERIFY2(w.errorText().contains(u"^orders("), qPrintable(w.errorText()));
+    const QString missing = m_dir.filePath(QStringLiteral("missing.properties"));
+    options.topics = QStringList { QStringLiteral("orders") };
+    QVERIFY(!w.connectKafka(options, missing));
+    QVERIFY2(w.errorText().contains(missing), qPrintable(w.errorText()));
+    QCOMPARE(w.session(), before);
 }
 
 QTEST_MAIN(TestGui)
