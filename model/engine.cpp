@@ -208,8 +208,11 @@ void Engine::publish(bool withInstances)
             set->events = s->events;
             set->lastSeq = s->lastSeq;
             set->clock = s->clock;
-            for (const auto& tracker : m_projections->sagas())
-                set->sagas.push_back(tracker->recentInstances(size_t(m_options.instancesPerKind)));
+            for (const auto& tracker : m_projections->sagas()) {
+                std::array<qint64, 6> kept {};
+                set->sagas.push_back(tracker->recentInstances(size_t(m_options.instancesPerKind), kept.data()));
+                set->kept.push_back(kept);
+            }
             m_instances = std::move(set);
             m_sinceInstances.restart();
             m_instancesStale = false;

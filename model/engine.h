@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -31,6 +32,9 @@ struct SagaInstanceSet {
     qint64 clock = NoTime;  // the projections' clock, for the age of running instances
     // per flow saga, in start order: of each kind the newest Options::instancesPerKind
     std::vector<std::vector<SagaTracker::Instance>> sagas;
+    // per flow saga: how many the tracker keeps in all, then running, stuck, completed,
+    // compensated, failed (the copy above may hold fewer)
+    std::vector<std::array<qint64, 6>> kept;
 };
 
 // What readers (GUI, CLI) see of the engine: immutable, versioned, taken without stalling it.

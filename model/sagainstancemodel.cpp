@@ -120,6 +120,13 @@ std::vector<int> SagaInstanceModel::select(qint64 counts[FilterCount], qint64* m
         ++*matches;
         rows.push_back(int(i));
     }
+    // The engine copies only the newest instances of each kind: the counts are the tracker's.
+    if (m_saga >= 0 && size_t(m_saga) < m_set->kept.size()) {
+        const std::array<qint64, 6>& kept = m_set->kept[size_t(m_saga)];
+        std::copy(kept.begin(), kept.end(), counts);
+        if (needle.isEmpty())
+            *matches = kept[size_t(m_filter)];
+    }
     if (rows.size() > size_t(MaxRows)) // the newest
         rows.erase(rows.begin(), rows.end() - MaxRows);
     return rows;

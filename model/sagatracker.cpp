@@ -101,7 +101,7 @@ void SagaTracker::dropOldestEnded()
     reindex();
 }
 
-std::vector<SagaTracker::Instance> SagaTracker::recentInstances(size_t perKind) const
+std::vector<SagaTracker::Instance> SagaTracker::recentInstances(size_t perKind, qint64* kept) const
 {
     // kinds: 0 running, 1 stuck, 2 + SagaOutcome for the ended ones
     constexpr int Kinds = 2 + 4;
@@ -111,6 +111,10 @@ std::vector<SagaTracker::Instance> SagaTracker::recentInstances(size_t perKind) 
         const Instance& in = m_instances[size_t(i)];
         const int outcome = m_finalOutcome[in.state];
         const int kind = outcome != int(SagaOutcome::None) ? 2 + outcome : in.stuck ? 1 : 0;
+        if (kept) {
+            ++kept[0];
+            ++kept[kind == 0 ? 1 : kind == 1 ? 2 : kind]; // outcomes 1..3 are kinds 3..5
+        }
         if (taken[kind] < perKind) {
             ++taken[kind];
             chosen.push_back(i);

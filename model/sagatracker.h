@@ -78,7 +78,9 @@ public:
     // A bounded copy for readers: of each kind (running, stuck, and each outcome) the newest
     // `perKind` instances, in start order. Copying every kept instance (up to 200 000) twice a
     // second, and freeing the copies on the GUI thread, stalled the window.
-    std::vector<Instance> recentInstances(size_t perKind) const;
+    // `kept` (optional, 6 counts): all kept instances, then per kind as SagaInstanceModel's
+    // filters order them: running, stuck, completed, compensated, failed.
+    std::vector<Instance> recentInstances(size_t perKind, qint64* kept = nullptr) const;
     qint64 dropped() const { return m_dropped; }
     qint64 finishedKept() const { return m_finishedKept; }
     void setFinishedKept(qint64 n) { m_finishedKept = std::max<qint64>(1, n); } // before the first fold

@@ -129,6 +129,7 @@ MainWindow::MainWindow(QWidget* parent)
     // second, 500 rows), which stalled the window for 100 ms and more. Sized when columns change.
     m_viewTable->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_viewTable->horizontalHeader()->setStretchLastSection(true);
+    m_viewTable->horizontalHeader()->setResizeContentsPrecision(64); // widths from 64 rows, not 500
     m_viewTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_viewTable->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_viewTable->setToolTip(tr("Double-click a row for its events (its key as the correlation id)"));
@@ -683,8 +684,13 @@ void MainWindow::tick()
         const bool newColumns = m_viewModel->columnCount() != columns.size();
         m_viewModel->setData(columns,
                              snapshot->state.value(u"views").toObject().value(v.name).toObject().value(u"sample").toArray());
-        if (newColumns)
-            m_viewTable->resizeColumnsToContents(); // once per view, on what it shows first
+        if (newColumns) {
+            m_viewTable->resizeColumnsToContents(); // on what the view shows first
+        } else if (m_ticks % 60 == 0) {
+            // every two seconds, widen what longer values now clip; never narrow what the user set
+            for (int c = 0; c + 1 < m_viewModel->columnCount(); ++c)
+                m_viewTable->setColumnWidth(c, std::max(m_viewTable->columnWidth(c), static_cast<QAbstractItemView*>(m_viewTable)->sizeHintForColumn(c)));
+        }
     }
     const QStringList names = services.keys();
     m_services->setRowCount(int(names.size()));

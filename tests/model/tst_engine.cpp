@@ -257,6 +257,8 @@ void TestEngine::sagaInstancesFollowTheState()
     const auto& instances = s->instances->sagas[0];
     QCOMPARE(qint64(instances.size()), s->state.value(u"sagas").toObject().value(u"order").toObject().value(u"instances").toInteger());
     QCOMPARE(instances.front().correlationId, QByteArray("o0000"));
+    QCOMPARE(s->instances->kept.size(), size_t(1));
+    QCOMPARE(s->instances->kept[0][0], qint64(instances.size())); // fewer than 10 000 of a kind: all copied
     // without the option, snapshots carry none (the CLI pays nothing)
     Engine plain(m_flow);
     plain.start();

@@ -536,6 +536,14 @@ void TestSagaTracker::endedInstancesAreDropped()
         QVERIFY2(!t.instance(gone), gone);
     for (const char* kept : { "o5", "o6", "o7", "o8", "o9", "o10", "o11" })
         QVERIFY2(t.instance(kept), kept);
+    // what the window gets: the newest of each kind, in start order, and what is kept per kind
+    qint64 kept[6] = {};
+    QStringList recent;
+    for (const SagaTracker::Instance& in : t.recentInstances(2, kept))
+        recent.append(QString::fromUtf8(in.correlationId));
+    QCOMPARE(recent, (QStringList { u"o9"_s, u"o10"_s, u"o11"_s }));
+    QCOMPARE((std::vector<qint64>(kept, kept + 6)), (std::vector<qint64> { 7, 1, 0, 6, 0, 0 }));
+
     QJsonObject saga = sagaJson(p);
     QCOMPARE(saga.value(u"instances"_s).toInteger(), 11);
     QCOMPARE(saga.value(u"instances_dropped"_s).toInteger(), 4);
