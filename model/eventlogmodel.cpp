@@ -28,7 +28,8 @@ bool EventLogModel::open(const QString& path, QString* error)
     m_lastError.clear();
     m_recording = Recording::open(path, error);
     m_total = m_recording ? m_recording->eventCount() : 0;
-    m_rows = int(std::min<qint64>(m_total, INT_MAX));
+    m_base = std::max<qint64>(0, m_total - m_maxRows);
+    m_rows = int(m_total - m_base);
     m_busy = true;
     endResetModel();
     m_busy = false;
@@ -45,6 +46,7 @@ void EventLogModel::close()
     m_pages.clear();
     m_matches.clear();
     m_rows = 0;
+    m_base = 0;
     m_total = 0;
     m_scannedTo = 0;
     m_wanted = 0;
@@ -85,20 +87,34 @@ void EventLogModel::refresh()
     const qint64 before = m_total;
     const bool caughtUp = m_scannedTo >= before;
     m_total = total;
-    const int rows = int(std::min<qint64>(total, INT_MAX));
+    // the last page may have been read while it was still filling
+    for (qint64 p = std::max<qint64>(0, before - 1) / PageSize; p <= (total - 1) / PageSize; ++p)
+        m_pages.remove(int(p));
+    const qint64 newBase = std::max<qint64>(0, total - m_maxRows);
     if (!isFiltered()) {
         m_busy = true;
-        beginInsertRows({}, m_rows, rows - 1);
-        // the last page may have been read while it was still filling
-        for (int p = std::max(0, m_rows - 1) / PageSize; p <= (rows - 1) / PageSize; ++p)
-            m_pages.remove(p);
-        m_rows = rows;
-        endInsertRows();
+        if (newBase > m_base) { // the window slides: the oldest rows go first
+            const int gone = int(std::min<qint64>(newBase - m_base, m_rows));
+            if (gone > 0) {
+                beginRemoveRows({}, 0, gone - 1);
+                m_rows -= gone;
+                m_base += gone;
+                endRemoveRows();
+            }
+            m_base = newBase; // past the old rows too when more than a window arrived at once
+        }
+        const int rows = int(total - m_base);
+        if (rows > m_rows) {
+            beginInsertRows({}, m_rows, rows - 1);
+            m_rows = rows;
+            endInsertRows();
+        }
         m_busy = false;
         Q_EMIT scanProgress();
         return;
     }
-    m_rows = rows;
+    m_base = newBase;
+    m_rows = int(total - m_base);
     if (caughtUp) // following a live recording: the new events are few, scan them all
         want(int(std::min<qint64>(qint64(m_matches.size()) + (total - before), INT_MAX)));
     else
@@ -180,6 +196,8 @@ void EventLogModel::scanSlice()
     Q_EMIT scanProgress();
 }
 
+void EventLogModel::setMaxRows(int rows) { m_maxRows = std::max(1, rows); }
+
 void EventLogModel::reportError(const QString& error) const
 {
     if (error == m_lastError)
@@ -190,9 +208,9 @@ void EventLogModel::reportError(const QString& error) const
         Qt::QueuedConnection);
 }
 
-const QList<Event>* EventLogModel::page(int row) const
+const QList<Event>* EventLogModel::page(qint64 position) const
 {
-    const int p = row / PageSize;
+    const int p = int(position / PageSize);
     if (QList<Event>* cached = m_pages.object(p))
         return cached;
     auto* events = new QList<Event>;
@@ -222,7 +240,7 @@ qint64 EventLogModel::seqAt(int row) const
 {
     if (row < 0 || row >= rowCount())
         return 0;
-    return isFiltered() ? m_matches[row] : qint64(row) + 1;
+    return isFiltered() ? m_matches[row] : m_base + row + 1;
 }
 
 std::optional<Event> EventLogModel::event(int row) const
@@ -253,8 +271,9 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid) || !m_recording)
         return {};
-    const QList<Event>* events = page(index.row());
-    const int offset = index.row() % PageSize;
+    const qint64 at = position(index.row());
+    const QList<Event>* events = page(at);
+    const int offset = int(at % PageSize);
     if (offset >= events->size())
         return {};
     const Event& e = events->at(offset);

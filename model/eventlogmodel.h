@@ -16,6 +16,10 @@ class Recording;
 // The event log: a virtual table over a recording. Only the pages on screen are read, so it
 // stays fast at millions of rows; refresh() picks up events appended since (a live recording).
 //
+// Without a filter, rows are the latest maxRows() events (all of them up to ten million): Qt's
+// item views keep ~8 bytes per row in their headers, so a live session that exposed every event
+// as a row would grow by hundreds of megabytes an hour. Row r is event base() + r + 1.
+//
 // With a filter, rows are the matching events in seq order. They are found by scanning the
 // recording along seq with the filter as a SQL WHERE (the events table has no other index), in
 // slices of at most SliceMillis on the GUI thread, and only as far as the view asks
@@ -42,7 +46,7 @@ public:
     bool isFiltered() const { return !m_filter.isEmpty(); }
     // Unfiltered: every event is a row. Filtered: how far the scan got (events examined) and
     // whether it reached the end of the recording (then rowCount() is every match).
-    qint64 scannedEvents() const { return isFiltered() ? m_scannedTo : m_rows; }
+    qint64 scannedEvents() const { return isFiltered() ? m_scannedTo : m_total; }
     qint64 totalEvents() const { return m_total; }
     bool scanComplete() const { return !isFiltered() || m_scannedTo >= m_total; }
 
@@ -54,6 +58,10 @@ public:
     void fetchMore(const QModelIndex& parent) override;
 
     static constexpr int PageSize = 256;
+    static constexpr int DefaultMaxRows = 10'000'000;
+    int maxRows() const { return m_maxRows; }
+    void setMaxRows(int rows); // before open()
+    qint64 base() const { return m_base; } // unfiltered: the events before the first row
     static constexpr int SliceMillis = 30;   // the longest the GUI thread scans at a time
     static constexpr qint64 ChunkEvents = 65536; // one SQL query's seq range
 
@@ -63,7 +71,8 @@ Q_SIGNALS:
     void readFailed(const QString& error);
 
 private:
-    const QList<Event>* page(int row) const;
+    const QList<Event>* page(qint64 position) const; // position: the row, unfiltered plus base()
+    qint64 position(int row) const { return isFiltered() ? row : m_base + row; }
     void want(int rows);
     void scanSlice();
     void queueSlice();
@@ -71,6 +80,8 @@ private:
 
     std::unique_ptr<Recording> m_recording;
     int m_rows = 0;       // unfiltered rows
+    qint64 m_base = 0;    // unfiltered: the seq before row 0
+    int m_maxRows = DefaultMaxRows;
     qint64 m_total = 0;   // events in the recording at the last refresh
     EventFilter m_filter;
     QList<qint64> m_matches; // filtered rows: their seqs

@@ -236,7 +236,11 @@ void EventsPage::applyFilter()
 void EventsPage::updateStatus()
 {
     const qint64 total = m_model->totalEvents();
-    if (!m_model->isFiltered())
+    if (!m_model->isFiltered() && m_model->base() > 0)
+        m_status->setText(tr("%L1 events; the latest %L2 are rows (filter to reach older ones)")
+                              .arg(total)
+                              .arg(m_model->rowCount()));
+    else if (!m_model->isFiltered())
         m_status->setText(tr("%L1 events").arg(total));
     else if (m_model->scanComplete())
         m_status->setText(tr("%L1 matching events of %L2").arg(m_model->rowCount()).arg(total));

@@ -60,6 +60,7 @@ class TestGui : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase();
+    void eventLogKeepsAWindowOfRows();
     void demoRunsInTheWindow();
     void faultTurnsItsNodeRed();
     void modelsPassTheTester();
@@ -827,6 +828,66 @@ void TestGui::badKafkaSettingsShowInTheBanner()
     QVERIFY(!w.connectKafka(options, missing));
     QVERIFY2(w.errorText().contains(missing), qPrintable(w.errorText()));
     QCOMPARE(w.session(), before);
+}
+
+// Item views keep ~8 bytes per row: unfiltered, the event log shows the latest maxRows() events,
+// and the window slides as a live recording grows; rows map to seqs through base().
+void TestGui::eventLogKeepsAWindowOfRows()
+{
+    const QString path = m_dir.filePath(QStringLiteral("window.fsrec"));
+    QString error;
+    auto writer = RecordingWriter::create(path, &error);
+    QVERIFY2(writer, qPrintable(error));
+    auto batch = [](int from, int n) {
+        EventBatch b;
+        for (int i = from; i < from + n; ++i) {
+            Event e;
+            e.id = "w" + QByteArray::number(i);
+            e.type = "Tick";
+            e.source = "clock";
+            b.append(e);
+        }
+        return b;
+    };
+    EventBatch first = batch(1, 1000);
+    QVERIFY2(writer->append(first, &error), qPrintable(error));
+
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxRows(300);
+    QVERIFY2(model.open(path, &error), qPrintable(error));
+    QCOMPARE(model.rowCount(), 300);
+    QCOMPARE(model.base(), 700);
+    QCOMPARE(model.seqAt(0), 701);
+    QCOMPARE(model.data(model.index(0, EventLogModel::Id)).toString(), u"w701");
+    QCOMPARE(model.data(model.index(299, EventLogModel::Seq)).toLongLong(), 1000);
+
+    EventBatch more = batch(1001, 100); // the window slides by 100
+    QVERIFY2(writer->append(more, &error), qPrintable(error));
+    model.refresh();
+    QCOMPARE(model.rowCount(), 300);
+    QCOMPARE(model.seqAt(0), 801);
+    QCOMPARE(model.data(model.index(0, EventLogModel::Id)).toString(), u"w801");
+    QCOMPARE(model.data(model.index(299, EventLogModel::Id)).toString(), u"w1100");
+
+    EventBatch flood = batch(1101, 1000); // more than a window at once
+    QVERIFY2(writer->append(flood, &error), qPrintable(error));
+    model.refresh();
+    QCOMPARE(model.rowCount(), 300);
+    QCOMPARE(model.base(), 1800);
+    QCOMPARE(model.data(model.index(0, EventLogModel::Id)).toString(), u"w1801");
+    QCOMPARE(model.data(model.index(299, EventLogModel::Id)).toString(), u"w2100");
+
+    EventFilter f; // a filter still reaches every event
+    f.text = QStringLiteral("w12");
+    model.setFilter(f);
+    while (model.canFetchMore({}))
+        model.fetchMore({});
+    QTRY_VERIFY(model.scanComplete());
+    QCOMPARE(model.rowCount(), 111); // w12, w120..w129, w1200..w1299
+    model.setFilter({});
+    QCOMPARE(model.rowCount(), 300);
+    QCOMPARE(model.seqAt(0), 1801);
 }
 
 QTEST_MAIN(TestGui)
