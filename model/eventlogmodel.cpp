@@ -90,7 +90,9 @@ void EventLogModel::refresh()
     // the last page may have been read while it was still filling
     for (qint64 p = std::max<qint64>(0, before - 1) / PageSize; p <= (total - 1) / PageSize; ++p)
         m_pages.remove(int(p));
-    const qint64 newBase = std::max<qint64>(0, total - m_maxRows);
+    // The window slides in steps of a tenth of itself: removing rows costs the view time in
+    // proportion to all its rows (its header moves them), so it must happen rarely.
+    const qint64 newBase = total - m_base <= m_maxRows ? m_base : total - m_maxRows + m_maxRows / 10;
     if (!isFiltered()) {
         m_busy = true;
         if (newBase > m_base) { // the window slides: the oldest rows go first
