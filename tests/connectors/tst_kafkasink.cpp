@@ -3,6 +3,7 @@
 // recording of 20 000 events is made by the test, replayed by KafkaSink and by `flowscope replay`
 // (with chaos), and read back with a plain librdkafka consumer.
 #include <eventparser.h>
+#include <kafkamock.h>
 #include <kafkasink.h>
 #include <recording.h>
 #include <replaychaos.h>
@@ -16,7 +17,6 @@
 #include <QTest>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <map>
 
@@ -116,8 +116,7 @@ private:
     // kept. Returns how often each event was read.
     void checkMessages(const QList<Message>& messages, const QByteArray& prefix, std::map<int, int>* seen);
 
-    rd_kafka_t* m_mockHandle = nullptr;
-    rd_kafka_mock_cluster_t* m_mock = nullptr;
+    std::unique_ptr<Connectors::KafkaMockCluster> m_cluster;
     QByteArray m_bootstrap;
     QTemporaryDir m_dir;
     QString m_recPath;
@@ -127,19 +126,14 @@ private:
 void TestKafkaSink::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    QCOMPARE(rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof errstr), RD_KAFKA_CONF_OK);
-    m_mockHandle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-    QVERIFY2(m_mockHandle, errstr);
-    m_mock = rd_kafka_mock_cluster_new(m_mockHandle, 3);
-    QVERIFY(m_mock);
-    m_bootstrap = rd_kafka_mock_cluster_bootstraps(m_mock);
+    QString error;
+    m_cluster = Connectors::KafkaMockCluster::start(3, &error);
+    QVERIFY2(m_cluster, qPrintable(error));
+    m_bootstrap = m_cluster->bootstrap();
     QVERIFY(m_bootstrap.startsWith("127.0.0.1:") || m_bootstrap.startsWith("localhost:"));
 
     // the recording: RecordingWriter + EventParser, as an import or a live recording makes it
     m_recPath = m_dir.filePath(QStringLiteral("source.fsrec"));
-    QString error;
     auto writer = RecordingWriter::create(m_recPath, &error, WriteMode::Bulk);
     QVERIFY2(writer, qPrintable(error));
     EventParser parser;
@@ -164,17 +158,16 @@ void TestKafkaSink::initTestCase()
 
 void TestKafkaSink::cleanupTestCase()
 {
-    if (m_mock)
-        rd_kafka_mock_cluster_destroy(m_mock);
-    if (m_mockHandle)
-        rd_kafka_destroy(m_mockHandle);
+    m_cluster.reset();
 }
 
 void TestKafkaSink::createTopics(const QByteArray& prefix)
 {
     for (const QByteArray& t : { QByteArray("orders"), QByteArray("payments") })
-        QCOMPARE(rd_kafka_mock_topic_create(m_mock, QByteArray(prefix + t).constData(), Partitions, 1),
-            RD_KAFKA_RESP_ERR_NO_ERROR);
+    {
+        QString error;
+        QVERIFY2(m_cluster->createTopic(prefix + t, Partitions, &error), qPrintable(error));
+    }
 }
 
 void TestKafkaSink::readBack(const QByteArray& prefix, qint64 expected, QList<Message>* messages)

@@ -2,6 +2,7 @@
 // KafkaSource against a real peer on loopback: librdkafka's mock cluster, started here, fed by
 // this test's own producer (and by kcat where it is installed).
 #include <engine.h>
+#include <kafkamock.h>
 #include <kafkasource.h>
 #include <recording.h>
 
@@ -15,7 +16,6 @@
 #include <QTest>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <map>
 #include <mutex>
@@ -80,8 +80,7 @@ private:
                 qint64* pauses = nullptr, bool holdEngine = false);
     void checkComplete(const QList<Event>& events, int from, int to);
 
-    rd_kafka_t* m_mockHandle = nullptr;
-    rd_kafka_mock_cluster_t* m_mock = nullptr;
+    std::unique_ptr<Connectors::KafkaMockCluster> m_cluster;
     rd_kafka_t* m_producer = nullptr;
     QByteArray m_bootstrap;
     QTemporaryDir m_dir;
@@ -90,17 +89,14 @@ private:
 void TestKafkaSource::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    QCOMPARE(rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof errstr), RD_KAFKA_CONF_OK);
-    m_mockHandle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-    QVERIFY2(m_mockHandle, errstr);
-    m_mock = rd_kafka_mock_cluster_new(m_mockHandle, 3);
-    QVERIFY(m_mock);
-    m_bootstrap = rd_kafka_mock_cluster_bootstraps(m_mock);
+    QString error;
+    m_cluster = Connectors::KafkaMockCluster::start(3, &error);
+    QVERIFY2(m_cluster, qPrintable(error));
+    m_bootstrap = m_cluster->bootstrap();
     QVERIFY(m_bootstrap.startsWith("127.0.0.1:") || m_bootstrap.startsWith("localhost:")); // loopback only
 
-    conf = rd_kafka_conf_new();
+    char errstr[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
     for (const auto& [k, v] : { std::pair { "bootstrap.servers", m_bootstrap.constData() },
                                 std::pair { "linger.ms", "5" },
                                 std::pair { "queue.buffering.max.messages", "500000" },
@@ -114,15 +110,13 @@ void TestKafkaSource::cleanupTestCase()
 {
     if (m_producer)
         rd_kafka_destroy(m_producer);
-    if (m_mock)
-        rd_kafka_mock_cluster_destroy(m_mock);
-    if (m_mockHandle)
-        rd_kafka_destroy(m_mockHandle);
+    m_cluster.reset();
 }
 
 void TestKafkaSource::createTopic(const QByteArray& topic, int partitions)
 {
-    QCOMPARE(rd_kafka_mock_topic_create(m_mock, topic.constData(), partitions, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    QString error;
+    QVERIFY2(m_cluster->createTopic(topic, partitions, &error), qPrintable(error));
 }
 
 void TestKafkaSource::produce(const QByteArray& topic, int from, int to, bool flush)
@@ -323,11 +317,12 @@ void TestKafkaSource::brokerOutageResumes()
         &events, topic, 2 * Half, Engine::Options {},
         [&](KafkaSource& source) {
             QTRY_COMPARE_WITH_TIMEOUT(source.counters().handedOver.load(), qint64(Half), 30000);
-            QCOMPARE(rd_kafka_mock_broker_set_down(m_mock, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+            QString error;
+            QVERIFY2(m_cluster->setBrokerDown(1, true, &error), qPrintable(error));
             QTRY_VERIFY_WITH_TIMEOUT(states.saw(SourceState::Retrying), 30000);
             qInfo() << "while down:" << Connectors::stateName(source.status().state) << source.status().reason;
             produce(topic, Half, 2 * Half, false); // partitions led by broker 1 wait in the producer
-            QCOMPARE(rd_kafka_mock_broker_set_up(m_mock, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+            QVERIFY2(m_cluster->setBrokerDown(1, false, &error), qPrintable(error));
             QCOMPARE(rd_kafka_flush(m_producer, 60000), RD_KAFKA_RESP_ERR_NO_ERROR);
         },
         &states);
