@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "namepool.h"
 
+#include "fnv.h"
+
 #include <array>
 #include <mutex>
 #include <string>
@@ -30,10 +32,7 @@ QByteArray repeatedName(QByteArrayView text)
     if (text.size() > Longest)
         return text.toByteArray();
     thread_local std::array<QByteArray, 256> recent; // by a hash of the text
-    quint64 h = 0xcbf29ce484222325ull;
-    for (char c : text)
-        h = (h ^ quint8(c)) * 0x100000001b3ull;
-    QByteArray& slot = recent[size_t(h >> 56)];
+    QByteArray& slot = recent[size_t(fnv1a64(text) >> 56)];
     if (!slot.isNull() && QByteArrayView(slot) == text)
         return slot;
     slot = internName(text);

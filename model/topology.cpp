@@ -2,6 +2,7 @@
 #include "topology.h"
 
 #include "flowfile.h"
+#include "fnv.h"
 
 #include <QDataStream>
 #include <QJsonArray>
@@ -134,13 +135,7 @@ bool Topology::isError(const Event& e)
     return e.isUnparsed() || e.type.contains("Failed") || e.type.contains("Error") || e.type.contains("DeadLetter");
 }
 
-quint64 Topology::keyOf(const QByteArray& id)
-{
-    quint64 h = 0xcbf29ce484222325ull;
-    for (char ch : id)
-        h = (h ^ quint8(ch)) * 0x100000001b3ull;
-    return h;
-}
+quint64 Topology::keyOf(const QByteArray& id) { return fnv1a64(id); }
 
 Topology::CauseMemory::CauseMemory() { rehash(1024); }
 

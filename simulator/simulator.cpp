@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "simulator.h"
 
+#include <fnv.h>
 #include <jsonwriter.h>
 #include <namepool.h>
 #include <timeformat.h>
@@ -373,10 +374,7 @@ void Simulator::publish(int message, qint64 t)
     ChannelState& c = m_channels[size_t(channelIndex)];
     // FNV-1a of the key: our own, so that partitions do not change with Qt's hash function
     const QByteArray& key = m.correlationId.isEmpty() ? m.id : m.correlationId;
-    std::uint64_t h = 0xcbf29ce484222325ull;
-    for (char ch : key)
-        h = (h ^ std::uint8_t(ch)) * 0x100000001b3ull;
-    const qint32 partition = qint32(h % std::uint64_t(c.partitions));
+    const qint32 partition = qint32(fnv1a64(key) % quint64(c.partitions));
 
     // Built in place from copies (QByteArray's copy constructor is inline, its assignment is not).
     m_batch.emplaceBack(Event { .seq = 0,
