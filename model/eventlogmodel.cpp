@@ -16,7 +16,7 @@ EventLogModel::EventLogModel(QObject* parent)
 
 EventLogModel::~EventLogModel() = default;
 
-bool EventLogModel::open(const QString& path, QString* error)
+void EventLogModel::beginScanReset()
 {
     beginResetModel();
     m_pages.clear();
@@ -24,57 +24,48 @@ bool EventLogModel::open(const QString& path, QString* error)
     m_scannedTo = 0;
     m_wanted = 0;
     m_sliceQueued = false;
-    ++m_generation;
+    ++m_generation; // a slice queued before does nothing
+}
+
+void EventLogModel::endScanReset(bool scan)
+{
+    m_busy = true;
+    endResetModel();
+    m_busy = false;
+    if (scan && isFiltered())
+        want(PageSize);
+    Q_EMIT scanProgress();
+}
+
+bool EventLogModel::open(const QString& path, QString* error)
+{
+    beginScanReset();
     m_lastError.clear();
     m_recording = Recording::open(path, error);
     m_total = m_recording ? m_recording->eventCount() : 0;
     m_base = std::max<qint64>(0, m_total - m_maxRows);
     m_rows = int(m_total - m_base);
-    m_busy = true;
-    endResetModel();
-    m_busy = false;
-    if (isFiltered())
-        want(PageSize);
-    Q_EMIT scanProgress();
+    endScanReset(true);
     return m_recording != nullptr;
 }
 
 void EventLogModel::close()
 {
-    beginResetModel();
+    beginScanReset();
     m_recording.reset();
-    m_pages.clear();
-    m_matches.clear();
     m_rows = 0;
     m_base = 0;
     m_total = 0;
-    m_scannedTo = 0;
-    m_wanted = 0;
-    ++m_generation;
-    m_busy = true;
-    endResetModel();
-    m_busy = false;
-    Q_EMIT scanProgress();
+    endScanReset(false);
 }
 
 void EventLogModel::setFilter(const EventFilter& filter)
 {
     if (filter == m_filter)
         return;
-    beginResetModel();
+    beginScanReset();
     m_filter = filter;
-    m_pages.clear();
-    m_matches.clear();
-    m_scannedTo = 0;
-    m_wanted = 0;
-    m_sliceQueued = false;
-    ++m_generation;
-    m_busy = true;
-    endResetModel();
-    m_busy = false;
-    if (isFiltered())
-        want(PageSize);
-    Q_EMIT scanProgress();
+    endScanReset(true);
 }
 
 void EventLogModel::refresh()

@@ -73,6 +73,10 @@ Q_SIGNALS:
     void readFailed(const QString& error);
 
 private:
+    // A model reset that forgets every page, match and queued scan slice; the end starts the
+    // scan again when filtered and `scan` says so.
+    void beginScanReset();
+    void endScanReset(bool scan);
     const QList<Event>* page(qint64 position) const; // position: the row, unfiltered plus base()
     qint64 position(int row) const { return isFiltered() ? row : m_base + row; }
     void want(int rows);
