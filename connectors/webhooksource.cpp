@@ -11,7 +11,6 @@
 #include <QLoggingCategory>
 #include <QMessageAuthenticationCode>
 #include <QTcpServer>
-#include <QThread>
 
 namespace {
 Q_LOGGING_CATEGORY(LOG_WEBHOOK, "flowscope.webhook", QtInfoMsg)
@@ -100,7 +99,7 @@ QString WebhookSource::describe() const
 
 bool WebhookSource::start(QString* error)
 {
-    if (m_thread) {
+    if (m_thread.isRunning()) {
         *error = QStringLiteral("already started");
         return false;
     }
@@ -109,37 +108,23 @@ bool WebhookSource::start(QString* error)
         return false;
     }
     setStatus(SourceState::Connecting);
-    m_thread = new QThread;
-    m_thread->setObjectName(QStringLiteral("webhook"));
-    m_thread->start();
-    // A context object living on the thread, to run the set-up and the tear-down there.
-    m_context = new QObject;
-    m_context->moveToThread(m_thread);
     quint16 port = 0;
     QString listenError;
-    QMetaObject::invokeMethod(
-        m_context,
-        [&] {
-            m_server = new WebhookServer(this);
-            // Our own QTcpServer: QAbstractHttpServer::listen() does not say why it failed.
-            auto* tcp = new QTcpServer(m_server);
-            if (tcp->listen(m_options.address, m_options.port)) {
-                port = tcp->serverPort();
-                m_server->bind(tcp);
-            } else {
-                listenError = tcp->errorString();
-                delete m_server;
-                m_server = nullptr;
-            }
-        },
-        Qt::BlockingQueuedConnection);
+    m_thread.start(QStringLiteral("webhook"), [&] {
+        m_server = new WebhookServer(this);
+        // Our own QTcpServer: QAbstractHttpServer::listen() does not say why it failed.
+        auto* tcp = new QTcpServer(m_server);
+        if (tcp->listen(m_options.address, m_options.port)) {
+            port = tcp->serverPort();
+            m_server->bind(tcp);
+        } else {
+            listenError = tcp->errorString();
+            delete m_server;
+            m_server = nullptr;
+        }
+    });
     if (port == 0) {
-        m_thread->quit();
-        m_thread->wait();
-        delete m_context;
-        m_context = nullptr;
-        delete m_thread;
-        m_thread = nullptr;
+        m_thread.finish({});
         *error = QStringLiteral("webhook: cannot listen on %1:%2: %3")
                      .arg(m_options.address.toString())
                      .arg(m_options.port)
@@ -154,23 +139,14 @@ bool WebhookSource::start(QString* error)
 
 void WebhookSource::stop()
 {
-    if (!m_thread)
+    if (!m_thread.isRunning())
         return;
     // The server is destroyed on its own thread, between two events: no handler is running, its
     // sockets close; then the thread's loop ends.
-    QMetaObject::invokeMethod(
-        m_context,
-        [this] {
-            delete m_server;
-            m_server = nullptr;
-            QThread::currentThread()->quit();
-        },
-        Qt::BlockingQueuedConnection);
-    m_thread->wait();
-    delete m_context; // its thread has finished: no event can reach it any more
-    m_context = nullptr;
-    delete m_thread;
-    m_thread = nullptr;
+    m_thread.finish([this] {
+        delete m_server;
+        m_server = nullptr;
+    });
     setStatus(SourceState::Stopped);
 }
 

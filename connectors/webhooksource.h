@@ -2,6 +2,7 @@
 #pragma once
 
 #include "source.h"
+#include "sourcethread.h"
 
 #include <QHostAddress>
 #include <QList>
@@ -11,8 +12,6 @@
 #include <memory>
 #include <utility>
 
-class QThread;
-class QObject;
 
 namespace FlowScope {
 class Engine;
@@ -87,8 +86,7 @@ private:
         const QList<QPair<QByteArray, QByteArray>>& headers, const QByteArray& body);
 
     Options m_options;
-    QThread* m_thread = nullptr;
-    QObject* m_context = nullptr; // lives on m_thread: runs set-up and tear-down there
+    SourceThread m_thread;
     WebhookServer* m_server = nullptr; // lives on m_thread
     std::unique_ptr<EventParser> m_parser; // used on m_thread only
     std::atomic<quint16> m_port { 0 };
