@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <unistd.h>
 
 using namespace FlowScope;
@@ -34,13 +35,48 @@ double residentMegabytes()
     const QList<QByteArray> fields = f.readAll().split(' ');
     return fields.size() > 1 ? double(fields[1].toLongLong()) * double(sysconf(_SC_PAGESIZE)) / 1048576.0 : -1;
 }
+
+double threadCpuMs()
+{
+    timespec t {};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+}
+
+// With --trace MS: every event the GUI thread handles for MS or longer is printed with its
+// receiver and the GUI thread's CPU time in it, which tells work on the GUI thread from the
+// thread waiting for a core.
+class TracingApplication : public QApplication {
+public:
+    using QApplication::QApplication;
+    double traceMs = 0;
+    bool notify(QObject* receiver, QEvent* event) override
+    {
+        if (traceMs <= 0 || m_depth > 0)
+            return QApplication::notify(receiver, event);
+        ++m_depth;
+        QElapsedTimer wall;
+        wall.start();
+        const double cpu = threadCpuMs();
+        const bool result = QApplication::notify(receiver, event);
+        const double ms = double(wall.nsecsElapsed()) / 1e6;
+        --m_depth;
+        if (ms >= traceMs)
+            std::fprintf(stderr, "  trace: %.1f ms (%.1f ms CPU) event %d to %s \"%s\"\n", ms, threadCpuMs() - cpu,
+                         int(event->type()), receiver->metaObject()->className(), qPrintable(receiver->objectName()));
+        return result;
+    }
+
+private:
+    int m_depth = 0;
+};
 } // namespace
 
 int main(int argc, char* argv[])
 {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TracingApplication app(argc, argv);
     QCommandLineParser cli;
     cli.setApplicationDescription(QStringLiteral("GUI responsiveness with the simulator flat out (docs/benchmarks.md)"));
     cli.addHelpOption();
@@ -51,8 +87,12 @@ int main(int argc, char* argv[])
     const QCommandLineOption flowOpt(QStringLiteral("flow"), QStringLiteral("Flow file (default: the built-in demo)."),
                                      QStringLiteral("FLOW"),
                                      QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/shop.yaml"));
-    cli.addOptions({ durationOpt, speedOpt, flowOpt });
+    const QCommandLineOption traceOpt(QStringLiteral("trace"),
+                                      QStringLiteral("Print every GUI-thread event handled in MS or longer."),
+                                      QStringLiteral("MS"), QStringLiteral("0"));
+    cli.addOptions({ durationOpt, speedOpt, flowOpt, traceOpt });
     cli.process(app);
+    app.traceMs = cli.value(traceOpt).toDouble();
     const auto duration = Duration::parse(cli.value(durationOpt));
     if (!duration || duration->micros <= 0) {
         std::fprintf(stderr, "flowscope-guibench: --duration takes a duration such as 60s or 10m\n");

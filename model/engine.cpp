@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "engine.h"
 
+#include "threadpriority.h"
+
 #include "projections.h"
 #include "recording.h"
 
@@ -152,6 +154,7 @@ void Engine::write(WriteJob job)
 
 void Engine::runWriter()
 {
+    lowerCurrentThreadPriority(m_options.threadNice);
     while (true) {
         WriteJob job;
         {
@@ -227,6 +230,7 @@ void Engine::publish(bool withInstances)
 
 void Engine::run()
 {
+    lowerCurrentThreadPriority(m_options.threadNice);
     QElapsedTimer sincePublish;
     sincePublish.start();
     bool dirty = false;

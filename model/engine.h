@@ -74,6 +74,9 @@ public:
         int instancesAlwaysUpTo = 20000;
         // ... of each kind (running, stuck, completed, compensated, failed) the newest this many
         int instancesPerKind = 10000;
+        // Added to the nice value of the engine's threads (lowerCurrentThreadPriority): a window
+        // sets it so that folding and writing never keep the GUI thread waiting for a core.
+        int threadNice = 0;
     };
 
     // `recorder` may be null; otherwise the engine numbers every batch's events after what the

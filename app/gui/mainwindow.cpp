@@ -241,6 +241,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_viewChoice->hide();
     statusBar()->addWidget(m_status, 1);
     connect(m_timer, &QTimer::timeout, this, &MainWindow::tick);
+    m_timer->setObjectName(QStringLiteral("tick"));
     m_timer->start(33);
 
     QSettings settings;

@@ -4,6 +4,7 @@
 #include <recording.h>
 #include <replayer.h>
 #include <seeker.h>
+#include <threadpriority.h>
 
 #include <chrono>
 
@@ -29,6 +30,7 @@ std::unique_ptr<ReplaySession> ReplaySession::open(const QString& path, std::sha
     options.viewSample = 500;
     options.queueBatches = 8;
     options.instancesIntervalMs = 250; // the saga instance table
+    options.threadNice = WorkerNice;
     s->m_engine = std::make_unique<Engine>(s->m_flow, nullptr, options);
     s->m_engine->start();
     s->m_replayer = std::make_unique<Sim::Replayer>(*s->m_recording, [engine = s->m_engine.get()](EventBatch&& b) {
@@ -59,6 +61,7 @@ QString ReplaySession::error() const
 
 void ReplaySession::run()
 {
+    lowerCurrentThreadPriority(WorkerNice);
     double speed = -1;
     bool paused = false;
     while (!m_stop.load()) {

@@ -15,6 +15,10 @@ struct Flow;
 
 namespace FlowScope::Gui {
 
+// How much lower than the GUI thread a session's workers (source, engine, writer) run: enough
+// that the GUI thread gets a core as soon as it wakes, while the workers still have the rest.
+constexpr int WorkerNice = 5;
+
 // What the window shows: a source of events folded by an engine on threads of its own. The
 // window only reads snapshots and sends commands (speed, pause, seek); every call returns at once.
 class Session {

@@ -2,6 +2,7 @@
 #include "simsession.h"
 
 #include <recording.h>
+#include <threadpriority.h>
 
 #include <chrono>
 
@@ -19,6 +20,7 @@ std::unique_ptr<SimSession> SimSession::start(std::shared_ptr<const Flow> flow, 
     options.viewSample = 500;
     options.queueBatches = 16;
     options.instancesIntervalMs = 250; // the saga instance table
+    options.threadNice = WorkerNice;
     s->m_engine = std::make_unique<Engine>(s->m_flow, s->m_writer.get(), options);
     s->m_engine->start();
     const quint64 seed = s->m_flow->simulation ? s->m_flow->simulation->seed : 1;
@@ -76,6 +78,7 @@ QJsonObject SimSession::faults() const
 
 void SimSession::run()
 {
+    lowerCurrentThreadPriority(WorkerNice);
     using Clock = std::chrono::steady_clock;
     auto last = Clock::now();
     double simNow = 0; // µs, advanced by wall time x speed

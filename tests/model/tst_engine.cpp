@@ -8,7 +8,9 @@
 #include <projections.h>
 #include <recording.h>
 #include <seeker.h>
+#include <threadpriority.h>
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -32,6 +34,7 @@ private Q_SLOTS:
     void seekEqualsReplayFromStart();
     void sagaInstancesFollowTheState();
     void groupFactsArePublished();
+    void workerThreadsRunBelowTheCaller();
 
 private:
     QList<Event> demoEvents() const;
@@ -300,6 +303,55 @@ void TestEngine::groupFactsArePublished()
     engine.setGroupFacts({ { "shipping", "orders", 1, 7 } });
     engine.stop(); // facts handed over just before the stop still make the last snapshot
     QCOMPARE(lagOf(QStringLiteral("orders"), QStringLiteral("shipping")), qint64(7));
+}
+
+namespace {
+// The nice value of every thread of this process (/proc/self/task/TID/stat, field 19).
+QList<int> threadNices()
+{
+    QList<int> nices;
+    for (const QString& tid : QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile f(QStringLiteral("/proc/self/task/%1/stat").arg(tid));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray stat = f.readAll();
+        // after the command's closing parenthesis: state is field 3, nice field 19
+        const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 16)
+            nices.append(fields[16].toInt());
+    }
+    return nices;
+}
+} // namespace
+
+void TestEngine::workerThreadsRunBelowTheCaller()
+{
+    const int base = currentThreadNice();
+    if (base > 15)
+        QSKIP("this process already runs at the lowest priorities");
+    int inThread = -100;
+    bool lowered = false;
+    std::thread([&] {
+        lowered = lowerCurrentThreadPriority(3);
+        inThread = currentThreadNice();
+    }).join();
+    QVERIFY(lowered);
+    QCOMPARE(inThread, base + 3);
+    QCOMPARE(currentThreadNice(), base); // only the calling thread
+
+    QTemporaryDir dir;
+    QString error;
+    auto writer = RecordingWriter::create(dir.filePath(QStringLiteral("nice.fsrec")), &error);
+    QVERIFY2(writer, qPrintable(error));
+    Engine::Options options;
+    options.threadNice = 4;
+    const qsizetype before = threadNices().count(base + 4);
+    Engine engine({}, writer.get(), options);
+    engine.start();
+    QTRY_COMPARE(threadNices().count(base + 4), before + 2); // the fold and the writer, once running
+    QCOMPARE(currentThreadNice(), base);
+    engine.stop();
+    QCOMPARE(threadNices().count(base + 4), before);
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+#include "threadpriority.h"
+
+#include <cerrno>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace FlowScope {
+
+int currentThreadNice()
+{
+    errno = 0;
+    return getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+}
+
+bool lowerCurrentThreadPriority(int increment)
+{
+    if (increment <= 0)
+        return true;
+    return setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), currentThreadNice() + increment) == 0;
+}
+
+} // namespace FlowScope
