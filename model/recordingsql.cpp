@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include "recordingsql.h"
+
+#include <sqlite3.h>
+
+namespace FlowScope::RecordingSql {
+
+QString sqliteError(sqlite3* db, const QString& what)
+{
+    return what + QStringLiteral(": ") + QString::fromUtf8(db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+bool exec(sqlite3* db, const char* sql, QString* error)
+{
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) == SQLITE_OK)
+        return true;
+    if (error)
+        *error = QString::fromUtf8(msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return false;
+}
+
+void bindText(sqlite3_stmt* s, int col, const QByteArray& v)
+{
+    if (v.isNull())
+        sqlite3_bind_null(s, col);
+    else
+        sqlite3_bind_text(s, col, v.constData(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+void bindBlob(sqlite3_stmt* s, int col, const QByteArray& v)
+{
+    if (v.isNull())
+        sqlite3_bind_null(s, col);
+    else // constData() is never null for a non-null QByteArray, so an empty one stays a zero-length blob
+        sqlite3_bind_blob(s, col, v.constData(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+void bindTime(sqlite3_stmt* s, int col, qint64 t)
+{
+    if (t == NoTime)
+        sqlite3_bind_null(s, col);
+    else
+        sqlite3_bind_int64(s, col, t);
+}
+
+QByteArray columnBytes(sqlite3_stmt* s, int col)
+{
+    const int type = sqlite3_column_type(s, col);
+    if (type == SQLITE_NULL)
+        return {};
+    const void* p = type == SQLITE_BLOB ? sqlite3_column_blob(s, col) : sqlite3_column_text(s, col);
+    const int n = sqlite3_column_bytes(s, col);
+    if (n == 0)
+        return QByteArray(""); // present but empty
+    return QByteArray(static_cast<const char*>(p), n);
+}
+
+qint64 columnTime(sqlite3_stmt* s, int col)
+{
+    return sqlite3_column_type(s, col) == SQLITE_NULL ? NoTime : sqlite3_column_int64(s, col);
+}
+
+// Headers as a blob: u32 count, then per header u32 name length, name, i32 value length
+// (-1 for a null value), value. Little-endian. See docs/recording-format.md.
+static void putU32(QByteArray& out, quint32 v)
+{
+    char b[4] = { char(v & 0xFF), char((v >> 8) & 0xFF), char((v >> 16) & 0xFF), char((v >> 24) & 0xFF) };
+    out.append(b, 4);
+}
+
+QByteArray encodeHeaders(const QList<Header>& headers)
+{
+    if (headers.isEmpty())
+        return {};
+    QByteArray out;
+    putU32(out, static_cast<quint32>(headers.size()));
+    for (const Header& h : headers) {
+        putU32(out, static_cast<quint32>(h.name.size()));
+        out.append(h.name);
+        putU32(out, h.isNull ? 0xFFFFFFFFu : static_cast<quint32>(h.value.size()));
+        if (!h.isNull)
+            out.append(h.value);
+    }
+    return out;
+}
+
+static bool getU32(const QByteArray& in, qsizetype& pos, quint32* v)
+{
+    if (pos + 4 > in.size())
+        return false;
+    const auto* p = reinterpret_cast<const unsigned char*>(in.constData() + pos);
+    *v = quint32(p[0]) | (quint32(p[1]) << 8) | (quint32(p[2]) << 16) | (quint32(p[3]) << 24);
+    pos += 4;
+    return true;
+}
+
+bool decodeHeaders(const QByteArray& in, QList<Header>* out)
+{
+    qsizetype pos = 0;
+    quint32 count;
+    if (in.isEmpty())
+        return true;
+    if (!getU32(in, pos, &count))
+        return false;
+    for (quint32 i = 0; i < count; ++i) {
+        quint32 n, vn;
+        if (!getU32(in, pos, &n) || pos + n > in.size())
+            return false;
+        Header h;
+        h.name = in.mid(pos, n);
+        if (h.name.isNull())
+            h.name = QByteArray("");
+        pos += n;
+        if (!getU32(in, pos, &vn))
+            return false;
+        if (vn == 0xFFFFFFFFu) {
+            h.isNull = true;
+        } else {
+            if (pos + vn > in.size())
+                return false;
+            h.value = vn ? in.mid(pos, vn) : QByteArray("");
+            pos += vn;
+        }
+        out->append(std::move(h));
+    }
+    return pos == in.size();
+}
+
+} // namespace FlowScope::RecordingSql

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+#include "recording.h"
+
+#include "recordingsql.h"
+#include "timeformat.h"
+
+#include <QFile>
+
+#include <sqlite3.h>
+
+namespace FlowScope {
+
+using namespace RecordingSql;
+
+namespace {
+constexpr const char* Schema = R"sql(
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE events (
+    seq               INTEGER PRIMARY KEY,
+    ingest_time       INTEGER NOT NULL,
+    time              INTEGER,
+    id                TEXT,
+    type              TEXT,
+    source            TEXT,
+    subject           TEXT,
+    spec_version      TEXT,
+    data_content_type TEXT,
+    data_schema       TEXT,
+    correlation_id    TEXT,
+    causation_id      TEXT,
+    trace_parent      TEXT,
+    extensions        TEXT,
+    channel           TEXT,
+    partition         INTEGER,
+    "offset"          INTEGER,
+    key               BLOB,
+    broker_time       INTEGER,
+    headers           BLOB,
+    format            INTEGER NOT NULL,
+    flags             INTEGER NOT NULL,
+    error             TEXT,
+    payload           BLOB
+);
+CREATE TABLE segments (
+    first_seq INTEGER PRIMARY KEY,
+    last_seq  INTEGER NOT NULL,
+    min_time  INTEGER,
+    max_time  INTEGER
+);
+CREATE TABLE checkpoints (
+    kind    TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    time    INTEGER,
+    state   BLOB NOT NULL,
+    UNIQUE (kind, seq)
+);
+)sql";
+} // namespace
+
+std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QString* error, WriteMode mode)
+{
+    for (const char* suffix : { "", "-wal", "-shm", "-journal" }) {
+        const QString f = path + QLatin1String(suffix);
+        if (QFile::exists(f) && !QFile::remove(f)) {
+            *error = QStringLiteral("cannot replace %1").arg(f);
+            return nullptr;
+        }
+    }
+    std::unique_ptr<RecordingWriter> w(new RecordingWriter);
+    w->m_path = path;
+    w->m_mode = mode;
+    // NOMUTEX: one writer thread owns this connection, so SQLite's own locking is pure cost.
+    if (sqlite3_open_v2(path.toUtf8().constData(), &w->m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(w->m_db, QStringLiteral("cannot create %1").arg(path));
+        return nullptr;
+    }
+    sqlite3_busy_timeout(w->m_db, 10000); // readers may hold a shared lock for a moment
+    // Live: WAL + NORMAL, so a committed batch survives the process being killed and readers
+    // never block the writer. Bulk: a rollback journal, which writes each page once instead of
+    // twice (WAL, then checkpoint) and is just as safe against a killed process; readers wait
+    // for a commit instead. Page size goes first, before anything is written.
+    const QByteArray setup = QByteArray("PRAGMA page_size = 8192;")
+        + (mode == WriteMode::Live ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                                   // no fsync per batch; finish() syncs once. A killed process loses
+                                   // nothing committed either way; a power cut mid-import means importing again.
+                                   : "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;")
+        + "PRAGMA cache_size = -65536;"
+          "PRAGMA application_id = "
+        + QByteArray::number(RecordingApplicationId) + ";PRAGMA user_version = " + QByteArray::number(RecordingFormatVersion)
+        + ";BEGIN;" + Schema + "COMMIT;";
+    QString err;
+    if (!exec(w->m_db, setup.constData(), &err)) {
+        *error = QStringLiteral("cannot create %1: %2").arg(path, err);
+        return nullptr;
+    }
+    if (!w->prepare(error))
+        return nullptr;
+    if (!w->setMeta(QStringLiteral("created_by"), QStringLiteral("FlowScope " FLOWSCOPE_VERSION), error)
+        || !w->setMeta(QStringLiteral("created_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
+        return nullptr;
+    return w;
+}
+
+bool RecordingWriter::prepare(QString* error)
+{
+    const QByteArray insert = QByteArray("INSERT INTO events (") + EventColumns
+        + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    if (sqlite3_prepare_v3(m_db, insert.constData(), -1, SQLITE_PREPARE_PERSISTENT, &m_insert, nullptr) != SQLITE_OK
+        || sqlite3_prepare_v3(m_db, "INSERT INTO segments (first_seq, last_seq, min_time, max_time) VALUES (?,?,?,?)",
+                              -1, SQLITE_PREPARE_PERSISTENT, &m_segment, nullptr)
+            != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("cannot prepare %1 for writing").arg(m_path));
+        return false;
+    }
+    return true;
+}
+
+std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& path, QString* error)
+{
+    // Validate it the way a reader does first: same messages for the same problems.
+    {
+        auto check = Recording::open(path, error);
+        if (!check)
+            return nullptr;
+    }
+    std::unique_ptr<RecordingWriter> w(new RecordingWriter);
+    w->m_path = path;
+    w->m_mode = WriteMode::Live;
+    if (sqlite3_open_v2(path.toUtf8().constData(), &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(w->m_db, QStringLiteral("%1: cannot open for writing").arg(path));
+        return nullptr;
+    }
+    sqlite3_busy_timeout(w->m_db, 10000);
+    QString err;
+    if (!exec(w->m_db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", &err)) {
+        *error = QStringLiteral("%1: %2").arg(path, err);
+        return nullptr;
+    }
+    sqlite3_stmt* s = nullptr;
+    if (!w->prepare(error) || sqlite3_prepare_v2(w->m_db, "SELECT coalesce(max(seq), 0) FROM events", -1, &s, nullptr) != SQLITE_OK
+        || sqlite3_step(s) != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        if (error->isEmpty())
+            *error = sqliteError(w->m_db, QStringLiteral("%1: cannot open for writing").arg(path));
+        return nullptr;
+    }
+    w->m_lastSeq = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return w;
+}
+
+bool RecordingWriter::storeCheckpoint(const QByteArray& kind, qint64 seq, qint64 time, const QByteArray& state,
+                                      QString* error)
+{
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db, "INSERT OR REPLACE INTO checkpoints (kind, seq, time, state) VALUES (?,?,?,?)", -1,
+                           &s, nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
+        return false;
+    }
+    bindText(s, 1, kind);
+    sqlite3_bind_int64(s, 2, seq);
+    bindTime(s, 3, time);
+    bindBlob(s, 4, state);
+    const int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
+        return false;
+    }
+    return true;
+}
+
+RecordingWriter::~RecordingWriter()
+{
+    sqlite3_finalize(m_insert);
+    sqlite3_finalize(m_segment);
+    sqlite3_close_v2(m_db);
+}
+
+bool RecordingWriter::append(EventBatch& batch, QString* error)
+{
+    qint64 seq = m_lastSeq;
+    for (Event& e : batch)
+        e.seq = ++seq;
+    if (appendNumbered(batch, error))
+        return true;
+    for (Event& undo : batch)
+        undo.seq = 0;
+    return false;
+}
+
+bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
+{
+    if (batch.isEmpty())
+        return true;
+    if (batch.first().seq <= m_lastSeq) {
+        *error = QStringLiteral("cannot write %1: event %2 comes after event %3 was stored")
+                     .arg(m_path)
+                     .arg(batch.first().seq)
+                     .arg(m_lastSeq);
+        return false;
+    }
+    QString err;
+    if (!exec(m_db, "BEGIN", &err)) {
+        *error = QStringLiteral("cannot write %1: %2").arg(m_path, err);
+        return false;
+    }
+    qint64 seq = m_lastSeq;
+    const qint64 firstSeq = batch.first().seq;
+    qint64 minTime = NoTime, maxTime = NoTime;
+    for (const Event& e : batch) {
+        if (e.seq <= seq) {
+            *error = QStringLiteral("cannot write %1: event %2 is out of order").arg(m_path).arg(e.seq);
+            exec(m_db, "ROLLBACK", nullptr);
+            return false;
+        }
+        seq = e.seq;
+        if (e.time != NoTime) {
+            minTime = minTime == NoTime ? e.time : std::min(minTime, e.time);
+            maxTime = maxTime == NoTime ? e.time : std::max(maxTime, e.time);
+        }
+        sqlite3_stmt* s = m_insert;
+        const QByteArray headers = encodeHeaders(e.headers);
+        sqlite3_bind_int64(s, 1, e.seq);
+        sqlite3_bind_int64(s, 2, e.ingestTime == NoTime ? 0 : e.ingestTime);
+        bindTime(s, 3, e.time);
+        bindText(s, 4, e.id);
+        bindText(s, 5, e.type);
+        bindText(s, 6, e.source);
+        bindText(s, 7, e.subject);
+        bindText(s, 8, e.specVersion);
+        bindText(s, 9, e.dataContentType);
+        bindText(s, 10, e.dataSchema);
+        bindText(s, 11, e.correlationId);
+        bindText(s, 12, e.causationId);
+        bindText(s, 13, e.traceParent);
+        bindText(s, 14, e.extensions);
+        bindText(s, 15, e.channel);
+        if (e.partition >= 0)
+            sqlite3_bind_int(s, 16, e.partition);
+        else
+            sqlite3_bind_null(s, 16);
+        if (e.offset >= 0)
+            sqlite3_bind_int64(s, 17, e.offset);
+        else
+            sqlite3_bind_null(s, 17);
+        bindBlob(s, 18, e.key);
+        bindTime(s, 19, e.brokerTime);
+        bindBlob(s, 20, headers);
+        sqlite3_bind_int(s, 21, static_cast<int>(e.format));
+        sqlite3_bind_int(s, 22, e.flags);
+        bindText(s, 23, e.error);
+        bindBlob(s, 24, e.payload);
+        const int rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (rc != SQLITE_DONE) {
+            *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
+            exec(m_db, "ROLLBACK", nullptr);
+            return false;
+        }
+    }
+    // One row per batch: which seqs it holds and the span of their event times. Time-range reads
+    // find their batches here, so the events table needs no index (which would halve the write rate).
+    sqlite3_bind_int64(m_segment, 1, firstSeq);
+    sqlite3_bind_int64(m_segment, 2, seq);
+    bindTime(m_segment, 3, minTime);
+    bindTime(m_segment, 4, maxTime);
+    const int rc = sqlite3_step(m_segment);
+    sqlite3_reset(m_segment);
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
+        exec(m_db, "ROLLBACK", nullptr);
+        return false;
+    }
+    if (!exec(m_db, "COMMIT", &err)) {
+        *error = QStringLiteral("cannot write %1: %2").arg(m_path, err);
+        exec(m_db, "ROLLBACK", nullptr);
+        return false;
+    }
+    m_lastSeq = seq;
+    return true;
+}
+
+bool RecordingWriter::setMeta(const QString& key, const QString& value, QString* error)
+{
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(m_db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1, &s, nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
+        return false;
+    }
+    const QByteArray k = key.toUtf8(), v = value.toUtf8();
+    bindText(s, 1, k);
+    bindText(s, 2, v);
+    const int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
+        return false;
+    }
+    return true;
+}
+
+bool RecordingWriter::finish(QString* error)
+{
+    QString err;
+    if (!setMeta(QStringLiteral("finished_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
+        return false;
+    // A bulk write is synced to disk here, once, and ends in WAL mode like every other recording.
+    if (!exec(m_db,
+              m_mode == WriteMode::Bulk ? "PRAGMA synchronous = FULL; BEGIN IMMEDIATE;"
+                                          "UPDATE meta SET value = value WHERE key = 'finished_at'; COMMIT;"
+                                          "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                                        : "PRAGMA wal_checkpoint(TRUNCATE);",
+              &err)) {
+        *error = QStringLiteral("cannot finish %1: %2").arg(m_path, err);
+        return false;
+    }
+    return true;
+}
+
+} // namespace FlowScope
