@@ -17,6 +17,7 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <algorithm>
@@ -116,7 +117,7 @@ int main(int argc, char* argv[])
     clock.start();
     qint64 lastTick = 0, longest = 0, over50 = 0, ticks = 0;
     QList<qint64> lateness;
-    double rssStart = -1, rssMax = 0, rss = 0;
+    double rssStart = -1, rssMax = 0, rss = 0, recordingMbMax = 0;
     qint64 eventsAtWarmUp = -1, events = 0;
     QTimer tick;
     tick.setTimerType(Qt::PreciseTimer);
@@ -140,6 +141,10 @@ int main(int argc, char* argv[])
     QObject::connect(&sample, &QTimer::timeout, [&] {
         const qint64 now = clock.elapsed();
         rss = residentMegabytes();
+        if (window.session()) {
+            const QString rec = window.session()->recordingPath();
+            recordingMbMax = std::max(recordingMbMax, double(QFileInfo(rec).size() + QFileInfo(rec + QStringLiteral("-wal")).size()) / 1048576.0);
+        }
         rssMax = std::max(rssMax, rss);
         events = window.session() && window.session()->snapshot() ? window.session()->snapshot()->events : 0;
         if (now >= WarmUpMs && eventsAtWarmUp < 0) {
@@ -167,5 +172,7 @@ int main(int argc, char* argv[])
     std::printf("  99th percentile        %lld ms\n", static_cast<long long>(p99));
     std::printf("  stalls >= 50 ms        %lld\n", static_cast<long long>(over50));
     std::printf("  resident memory        %.0f MB after warm-up, %.0f MB at the end, %.0f MB at most\n", rssStart, rss, rssMax);
+    std::printf("  session recording      %.0f MB on disk at most (the window keeps the newest %lld events)\n",
+                recordingMbMax, static_cast<long long>(Gui::SessionRetention));
     return 0;
 }

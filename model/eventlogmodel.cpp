@@ -43,7 +43,8 @@ bool EventLogModel::open(const QString& path, QString* error)
     m_lastError.clear();
     m_recording = Recording::open(path, error);
     m_total = m_recording ? m_recording->eventCount() : 0;
-    m_base = std::max<qint64>(0, m_total - m_maxRows);
+    // a recording that keeps only its newest events starts later than seq 1
+    m_base = std::max<qint64>({ 0, m_total - m_maxRows, m_recording ? m_recording->firstSeq() - 1 : 0 });
     m_rows = int(m_total - m_base);
     endScanReset(true);
     return m_recording != nullptr;

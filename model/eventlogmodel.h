@@ -21,6 +21,8 @@ class Recording;
 // as a row would grow by hundreds of megabytes an hour. Row r is event base() + r + 1. The
 // window slides in steps of a tenth of itself: removing rows from the top costs the view time
 // in proportion to all its rows (twice a second, with ten million rows, it stalled the window).
+// A recording that keeps only its newest events (RecordingWriter::setRetention) should be shown
+// with maxRows() at most its retention, so that the window never reaches rows already dropped.
 //
 // With a filter, rows are the matching events in seq order. They are found by scanning the
 // recording along seq with the filter as a SQL WHERE (the events table has no other index), in

@@ -63,6 +63,13 @@ public:
     bool storeCheckpoint(const QByteArray& kind, qint64 seq, qint64 time, const QByteArray& state, QString* error);
     // Checkpoints the WAL into the main file (a bulk write switches to WAL here).
     bool finish(QString* error);
+    // Keeps only about the newest `events` events (0, the default: all). Once the recording
+    // holds a sixteenth more (at most 65536 more), the oldest rows, with the segments and
+    // checkpoints before them, are deleted in the transaction of the batch that went past, so the
+    // file stops growing: SQLite reuses the freed pages. The meta key `retention` records it.
+    // For a window's session recording, which would otherwise grow by gigabytes an hour.
+    bool setRetention(qint64 events, QString* error);
+    qint64 firstSeq() const { return m_firstSeq; } // the oldest seq kept (1 without retention)
 
     qint64 count() const { return m_lastSeq; } // the last seq stored
     QString path() const { return m_path; }
@@ -74,7 +81,10 @@ private:
     sqlite3* m_db = nullptr;
     sqlite3_stmt* m_insert = nullptr;
     sqlite3_stmt* m_segment = nullptr;
+    bool dropBefore(qint64 seq, QString* error);
     qint64 m_lastSeq = 0;
+    qint64 m_firstSeq = 1;
+    qint64 m_retention = 0;
     WriteMode m_mode = WriteMode::Live;
 };
 
@@ -91,7 +101,10 @@ public:
     int formatVersion() const { return m_version; }
     QString path() const { return m_path; }
     QString meta(const QString& key) const;
-    qint64 eventCount() const; // the highest seq; seqs are dense from 1
+    qint64 eventCount() const; // the highest seq; seqs are dense from firstSeq()
+    // The lowest seq stored: 1 unless the recording keeps only its newest events
+    // (RecordingWriter::setRetention); 0 when it holds none.
+    qint64 firstSeq() const;
 
     // Calls `sink` for each event with fromSeq <= seq <= toSeq, in seq order, until it returns
     // false. Returns false and sets *error when the file cannot be read (damage shows up here).

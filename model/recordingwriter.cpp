@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 namespace FlowScope {
 
 using namespace RecordingSql;
@@ -143,7 +145,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& pa
         return nullptr;
     }
     sqlite3_stmt* s = nullptr;
-    if (!w->prepare(error) || sqlite3_prepare_v2(w->m_db, "SELECT coalesce(max(seq), 0) FROM events", -1, &s, nullptr) != SQLITE_OK
+    if (!w->prepare(error) || sqlite3_prepare_v2(w->m_db, "SELECT coalesce(max(seq), 0), coalesce(min(seq), 1) FROM events", -1, &s, nullptr) != SQLITE_OK
         || sqlite3_step(s) != SQLITE_ROW) {
         sqlite3_finalize(s);
         if (error->isEmpty())
@@ -151,6 +153,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& pa
         return nullptr;
     }
     w->m_lastSeq = sqlite3_column_int64(s, 0);
+    w->m_firstSeq = sqlite3_column_int64(s, 1);
     sqlite3_finalize(s);
     return w;
 }
@@ -280,6 +283,11 @@ bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
         exec(m_db, "ROLLBACK", nullptr);
         return false;
     }
+    const qint64 slack = std::clamp<qint64>(m_retention / 16, 1, 65536);
+    if (m_retention > 0 && seq - m_firstSeq + 1 > m_retention + slack && !dropBefore(seq - m_retention + 1, error)) {
+        exec(m_db, "ROLLBACK", nullptr);
+        return false;
+    }
     if (!exec(m_db, "COMMIT", &err)) {
         *error = QStringLiteral("cannot write %1: %2").arg(m_path, err);
         exec(m_db, "ROLLBACK", nullptr);
@@ -287,6 +295,28 @@ bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
     }
     m_lastSeq = seq;
     return true;
+}
+
+bool RecordingWriter::dropBefore(qint64 seq, QString* error)
+{
+    // A segment that straddles the cut starts at it; those wholly before go with their events.
+    const QByteArray n = QByteArray::number(seq);
+    const QByteArray sql = "DELETE FROM events WHERE seq < " + n + "; DELETE FROM segments WHERE last_seq < " + n
+        + "; UPDATE segments SET first_seq = " + n + " WHERE first_seq < " + n
+        + "; DELETE FROM checkpoints WHERE seq < " + n + ";";
+    QString err;
+    if (!exec(m_db, sql.constData(), &err)) {
+        *error = QStringLiteral("cannot drop old events from %1: %2").arg(m_path, err);
+        return false;
+    }
+    m_firstSeq = seq;
+    return true;
+}
+
+bool RecordingWriter::setRetention(qint64 events, QString* error)
+{
+    m_retention = std::max<qint64>(0, events);
+    return setMeta(QStringLiteral("retention"), QString::number(m_retention), error);
 }
 
 bool RecordingWriter::setMeta(const QString& key, const QString& value, QString* error)

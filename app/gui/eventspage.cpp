@@ -141,9 +141,13 @@ EventsPage::EventsPage(QWidget* parent)
     updateStatus();
 }
 
-bool EventsPage::open(const QString& recordingPath, std::shared_ptr<const Flow> flow, QString* error)
+bool EventsPage::open(const QString& recordingPath, std::shared_ptr<const Flow> flow, QString* error, qint64 retention)
 {
     m_flow = std::move(flow);
+    m_retention = retention;
+    // rows never reach back past what the recording keeps
+    m_model->setMaxRows(int(retention > 0 ? std::min<qint64>(retention, EventLogModel::DefaultMaxRows)
+                                          : EventLogModel::DefaultMaxRows));
     const bool ok = m_model->open(recordingPath, error);
     updateStatus();
     return ok;
@@ -236,7 +240,12 @@ void EventsPage::applyFilter()
 void EventsPage::updateStatus()
 {
     const qint64 total = m_model->totalEvents();
-    if (!m_model->isFiltered() && m_model->base() > 0)
+    if (m_retention > 0 && total > m_retention)
+        m_status->setText(tr("%L1 events; the session keeps the newest %L2, older ones were dropped%3")
+                              .arg(total)
+                              .arg(m_retention)
+                              .arg(m_model->isFiltered() ? tr("; %L1 of them match").arg(m_model->rowCount()) : QString()));
+    else if (!m_model->isFiltered() && m_model->base() > 0)
         m_status->setText(tr("%L1 events; the latest %L2 are rows (filter to reach older ones)")
                               .arg(total)
                               .arg(m_model->rowCount()));

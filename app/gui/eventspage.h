@@ -35,7 +35,8 @@ class EventsPage final : public QWidget {
 public:
     explicit EventsPage(QWidget* parent = nullptr);
 
-    bool open(const QString& recordingPath, std::shared_ptr<const Flow> flow, QString* error);
+    // retention: the recording keeps only its newest events (a session's temporary recording).
+    bool open(const QString& recordingPath, std::shared_ptr<const Flow> flow, QString* error, qint64 retention = 0);
     void refresh(); // picks up appended events (twice a second)
     // The types, sources and channels seen so far (inspect's counts) become the filters' choices.
     void updateChoices(const QJsonObject& state);
@@ -81,6 +82,7 @@ private:
     QSplitter* m_split;
     QTimer* m_debounce;
     bool m_selectFirst = false;
+    qint64 m_retention = 0;
 };
 
 } // namespace FlowScope::Gui

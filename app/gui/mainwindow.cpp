@@ -558,7 +558,7 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     for (const View& v : flow->views)
         m_viewChoice->addItem(v.name);
     m_viewChoice->setVisible(m_viewChoice->count() > 1);
-    if (!m_events->open(m_session->recordingPath(), flow, &error))
+    if (!m_events->open(m_session->recordingPath(), flow, &error, m_session->retention()))
         showError(tr("Cannot read the session's recording: %1").arg(error));
     m_session->setSpeed(QStringView(m_speed->currentText()).chopped(1).toDouble());
     const bool replay = m_session->canSeek();

@@ -19,6 +19,10 @@ namespace FlowScope::Gui {
 // that the GUI thread gets a core as soon as it wakes, while the workers still have the rest.
 constexpr int WorkerNice = 5;
 
+// The newest events a window's own temporary recording keeps: about 1 GB of disk at the demo's
+// ~220 bytes an event, and an hour and more of most live streams.
+constexpr qint64 SessionRetention = 4'000'000;
+
 // What the window shows: a source of events folded by an engine on threads of its own. The
 // window only reads snapshots and sends commands (speed, pause, seek); every call returns at once.
 class Session {
@@ -28,6 +32,9 @@ public:
     virtual std::shared_ptr<const EngineSnapshot> snapshot() const = 0;
     virtual const std::shared_ptr<const Flow>& flow() const = 0;
     virtual QString recordingPath() const = 0; // what the event log pages through
+    // How many of the newest events a temporary recording keeps (0: all of them): a simulated or
+    // live session running for hours at high speed would otherwise fill the disk.
+    virtual qint64 retention() const { return 0; }
     virtual QString kind() const = 0;          // "simulated", "replay", "Kafka"
     // A live source's state for the status bar ("live", "retrying (reason)"); empty otherwise.
     virtual QString sourceStatus() const { return {}; }

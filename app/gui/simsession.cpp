@@ -14,7 +14,7 @@ std::unique_ptr<SimSession> SimSession::start(std::shared_ptr<const Flow> flow, 
     s->m_flow = std::move(flow);
     s->m_recordingPath = s->m_dir.filePath(QStringLiteral("session.fsrec"));
     s->m_writer = RecordingWriter::create(s->m_recordingPath, error);
-    if (!s->m_writer)
+    if (!s->m_writer || !s->m_writer->setRetention(SessionRetention, error))
         return nullptr;
     Engine::Options options;
     options.viewSample = 500;

@@ -46,6 +46,7 @@ public:
     double simSeconds() const { return double(m_simNow.load()) / 1e6; }
     const std::shared_ptr<const Flow>& flow() const override { return m_flow; }
     QString recordingPath() const override { return m_recordingPath; }
+    qint64 retention() const override { return SessionRetention; }
     QString error() const override { return m_engine->error(); }
 
 private:

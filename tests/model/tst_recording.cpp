@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Recordings: every Event field stored and read back exactly, ranges by sequence and time,
 // and clear errors (never a crash) for files that are not, or no longer, recordings.
+#include <eventlogmodel.h>
 #include <recording.h>
 #include <timeformat.h>
 
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -91,6 +93,7 @@ private Q_SLOTS:
     void missingFile();
     void filteredReads();
     void correlationFromTheData();
+    void retentionKeepsTheNewestEvents();
 
 private:
     QString path(const char* name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -401,6 +404,71 @@ void TestRecording::correlationFromTheData()
     QCOMPARE(seqs, (QList<qint64> { 2, 3, 5 }));
     f.correlationDataPath.clear(); // the attribute only
     QCOMPARE(r->countMatching(f, &error), 1);
+}
+
+void TestRecording::retentionKeepsTheNewestEvents()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("retained.fsrec"), &error);
+    QVERIFY2(w, qPrintable(error));
+    QVERIFY(w->setRetention(1000, &error));
+    QVERIFY(w->storeCheckpoint("k", 500, NoTime, "old state", &error));
+    auto appendBatches = [&](int from, int batches) {
+        for (int b = 0; b < batches; ++b) {
+            EventBatch batch;
+            for (int i = 0; i < 100; ++i)
+                batch.append(makeEvent(from + b * 100 + i));
+            if (!w->append(batch, &error))
+                return false;
+            // never fewer than the retention, never more than a sixteenth over it
+            const qint64 kept = w->count() - w->firstSeq() + 1;
+            if (kept > 1000 + 1000 / 16 || (w->count() >= 1000 && kept < 1000))
+                return false;
+        }
+        return true;
+    };
+    QVERIFY2(appendBatches(0, 30), qPrintable(error));
+    // 1100 > 1062 first drops 1..100; every later batch drops one more batch
+    QCOMPARE(w->firstSeq(), 2001);
+    QVERIFY(w->storeCheckpoint("k", 2500, NoTime, "new state", &error));
+    QVERIFY(w->finish(&error));
+    const qint64 sizeAt3000 = QFileInfo(path("retained.fsrec")).size();
+    {
+        auto r = Recording::open(path("retained.fsrec"), &error);
+        QVERIFY2(r, qPrintable(error));
+        QCOMPARE(r->firstSeq(), 2001);
+        QCOMPARE(r->eventCount(), 3000);
+        QCOMPARE(r->meta(QStringLiteral("retention")), QStringLiteral("1000"));
+        const QList<Event> kept = readAll(*r);
+        QCOMPARE(kept.size(), 1000);
+        QCOMPARE(kept.first().seq, 2001);
+        QCOMPARE(kept.first().id, QByteArray("e2000"));
+        QCOMPARE(kept.last().seq, 3000);
+        QCOMPARE(r->checkpointCount("k"), 1); // the one at 500 went with its events
+        QCOMPARE(r->checkpointAtOrBefore("k", 3000)->seq, 2500);
+        EventDensity density;
+        QVERIFY2(r->density(10, &density, &error), qPrintable(error));
+        QCOMPARE(density.total(), 1000);
+
+        // the model's rows are the kept events
+        EventLogModel model;
+        QVERIFY2(model.open(path("retained.fsrec"), &error), qPrintable(error));
+        QCOMPARE(model.rowCount(), 1000);
+        QCOMPARE(model.base(), 2000);
+        QCOMPARE(model.seqAt(0), 2001);
+    }
+    // the file stops growing: the freed pages take the new rows
+    w = RecordingWriter::openExisting(path("retained.fsrec"), &error);
+    QVERIFY2(w, qPrintable(error));
+    QCOMPARE(w->firstSeq(), 2001);
+    QVERIFY(w->setRetention(1000, &error));
+    QVERIFY2(appendBatches(3000, 50), qPrintable(error));
+    QVERIFY(w->finish(&error));
+    QCOMPARE(w->firstSeq(), 7001);
+    QVERIFY2(QFileInfo(path("retained.fsrec")).size() <= sizeAt3000 * 5 / 4,
+             qPrintable(QStringLiteral("%1 bytes after 8000 events, %2 after 3000")
+                            .arg(QFileInfo(path("retained.fsrec")).size())
+                            .arg(sizeAt3000)));
 }
 
 QTEST_GUILESS_MAIN(TestRecording)
