@@ -155,6 +155,16 @@ QByteArray WebhookSource::signature(const QByteArray& secret, const QByteArray& 
     return "sha256=" + QMessageAuthenticationCode::hash(body, secret, QCryptographicHash::Sha256).toHex();
 }
 
+bool WebhookSource::readAddress(const QString& text, QHostAddress* address)
+{
+    QString h = text.trimmed();
+    if (h.startsWith(u'[') && h.endsWith(u']'))
+        h = h.mid(1, h.size() - 2);
+    if (h == u"localhost")
+        h = QStringLiteral("127.0.0.1");
+    return address->setAddress(h);
+}
+
 bool WebhookSource::verifySignature(const QByteArray& secret, const QByteArray& body, const QByteArray& header)
 {
     const QByteArray value = header.trimmed();

@@ -60,6 +60,7 @@ public:
 
     // Hands batches over with Engine::offer: a full engine refuses them, the peer gets 503.
     void offerTo(Engine& engine);
+    void handOverTo(Engine& engine) override { offerTo(engine); }
 
     bool start(QString* error) override;
     void stop() override;
@@ -73,6 +74,9 @@ public:
     qint64 oversize() const { return m_oversize.load(); }
     qint64 badRequests() const { return m_badRequests.load(); }
 
+    // A bind address as a user writes it: an IPv4 or IPv6 address (in brackets or not), or
+    // "localhost" for 127.0.0.1. False when it is none of those (host names are not resolved).
+    static bool readAddress(const QString& text, QHostAddress* address);
     // Verifies `X-Signature-256` against the body: "sha256=" and 64 hex digits; constant time.
     static bool verifySignature(const QByteArray& secret, const QByteArray& body, const QByteArray& header);
     static QByteArray signature(const QByteArray& secret, const QByteArray& body); // "sha256=HEX"
