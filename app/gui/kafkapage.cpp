@@ -1,39 +1,22 @@
 // SPDX-License-Identifier: MIT
-#include "kafkadialog.h"
+#include "kafkapage.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
-#include <QDialogButtonBox>
-#include <QFileDialog>
-#include <QFormLayout>
-#include <QHBoxLayout>
 #include <QLineEdit>
-#include <QPushButton>
-#include <QSettings>
-#include <QToolButton>
-#include <QVBoxLayout>
 
 namespace FlowScope::Gui {
 
-KafkaDialog::KafkaDialog(QWidget* parent)
-    : QDialog(parent)
-    , m_servers(new QLineEdit(this))
-    , m_topics(new QLineEdit(this))
-    , m_group(new QLineEdit(this))
+KafkaPage::KafkaPage(QWidget* parent)
+    : SourcePage(QStringLiteral("Kafka"), QStringLiteral("kafka"), parent)
+    , m_servers(lineEdit(QStringLiteral("servers"), QStringLiteral("localhost:9092")))
+    , m_topics(lineEdit(QStringLiteral("topics"), tr("orders, payments, ^shop\\..*")))
+    , m_group(lineEdit(QStringLiteral("group"), tr("empty: assign-only, no group joined, nothing committed")))
     , m_startAt(new QComboBox(this))
     , m_time(new QDateTimeEdit(this))
-    , m_properties(new QLineEdit(this))
+    , m_properties(
+          lineEdit(QStringLiteral("propertiesFile"), tr("optional: a Java-style client.properties (security, SASL)")))
 {
-    setWindowTitle(tr("Connect to Kafka"));
-    // object names: tests fill the fields as a user does
-    m_servers->setObjectName(QStringLiteral("servers"));
-    m_servers->setPlaceholderText(QStringLiteral("localhost:9092"));
-    m_topics->setObjectName(QStringLiteral("topics"));
-    m_topics->setPlaceholderText(tr("orders, payments, ^shop\\..*"));
-    m_topics->setToolTip(tr("Comma separated. A topic starting with ^ is a regular expression: topics created "
-                            "later that match it are read too."));
-    m_group->setObjectName(QStringLiteral("group"));
-    m_group->setPlaceholderText(tr("empty: assign-only, no group joined, nothing committed"));
     m_startAt->setObjectName(QStringLiteral("startAt"));
     m_startAt->addItem(tr("the beginning"), Beginning);
     m_startAt->addItem(tr("the end (new events only)"), End);
@@ -43,52 +26,29 @@ KafkaDialog::KafkaDialog(QWidget* parent)
     m_time->setCalendarPopup(true);
     m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
     m_time->setDateTime(QDateTime::currentDateTime().addSecs(-3600));
-    m_time->setToolTip(tr("Local time: each partition starts at its first message stamped at or after it"));
-    m_properties->setObjectName(QStringLiteral("propertiesFile"));
-    m_properties->setPlaceholderText(tr("optional: a Java-style client.properties (security, SASL)"));
-    auto* browse = new QToolButton(this);
-    browse->setText(tr("Browse…"));
-    connect(browse, &QToolButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Kafka client properties"), m_properties->text(),
-            tr("Properties (*.properties *.conf);;All files (*)"));
-        if (!path.isEmpty())
-            m_properties->setText(path);
-    });
-    auto* propertiesRow = new QHBoxLayout;
-    propertiesRow->addWidget(m_properties, 1);
-    propertiesRow->addWidget(browse);
 
-    auto* form = new QFormLayout;
-    form->addRow(tr("Bootstrap &servers:"), m_servers);
-    form->addRow(tr("&Topics:"), m_topics);
-    form->addRow(tr("Consumer &group:"), m_group);
-    form->addRow(tr("Start &at:"), m_startAt);
-    form->addRow(tr("T&ime:"), m_time);
-    form->addRow(tr("&Properties file:"), propertiesRow);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    buttons->button(QDialogButtonBox::Ok)->setText(tr("Connect"));
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    auto* layout = new QVBoxLayout(this);
-    layout->addLayout(form);
-    layout->addWidget(buttons);
+    addRow(tr("Bootstrap &servers:"), m_servers, tr("host:port[,host:port…]"));
+    addRow(tr("&Topics:"), m_topics,
+        tr("Comma separated. A topic starting with ^ is a regular expression: topics created later that match "
+           "it are read too."));
+    addRow(tr("Consumer &group:"), m_group);
+    addRow(tr("Start &at:"), m_startAt);
+    addRow(tr("T&ime:"), m_time, tr("Local time: each partition starts at its first message stamped at or after it"));
+    addRow(tr("&Properties file:"),
+        withBrowse(m_properties, tr("Kafka client properties"), tr("Properties (*.properties *.conf);;All files (*)")));
 
+    keep(m_servers, QStringLiteral("servers"));
+    keep(m_topics, QStringLiteral("topics"));
+    keep(m_group, QStringLiteral("group"));
+    // as `flowscope record --kafka`: assign-only starts at the end unless told otherwise
+    keep(m_startAt, QStringLiteral("startAt"), End);
+    keep(m_properties, QStringLiteral("properties"));
     auto updateTime = [this] { m_time->setEnabled(m_startAt->currentData().toInt() == Time); };
     connect(m_startAt, &QComboBox::currentIndexChanged, this, updateTime);
-
-    QSettings settings;
-    settings.beginGroup(QStringLiteral("kafka"));
-    m_servers->setText(settings.value(QStringLiteral("servers")).toString());
-    m_topics->setText(settings.value(QStringLiteral("topics")).toString());
-    m_group->setText(settings.value(QStringLiteral("group")).toString());
-    // as `flowscope record --kafka`: assign-only starts at the end unless told otherwise
-    m_startAt->setCurrentIndex(m_startAt->findData(settings.value(QStringLiteral("startAt"), int(End)).toInt()));
-    m_properties->setText(settings.value(QStringLiteral("properties")).toString());
     updateTime();
-    resize(520, sizeHint().height());
 }
 
-Connectors::KafkaSource::Options KafkaDialog::options() const
+Connectors::KafkaSource::Options KafkaPage::options() const
 {
     using Connectors::KafkaSource;
     KafkaSource::Options o;
@@ -115,17 +75,24 @@ Connectors::KafkaSource::Options KafkaDialog::options() const
     return o;
 }
 
-QString KafkaDialog::propertiesFile() const { return m_properties->text().trimmed(); }
+QString KafkaPage::propertiesFile() const { return m_properties->text().trimmed(); }
 
-void KafkaDialog::remember() const
+std::unique_ptr<Connectors::Source> KafkaPage::createSource(QString* error) const
 {
-    QSettings settings;
-    settings.beginGroup(QStringLiteral("kafka"));
-    settings.setValue(QStringLiteral("servers"), m_servers->text().trimmed());
-    settings.setValue(QStringLiteral("topics"), m_topics->text().trimmed());
-    settings.setValue(QStringLiteral("group"), m_group->text().trimmed());
-    settings.setValue(QStringLiteral("startAt"), m_startAt->currentData().toInt());
-    settings.setValue(QStringLiteral("properties"), propertiesFile());
+    return createSource(options(), propertiesFile(), error);
+}
+
+std::unique_ptr<Connectors::KafkaSource> KafkaPage::createSource(
+    Connectors::KafkaSource::Options options, const QString& propertiesFile, QString* error)
+{
+    if (!propertiesFile.isEmpty()) {
+        QList<QPair<QByteArray, QByteArray>> properties;
+        if (!Connectors::KafkaSource::readProperties(propertiesFile, &properties, error))
+            return nullptr;
+        options.properties = properties + options.properties; // those given here win
+    }
+    // Settings librdkafka refuses (no servers, a bad pattern) are start()'s to tell.
+    return std::make_unique<Connectors::KafkaSource>(std::move(options));
 }
 
 } // namespace FlowScope::Gui

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include <kafkasource.h>
+#include "sourcepage.h"
 
-#include <QDialog>
+#include <kafkasource.h>
 
 class QComboBox;
 class QDateTimeEdit;
@@ -11,22 +11,27 @@ class QLineEdit;
 
 namespace FlowScope::Gui {
 
-// File > Connect to Kafka: bootstrap servers, topics (comma separated; one starting with '^' is
-// a regular expression, as with `flowscope record --topic`), a consumer group (empty: assign-only,
-// nothing committed), where to start (beginning, end, the group's stored offsets, a time) and a
-// client properties file. It only collects the settings (kept for next time): MainWindow checks
-// them by starting the session, and shows what is wrong in its banner.
-class KafkaDialog final : public QDialog {
+// The Kafka page of the Connect dialog (File > Connect to Kafka opens the dialog on it):
+// bootstrap servers, topics (comma separated; one starting with '^' is a regular expression, as
+// with `flowscope record --topic`), a consumer group (empty: assign-only, nothing committed),
+// where to start (beginning, end, the group's stored offsets, a time) and a client properties
+// file, read when the source is made.
+class KafkaPage final : public SourcePage {
     Q_OBJECT
 public:
     enum StartChoice { Beginning, End, Stored, Time };
 
-    explicit KafkaDialog(QWidget* parent = nullptr);
+    explicit KafkaPage(QWidget* parent = nullptr);
 
     // What the fields say, as KafkaSource takes it (properties not read yet: see propertiesFile()).
     Connectors::KafkaSource::Options options() const;
     QString propertiesFile() const;
-    void remember() const; // into the settings, for the next time the dialog opens
+    // The properties file read (its properties before those of options()), then the source.
+    std::unique_ptr<Connectors::Source> createSource(QString* error) const override;
+    // The same for settings given in code (MainWindow::connectKafka): null with *error set when
+    // the properties file cannot be read.
+    static std::unique_ptr<Connectors::KafkaSource> createSource(
+        Connectors::KafkaSource::Options options, const QString& propertiesFile, QString* error);
 
 private:
     QLineEdit* m_servers;
