@@ -97,6 +97,12 @@ QString WebhookSource::describe() const
         .arg(m_options.maxBodyBytes);
 }
 
+bool WebhookSource::blocks(const Source& next) const
+{
+    const auto* other = dynamic_cast<const WebhookSource*>(&next);
+    return other && other->m_options.port != 0 && other->m_options.port == port();
+}
+
 bool WebhookSource::start(QString* error)
 {
     if (m_thread.isRunning()) {

@@ -65,6 +65,8 @@ public:
     bool start(QString* error) override;
     void stop() override;
     QString describe() const override;
+    // Another webhook asking for the port this one listens on (on any address: conservative).
+    bool blocks(const Source& next) const override;
 
     // The port listened on (the one chosen when Options::port was 0); 0 before start().
     quint16 port() const { return m_port.load(); }

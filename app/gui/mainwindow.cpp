@@ -545,6 +545,10 @@ bool MainWindow::connectSource(const QString& kind, std::unique_ptr<Connectors::
 {
     // the flow file open now gives the sagas and views; without one, the observed topology
     const std::shared_ptr<const Flow> flow = m_session ? m_session->flow() : std::make_shared<const Flow>();
+    // The session open now stays until the new one runs, unless its source holds what the new one
+    // needs (a webhook reconnected on its own port with other settings): then it gives way first.
+    if (const auto* live = dynamic_cast<const LiveSession*>(m_session.get()); live && live->source().blocks(*source))
+        m_session.reset();
     QString error;
     auto session = LiveSession::start(kind, std::move(source), flow, &error);
     if (!session) {

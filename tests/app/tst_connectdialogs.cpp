@@ -283,8 +283,20 @@ void TestConnectDialogs::webhookThroughTheDialog()
     QVERIFY(!settings.contains(QString::fromUtf8(secret)));
     QVERIFY(!w.windowTitle().contains(QString::fromUtf8(secret)));
     QVERIFY(!w.statusText().contains(QString::fromUtf8(secret)));
-    ConnectDialog again(&w);
-    QVERIFY(field<QLineEdit>(again.page(QStringLiteral("Webhook")), "secret")->text().isEmpty());
+    {
+        ConnectDialog again(&w);
+        QVERIFY(field<QLineEdit>(again.page(QStringLiteral("Webhook")), "secret")->text().isEmpty());
+    }
+
+    // connecting again on the same port, without the secret: the running webhook gives way
+    connectThroughTheMenu(
+        w, QStringLiteral("Webhook"), [&](SourcePage* page) { field<QSpinBox>(page, "port")->setValue(port); });
+    QVERIFY2(w.errorText().isEmpty(), qPrintable(w.errorText()));
+    live = dynamic_cast<LiveSession*>(w.session());
+    QVERIFY(live);
+    QCOMPARE(static_cast<const Connectors::WebhookSource&>(live->source()).port(), port);
+    QCOMPARE(post(cloudEvent("again", 1), false), 202);
+    QTRY_COMPARE_WITH_TIMEOUT(live->snapshot()->events, qint64(1), 10000);
     w.close();
 }
 
@@ -359,28 +371,17 @@ void TestConnectDialogs::badSettingsShowInTheBanner_data()
     QTest::addColumn<QString>("value"); // "PORT IN USE": a port the test listens on
     QTest::addColumn<QString>("expected");
     const QString missing = m_dir.filePath(QStringLiteral("nope.jsonl"));
-    QTest::newRow("missing file") << "File"
-                                  << "path" << missing << missing + QStringLiteral(": no such file");
-    QTest::newRow("directory") << "File"
-                               << "path" << m_dir.path() << QStringLiteral("a directory, not a file");
-    QTest::newRow("no file") << "File"
-                             << "path" << QString() << QStringLiteral("no file chosen");
-    QTest::newRow("port in use") << "Webhook"
-                                 << "port"
-                                 << "PORT IN USE" << QStringLiteral("cannot listen on 127.0.0.1:");
-    QTest::newRow("bad address") << "Webhook"
-                                 << "address"
-                                 << "example.com" << QStringLiteral("must be an IP address");
-    QTest::newRow("http for ws") << "WebSocket"
-                                 << "url"
-                                 << "http://127.0.0.1:1/x" << QStringLiteral("a WebSocket URL is ws://");
-    QTest::newRow("no ws url") << "WebSocket"
-                               << "url" << QString() << QStringLiteral("no URL");
-    QTest::newRow("ws to poll") << "HTTP poll"
-                                << "url"
-                                << "ws://127.0.0.1:1/x" << QStringLiteral("a URL to poll is http://");
-    QTest::newRow("no kafka servers") << "Kafka"
-                                      << "servers" << QString() << QStringLiteral("bootstrap servers");
+    // clang-format off
+    QTest::newRow("missing file") << "File" << "path" << missing << missing + QStringLiteral(": no such file");
+    QTest::newRow("directory") << "File" << "path" << m_dir.path() << QStringLiteral("a directory, not a file");
+    QTest::newRow("no file") << "File" << "path" << QString() << QStringLiteral("no file chosen");
+    QTest::newRow("port in use") << "Webhook" << "port" << "PORT IN USE" << QStringLiteral("cannot listen on 127.0.0.1:");
+    QTest::newRow("bad address") << "Webhook" << "address" << "example.com" << QStringLiteral("must be an IP address");
+    QTest::newRow("http for ws") << "WebSocket" << "url" << "http://127.0.0.1:1/x" << QStringLiteral("a WebSocket URL is ws://");
+    QTest::newRow("no ws url") << "WebSocket" << "url" << QString() << QStringLiteral("no URL");
+    QTest::newRow("ws to poll") << "HTTP poll" << "url" << "ws://127.0.0.1:1/x" << QStringLiteral("a URL to poll is http://");
+    QTest::newRow("no kafka servers") << "Kafka" << "servers" << QString() << QStringLiteral("bootstrap servers");
+    // clang-format on
 }
 
 // The session open stays; the banner names the source and what is wrong.
