@@ -232,6 +232,8 @@ void TestConnectDialogs::followedFileThroughTheDialog()
     QTRY_COMPARE_WITH_TIMEOUT(live->snapshot()->events, qint64(N + M), 20000);
     QCOMPARE(live->source().counters().handedOver.load(), qint64(N + M));
     QTRY_COMPARE_WITH_TIMEOUT(w.eventModel()->rowCount(), N + M, 10000);
+    if (const QString out = qEnvironmentVariable("FLOWSCOPE_SCREENSHOTS"); !out.isEmpty())
+        QVERIFY(w.grab().save(out + QStringLiteral("/connect-file-window.png"))); // for the eye
 
     // the next time, the dialog opens on this page with this file
     ConnectDialog again(&w);
@@ -337,14 +339,15 @@ void TestConnectDialogs::webSocketThroughTheDialog()
     w.close();
 }
 
-// A URL polled every 100 ms that always answers the same 30 events: exactly 30 recorded.
+// A URL polled every 100 ms that always answers the same 30 events and one element that is no
+// event: exactly 31 recorded, and the status says one is kept unparsed.
 void TestConnectDialogs::httpPollThroughTheDialog()
 {
     constexpr int N = 30;
     QByteArray body = "[";
     for (int i = 0; i < N; ++i)
-        body += (i ? "," : "") + cloudEvent("p", i);
-    body += "]";
+        body += cloudEvent("p", i) + ',';
+    body += R"("not an event"])";
     HttpPeer peer(body);
     QVERIFY(peer.port() != 0);
     MainWindow w;
@@ -358,8 +361,10 @@ void TestConnectDialogs::httpPollThroughTheDialog()
     QVERIFY(live);
     QCOMPARE(live->kind(), u"HTTP poll");
     QTRY_VERIFY_WITH_TIMEOUT(peer.requests >= 3, 10000); // polled again and again...
-    QTRY_COMPARE_WITH_TIMEOUT(live->snapshot()->events, qint64(N), 10000); // ...each event recorded once
-    QTRY_COMPARE_WITH_TIMEOUT(live->sourceStatus(), QStringLiteral("live"), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(live->snapshot()->events, qint64(N + 1), 10000); // ...each event recorded once
+    QTRY_COMPARE_WITH_TIMEOUT(live->sourceStatus(), QStringLiteral("live · 1 unparsed"), 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        w.statusText().startsWith(u"HTTP poll live · 1 unparsed · "), qPrintable(w.statusText()), 5000);
     QCOMPARE(QSettings().value(QStringLiteral("poll/interval")).toDouble(), 0.1);
     w.close();
 }
