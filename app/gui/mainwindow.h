@@ -44,9 +44,9 @@ class TopologyPage;
 
 // The main window: the topology in the middle, sagas, views, the event log and the services
 // in docks, a transport bar (pause, speed) and a fault menu for the simulator, File and View
-// menus (open, recent files, export, theme). A 30 Hz timer reads the engine's snapshot and
-// redraws only when its version changed. Errors appear in a banner above the topology and in
-// the status bar, never only on stderr.
+// menus (open, connect to a live source, recent files, export, theme). A 30 Hz timer reads the
+// engine's snapshot and redraws only when its version changed. Errors appear in a banner above
+// the topology and in the status bar, never only on stderr.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:

@@ -20,7 +20,6 @@ WebhookPage::WebhookPage(QWidget* parent)
     m_port->setRange(0, 65535);
     m_port->setSpecialValueText(tr("any free port"));
     m_secret->setEchoMode(QLineEdit::Password);
-    m_secret->setClearButtonEnabled(false); // its button would be the only sign of a value
     m_maxBody->setObjectName(QStringLiteral("maxBody"));
     m_maxBody->setRange(1, 1024 * 1024);
     m_maxBody->setSuffix(tr(" KiB"));
