@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // File > Connect to a source, offscreen, against real peers on 127.0.0.1 started by the test
 // (issue #6 item 9): a JSONL file the test writes and appends to, a webhook the test POSTs to,
-// a QWebSocketServer sending messages, a small HTTP responder to poll. The dialog is filled as a
+// a QWebSocketServer sending messages, a small HTTP responder to poll, librdkafka's mock
+// cluster. The dialog is filled as a
 // user fills it and accepted; the window's live session must then hold exactly what was sent.
 // Settings that cannot work (a missing file, a port in use, a bad URL or address) are said in
 // the window's banner, and secrets never reach the settings or the window title.
@@ -9,9 +10,11 @@
 #include <eventlogmodel.h>
 #include <gui/connectdialog.h>
 #include <gui/filepage.h>
+#include <gui/kafkapage.h>
 #include <gui/livesession.h>
 #include <gui/mainwindow.h>
 #include <gui/sourcepage.h>
+#include <kafkamock.h>
 #include <webhooksource.h>
 
 #include <QAction>
@@ -101,6 +104,7 @@ private Q_SLOTS:
     void webhookThroughTheDialog();
     void webSocketThroughTheDialog();
     void httpPollThroughTheDialog();
+    void kafkaThroughTheDialog();
     void badSettingsShowInTheBanner_data();
     void badSettingsShowInTheBanner();
     void screenshotsOfEveryPage();
@@ -367,6 +371,43 @@ void TestConnectDialogs::httpPollThroughTheDialog()
         w.statusText().startsWith(u"HTTP poll live · 1 unparsed · "), qPrintable(w.statusText()), 5000);
     QCOMPARE(QSettings().value(QStringLiteral("poll/interval")).toDouble(), 0.1);
     w.close();
+}
+
+// The Kafka page of the same dialog, with a properties file: 100 records from librdkafka's mock
+// cluster, exactly 100 events; the Java-only property in the file is named in the banner.
+void TestConnectDialogs::kafkaThroughTheDialog()
+{
+    constexpr int N = 100;
+    QString error;
+    auto mock = Connectors::KafkaMockCluster::start(1, &error);
+    QVERIFY2(mock, qPrintable(error));
+    QVERIFY2(mock->createTopic("shop.orders", 2, &error), qPrintable(error));
+    for (int i = 0; i < N; ++i)
+        QVERIFY2(mock->produce("shop.orders", "o" + QByteArray::number(i % 10), cloudEvent("k", i), {}, &error),
+            qPrintable(error));
+    QVERIFY2(mock->flush(10000, &error), qPrintable(error));
+    const QString properties = m_dir.filePath(QStringLiteral("client.properties"));
+    QFile f(properties);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("# a Java client's file\nkey.deserializer=org.apache.kafka.common.serialization.StringDeserializer\n");
+    f.close();
+
+    MainWindow w;
+    w.show();
+    connectThroughTheMenu(w, QStringLiteral("Kafka"), [&](SourcePage* page) {
+        field<QLineEdit>(page, "servers")->setText(QString::fromUtf8(mock->bootstrap()));
+        field<QLineEdit>(page, "topics")->setText(QStringLiteral("shop.orders"));
+        field<QLineEdit>(page, "propertiesFile")->setText(properties);
+        auto* startAt = field<QComboBox>(page, "startAt");
+        startAt->setCurrentIndex(startAt->findData(KafkaPage::Beginning));
+    });
+    auto* live = dynamic_cast<LiveSession*>(w.session());
+    QVERIFY2(live, qPrintable(w.errorText()));
+    QCOMPARE(live->kind(), u"Kafka");
+    QVERIFY2(w.errorText().contains(u"key.deserializer"), qPrintable(w.errorText()));
+    QTRY_COMPARE_WITH_TIMEOUT(live->snapshot()->events, qint64(N), 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(live->sourceStatus(), QStringLiteral("live"), 5000);
+    w.close(); // stops the source before the cluster goes
 }
 
 void TestConnectDialogs::badSettingsShowInTheBanner_data()
