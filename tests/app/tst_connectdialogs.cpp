@@ -2,8 +2,8 @@
 // File > Connect to a source, offscreen, against real peers on 127.0.0.1 started by the test
 // (issue #6 item 9): a JSONL file the test writes and appends to, a webhook the test POSTs to,
 // a QWebSocketServer sending messages, a small HTTP responder to poll, librdkafka's mock
-// cluster. The dialog is filled as a
-// user fills it and accepted; the window's live session must then hold exactly what was sent.
+// cluster. The dialog is filled as a user fills it and accepted; the window's live session must
+// then hold exactly what was sent.
 // Settings that cannot work (a missing file, a port in use, a bad URL or address) are said in
 // the window's banner, and secrets never reach the settings or the window title.
 #include <engine.h>
