@@ -64,6 +64,16 @@ JsonlFileSource::JsonlFileSource(Options options)
 
 JsonlFileSource::~JsonlFileSource() { stop(); }
 
+QString JsonlFileSource::checkFile(const QString& path)
+{
+    const QFileInfo info(path);
+    if (!info.exists())
+        return QStringLiteral("%1: no such file").arg(path);
+    if (info.isDir())
+        return QStringLiteral("%1: a directory, not a file").arg(path);
+    return {};
+}
+
 QString JsonlFileSource::describe() const
 {
     return QStringLiteral("follow %1 (from %2)")

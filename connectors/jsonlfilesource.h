@@ -43,6 +43,11 @@ public:
     explicit JsonlFileSource(Options options);
     ~JsonlFileSource() override;
 
+    // Whether `path` names a file to follow now: empty, or "PATH: no such file" / "PATH: a
+    // directory, not a file". start() itself accepts a missing file and waits for it (Retrying);
+    // a user naming the file by hand checks first, so that a typo does not wait forever.
+    static QString checkFile(const QString& path);
+
     bool start(QString* error) override;
     void stop() override;
     QString describe() const override;

@@ -85,6 +85,15 @@ public:
     void setSink(BatchSink sink, std::function<void()> drain = {});
     // Sink = engine.push, drain = engine.flush. The engine must outlive the source's stop().
     void setEngine(Engine& engine);
+    // Hands over to `engine` the way this kind of source should: a pull source waits for room
+    // (setEngine), a push source, whose peer cannot be made to wait, offers and counts what a
+    // full engine refuses (WebhookSource::offerTo, WebSocketSource::offerTo). What a caller that
+    // does not care which kind it holds uses (the record command, the window's live session).
+    virtual void handOverTo(Engine& engine) { setEngine(engine); }
+    // Whether this source, running, holds something `next` needs in order to start: the webhook's
+    // port. Whoever replaces one source by another (the window) stops this one first then;
+    // otherwise it keeps it until the next one runs.
+    virtual bool blocks(const Source& /*next*/) const { return false; }
     // Hands over at most `maxEvents` events (0: no limit), then stops by itself.
     void setLimit(qint64 maxEvents);
     void setStatusHandler(StatusHandler handler);

@@ -97,6 +97,12 @@ QString WebhookSource::describe() const
         .arg(m_options.maxBodyBytes);
 }
 
+bool WebhookSource::blocks(const Source& next) const
+{
+    const auto* other = dynamic_cast<const WebhookSource*>(&next);
+    return other && other->m_options.port != 0 && other->m_options.port == port();
+}
+
 bool WebhookSource::start(QString* error)
 {
     if (m_thread.isRunning()) {
@@ -153,6 +159,16 @@ void WebhookSource::stop()
 QByteArray WebhookSource::signature(const QByteArray& secret, const QByteArray& body)
 {
     return "sha256=" + QMessageAuthenticationCode::hash(body, secret, QCryptographicHash::Sha256).toHex();
+}
+
+bool WebhookSource::readAddress(const QString& text, QHostAddress* address)
+{
+    QString h = text.trimmed();
+    if (h.startsWith(u'[') && h.endsWith(u']'))
+        h = h.mid(1, h.size() - 2);
+    if (h == u"localhost")
+        h = QStringLiteral("127.0.0.1");
+    return address->setAddress(h);
 }
 
 bool WebhookSource::verifySignature(const QByteArray& secret, const QByteArray& body, const QByteArray& header)

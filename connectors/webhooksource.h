@@ -60,10 +60,13 @@ public:
 
     // Hands batches over with Engine::offer: a full engine refuses them, the peer gets 503.
     void offerTo(Engine& engine);
+    void handOverTo(Engine& engine) override { offerTo(engine); }
 
     bool start(QString* error) override;
     void stop() override;
     QString describe() const override;
+    // Another webhook asking for the port this one listens on (on any address: conservative).
+    bool blocks(const Source& next) const override;
 
     // The port listened on (the one chosen when Options::port was 0); 0 before start().
     quint16 port() const { return m_port.load(); }
@@ -73,6 +76,9 @@ public:
     qint64 oversize() const { return m_oversize.load(); }
     qint64 badRequests() const { return m_badRequests.load(); }
 
+    // A bind address as a user writes it: an IPv4 or IPv6 address (in brackets or not), or
+    // "localhost" for 127.0.0.1. False when it is none of those (host names are not resolved).
+    static bool readAddress(const QString& text, QHostAddress* address);
     // Verifies `X-Signature-256` against the body: "sha256=" and 64 hex digits; constant time.
     static bool verifySignature(const QByteArray& secret, const QByteArray& body, const QByteArray& header);
     static QByteArray signature(const QByteArray& secret, const QByteArray& body); // "sha256=HEX"

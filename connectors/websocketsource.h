@@ -59,6 +59,7 @@ public:
 
     // Hands batches over with Engine::offer: what a full engine cannot take is counted as refused.
     void offerTo(Engine& engine);
+    void handOverTo(Engine& engine) override { offerTo(engine); }
 
     bool start(QString* error) override;
     void stop() override;

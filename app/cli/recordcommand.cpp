@@ -192,7 +192,6 @@ int recordCommand(const QStringList& args)
     QString error;
     std::unique_ptr<Connectors::Source> owned;
     Connectors::WebhookSource* webhook = nullptr;
-    Connectors::WebSocketSource* websocket = nullptr;
     KafkaSource* kafka = nullptr;
     KafkaSource::Options kafkaOptions;
     // URLs are shown without their credentials (Connectors::redactedUrl) in every message.
@@ -223,9 +222,7 @@ int recordCommand(const QStringList& args)
             return Usage;
         if (parser.isSet(channelOption))
             o.channel = parser.value(channelOption).toUtf8();
-        auto s = std::make_unique<Connectors::WebSocketSource>(o);
-        websocket = s.get();
-        owned = std::move(s);
+        owned = std::make_unique<Connectors::WebSocketSource>(o);
     } else if (parser.isSet(pollOption)) {
         Connectors::HttpPollSource::Options o;
         if (!url(pollOption, { "http", "https" }, &o.url))
@@ -254,13 +251,8 @@ int recordCommand(const QStringList& args)
             o.fromEnd = from == u"end";
         }
         // A name mistyped would otherwise wait forever for the file to appear.
-        const QFileInfo info(o.path);
-        if (!info.exists()) {
-            err(cmd + QStringLiteral(": %1: no such file\n").arg(o.path));
-            return Failed;
-        }
-        if (info.isDir()) {
-            err(cmd + QStringLiteral(": %1: a directory, not a file\n").arg(o.path));
+        if (const QString problem = Connectors::JsonlFileSource::checkFile(o.path); !problem.isEmpty()) {
+            err(cmd + QStringLiteral(": ") + problem + u'\n');
             return Failed;
         }
         owned = std::make_unique<Connectors::JsonlFileSource>(o);
@@ -277,12 +269,7 @@ int recordCommand(const QStringList& args)
         }
         w.port = quint16(port);
         if (!host.isEmpty()) {
-            QString h = host;
-            if (h.startsWith(u'[') && h.endsWith(u']'))
-                h = h.mid(1, h.size() - 2);
-            if (h == u"localhost")
-                h = QStringLiteral("127.0.0.1");
-            if (!w.address.setAddress(h)) {
+            if (!Connectors::WebhookSource::readAddress(host, &w.address)) {
                 err(cmd + QStringLiteral(": --webhook: HOST must be an IP address (0.0.0.0 for all): %1\n").arg(host));
                 return Usage;
             }
@@ -387,12 +374,7 @@ int recordCommand(const QStringList& args)
     Connectors::Source& source = *owned;
     // Push sources cannot make their peer wait: a full engine refuses (503 for the webhook) and
     // the source counts it. Pull sources wait for room.
-    if (webhook)
-        webhook->offerTo(engine);
-    else if (websocket)
-        websocket->offerTo(engine);
-    else
-        source.setEngine(engine);
+    source.handOverTo(engine);
     source.setLimit(maxEvents);
     if (!source.start(&error)) {
         engine.stop();

@@ -7,16 +7,17 @@
 namespace FlowScope::Gui {
 
 std::unique_ptr<LiveSession> LiveSession::start(
-    Connectors::KafkaSource::Options options, std::shared_ptr<const Flow> flow, QString* error)
+    const QString& kind, std::unique_ptr<Connectors::Source> source, std::shared_ptr<const Flow> flow, QString* error)
 {
     std::unique_ptr<LiveSession> s(new LiveSession);
+    s->m_kind = kind;
     s->m_flow = flow ? std::move(flow) : std::make_shared<const Flow>();
     if (!s->m_dir.isValid()) {
         *error
             = QStringLiteral("cannot create a temporary directory for the recording: %1").arg(s->m_dir.errorString());
         return nullptr;
     }
-    s->m_recordingPath = s->m_dir.filePath(QStringLiteral("kafka.fsrec"));
+    s->m_recordingPath = s->m_dir.filePath(QStringLiteral("live.fsrec"));
     s->m_writer = RecordingWriter::create(s->m_recordingPath, error, WriteMode::Live);
     if (!s->m_writer)
         return nullptr;
@@ -26,8 +27,8 @@ std::unique_ptr<LiveSession> LiveSession::start(
     engineOptions.instancesIntervalMs = 250; // the saga instance table
     s->m_engine = std::make_unique<Engine>(s->m_flow, s->m_writer.get(), engineOptions);
     s->m_engine->start();
-    s->m_source = std::make_unique<Connectors::KafkaSource>(std::move(options));
-    s->m_source->setEngine(*s->m_engine); // a pull source: it waits while the engine is full
+    s->m_source = std::move(source);
+    s->m_source->handOverTo(*s->m_engine);
     if (!s->m_source->start(error)) {
         s->m_engine->stop();
         return nullptr;
@@ -38,7 +39,7 @@ std::unique_ptr<LiveSession> LiveSession::start(
 LiveSession::~LiveSession()
 {
     if (m_source)
-        m_source->stop(); // hands over what was read (and commits it, with a group)
+        m_source->stop(); // hands over what was read (and acknowledges it, where the source does)
     if (m_engine) {
         m_engine->flush();
         m_engine->stop();
@@ -52,8 +53,15 @@ LiveSession::~LiveSession()
 QString LiveSession::sourceStatus() const
 {
     const Connectors::SourceStatus status = m_source->status();
-    const QString name = Connectors::stateName(status.state);
-    return status.reason.isEmpty() ? name : QStringLiteral("%1 (%2)").arg(name, status.reason);
+    QString text = Connectors::stateName(status.state);
+    if (!status.reason.isEmpty())
+        text += QStringLiteral(" (%1)").arg(status.reason);
+    const Connectors::SourceCounters& c = m_source->counters();
+    if (const qint64 unparsed = c.unparsed.load(); unparsed > 0)
+        text += QStringLiteral(" · %1 unparsed").arg(unparsed);
+    if (const qint64 refused = c.refused.load(); refused > 0)
+        text += QStringLiteral(" · %1 refused").arg(refused);
+    return text;
 }
 
 QString LiveSession::error() const
@@ -62,7 +70,7 @@ QString LiveSession::error() const
         return engine;
     const Connectors::SourceStatus status = m_source->status();
     if (status.state == Connectors::SourceState::Stopped && !status.reason.isEmpty())
-        return QStringLiteral("Kafka: %1").arg(status.reason);
+        return QStringLiteral("%1: %2").arg(m_kind, status.reason);
     return {};
 }
 

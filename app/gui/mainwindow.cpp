@@ -5,7 +5,8 @@
 #include "densitystrip.h"
 #include "eventspage.h"
 #include "graphview.h"
-#include "kafkadialog.h"
+#include "connectdialog.h"
+#include "kafkapage.h"
 #include "livesession.h"
 #include "sagapage.h"
 #include "replaysession.h"
@@ -266,9 +267,14 @@ void MainWindow::buildMenus()
         if (!path.isEmpty())
             openFile(path);
     });
+    QAction* connectSource = file->addAction(tr("&Connect to a source…"));
+    connectSource->setObjectName(QStringLiteral("connectSource"));
+    connectSource->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
+    connectSource->setToolTip(tr("Watch a live stream: Kafka, WebSocket, webhook, HTTP polling or a growing file"));
+    connect(connectSource, &QAction::triggered, this, [this] { connectDialog({}); });
     QAction* kafka = file->addAction(tr("Connect to &Kafka…"));
     kafka->setObjectName(QStringLiteral("connectKafka"));
-    connect(kafka, &QAction::triggered, this, &MainWindow::kafkaDialog);
+    connect(kafka, &QAction::triggered, this, [this] { connectDialog(QStringLiteral("Kafka")); });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     rebuildRecentMenu();
@@ -503,37 +509,59 @@ bool MainWindow::openRecording(const QString& path, std::shared_ptr<const Flow> 
     return true;
 }
 
-void MainWindow::kafkaDialog()
+void MainWindow::connectDialog(const QString& kind)
 {
-    KafkaDialog dialog(this);
+    ConnectDialog dialog(this);
+    if (!kind.isEmpty())
+        dialog.setCurrentKind(kind);
     if (dialog.exec() != QDialog::Accepted)
         return;
     dialog.remember(); // also settings that failed: the user corrects them next time
-    connectKafka(dialog.options(), dialog.propertiesFile());
+    connectTo(*dialog.currentPage());
+}
+
+bool MainWindow::connectTo(const SourcePage& page)
+{
+    QString error;
+    std::unique_ptr<Connectors::Source> source = page.createSource(&error);
+    if (!source) {
+        showError(tr("Cannot connect to %1: %2").arg(page.kind(), error));
+        return false;
+    }
+    return connectSource(page.kind(), std::move(source));
 }
 
 bool MainWindow::connectKafka(Connectors::KafkaSource::Options options, const QString& propertiesFile)
 {
     QString error;
-    if (!propertiesFile.isEmpty()) {
-        QList<QPair<QByteArray, QByteArray>> properties;
-        if (!Connectors::KafkaSource::readProperties(propertiesFile, &properties, &error)) {
-            showError(tr("Cannot connect to Kafka: %1").arg(error));
-            return false;
-        }
-        options.properties = properties + options.properties; // those given here win
-    }
-    // the flow file open now gives the sagas and views; without one, the observed topology
-    const std::shared_ptr<const Flow> flow = m_session ? m_session->flow() : std::make_shared<const Flow>();
-    const QString servers = options.bootstrapServers;
-    auto session = LiveSession::start(std::move(options), flow, &error);
-    if (!session) {
+    std::unique_ptr<Connectors::Source> source = KafkaPage::createSource(std::move(options), propertiesFile, &error);
+    if (!source) {
         showError(tr("Cannot connect to Kafka: %1").arg(error));
         return false;
     }
-    const QStringList skipped = session->source().skippedProperties();
-    setWindowTitle(flow->name.isEmpty() ? tr("FlowScope: Kafka at %1").arg(servers)
-                                        : tr("FlowScope: %1 (Kafka at %2)").arg(flow->name, servers));
+    return connectSource(QStringLiteral("Kafka"), std::move(source));
+}
+
+bool MainWindow::connectSource(const QString& kind, std::unique_ptr<Connectors::Source> source)
+{
+    // the flow file open now gives the sagas and views; without one, the observed topology
+    const std::shared_ptr<const Flow> flow = m_session ? m_session->flow() : std::make_shared<const Flow>();
+    // The session open now stays until the new one runs, unless its source holds what the new one
+    // needs (a webhook reconnected on its own port with other settings): then it gives way first.
+    if (const auto* live = dynamic_cast<const LiveSession*>(m_session.get()); live && live->source().blocks(*source))
+        m_session.reset();
+    QString error;
+    auto session = LiveSession::start(kind, std::move(source), flow, &error);
+    if (!session) {
+        showError(tr("Cannot connect to %1: %2").arg(kind, error));
+        return false;
+    }
+    // after start(): a webhook on "any free port" knows its port now; never holds a secret
+    const QString described = session->source().describe();
+    const auto* kafka = dynamic_cast<const Connectors::KafkaSource*>(&session->source());
+    const QStringList skipped = kafka ? kafka->skippedProperties() : QStringList();
+    setWindowTitle(flow->name.isEmpty() ? tr("FlowScope: %1").arg(described)
+                                        : tr("FlowScope: %1 (%2)").arg(flow->name, described));
     attach(std::move(session));
     if (!skipped.isEmpty()) // after attach(), which clears the banner
         showError(tr("Ignored client properties that librdkafka does not know or FlowScope sets itself: %1")

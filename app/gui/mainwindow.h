@@ -38,14 +38,15 @@ class DensityStrip;
 class EventsPage;
 class Session;
 class SimSession;
+class SourcePage;
 class SagaPage;
 class TopologyPage;
 
 // The main window: the topology in the middle, sagas, views, the event log and the services
 // in docks, a transport bar (pause, speed) and a fault menu for the simulator, File and View
-// menus (open, recent files, export, theme). A 30 Hz timer reads the engine's snapshot and
-// redraws only when its version changed. Errors appear in a banner above the topology and in
-// the status bar, never only on stderr.
+// menus (open, connect to a live source, recent files, export, theme). A 30 Hz timer reads the
+// engine's snapshot and redraws only when its version changed. Errors appear in a banner above
+// the topology and in the status bar, never only on stderr.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
 public:
@@ -64,6 +65,13 @@ public:
     // the window and return false; an unreachable cluster is not an error (the status bar says
     // "retrying" and why).
     bool connectKafka(Connectors::KafkaSource::Options options, const QString& propertiesFile = {});
+    // File > Connect to a source: makes the source the page describes and connects to it
+    // (connectSource). Unusable settings (no URL, a missing file) are shown in the window and
+    // return false, as are those the source refuses when it starts (a port in use).
+    bool connectTo(const SourcePage& page);
+    // Watches `source` live, recording into a temporary recording through the flow file of the
+    // session open now, if any; `kind` names it in the status bar. Errors as connectTo().
+    bool connectSource(const QString& kind, std::unique_ptr<Connectors::Source> source);
     // A flow file (its simulation runs) or a recording (.fsrec), replayed through `flowPath`, or
     // through the flow file of the session open now when that is empty. Errors are shown in the
     // window; a file that opens goes to the top of File > Open Recent.
@@ -118,7 +126,7 @@ private:
     void hideError();
     std::shared_ptr<const Flow> readFlow(const QString& path);
     void exportDialog(bool topology);
-    void kafkaDialog();
+    void connectDialog(const QString& kind); // empty: the page used last
     void showEventsForViewRow(const QModelIndex& index);
 
     std::unique_ptr<Session> m_session;

@@ -9,7 +9,7 @@
 #include <flowfileparser.h>
 #include <gui/chartspage.h>
 #include <gui/densitystrip.h>
-#include <gui/kafkadialog.h>
+#include <gui/kafkapage.h>
 #include <gui/livesession.h>
 #include <gui/graphlayout.h>
 #include <gui/graphview.h>
@@ -774,11 +774,11 @@ void TestGui::kafkaDialogStartsALiveSession()
     MainWindow w;
     w.resize(1400, 900);
     w.show();
-    KafkaDialog dialog(&w);
+    KafkaPage dialog(&w); // the Kafka page of File > Connect to a source
     dialog.findChild<QLineEdit*>(QStringLiteral("servers"))->setText(QString::fromUtf8(mock->bootstrap()));
     dialog.findChild<QLineEdit*>(QStringLiteral("topics"))->setText(QStringLiteral(" ^shop\\..* , "));
     auto* startAt = dialog.findChild<QComboBox*>(QStringLiteral("startAt"));
-    startAt->setCurrentIndex(startAt->findData(KafkaDialog::Beginning));
+    startAt->setCurrentIndex(startAt->findData(KafkaPage::Beginning));
     const Connectors::KafkaSource::Options options = dialog.options();
     QCOMPARE(options.bootstrapServers, QString::fromUtf8(mock->bootstrap()));
     QCOMPARE(options.topics, QStringList { QStringLiteral("^shop\\..*") });
@@ -800,7 +800,7 @@ void TestGui::kafkaDialogStartsALiveSession()
     // live: no speed, pause or seek
     QVERIFY(!w.session()->canPace() && !w.session()->canSeek());
     // and the dialog opens next time with these settings
-    KafkaDialog again(&w);
+    KafkaPage again(&w);
     QCOMPARE(again.options().bootstrapServers, options.bootstrapServers);
     QVERIFY(again.options().startAt == Connectors::KafkaSource::StartAt::Beginning);
     w.close(); // stops the source before the cluster goes
