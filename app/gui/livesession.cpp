@@ -12,20 +12,11 @@ std::unique_ptr<LiveSession> LiveSession::start(
     std::unique_ptr<LiveSession> s(new LiveSession);
     s->m_kind = kind;
     s->m_flow = flow ? std::move(flow) : std::make_shared<const Flow>();
-    if (!s->m_dir.isValid()) {
-        *error
-            = QStringLiteral("cannot create a temporary directory for the recording: %1").arg(s->m_dir.errorString());
-        return nullptr;
-    }
-    s->m_recordingPath = s->m_dir.filePath(QStringLiteral("live.fsrec"));
-    s->m_writer = RecordingWriter::create(s->m_recordingPath, error, WriteMode::Live);
+    s->m_writer = createSessionRecording(s->m_dir, QStringLiteral("live.fsrec"), error);
     if (!s->m_writer)
         return nullptr;
-    Engine::Options engineOptions;
-    engineOptions.viewSample = 500;
-    engineOptions.queueBatches = 16;
-    engineOptions.instancesIntervalMs = 250; // the saga instance table
-    s->m_engine = std::make_unique<Engine>(s->m_flow, s->m_writer.get(), engineOptions);
+    s->m_recordingPath = s->m_writer->path();
+    s->m_engine = std::make_unique<Engine>(s->m_flow, s->m_writer.get(), sessionEngineOptions(16));
     s->m_engine->start();
     s->m_source = std::move(source);
     s->m_source->handOverTo(*s->m_engine);

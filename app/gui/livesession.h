@@ -37,6 +37,7 @@ public:
     std::shared_ptr<const EngineSnapshot> snapshot() const override { return m_engine->snapshot(); }
     const std::shared_ptr<const Flow>& flow() const override { return m_flow; }
     QString recordingPath() const override { return m_recordingPath; }
+    qint64 retention() const override { return SessionRetention; }
     QString kind() const override { return m_kind; }
     // "live", "retrying (reason)", followed by what was kept aside when there was any:
     // "live · 3 unparsed · 12 refused" (unparsed: kept as bytes; refused: a full engine).

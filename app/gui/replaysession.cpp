@@ -26,12 +26,7 @@ std::unique_ptr<ReplaySession> ReplaySession::open(const QString& path, std::sha
     QString densityError;
     if (!s->m_recording->density(DensityBuckets, &s->m_density, &densityError))
         s->m_error = QStringLiteral("cannot read how the events spread over time: %1").arg(densityError);
-    Engine::Options options;
-    options.viewSample = 500;
-    options.queueBatches = 8;
-    options.instancesIntervalMs = 250; // the saga instance table
-    options.threadNice = WorkerNice;
-    s->m_engine = std::make_unique<Engine>(s->m_flow, nullptr, options);
+    s->m_engine = std::make_unique<Engine>(s->m_flow, nullptr, sessionEngineOptions(8));
     s->m_engine->start();
     s->m_replayer = std::make_unique<Sim::Replayer>(*s->m_recording, [engine = s->m_engine.get()](EventBatch&& b) {
         engine->push(std::move(b));

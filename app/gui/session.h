@@ -8,7 +8,10 @@
 
 #include <memory>
 
+class QTemporaryDir;
+
 namespace FlowScope {
+class RecordingWriter;
 struct EventDensity;
 struct Flow;
 }
@@ -22,6 +25,14 @@ constexpr int WorkerNice = 5;
 // The newest events a window's own temporary recording keeps: about 1 GB of disk at the demo's
 // ~220 bytes an event, and an hour and more of most live streams.
 constexpr qint64 SessionRetention = 4'000'000;
+
+// How a window's engine runs: a large sample of each view for its table, the saga instances for
+// their table, threads below the GUI thread's priority.
+Engine::Options sessionEngineOptions(int queueBatches);
+
+// The temporary recording a simulated or live session writes into `dir`, keeping the newest
+// SessionRetention events. Null with *error set when it cannot be created.
+std::unique_ptr<RecordingWriter> createSessionRecording(const QTemporaryDir& dir, const QString& name, QString* error);
 
 // What the window shows: a source of events folded by an engine on threads of its own. The
 // window only reads snapshots and sends commands (speed, pause, seek); every call returns at once.

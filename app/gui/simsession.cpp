@@ -12,16 +12,11 @@ std::unique_ptr<SimSession> SimSession::start(std::shared_ptr<const Flow> flow, 
 {
     std::unique_ptr<SimSession> s(new SimSession);
     s->m_flow = std::move(flow);
-    s->m_recordingPath = s->m_dir.filePath(QStringLiteral("session.fsrec"));
-    s->m_writer = RecordingWriter::create(s->m_recordingPath, error);
-    if (!s->m_writer || !s->m_writer->setRetention(SessionRetention, error))
+    s->m_writer = createSessionRecording(s->m_dir, QStringLiteral("session.fsrec"), error);
+    if (!s->m_writer)
         return nullptr;
-    Engine::Options options;
-    options.viewSample = 500;
-    options.queueBatches = 16;
-    options.instancesIntervalMs = 250; // the saga instance table
-    options.threadNice = WorkerNice;
-    s->m_engine = std::make_unique<Engine>(s->m_flow, s->m_writer.get(), options);
+    s->m_recordingPath = s->m_writer->path();
+    s->m_engine = std::make_unique<Engine>(s->m_flow, s->m_writer.get(), sessionEngineOptions(16));
     s->m_engine->start();
     const quint64 seed = s->m_flow->simulation ? s->m_flow->simulation->seed : 1;
     s->m_sim = std::make_unique<Sim::Simulator>(s->m_flow, seed);
