@@ -116,6 +116,7 @@ int main(int argc, char* argv[])
     QElapsedTimer clock;
     clock.start();
     qint64 lastTick = 0, longest = 0, over50 = 0, ticks = 0;
+    bool quitting = false;
     QList<qint64> lateness;
     double rssStart = -1, rssMax = 0, rss = 0, recordingMbMax = 0;
     qint64 eventsAtWarmUp = -1, events = 0;
@@ -123,7 +124,7 @@ int main(int argc, char* argv[])
     tick.setTimerType(Qt::PreciseTimer);
     QObject::connect(&tick, &QTimer::timeout, [&] {
         const qint64 now = clock.elapsed();
-        if (now > WarmUpMs && lastTick > 0) {
+        if (now > WarmUpMs && lastTick > 0 && !quitting) {
             const qint64 late = std::max<qint64>(0, now - lastTick - TickMs);
             lateness.append(late);
             longest = std::max(longest, late);
@@ -155,8 +156,10 @@ int main(int argc, char* argv[])
             std::fprintf(stderr, "%4lld s: %lld events folded, %.0f MB resident, longest stall so far %lld ms\n",
                          static_cast<long long>(now / 1000), static_cast<long long>(events), rss,
                          static_cast<long long>(longest));
-        if (now >= duration->micros / 1000)
+        if (now >= duration->micros / 1000) {
+            quitting = true; // closing the window stops the session: not a stall while in use
             QApplication::quit();
+        }
     });
     sample.start(1000);
     QApplication::exec();

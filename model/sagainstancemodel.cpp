@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "sagainstancemodel.h"
 
+#include <algorithm>
+
 #include "engine.h"
 #include "flowfile.h"
 
@@ -132,6 +134,27 @@ std::vector<int> SagaInstanceModel::select(qint64 counts[FilterCount], qint64* m
     return rows;
 }
 
+int SagaInstanceModel::changedRuns(const std::vector<qint64>& old, const std::vector<qint64>& rows)
+{
+    int runs = 0;
+    size_t i = 0, j = 0;
+    bool inRun = false;
+    while (i < old.size() || j < rows.size()) {
+        const bool same = i < old.size() && j < rows.size() && old[i] == rows[j];
+        if (same) {
+            ++i;
+            ++j;
+        } else if (i < old.size() && (j >= rows.size() || old[i] < rows[j])) {
+            ++i;
+        } else {
+            ++j;
+        }
+        runs += !same && !inRun;
+        inRun = !same;
+    }
+    return runs;
+}
+
 void SagaInstanceModel::rebuild(bool reset)
 {
     qint64 counts[FilterCount] = {};
@@ -139,32 +162,75 @@ void SagaInstanceModel::rebuild(bool reset)
     std::vector<int> rows = select(counts, &matches);
     std::copy(std::begin(counts), std::end(counts), std::begin(m_counts));
     m_matches = matches;
-    if (reset) {
+    // A row is an instance: its start event's seq, which ascends with start order. Positions in
+    // the set do not identify it: each copy holds the newest of each kind, so they shift.
+    const std::vector<SagaTracker::Instance>* all = instances(); // null only when rows is empty
+    std::vector<qint64> keys(rows.size());
+    for (size_t r = 0; r < rows.size(); ++r) {
+        const SagaTracker::Instance& in = (*all)[size_t(rows[r])];
+        keys[r] = in.seqs.isEmpty() ? 0 : in.seqs.first();
+    }
+    const bool keyed = std::adjacent_find(keys.begin(), keys.end(), std::greater_equal<qint64>()) == keys.end()
+        && (keys.empty() || keys.front() > 0); // events without seqs (never recorded): start over
+    if (reset || !keyed) {
         beginResetModel();
         m_rows = std::move(rows);
+        m_keys = std::move(keys);
         endResetModel();
         return;
     }
-    // Both lists ascend: walk them together, removing runs that left and inserting runs that came.
+    // Few runs of rows that left or came (a quiet saga): remove and insert them. Many (instances
+    // end all over the table while new ones start): each remove or insert costs the view time in
+    // proportion to all its rows, so move every row at once instead, as a layout change that
+    // keeps the selection on its instance.
+    if (changedRuns(m_keys, keys) > MaxIncrementalRuns) {
+        Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::NoLayoutChangeHint);
+        const QModelIndexList before = persistentIndexList();
+        QModelIndexList after;
+        after.reserve(before.size());
+        for (const QModelIndex& index : before) {
+            const qint64 key = m_keys[size_t(index.row())];
+            const auto it = std::lower_bound(keys.begin(), keys.end(), key);
+            after.append(it != keys.end() && *it == key ? createIndex(int(it - keys.begin()), index.column())
+                                                        : QModelIndex());
+        }
+        m_rows = std::move(rows);
+        m_keys = std::move(keys);
+        changePersistentIndexList(before, after);
+        Q_EMIT layoutChanged({}, QAbstractItemModel::NoLayoutChangeHint);
+        return;
+    }
+    // Rows that stay point into the new set at once; rows about to go point nowhere (-1).
+    {
+        size_t i = 0, j = 0;
+        while (i < m_keys.size()) {
+            while (j < keys.size() && keys[j] < m_keys[i])
+                ++j;
+            m_rows[i] = j < keys.size() && keys[j] == m_keys[i] ? rows[j] : -1;
+            ++i;
+        }
+    }
     size_t i = 0, j = 0;
     int pos = 0;
-    std::vector<int> old = m_rows;
-    while (i < old.size() || j < rows.size()) {
-        if (i < old.size() && (j >= rows.size() || old[i] < rows[j])) {
+    const std::vector<qint64> old = m_keys;
+    while (i < old.size() || j < keys.size()) {
+        if (i < old.size() && (j >= keys.size() || old[i] < keys[j])) {
             const size_t start = i;
-            while (i < old.size() && (j >= rows.size() || old[i] < rows[j]))
+            while (i < old.size() && (j >= keys.size() || old[i] < keys[j]))
                 ++i;
             const int n = int(i - start);
             beginRemoveRows({}, pos, pos + n - 1);
             m_rows.erase(m_rows.begin() + pos, m_rows.begin() + pos + n);
+            m_keys.erase(m_keys.begin() + pos, m_keys.begin() + pos + n);
             endRemoveRows();
-        } else if (j < rows.size() && (i >= old.size() || rows[j] < old[i])) {
+        } else if (j < keys.size() && (i >= old.size() || keys[j] < old[i])) {
             const size_t start = j;
-            while (j < rows.size() && (i >= old.size() || rows[j] < old[i]))
+            while (j < keys.size() && (i >= old.size() || keys[j] < old[i]))
                 ++j;
             const int n = int(j - start);
             beginInsertRows({}, pos, pos + n - 1);
             m_rows.insert(m_rows.begin() + pos, rows.begin() + qsizetype(start), rows.begin() + qsizetype(j));
+            m_keys.insert(m_keys.begin() + pos, keys.begin() + qsizetype(start), keys.begin() + qsizetype(j));
             endInsertRows();
             pos += n;
         } else {
@@ -180,7 +246,8 @@ void SagaInstanceModel::rebuild(bool reset)
 const SagaTracker::Instance* SagaInstanceModel::instance(int row) const
 {
     const std::vector<SagaTracker::Instance>* all = instances();
-    if (!all || row < 0 || size_t(row) >= m_rows.size())
+    if (!all || row < 0 || size_t(row) >= m_rows.size() || m_rows[size_t(row)] < 0
+        || size_t(m_rows[size_t(row)]) >= all->size())
         return nullptr;
     return &(*all)[size_t(m_rows[size_t(row)])];
 }
@@ -214,7 +281,7 @@ QVariant SagaInstanceModel::data(const QModelIndex& index, int role) const
     const Saga& saga = m_flow->sagas[m_saga];
     if (role == SortRole) {
         switch (index.column()) {
-        case Correlation: return m_rows[size_t(index.row())]; // start order
+        case Correlation: return m_keys[size_t(index.row())]; // start order
         case Age: return age;
         case Anomalies: return in->anomalyCount;
         default: break;

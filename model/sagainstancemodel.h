@@ -17,8 +17,9 @@ struct SagaInstanceSet;
 // from the engine's copies of the trackers (SagaInstanceSet, about twice a second). Filtered by
 // outcome and by a substring of the id; at most MaxRows rows, the newest matches, so a run with
 // a million instances costs no more than one with ten thousand. Updates keep rows in place: the
-// rows are instances in start order, and a new copy becomes inserts and removals (selection and
-// scroll position survive) plus dataChanged; a reset only when the filter or the saga changes.
+// rows are instances in start order (known by their start event's seq), and a new copy becomes
+// inserts and removals plus dataChanged, or one layout change when rows left and came in many
+// places; the selection stays on its instance. A reset only when the filter or the saga changes.
 class SagaInstanceModel final : public QAbstractTableModel {
     Q_OBJECT
 public:
@@ -28,6 +29,8 @@ public:
     enum class Filter { All, Running, Stuck, Completed, Compensated, Failed };
     static constexpr int FilterCount = 6;
     static constexpr int MaxRows = 10000;
+    // More runs of rows leaving or coming than this in one update: one layout change instead.
+    static constexpr int MaxIncrementalRuns = 8;
 
     explicit SagaInstanceModel(QObject* parent = nullptr);
     ~SagaInstanceModel() override;
@@ -60,6 +63,7 @@ public:
 private:
     const std::vector<SagaTracker::Instance>* instances() const;
     std::vector<int> select(qint64 counts[FilterCount], qint64* matches) const;
+    static int changedRuns(const std::vector<qint64>& old, const std::vector<qint64>& rows);
     void rebuild(bool reset);
 
     std::shared_ptr<const Flow> m_flow;
@@ -67,7 +71,8 @@ private:
     std::shared_ptr<const SagaInstanceSet> m_set;
     Filter m_filter = Filter::All;
     QByteArray m_idFilter;
-    std::vector<int> m_rows; // indexes into the saga's instances, ascending
+    std::vector<int> m_rows;    // indexes into the set's instances of the saga
+    std::vector<qint64> m_keys; // the rows' instances: their start events' seqs, ascending
     qint64 m_counts[FilterCount] = {};
     qint64 m_matches = 0;
 };

@@ -67,6 +67,7 @@ private Q_SLOTS:
     void screenshotOfAPane();
     void seekInARecordingChangesEveryPane();
     void instanceTableCountsEqualTheTracker();
+    void instanceRowsFollowTheirInstances();
     void timelineListsTheInstancesEvents();
     void eventLogFilterEqualsSqlCount_data();
     void eventLogFilterEqualsSqlCount();
@@ -349,6 +350,67 @@ void TestGui::instanceTableCountsEqualTheTracker()
     const qint64 before = model->totalCount();
     w.session()->setPaused(false);
     QTRY_VERIFY_WITH_TIMEOUT(model->totalCount() > before + 100, 10000);
+}
+
+// Rows are instances, known by their start event's seq: when the engine's copy shifts every
+// position (instances dropped all over, new ones added), a selected row stays on its instance,
+// through the one-layout-change path (many runs) and the insert/remove path (few).
+void TestGui::instanceRowsFollowTheirInstances()
+{
+    const auto saga = std::find_if(m_flow->sagas.cbegin(), m_flow->sagas.cend(), [](const Saga& s) { return s.name == u"order"; });
+    QVERIFY(saga != m_flow->sagas.cend());
+    const int sagaIndex = int(saga - m_flow->sagas.cbegin());
+    auto setOf = [&](const QList<int>& numbers) {
+        auto set = std::make_shared<SagaInstanceSet>();
+        set->generation = 1;
+        set->sagas.resize(size_t(m_flow->sagas.size()));
+        for (int n : numbers) {
+            SagaTracker::Instance in;
+            in.correlationId = "c" + QByteArray::number(n);
+            in.seqs = { qint64(n) * 10 };
+            set->sagas[size_t(sagaIndex)].push_back(in);
+        }
+        return std::shared_ptr<const SagaInstanceSet>(set);
+    };
+    SagaInstanceModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setSaga(m_flow, sagaIndex);
+    QList<int> numbers;
+    for (int n = 1; n <= 100; ++n)
+        numbers.append(n);
+    model.setInstances(setOf(numbers));
+    QCOMPARE(model.rowCount(), 100);
+    QPersistentModelIndex selected(model.index(49, SagaInstanceModel::Correlation));
+    QCOMPARE(selected.data().toString(), QStringLiteral("c50"));
+
+    // the odd ones end and leave the copy (50 runs), 20 new ones start
+    QList<int> even;
+    for (int n = 2; n <= 120; n += 2)
+        even.append(n);
+    for (int n = 101; n <= 120; n += 2)
+        even.append(n);
+    std::sort(even.begin(), even.end());
+    model.setInstances(setOf(even));
+    QCOMPARE(model.rowCount(), 70);
+    QVERIFY(selected.isValid());
+    QCOMPARE(selected.row(), 24);
+    QCOMPARE(selected.data().toString(), QStringLiteral("c50"));
+    for (int r = 0; r < model.rowCount(); ++r)
+        QCOMPARE(model.data(model.index(r, SagaInstanceModel::Correlation)).toString(), QStringLiteral("c%1").arg(even[r]));
+
+    // a quiet update: the first leaves, one more starts
+    QList<int> quiet = even.mid(1);
+    quiet.append(121);
+    model.setInstances(setOf(quiet));
+    QCOMPARE(model.rowCount(), 70);
+    QCOMPARE(selected.row(), 23);
+    QCOMPARE(selected.data().toString(), QStringLiteral("c50"));
+
+    // the selected instance leaves the copy: its index goes
+    quiet.removeOne(50);
+    model.setInstances(setOf(quiet));
+    QVERIFY(!selected.isValid());
+    QCOMPARE(model.rowCount(), 69);
 }
 
 // A chosen instance's timeline lists exactly the recording's events with its correlation id,
