@@ -7,6 +7,8 @@
 #include "recording.h"
 
 #include <QElapsedTimer>
+
+#include <utility>
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(LOG_ENGINE, "flowscope.engine")
@@ -224,8 +226,13 @@ void Engine::publish(bool withInstances)
         }
         s->instances = m_instances;
     }
-    std::lock_guard lock(m_snapshotMutex);
-    m_snapshot = std::move(s);
+    // The previous snapshot, when nobody holds it any more, is freed after the lock: freeing a
+    // large state inside it would keep the GUI thread waiting in snapshot().
+    std::shared_ptr<const EngineSnapshot> previous;
+    {
+        std::lock_guard lock(m_snapshotMutex);
+        previous = std::exchange(m_snapshot, std::move(s));
+    }
 }
 
 void Engine::run()

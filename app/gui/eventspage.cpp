@@ -146,7 +146,7 @@ bool EventsPage::open(const QString& recordingPath, std::shared_ptr<const Flow> 
     m_flow = std::move(flow);
     m_retention = retention;
     // rows never reach back past what the recording keeps
-    m_model->setMaxRows(int(retention > 0 ? std::min<qint64>(retention, EventLogModel::DefaultMaxRows)
+    m_model->setMaxRows(int(retention > 0 ? std::min<qint64>(retention, EventLogModel::GrowingMaxRows)
                                           : EventLogModel::DefaultMaxRows));
     const bool ok = m_model->open(recordingPath, error);
     updateStatus();
@@ -240,15 +240,16 @@ void EventsPage::applyFilter()
 void EventsPage::updateStatus()
 {
     const qint64 total = m_model->totalEvents();
-    if (m_retention > 0 && total > m_retention)
-        m_status->setText(tr("%L1 events; the session keeps the newest %L2, older ones were dropped%3")
+    const QString dropped = m_retention > 0 && total > m_retention
+        ? tr("; the session keeps the newest %L1, older ones were dropped").arg(m_retention)
+        : QString();
+    if (!m_model->isFiltered() && m_model->base() > 0)
+        m_status->setText(tr("%L1 events; the latest %L2 are rows (filter to reach older ones)%3")
                               .arg(total)
-                              .arg(m_retention)
-                              .arg(m_model->isFiltered() ? tr("; %L1 of them match").arg(m_model->rowCount()) : QString()));
-    else if (!m_model->isFiltered() && m_model->base() > 0)
-        m_status->setText(tr("%L1 events; the latest %L2 are rows (filter to reach older ones)")
-                              .arg(total)
-                              .arg(m_model->rowCount()));
+                              .arg(m_model->rowCount())
+                              .arg(dropped));
+    else if (!dropped.isEmpty() && m_model->isFiltered())
+        m_status->setText(tr("%L1 matching events of %L2%3").arg(m_model->rowCount()).arg(total).arg(dropped));
     else if (!m_model->isFiltered())
         m_status->setText(tr("%L1 events").arg(total));
     else if (m_model->scanComplete())

@@ -26,6 +26,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFrame>
@@ -48,10 +49,34 @@
 #include <QVBoxLayout>
 
 Q_LOGGING_CATEGORY(LOG_GUI, "flowscope.gui")
+// QT_LOGGING_RULES="flowscope.gui.timing.debug=true": each part of a window update that took
+// 5 ms or more, to find what keeps the GUI thread busy (with flowscope-guibench --trace).
+Q_LOGGING_CATEGORY(LOG_TIMING, "flowscope.gui.timing", QtInfoMsg)
 
 namespace FlowScope::Gui {
 
 namespace {
+
+class TimedSection {
+public:
+    explicit TimedSection(const char* name)
+        : m_name(name)
+    {
+        if (LOG_TIMING().isDebugEnabled())
+            m_clock.start();
+    }
+    ~TimedSection()
+    {
+        if (m_clock.isValid() && m_clock.elapsed() >= 5)
+            qCDebug(LOG_TIMING, "%s: %lld ms", m_name, static_cast<long long>(m_clock.elapsed()));
+    }
+    TimedSection(const TimedSection&) = delete;
+    TimedSection& operator=(const TimedSection&) = delete;
+
+private:
+    const char* m_name;
+    QElapsedTimer m_clock;
+};
 QDockWidget* dock(QMainWindow* w, const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area)
 {
     auto* d = new QDockWidget(title, w);
@@ -214,7 +239,10 @@ MainWindow::MainWindow(QWidget* parent)
         if (m_session)
             m_session->setSpeed(QStringView(text).chopped(1).toDouble());
     });
-    connect(m_viewChoice, &QComboBox::currentIndexChanged, this, [this] { m_shownVersion = 0; });
+    connect(m_viewChoice, &QComboBox::currentIndexChanged, this, [this] {
+        m_shownVersion = 0;
+        m_tablesTick = -TableTicks; // at once
+    });
     connect(m_step, &QToolButton::clicked, this, [this] {
         if (m_session)
             m_session->step();
@@ -671,28 +699,48 @@ void MainWindow::tick()
     if (++m_ticks % 15 == 0) { // twice a second
         m_rate = double(snapshot->events - m_lastEvents) * 2.0;
         m_lastEvents = snapshot->events;
-        m_events->refresh();
-        m_events->updateChoices(snapshot->state);
+        {
+            const TimedSection timed("event log");
+            m_events->refresh();
+        }
+        {
+            const TimedSection timed("event filters");
+            m_events->updateChoices(snapshot->state);
+        }
         if (const QString error = m_session->error(); !error.isEmpty() && error != m_sessionError) {
             m_sessionError = error;
             showError(error);
         }
         if (snapshot->clock != NoTime)
-            m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson());
+            {
+                const TimedSection timed("charts");
+                m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson());
+            }
         // a live source changes state (connecting, retrying) also while no event comes
         if (!m_session->sourceStatus().isEmpty())
             updateStatus(*snapshot, m_session->faults().value(u"faults").toArray());
     }
-    if (snapshot->version == m_shownVersion)
+    if (snapshot->version == m_shownVersion) {
+        updateTablesIfDue(*snapshot); // the last change, held back while updates came fast
         return;
+    }
     m_shownVersion = snapshot->version;
     const QJsonObject services = m_session->servicesJson();
     const QJsonArray faults = m_session->faults().value(u"faults").toArray();
-    m_topology->update(snapshot->state, services, faults);
-    m_sagas->update(snapshot->state);
+    {
+        const TimedSection timed("topology");
+        m_topology->update(snapshot->state, services, faults);
+    }
+    {
+        const TimedSection timed("saga diagram");
+        m_sagas->update(snapshot->state);
+    }
     if (snapshot->instances != m_shownInstances) {
         m_shownInstances = snapshot->instances;
-        m_sagas->updateInstances(m_shownInstances);
+        {
+            const TimedSection timed("saga instances");
+            m_sagas->updateInstances(m_shownInstances);
+        }
         if (!m_pendingFocus.isEmpty() && m_sagas->selectInstance(m_pendingFocus)) {
             showEventsFor(m_pendingFocus);
             m_pendingFocus.clear();
@@ -704,46 +752,8 @@ void MainWindow::tick()
             showError(tr("Cannot lay out a diagram: %1").arg(error));
         }
 
-    const Flow& flow = *m_session->flow();
-    if (m_viewChoice->currentIndex() >= 0 && m_viewChoice->currentIndex() < flow.views.size()) {
-        const View& v = flow.views[m_viewChoice->currentIndex()];
-        QStringList columns { QStringLiteral("key") };
-        for (const ViewColumn& c : v.columns)
-            columns.append(c.name);
-        const bool newColumns = m_viewModel->columnCount() != columns.size();
-        m_viewModel->setData(columns,
-                             snapshot->state.value(u"views").toObject().value(v.name).toObject().value(u"sample").toArray());
-        if (newColumns) {
-            m_viewTable->resizeColumnsToContents(); // on what the view shows first
-        } else if (m_ticks % 60 == 0) {
-            // every two seconds, widen what longer values now clip; never narrow what the user set
-            for (int c = 0; c + 1 < m_viewModel->columnCount(); ++c)
-                m_viewTable->setColumnWidth(c, std::max(m_viewTable->columnWidth(c), static_cast<QAbstractItemView*>(m_viewTable)->sizeHintForColumn(c)));
-        }
-    }
-    const QStringList names = services.keys();
-    m_services->setRowCount(int(names.size()));
-    for (int r = 0; r < int(names.size()); ++r) {
-        const QJsonObject s = services.value(names[r]).toObject();
-        const QStringList cells { names[r],
-                                  QString::number(s.value(u"processed").toInteger()),
-                                  QString::number(s.value(u"failed").toInteger()),
-                                  QString::number(s.value(u"retries").toInteger()),
-                                  QString::number(s.value(u"dead_lettered").toInteger()),
-                                  QString::number(s.value(u"queue").toInteger()),
-                                  QString::number(s.value(u"lag").toInteger()),
-                                  QString::number(s.value(u"mean_latency_ms").toDouble(), 'f', 2) };
-        for (int c = 0; c < cells.size(); ++c) {
-            QTableWidgetItem* item = m_services->item(r, c);
-            if (!item) {
-                item = new QTableWidgetItem;
-                if (c > 0)
-                    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-                m_services->setItem(r, c, item);
-            }
-            item->setText(cells[c]);
-        }
-    }
+    m_tablesStale = true;
+    updateTablesIfDue(*snapshot);
     if (m_session->canSeek()) {
         if (!m_seek->isSliderDown())
             m_seek->setValue(int(std::min<qint64>(snapshot->lastSeq, INT_MAX)));
@@ -751,6 +761,65 @@ void MainWindow::tick()
         m_density->setPosition(snapshot->clock, snapshot->lastSeq);
     }
     updateStatus(*snapshot, faults);
+}
+
+// The view and service tables at most every TableTicks ticks (~4 times a second): their text is
+// read, not watched, and laying out 500 rows of a view 30 times a second cost the GUI thread 5-9
+// ms a tick with the simulator flat out.
+void MainWindow::updateTablesIfDue(const EngineSnapshot& snapshot)
+{
+    if (!m_tablesStale || m_ticks - m_tablesTick < TableTicks)
+        return;
+    m_tablesStale = false;
+    m_tablesTick = m_ticks;
+    ++m_tableUpdates;
+    const QJsonObject services = m_session->servicesJson();
+    {
+        const TimedSection timed("views");
+        const Flow& flow = *m_session->flow();
+        if (m_viewChoice->currentIndex() >= 0 && m_viewChoice->currentIndex() < flow.views.size()) {
+            const View& v = flow.views[m_viewChoice->currentIndex()];
+            QStringList columns { QStringLiteral("key") };
+            for (const ViewColumn& c : v.columns)
+                columns.append(c.name);
+            const bool newColumns = m_viewModel->columnCount() != columns.size();
+            m_viewModel->setData(columns,
+                                 snapshot.state.value(u"views").toObject().value(v.name).toObject().value(u"sample").toArray());
+            if (newColumns) {
+                m_viewTable->resizeColumnsToContents(); // on what the view shows first
+            } else if (m_tableUpdates % 8 == 0) {
+                // every two seconds, widen what longer values now clip; never narrow what the user set
+                for (int c = 0; c + 1 < m_viewModel->columnCount(); ++c)
+                    m_viewTable->setColumnWidth(c, std::max(m_viewTable->columnWidth(c), static_cast<QAbstractItemView*>(m_viewTable)->sizeHintForColumn(c)));
+            }
+        }
+    }
+    {
+        const TimedSection timed("services");
+        const QStringList names = services.keys();
+        m_services->setRowCount(int(names.size()));
+        for (int r = 0; r < int(names.size()); ++r) {
+            const QJsonObject s = services.value(names[r]).toObject();
+            const QStringList cells { names[r],
+                                      QString::number(s.value(u"processed").toInteger()),
+                                      QString::number(s.value(u"failed").toInteger()),
+                                      QString::number(s.value(u"retries").toInteger()),
+                                      QString::number(s.value(u"dead_lettered").toInteger()),
+                                      QString::number(s.value(u"queue").toInteger()),
+                                      QString::number(s.value(u"lag").toInteger()),
+                                      QString::number(s.value(u"mean_latency_ms").toDouble(), 'f', 2) };
+            for (int c = 0; c < cells.size(); ++c) {
+                QTableWidgetItem* item = m_services->item(r, c);
+                if (!item) {
+                    item = new QTableWidgetItem;
+                    if (c > 0)
+                        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+                    m_services->setItem(r, c, item);
+                }
+                item->setText(cells[c]);
+            }
+        }
+    }
 }
 
 void MainWindow::updateStatus(const EngineSnapshot& snapshot, const QJsonArray& faults)

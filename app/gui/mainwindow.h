@@ -119,6 +119,7 @@ protected:
 private:
     void tick();
     void updateStatus(const EngineSnapshot& snapshot, const QJsonArray& faults);
+    void updateTablesIfDue(const EngineSnapshot& snapshot);
     void buildMenus();
     void buildFaultMenu();
     void rebuildRecentMenu();
@@ -164,6 +165,10 @@ private:
     QString m_layoutError;
     QString m_pendingFocus;
     int m_ticks = 0;
+    static constexpr int TableTicks = 8;
+    int m_tablesTick = -TableTicks; // when the view and service tables were last updated
+    int m_tableUpdates = 0;
+    bool m_tablesStale = false;
     qint64 m_lastEvents = 0;
     double m_rate = 0;
 };

@@ -98,10 +98,14 @@ void SimSession::run()
             m_sim->runUntil(qint64(simNow));
             m_simNow = m_sim->now();
         }
+        // Made outside the lock and swapped in: the GUI thread must never wait for this thread,
+        // which runs at a lower priority and may lose its core while holding the lock.
+        std::vector<Sim::ServiceStats> services = m_sim->stats();
+        QJsonObject faults = m_sim->faultsJson();
         {
             std::lock_guard lock(m_mutex);
-            m_services = m_sim->stats();
-            m_faults = m_sim->faultsJson();
+            std::swap(m_services, services);
+            std::swap(m_faults, faults);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
