@@ -12,6 +12,7 @@
 #include <QGraphicsSimpleTextItem>
 #include <QKeyEvent>
 #include <QPainter>
+#include <QPixmap>
 #include <QSaveFile>
 #include <QSvgGenerator>
 #include <QWheelEvent>
@@ -246,28 +247,58 @@ public:
     {
         if (m_view->m_dots.empty())
             return;
-        p->setRenderHint(QPainter::Antialiasing);
-        // 4 pixels on screen however far the view is zoomed out (a fitted graph is often
-        // smaller than its layout), and a ring of the canvas colour keeps a dot apart from the
-        // line it travels on
-        const double scale = std::max(0.05, std::sqrt(std::abs(p->worldTransform().determinant())));
-        const double r = std::max(3.4, 4.0 / scale);
-        p->setPen(QPen(m_view->background(), 1.3 / std::min(scale, 1.0)));
-        QColor brush;
+        // At least 4 pixels on screen however far the view is zoomed out (a fitted graph is
+        // often smaller than its layout). Each dot is a small picture drawn once per colour and
+        // size and copied in device pixels: three hundred antialiased circles would cost a
+        // millisecond or more a frame, copies a tenth of that.
+        const QTransform world = p->worldTransform();
+        const double scale = std::sqrt(std::abs(world.determinant()));
+        const double radius = std::clamp(std::round(3.4 * scale * 2) / 2, 4.0, 9.0);
+        const qreal dpr = p->device()->devicePixelRatioF();
+        const QColor ring = m_view->background();
+        p->save();
+        p->resetTransform();
+        QColor color;
+        const QPixmap* sprite = nullptr;
         for (const GraphView::Dot& d : m_view->m_dots) {
             if (d.t < 0)
                 continue;
-            if (d.color != brush) {
-                brush = d.color;
-                p->setBrush(brush);
+            if (!sprite || d.color != color) {
+                color = d.color;
+                sprite = &spriteFor(color, ring, radius, dpr);
             }
-            p->drawEllipse(d.track->at(d.t), r, r);
+            const QPointF at = world.map(d.track->at(d.t));
+            p->drawPixmap(QPointF(std::round(at.x() - radius - 1), std::round(at.y() - radius - 1)), *sprite);
         }
+        p->restore();
     }
 
 private:
+    const QPixmap& spriteFor(const QColor& color, const QColor& ring, double radius, qreal dpr)
+    {
+        const QString key = color.name(QColor::HexArgb) + ring.name() + QString::number(radius) + u'@' + QString::number(dpr);
+        auto it = m_sprites.find(key);
+        if (it != m_sprites.end())
+            return *it;
+        if (m_sprites.size() > 64) // colours and zooms come and go; a few are in use at once
+            m_sprites.clear();
+        const double side = 2 * radius + 2;
+        QPixmap sprite(QSize(int(std::ceil(side * dpr)), int(std::ceil(side * dpr))));
+        sprite.setDevicePixelRatio(dpr);
+        sprite.fill(Qt::transparent);
+        QPainter painter(&sprite);
+        painter.setRenderHint(QPainter::Antialiasing);
+        // a ring of the canvas colour keeps a dot apart from the line it travels on
+        painter.setPen(QPen(ring, 1.3));
+        painter.setBrush(color);
+        painter.drawEllipse(QPointF(side / 2, side / 2), radius - 0.3, radius - 0.3);
+        painter.end();
+        return *m_sprites.insert(key, sprite);
+    }
+
     const GraphView* m_view;
     QRectF m_bounds;
+    QHash<QString, QPixmap> m_sprites;
 };
 
 GraphView::GraphView(QWidget* parent)

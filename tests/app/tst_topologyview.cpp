@@ -25,6 +25,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 using namespace FlowScope;
@@ -252,26 +253,31 @@ void TestTopologyView::dotsNeverExceedTheCap()
         QVERIFY2(p.view()->liveDotCount() <= GraphView::MaxDots, qPrintable(QString::number(p.view()->liveDotCount())));
     }
     QCOMPARE(p.view()->liveDotCount(), GraphView::MaxDots);
-    // A frame with every dot: moving them and painting the view stays far under the 50 ms
-    // the GUI may stall (a millisecond or two on a desktop; offscreen rendering is slower).
-    // (The whole view is painted into an image: the upper bound of what a frame repaints.)
+    // A frame with every dot: moving them and painting them costs the GUI thread about a
+    // millisecond more than the graph alone (the view is painted whole into an image, the most
+    // a frame repaints). The quickest of ten frames: this machine may be busy with other work.
     QImage image(p.view()->viewport()->size(), QImage::Format_ARGB32_Premultiplied);
-    QElapsedTimer clock;
-    qint64 worst = 0, total = 0;
-    for (int frame = 0; frame < 10; ++frame) {
-        p.now += GraphView::FrameMs;
-        clock.start();
-        p.view()->advanceAnimation();
-        QPainter painter(&image);
-        p.view()->render(&painter);
-        painter.end();
-        const qint64 ns = clock.nsecsElapsed();
-        worst = std::max(worst, ns);
-        total += ns;
-    }
-    qInfo("a frame with %d dots: %.2f ms on average, %.2f ms at worst", GraphView::MaxDots, double(total) / 10 / 1e6,
-        double(worst) / 1e6);
-    QVERIFY2(total / 10 < 25'000'000, "a frame takes too long");
+    auto quickestFrame = [&] {
+        QElapsedTimer clock;
+        qint64 quickest = std::numeric_limits<qint64>::max();
+        for (int frame = 0; frame < 10; ++frame) {
+            p.now += GraphView::FrameMs;
+            clock.start();
+            p.view()->advanceAnimation();
+            QPainter painter(&image);
+            p.view()->render(&painter);
+            painter.end();
+            quickest = std::min(quickest, clock.nsecsElapsed());
+        }
+        return double(quickest) / 1e6;
+    };
+    const double withDots = quickestFrame();
+    QVERIFY(p.view()->liveDotCount() > GraphView::MaxDots / 2);
+    p.view()->setAnimateEvents(false);
+    const double without = quickestFrame();
+    qInfo("a frame of 160 nodes and 80 edges: %.2f ms with %d dots, %.2f ms without", withDots, GraphView::MaxDots,
+        without);
+    QVERIFY2(withDots - without < 4, "the dots cost too much");
 }
 
 void TestTopologyView::switchedOffOrHiddenThereAreNoDots()
