@@ -13,6 +13,7 @@
 #include <QKeyEvent>
 #include <QPainter>
 #include <QPixmap>
+#include <QScrollBar>
 #include <QSaveFile>
 #include <QSvgGenerator>
 #include <QWheelEvent>
@@ -449,9 +450,11 @@ void GraphView::setLayout(const GraphLayout& layout)
 
     // the user's zoom and pan stay; an unzoomed view fits the new graph
     const QPointF centre = mapToScene(viewport()->rect().center());
+    const QRectF before = scene()->sceneRect();
     const QRectF sceneRect = QRectF(shift, layout.size).adjusted(-20, -20, 20, 20);
     scene()->setSceneRect(sceneRect);
-    m_dotLayer->setBounds(sceneRect.adjusted(-40, -40, 40, 40));
+    // dots follow their edges from the old places to the new ones
+    m_dotLayer->setBounds((animate ? sceneRect.united(before) : sceneRect).adjusted(-40, -40, 40, 40));
     if (animate) {
         m_morphing = true;
         m_morph = 0;
@@ -471,6 +474,7 @@ void GraphView::finishMorph()
 {
     m_morphing = false;
     m_morph = 1;
+    m_dotLayer->setBounds(scene()->sceneRect().adjusted(-40, -40, 40, 40));
     for (GraphNodeItem* n : std::as_const(m_nodes)) {
         n->setPos(n->morphTo);
         n->setOpacity(1);
@@ -854,7 +858,16 @@ void GraphView::mousePressEvent(QMouseEvent* event)
             break;
         }
     }
+    m_pressScroll = QPoint(horizontalScrollBar()->value(), verticalScrollBar()->value());
     QGraphicsView::mousePressEvent(event);
+}
+
+void GraphView::mouseReleaseEvent(QMouseEvent* event)
+{
+    QGraphicsView::mouseReleaseEvent(event);
+    // dragged: the view stays where the user put it (a relayout or a resize no longer fits it)
+    if (QPoint(horizontalScrollBar()->value(), verticalScrollBar()->value()) != m_pressScroll)
+        m_userZoomed = true;
 }
 
 void GraphView::resizeEvent(QResizeEvent* event)

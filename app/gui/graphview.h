@@ -113,6 +113,7 @@ protected:
     void wheelEvent(QWheelEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void changeEvent(QEvent* event) override;
     void hideEvent(QHideEvent* event) override;
@@ -164,7 +165,8 @@ private:
     QHash<QString, GraphNodeItem*> m_nodes;
     QHash<QString, EdgeItems> m_edges; // key: from + '\n' + to
     QString m_selected;
-    bool m_userZoomed = false;
+    bool m_userZoomed = false; // zoomed or dragged: relayouts keep the view where it is
+    QPoint m_pressScroll;
 
     GraphDotLayer* m_dotLayer = nullptr;
     std::vector<Dot> m_dots;

@@ -12,6 +12,7 @@
 #include <gui/topologypage.h>
 
 #include <QAction>
+#include <QApplication>
 #include <QElapsedTimer>
 #include <QGraphicsItem>
 #include <QGraphicsScene>
@@ -23,6 +24,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QWheelEvent>
 
 #include <algorithm>
 #include <limits>
@@ -148,6 +150,7 @@ private Q_SLOTS:
     void dotsNeverExceedTheCap();
     void switchedOffOrHiddenThereAreNoDots();
     void relayoutKeepsOrderItemsAndSelection();
+    void relayoutKeepsTheUsersZoomAndPan();
     void nodesAppearingOneByOneMakeOneRelayout();
     void consumerLagBadges();
     void queueBadge_data();
@@ -357,6 +360,39 @@ void TestTopologyView::relayoutKeepsOrderItemsAndSelection()
     for (const QString& n : nodesAfter)
         QVERIFY2(scene.contains(view->nodeItem(n)->sceneBoundingRect()), qPrintable(n));
     QCOMPARE(view->nodeItem(QStringLiteral("s:audit"))->opacity(), 1.0);
+}
+
+void TestTopologyView::relayoutKeepsTheUsersZoomAndPan()
+{
+    TopologyPage page;
+    page.resize(800, 500);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    GraphView* view = page.view();
+    Topo t(QStringLiteral("s:orders>c:orders c:orders>s:payment s:payment>c:payments"));
+    page.update(t.state(), {}, {});
+    // the wheel zooms in on the middle, about 8x: the graph is larger than the view both ways,
+    // so that there is a pan to keep
+    const QPointF middle = QPointF(view->viewport()->rect().center());
+    for (int i = 0; i < 12; ++i) {
+        QWheelEvent wheel(middle, view->viewport()->mapToGlobal(middle), QPoint(), QPoint(0, 120), Qt::NoButton,
+            Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(view->viewport(), &wheel);
+    }
+    const QTransform zoomed = view->transform();
+    QVERIFY(zoomed.m11() > 4);
+    const QPointF centre = view->mapToScene(view->viewport()->rect().center());
+    Topo more(QStringLiteral("s:orders>c:orders c:orders>s:payment s:payment>c:payments c:orders>s:audit"));
+    page.update(more.state(), {}, {});
+    QTRY_COMPARE_WITH_TIMEOUT(page.relayoutCount(), 2, 3000);
+    QTRY_VERIFY_WITH_TIMEOUT(!view->isMorphing(), 2000);
+    QCOMPARE(view->transform(), zoomed);
+    const QPointF after = view->mapToScene(view->viewport()->rect().center());
+    QVERIFY2(QLineF(centre, after).length() < 2,
+        qPrintable(QStringLiteral("%1,%2 -> %3,%4").arg(centre.x()).arg(centre.y()).arg(after.x()).arg(after.y())));
+    // F fits again
+    QTest::keyClick(view, Qt::Key_F);
+    QVERIFY(view->transform().m11() < zoomed.m11());
 }
 
 void TestTopologyView::nodesAppearingOneByOneMakeOneRelayout()
