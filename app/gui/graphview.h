@@ -102,7 +102,8 @@ public:
     const QGraphicsItem* edgeItem(const QString& from, const QString& to) const;
 
     // The graph as it is drawn now: DOT (.dot, .gv) with the labels and colours on screen, or a
-    // picture of the whole scene (.png at twice its size, .svg), by the file's suffix.
+    // picture of the whole scene (.png at twice its size, .svg), by the file's suffix; the
+    // travelling dots are left out.
     bool exportTo(const QString& path, QString* error) const;
     QByteArray toDot() const;
 
@@ -118,7 +119,7 @@ protected:
     void changeEvent(QEvent* event) override;
     void hideEvent(QHideEvent* event) override;
 
-public:
+private:
     // An edge's spline sampled evenly by length: dots and the relayout animation walk it.
     struct Track {
         QPolygonF points;
@@ -126,8 +127,6 @@ public:
         bool alive = true; // false once its edge is gone: its dots go too
         QPointF at(double t) const;
     };
-
-private:
     struct EdgeItems {
         QGraphicsPathItem* line = nullptr;
         QGraphicsPathItem* head = nullptr;
