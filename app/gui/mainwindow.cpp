@@ -325,6 +325,15 @@ void MainWindow::buildMenus()
     }
     connect(m_lightAction, &QAction::triggered, this, [this] { setTheme(Theme::Kind::Light); });
     connect(m_darkAction, &QAction::triggered, this, [this] { setTheme(Theme::Kind::Dark); });
+    QAction* animate = view->addAction(tr("&Animate events"));
+    animate->setObjectName(QStringLiteral("animateEvents"));
+    animate->setCheckable(true);
+    animate->setChecked(QSettings().value(QStringLiteral("view/animateEvents"), true).toBool());
+    m_topology->view()->setAnimateEvents(animate->isChecked());
+    connect(animate, &QAction::toggled, this, [this](bool on) {
+        m_topology->view()->setAnimateEvents(on);
+        QSettings().setValue(QStringLiteral("view/animateEvents"), on);
+    });
     view->addSeparator();
     for (QDockWidget* d : findChildren<QDockWidget*>())
         view->addAction(d->toggleViewAction());

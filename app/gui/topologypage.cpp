@@ -3,10 +3,11 @@
 
 #include "graphview.h"
 
-#include <QJsonArray>
 #include <QLabel>
-#include <QSet>
+#include <QStringList>
 #include <QVBoxLayout>
+
+#include <utility>
 
 namespace FlowScope::Gui {
 
@@ -18,6 +19,20 @@ QString rateText(double perSecond)
     return QStringLiteral("%1/s").arg(perSecond, 0, 'f', 1);
 }
 
+// 400, 1.2k, 35k, 2.4M: a badge stays small
+QString compactCount(qint64 n)
+{
+    if (n < 1000)
+        return QString::number(n);
+    if (n < 9950)
+        return QString::number(double(n) / 1e3, 'f', 1) + u'k';
+    if (n < 999'500)
+        return QString::number(double(n) / 1e3, 'f', 0) + u'k';
+    if (n < 9'950'000)
+        return QString::number(double(n) / 1e6, 'f', 1) + u'M';
+    return QString::number(double(n) / 1e6, 'f', 0) + u'M';
+}
+
 // green -> amber -> red with the share of errors
 QColor errorColor(double share)
 {
@@ -26,6 +41,25 @@ QColor errorColor(double share)
     if (share < 0.05)
         return QColor(0xC9, 0x8A, 0x1B);
     return QColor(0xC6, 0x3B, 0x31);
+}
+
+// Badges: grey when nothing waits, amber when something does, red when it piles up.
+QColor idleBadge() { return QColor(0x6B, 0x72, 0x7C); }
+QColor waitingBadge() { return QColor(0xF2, 0xB1, 0x3C); }
+QColor piledUpBadge() { return QColor(0xC6, 0x3B, 0x31); }
+constexpr qint64 LargeQueue = 100; // the node's fill turns amber there too
+constexpr qint64 LargeLag = 1000;
+
+QString nodeKey(bool service, const QString& name)
+{
+    return (service ? QStringLiteral("s:") : QStringLiteral("c:")) + name;
+}
+
+// the view keys of an edge's ends: services and channels share names ("orders")
+std::pair<QString, QString> edgeEnds(const QJsonObject& e)
+{
+    const bool emits = e.value(u"kind").toString() == u"emits";
+    return { nodeKey(emits, e.value(u"from").toString()), nodeKey(!emits, e.value(u"to").toString()) };
 }
 } // namespace
 
@@ -43,69 +77,122 @@ TopologyPage::TopologyPage(QWidget* parent)
     m_details->setText(tr("Click a service or channel for its rates and errors. Wheel: zoom, drag: pan, F: fit."));
     layout->addWidget(m_details);
     connect(m_view, &GraphView::nodeSelected, this, &TopologyPage::showDetails);
+    m_relayoutTimer.setSingleShot(true);
+    connect(&m_relayoutTimer, &QTimer::timeout, this, [this] {
+        relayout();
+        applyStyles(false); // the nodes that just got a place get their looks
+    });
+}
+
+QByteArray TopologyPage::dotFor(const QJsonArray& nodes, const QJsonArray& edges)
+{
+    // Everything in the order first seen, whatever order the snapshot lists it in (by name):
+    // a new node then comes last in the DOT and dot leaves the others much where they were.
+    QSet<QString> present;
+    for (const QJsonValue& v : nodes) {
+        const QJsonObject n = v.toObject();
+        const QString key = nodeKey(n.value(u"kind").toString() == u"service", n.value(u"name").toString());
+        present.insert(key);
+        if (!m_seenNodes.contains(key)) {
+            m_seenNodes.insert(key);
+            m_nodeOrder.append(key);
+        }
+    }
+    QSet<QString> lagged; // edges with group facts: room for a lag badge under the rate
+    for (const QJsonValue& v : edges) {
+        const auto [from, to] = edgeEnds(v.toObject());
+        const QString key = from + u'\n' + to;
+        present.insert(key);
+        if (v.toObject().contains(u"lag"))
+            lagged.insert(key);
+        if (!m_seenEdges.contains(key)) {
+            m_seenEdges.insert(key);
+            m_edgeOrder.append(key);
+        }
+    }
+    QByteArray dot = "digraph G { rankdir=LR; nodesep=0.35; ranksep=0.7; node [fixedsize=true];\n";
+    for (const QString& key : std::as_const(m_nodeOrder))
+        if (present.contains(key))
+            dot += dotId(key)
+                + (key.startsWith(u"s:") ? " [shape=box width=2.0 height=0.62];\n"
+                                         : " [shape=ellipse width=1.5 height=0.55];\n");
+    for (const QString& key : std::as_const(m_edgeOrder))
+        if (present.contains(key))
+            dot += dotId(key.section(u'\n', 0, 0)) + " -> " + dotId(key.section(u'\n', 1, 1))
+                + (lagged.contains(key) ? " [label=\"00000/s\\nlag 0000\"];\n" : " [label=\"00000/s\"];\n");
+    dot += "}\n";
+    return dot;
 }
 
 void TopologyPage::update(const QJsonObject& state, const QJsonObject& services, const QJsonArray& faults)
 {
     m_state = state;
     m_services = services;
+    m_faults = faults;
     const QJsonObject topology = state.value(u"topology").toObject();
     const QJsonArray nodes = topology.value(u"nodes").toArray();
-    const QJsonArray edges = topology.value(u"edges").toArray();
 
-    // Relayout only when the graph's shape changes: positions stay put while numbers move.
-    QByteArray shape;
-    for (const QJsonValue& n : nodes)
-        shape += n.toObject().value(u"kind").toString().toUtf8() + ':' + n.toObject().value(u"name").toString().toUtf8() + ';';
-    for (const QJsonValue& e : edges)
-        shape += e.toObject().value(u"from").toString().toUtf8() + '>' + e.toObject().value(u"to").toString().toUtf8() + ';';
-    if (shape != m_shape) {
-        m_shape = shape;
-        QByteArray dot = "digraph G { rankdir=LR; nodesep=0.35; ranksep=0.7; node [fixedsize=true];\n";
-        for (const QJsonValue& v : nodes) {
-            const QJsonObject n = v.toObject();
-            const bool service = n.value(u"kind").toString() == u"service";
-            // services and channels share names ("orders"): prefix keeps them apart
-            dot += dotId((service ? QStringLiteral("s:") : QStringLiteral("c:")) + n.value(u"name").toString())
-                + (service ? " [shape=box width=2.0 height=0.62];\n" : " [shape=ellipse width=1.5 height=0.55];\n");
-        }
-        for (const QJsonValue& v : edges) {
-            const QJsonObject e = v.toObject();
-            const bool emits = e.value(u"kind").toString() == u"emits";
-            dot += dotId((emits ? QStringLiteral("s:") : QStringLiteral("c:")) + e.value(u"from").toString()) + " -> "
-                + dotId((emits ? QStringLiteral("c:") : QStringLiteral("s:")) + e.value(u"to").toString())
-                + " [label=\"00000/s\"];\n";
-        }
-        dot += "}\n";
-        m_view->setLayout(layoutDot(dot));
-        m_nodeCount = int(nodes.size());
+    // Relayout only when the graph's shape changes: positions stay put while numbers move. Nodes
+    // that appear one by one (a stream's first seconds) make one relayout a second at most.
+    const QByteArray shape = dotFor(nodes, topology.value(u"edges").toArray());
+    if (shape == m_shape) {
+        m_relayoutTimer.stop(); // back to what is shown (a seek)
+    } else {
+        m_pendingShape = shape;
+        m_pendingNodeCount = int(nodes.size());
+        if (!m_sinceLayout.isValid() || m_sinceLayout.elapsed() >= RelayoutIntervalMs)
+            relayout();
+        else if (!m_relayoutTimer.isActive())
+            m_relayoutTimer.start(int(RelayoutIntervalMs - m_sinceLayout.elapsed()));
     }
+    applyStyles(true);
+}
 
+void TopologyPage::relayout()
+{
+    m_relayoutTimer.stop();
+    m_shape = m_pendingShape;
+    m_view->setLayout(layoutDot(m_shape));
+    m_nodeCount = m_pendingNodeCount;
+    ++m_relayouts;
+    m_sinceLayout.restart();
+}
+
+void TopologyPage::applyStyles(bool traffic)
+{
+    const QJsonObject topology = m_state.value(u"topology").toObject();
     QSet<QString> faulted;
-    for (const QJsonValue& f : faults) {
+    for (const QJsonValue& f : std::as_const(m_faults)) {
         const QJsonObject o = f.toObject();
         if (o.value(u"active").toBool())
-            faulted.insert((o.value(u"target").toString() == u"service" ? QStringLiteral("s:") : QStringLiteral("c:"))
-                           + o.value(u"name").toString());
+            faulted.insert(nodeKey(o.value(u"target").toString() == u"service", o.value(u"name").toString()));
     }
-    for (const QJsonValue& v : nodes) {
+    for (const QJsonValue& v : topology.value(u"nodes").toArray()) {
         const QJsonObject n = v.toObject();
         const bool service = n.value(u"kind").toString() == u"service";
         const QString name = n.value(u"name").toString();
-        const QString key = (service ? QStringLiteral("s:") : QStringLiteral("c:")) + name;
+        const QString key = nodeKey(service, name);
         GraphView::NodeStyle style;
         style.title = name;
         style.ellipse = !service;
         style.fill = service ? QColor(0xE8, 0xF0, 0xFB) : QColor(0xF3, 0xEE, 0xE2);
         style.dashed = !n.value(u"observed").toBool() || !n.value(u"declared").toBool();
-        const QJsonObject stats = services.value(name).toObject();
+        const QJsonObject stats = m_services.value(name).toObject();
         if (service && !stats.isEmpty()) {
-            const qint64 queue = stats.value(u"queue").toInteger() + stats.value(u"lag").toInteger();
-            style.detail = QStringLiteral("q %1 · %2 ms").arg(queue).arg(stats.value(u"mean_latency_ms").toDouble(), 0, 'f', 1);
-            if (queue > 100)
+            // the queue (and what the broker holds back for it) in a badge; latency stays
+            const qint64 queue = stats.value(u"queue").toInteger(), held = stats.value(u"lag").toInteger();
+            style.detail = tr("mean %1 ms").arg(stats.value(u"mean_latency_ms").toDouble(), 0, 'f', 1);
+            QStringList badge;
+            if (queue > 0)
+                badge.append(QStringLiteral("q ") + compactCount(queue));
+            if (held > 0)
+                badge.append(QStringLiteral("lag ") + compactCount(held));
+            style.badge = badge.join(QStringLiteral(" · "));
+            style.badgeColor = queue >= LargeQueue || held >= LargeLag ? piledUpBadge() : waitingBadge();
+            if (queue + held > LargeQueue)
                 style.fill = QColor(0xFB, 0xE9, 0xC8);
         } else {
-            style.detail = QStringLiteral("%1 events").arg(n.value(u"events").toInteger());
+            style.detail = tr("%1 events").arg(n.value(u"events").toInteger());
         }
         if (faulted.contains(key)) {
             style.fill = QColor(0xF6, 0xC9, 0xC4);
@@ -114,9 +201,9 @@ void TopologyPage::update(const QJsonObject& state, const QJsonObject& services,
         }
         m_view->setNodeStyle(key, style);
     }
-    for (const QJsonValue& v : edges) {
+    for (const QJsonValue& v : topology.value(u"edges").toArray()) {
         const QJsonObject e = v.toObject();
-        const bool emits = e.value(u"kind").toString() == u"emits";
+        const auto [from, to] = edgeEnds(e);
         GraphView::EdgeStyle style;
         const qint64 count = e.value(u"count").toInteger();
         const double errors = count ? double(e.value(u"errors").toInteger()) / double(count) : 0;
@@ -128,39 +215,66 @@ void TopologyPage::update(const QJsonObject& state, const QJsonObject& services,
         else if (!e.value(u"declared").toBool())
             style.color = QColor(0xE0, 0x7B, 0x1A);
         style.width = 1.0 + std::min(3.0, e.value(u"rate_10s").toDouble() / 100.0);
-        m_view->setEdgeStyle((emits ? QStringLiteral("s:") : QStringLiteral("c:")) + e.value(u"from").toString(),
-                             (emits ? QStringLiteral("c:") : QStringLiteral("s:")) + e.value(u"to").toString(), style);
+        // a consumer group's lag, when a group watcher reported it (null: unknown)
+        if (const QJsonValue lag = e.value(u"lag"); lag.isDouble()) {
+            style.badge = QStringLiteral("lag ") + compactCount(lag.toInteger());
+            const qint64 n = lag.toInteger();
+            style.badgeColor = n <= 0 ? idleBadge() : n < LargeLag ? waitingBadge() : piledUpBadge();
+        }
+        m_view->setEdgeStyle(from, to, style);
+        if (traffic) {
+            // only events that crossed since the last update make dots: none while paused
+            const QString key = from + u'\n' + to;
+            const qint64 before = m_edgeCounts.value(key, -1);
+            m_edgeCounts.insert(key, count);
+            if (before >= 0 && count > before) {
+                const double rate1 = e.value(u"rate_1s").toDouble();
+                m_view->addTraffic(from, to, count - before, rate1 > 0 ? rate1 : e.value(u"rate_10s").toDouble());
+            }
+        }
     }
     if (!m_view->selectedNode().isEmpty())
         showDetails();
 }
 
+QString TopologyPage::detailsText() const { return m_details->text(); }
+
 void TopologyPage::showDetails()
 {
     const QString key = m_view->selectedNode();
+    if (key.isEmpty())
+        return;
     const QString name = key.mid(2);
     const bool service = key.startsWith(u"s:");
     QString html = QStringLiteral("<b>%1</b> (%2)").arg(name.toHtmlEscaped(), service ? tr("service") : tr("channel"));
     const QJsonArray edges = m_state.value(u"topology").toObject().value(u"edges").toArray();
     for (const QJsonValue& v : edges) {
         const QJsonObject e = v.toObject();
-        if (e.value(u"from").toString() != name && e.value(u"to").toString() != name)
+        const auto [from, to] = edgeEnds(e);
+        if (from != key && to != key)
             continue;
         html += QStringLiteral("<br>%1 → %2: %3 events, %4 errors, %5 (1 s) %6 (60 s)")
                     .arg(e.value(u"from").toString().toHtmlEscaped(), e.value(u"to").toString().toHtmlEscaped())
                     .arg(e.value(u"count").toInteger())
                     .arg(e.value(u"errors").toInteger())
                     .arg(rateText(e.value(u"rate_1s").toDouble()), rateText(e.value(u"rate_60s").toDouble()));
+        if (const QJsonValue lag = e.value(u"lag"); lag.isDouble()) {
+            html += tr(", lag %1").arg(lag.toInteger());
+            if (const QJsonValue members = e.value(u"members"); members.isDouble())
+                html += tr(" (%1 members)").arg(members.toInt());
+        }
     }
     const QJsonObject stats = m_services.value(name).toObject();
     if (service && !stats.isEmpty())
-        html += QStringLiteral("<br>processed %1, failed %2, retries %3, dead-lettered %4, dropped %5, max queue %6, "
-                               "mean latency %7 ms")
+        html += QStringLiteral("<br>processed %1, failed %2, retries %3, dead-lettered %4, dropped %5, queue %6, "
+                               "lag %7, max queue %8, mean latency %9 ms")
                     .arg(stats.value(u"processed").toInteger())
                     .arg(stats.value(u"failed").toInteger())
                     .arg(stats.value(u"retries").toInteger())
                     .arg(stats.value(u"dead_lettered").toInteger())
                     .arg(stats.value(u"dropped").toInteger())
+                    .arg(stats.value(u"queue").toInteger())
+                    .arg(stats.value(u"lag").toInteger())
                     .arg(stats.value(u"max_queue").toInteger())
                     .arg(stats.value(u"mean_latency_ms").toDouble(), 0, 'f', 2);
     m_details->setText(html);
