@@ -24,6 +24,7 @@ packages=(
   libsqlite3-dev          # recordings (C API, WAL, prepared statements)
   sqlite3                 # the raw-import baseline of the benchmark, and for users to poke at recordings
   librdkafka-dev          # Kafka source and replay sink; also its mock cluster for tests
+  libjemalloc-dev         # the application's malloc: no GUI-thread waits on other threads' arenas
   libgraphviz-dev         # dot layout of the topology and saga diagrams
   kcat                    # independent Kafka client used by tests and as a benchmark baseline
   # tests and docs
