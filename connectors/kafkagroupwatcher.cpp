@@ -498,4 +498,17 @@ bool KafkaGroupWatcher::readRound(Round* round, QString* problem)
     return finish(true);
 }
 
+KafkaGroupWatcher::Options KafkaGroupWatcher::forSource(const QString& bootstrapServers, const QStringList& topics,
+                                                      const QString& ownGroup,
+                                                      const QList<QPair<QByteArray, QByteArray>>& properties)
+{
+    Options w;
+    w.bootstrapServers = bootstrapServers;
+    w.topics = topics;
+    if (!ownGroup.isEmpty())
+        w.ignoreGroups.append(ownGroup);
+    w.properties = properties;
+    return w;
+}
+
 } // namespace FlowScope::Connectors

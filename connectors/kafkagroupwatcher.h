@@ -50,6 +50,10 @@ public:
         int requestTimeoutMs = 5000; // per request
     };
     using Handler = std::function<void(const GroupFacts&)>;
+    // Watching what a source with these settings reads: its servers, topics and client
+    // properties; its own consumer group (when it joins one) is not part of the system watched.
+    static Options forSource(const QString& bootstrapServers, const QStringList& topics, const QString& ownGroup,
+                             const QList<QPair<QByteArray, QByteArray>>& properties);
 
     // What one round read, before it is combined into facts (public for tests).
     struct Member {

@@ -41,6 +41,10 @@ public:
     // Waits until everything produced is acknowledged by the cluster; false on timeout or when a
     // record failed for good (*error says which error, and how many).
     bool flush(int timeoutMs, QString* error);
+    // Commits `offsets` (per partition from 0; -1: none) of `topic` for `group` without joining
+    // it, as a tool or an assign-and-commit consumer does: the group then has offsets and no
+    // members. How tests make a consumer group with a known lag.
+    bool commitOffsets(const QByteArray& group, const QByteArray& topic, const QList<qint64>& offsets, QString* error);
 
 private:
     KafkaMockCluster() = default;

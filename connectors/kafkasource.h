@@ -66,6 +66,7 @@ public:
     };
 
     explicit KafkaSource(Options options);
+    const Options& options() const { return m_options; }
     ~KafkaSource() override;
 
     bool start(QString* error) override;

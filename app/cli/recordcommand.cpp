@@ -389,13 +389,9 @@ int recordCommand(const QStringList& args)
     // recorded). FlowScope's own group (--group) is not part of the system watched.
     std::unique_ptr<Connectors::KafkaGroupWatcher> watcher;
     if (kafka && watchGroups) {
-        Connectors::KafkaGroupWatcher::Options w;
-        w.bootstrapServers = kafkaOptions.bootstrapServers;
-        w.topics = kafkaOptions.topics;
+        auto w = Connectors::KafkaGroupWatcher::forSource(kafkaOptions.bootstrapServers, kafkaOptions.topics,
+                                                          kafkaOptions.group, kafkaOptions.properties);
         w.groups = parser.values(watchGroupOption);
-        if (!kafkaOptions.group.isEmpty())
-            w.ignoreGroups.append(kafkaOptions.group);
-        w.properties = kafkaOptions.properties;
         w.intervalMs = groupsIntervalMs;
         watcher = std::make_unique<Connectors::KafkaGroupWatcher>(w);
         watcher->setHandler([&engine](const GroupFacts& facts) { engine.setGroupFacts(facts); });

@@ -16,6 +16,7 @@ KafkaPage::KafkaPage(QWidget* parent)
     , m_time(new QDateTimeEdit(this))
     , m_properties(
           lineEdit(QStringLiteral("propertiesFile"), tr("optional: a Java-style client.properties (security, SASL)")))
+    , m_watchGroups(lineEdit(QStringLiteral("watchGroups"), tr("empty: every group the cluster lists")))
 {
     m_startAt->setObjectName(QStringLiteral("startAt"));
     m_startAt->addItem(tr("the beginning"), Beginning);
@@ -37,7 +38,12 @@ KafkaPage::KafkaPage(QWidget* parent)
     addRow(tr("&Properties file:"),
         withBrowse(m_properties, tr("Kafka client properties"), tr("Properties (*.properties *.conf);;All files (*)")));
 
+    addRow(tr("&Watch groups:"), m_watchGroups,
+        tr("Consumer groups whose members and lag the topology shows (read-only: nothing joined or committed). "
+           "Comma separated; empty: every group the cluster lists."));
+
     keep(m_servers, QStringLiteral("servers"));
+    keep(m_watchGroups, QStringLiteral("watchGroups"));
     keep(m_topics, QStringLiteral("topics"));
     keep(m_group, QStringLiteral("group"));
     // as `flowscope record --kafka`: assign-only starts at the end unless told otherwise
@@ -46,6 +52,15 @@ KafkaPage::KafkaPage(QWidget* parent)
     auto updateTime = [this] { m_time->setEnabled(m_startAt->currentData().toInt() == Time); };
     connect(m_startAt, &QComboBox::currentIndexChanged, this, updateTime);
     updateTime();
+}
+
+QStringList KafkaPage::watchGroups() const
+{
+    QStringList groups;
+    for (const QString& g : m_watchGroups->text().split(u',', Qt::SkipEmptyParts))
+        if (const QString group = g.trimmed(); !group.isEmpty())
+            groups.append(group);
+    return groups;
 }
 
 Connectors::KafkaSource::Options KafkaPage::options() const

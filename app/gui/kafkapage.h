@@ -26,6 +26,8 @@ public:
     // What the fields say, as KafkaSource takes it (properties not read yet: see propertiesFile()).
     Connectors::KafkaSource::Options options() const;
     QString propertiesFile() const;
+    // The consumer groups to watch; empty: every group the cluster lists.
+    QStringList watchGroups() const;
     // The properties file read (its properties before those of options()), then the source.
     std::unique_ptr<Connectors::Source> createSource(QString* error) const override;
     // The same for settings given in code (MainWindow::connectKafka): null with *error set when
@@ -40,6 +42,7 @@ private:
     QComboBox* m_startAt;
     QDateTimeEdit* m_time;
     QLineEdit* m_properties;
+    QLineEdit* m_watchGroups;
 };
 
 } // namespace FlowScope::Gui

@@ -4,6 +4,8 @@
 #include <flowfile.h>
 #include <recording.h>
 
+#include <QSet>
+
 namespace FlowScope::Gui {
 
 std::unique_ptr<LiveSession> LiveSession::start(
@@ -29,6 +31,8 @@ std::unique_ptr<LiveSession> LiveSession::start(
 
 LiveSession::~LiveSession()
 {
+    if (m_watcher)
+        m_watcher->stop();
     if (m_source)
         m_source->stop(); // hands over what was read (and acknowledges it, where the source does)
     if (m_engine) {
@@ -39,6 +43,16 @@ LiveSession::~LiveSession()
         QString error;
         m_writer->finish(&error); // a temporary file: nothing to tell about it any more
     }
+}
+
+bool LiveSession::watchGroups(const Connectors::KafkaGroupWatcher::Options& options, QString* error)
+{
+    auto watcher = std::make_unique<Connectors::KafkaGroupWatcher>(options);
+    watcher->setHandler([engine = m_engine.get()](const GroupFacts& facts) { engine->setGroupFacts(facts); });
+    if (!watcher->start(error))
+        return false;
+    m_watcher = std::move(watcher);
+    return true;
 }
 
 QString LiveSession::sourceStatus() const
@@ -52,6 +66,16 @@ QString LiveSession::sourceStatus() const
         text += QStringLiteral(" · %1 unparsed").arg(unparsed);
     if (const qint64 refused = c.refused.load(); refused > 0)
         text += QStringLiteral(" · %1 refused").arg(refused);
+    if (m_watcher && m_watcher->rounds() > 0) {
+        if (const QString problem = m_watcher->error(); !problem.isEmpty()) {
+            text += QStringLiteral(" · consumer groups: %1").arg(problem);
+        } else {
+            QSet<QByteArray> groups;
+            for (const GroupFact& f : m_watcher->facts())
+                groups.insert(f.group);
+            text += QStringLiteral(" · %1 consumer group(s)").arg(groups.size());
+        }
+    }
     return text;
 }
 

@@ -4,6 +4,7 @@
 #include "session.h"
 
 #include <engine.h>
+#include <kafkagroupwatcher.h>
 #include <source.h>
 
 #include <QString>
@@ -53,6 +54,12 @@ public:
 
     const Connectors::Source& source() const { return *m_source; }
 
+    // Also watches the Kafka cluster's consumer groups (read-only), laying their members and lag
+    // over the topology's consumes edges. What it cannot read (a mock cluster, missing ACLs)
+    // shows in sourceStatus(), not as an error: the stream itself is fine.
+    bool watchGroups(const Connectors::KafkaGroupWatcher::Options& options, QString* error);
+    const Connectors::KafkaGroupWatcher* groupWatcher() const { return m_watcher.get(); }
+
 private:
     LiveSession() = default;
 
@@ -63,6 +70,7 @@ private:
     std::unique_ptr<RecordingWriter> m_writer;
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<Connectors::Source> m_source;
+    std::unique_ptr<Connectors::KafkaGroupWatcher> m_watcher;
 };
 
 } // namespace FlowScope::Gui

@@ -565,7 +565,8 @@ bool MainWindow::connectTo(const SourcePage& page)
         showError(tr("Cannot connect to %1: %2").arg(page.kind(), error));
         return false;
     }
-    return connectSource(page.kind(), std::move(source));
+    const auto* kafka = qobject_cast<const KafkaPage*>(&page);
+    return connectSource(page.kind(), std::move(source), kafka ? kafka->watchGroups() : QStringList());
 }
 
 bool MainWindow::connectKafka(Connectors::KafkaSource::Options options, const QString& propertiesFile)
@@ -579,7 +580,8 @@ bool MainWindow::connectKafka(Connectors::KafkaSource::Options options, const QS
     return connectSource(QStringLiteral("Kafka"), std::move(source));
 }
 
-bool MainWindow::connectSource(const QString& kind, std::unique_ptr<Connectors::Source> source)
+bool MainWindow::connectSource(const QString& kind, std::unique_ptr<Connectors::Source> source,
+                               const QStringList& watchGroups)
 {
     // the flow file open now gives the sagas and views; without one, the observed topology
     const std::shared_ptr<const Flow> flow = m_session ? m_session->flow() : std::make_shared<const Flow>();
@@ -589,6 +591,14 @@ bool MainWindow::connectSource(const QString& kind, std::unique_ptr<Connectors::
         m_session.reset();
     QString error;
     auto session = LiveSession::start(kind, std::move(source), flow, &error);
+    // Kafka: the consumer groups' members and lag on the topology, read-only
+    if (const auto* k = session ? dynamic_cast<const Connectors::KafkaSource*>(&session->source()) : nullptr) {
+        auto options = Connectors::KafkaGroupWatcher::forSource(k->options().bootstrapServers, k->options().topics,
+                                                                k->options().group, k->options().properties);
+        options.groups = watchGroups;
+        if (!session->watchGroups(options, &error))
+            session.reset();
+    }
     if (!session) {
         showError(tr("Cannot connect to %1: %2").arg(kind, error));
         return false;

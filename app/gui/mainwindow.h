@@ -71,7 +71,10 @@ public:
     bool connectTo(const SourcePage& page);
     // Watches `source` live, recording into a temporary recording through the flow file of the
     // session open now, if any; `kind` names it in the status bar. Errors as connectTo().
-    bool connectSource(const QString& kind, std::unique_ptr<Connectors::Source> source);
+    // A Kafka source also gets a read-only consumer-group watcher: `watchGroups`, or every group
+    // the cluster lists.
+    bool connectSource(const QString& kind, std::unique_ptr<Connectors::Source> source,
+                       const QStringList& watchGroups = {});
     // A flow file (its simulation runs) or a recording (.fsrec), replayed through `flowPath`, or
     // through the flow file of the session open now when that is empty. Errors are shown in the
     // window; a file that opens goes to the top of File > Open Recent.

@@ -13,7 +13,9 @@
 #include <gui/kafkapage.h>
 #include <gui/livesession.h>
 #include <gui/mainwindow.h>
+#include <gui/graphview.h>
 #include <gui/sourcepage.h>
+#include <gui/topologypage.h>
 #include <kafkamock.h>
 #include <webhooksource.h>
 
@@ -383,9 +385,11 @@ void TestConnectDialogs::kafkaThroughTheDialog()
     QVERIFY2(mock, qPrintable(error));
     QVERIFY2(mock->createTopic("shop.orders", 2, &error), qPrintable(error));
     for (int i = 0; i < N; ++i)
-        QVERIFY2(mock->produce("shop.orders", "o" + QByteArray::number(i % 10), cloudEvent("k", i), {}, &error),
+        QVERIFY2(mock->produce("shop.orders", "o" + QByteArray::number(i % 10), cloudEvent("k", i), {}, &error, i % 2),
             qPrintable(error));
     QVERIFY2(mock->flush(10000, &error), qPrintable(error));
+    // a consumer group of the system watched, 20 + 10 behind the ends of the two partitions
+    QVERIFY2(mock->commitOffsets("billing", "shop.orders", { N / 2 - 20, N / 2 - 10 }, &error), qPrintable(error));
     const QString properties = m_dir.filePath(QStringLiteral("client.properties"));
     QFile f(properties);
     QVERIFY(f.open(QIODevice::WriteOnly));
@@ -400,13 +404,20 @@ void TestConnectDialogs::kafkaThroughTheDialog()
         field<QLineEdit>(page, "propertiesFile")->setText(properties);
         auto* startAt = field<QComboBox>(page, "startAt");
         startAt->setCurrentIndex(startAt->findData(KafkaPage::Beginning));
+        field<QLineEdit>(page, "watchGroups")->setText(QStringLiteral("billing"));
     });
     auto* live = dynamic_cast<LiveSession*>(w.session());
     QVERIFY2(live, qPrintable(w.errorText()));
     QCOMPARE(live->kind(), u"Kafka");
     QVERIFY2(w.errorText().contains(u"key.deserializer"), qPrintable(w.errorText()));
     QTRY_COMPARE_WITH_TIMEOUT(live->snapshot()->events, qint64(N), 30000);
-    QTRY_COMPARE_WITH_TIMEOUT(live->sourceStatus(), QStringLiteral("live"), 5000);
+    // the watched group's lag on the topology: the edge from the topic to the group's service
+    // (the mock cannot list or describe groups: the status says how the group is watched)
+    QTRY_VERIFY2_WITH_TIMEOUT(live->sourceStatus().startsWith(u"live · consumer groups: ")
+                                  && live->sourceStatus().endsWith(u"watching billing by their committed offsets, members unknown"),
+                              qPrintable(live->sourceStatus()), 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->view()->edgeBadgeText(QStringLiteral("c:shop.orders"), QStringLiteral("s:billing")),
+                              QStringLiteral("lag 30"), 15000);
     w.close(); // stops the source before the cluster goes
 }
 

@@ -49,26 +49,6 @@ rd_kafka_t* newConsumer(const QByteArray& bootstrap, const QByteArray& group, QS
     return rk;
 }
 
-// Commits offsets for `group` without joining it, as a tool or an assign-and-commit consumer
-// does (the group then has offsets and no members).
-bool commitWithoutJoining(const QByteArray& bootstrap, const QByteArray& group, const QByteArray& topic,
-    const QList<qint64>& offsets, QString* error)
-{
-    rd_kafka_t* rk = newConsumer(bootstrap, group, error);
-    if (!rk)
-        return false;
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(int(offsets.size()));
-    for (int p = 0; p < offsets.size(); ++p)
-        if (offsets[p] >= 0)
-            rd_kafka_topic_partition_list_add(list, topic.constData(), p)->offset = offsets[p];
-    const rd_kafka_resp_err_t err = rd_kafka_commit(rk, list, 0);
-    rd_kafka_topic_partition_list_destroy(list);
-    rd_kafka_destroy(rk);
-    if (err)
-        *error = QString::fromUtf8(rd_kafka_err2str(err));
-    return !err;
-}
-
 // A real member of a consumer group, polled on its own thread as a service would be: it joins,
 // consumes up to the target it is given, commits synchronously what it consumed (every partition
 // of the topic: the next offset to read, 0 where it read nothing), then holds with its partitions
@@ -342,7 +322,7 @@ void TestKafkaGroups::lagFromCommittedOffsetsAlone()
         return;
     // caught up on partition 1, 15 behind on 0, nothing committed on 2 and 3
     QVERIFY2(
-        commitWithoutJoining(m_mock->bootstrap(), "audit", "ledger", { 10, 25, -1, -1 }, &error), qPrintable(error));
+        m_mock->commitOffsets("audit", "ledger", { 10, 25, -1, -1 }, &error), qPrintable(error));
 
     KafkaGroupWatcher::Options o;
     o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
@@ -355,7 +335,7 @@ void TestKafkaGroups::lagFromCommittedOffsetsAlone()
     QCOMPARE(watcher.facts(), (GroupFacts { { "audit", "ledger", -1, 15 } }));
 
     QVERIFY2(
-        commitWithoutJoining(m_mock->bootstrap(), "audit", "ledger", { 25, 25, 20, 25 }, &error), qPrintable(error));
+        m_mock->commitOffsets("audit", "ledger", { 25, 25, 20, 25 }, &error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(factOf(watcher.facts(), "audit", "ledger").lag, qint64(5), 10000);
     watcher.stop();
 }
@@ -369,7 +349,7 @@ void TestKafkaGroups::recordCommandShowsGroups()
     produce("shipments", 4, 400); // 100 a partition
     if (QTest::currentTestFailed())
         return;
-    QVERIFY2(commitWithoutJoining(m_mock->bootstrap(), "shipping", "shipments", { 100, 100, 100, 70 }, &error),
+    QVERIFY2(m_mock->commitOffsets("shipping", "shipments", { 100, 100, 100, 70 }, &error),
         qPrintable(error));
     const QString rec = m_dir.filePath(QStringLiteral("groups.fsrec"));
     QProcess p;
