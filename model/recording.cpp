@@ -159,6 +159,28 @@ std::unique_ptr<Recording> Recording::open(const QString& path, QString* error)
 
 Recording::~Recording() { sqlite3_close_v2(m_db); }
 
+bool Recording::saveCopy(const QString& path, QString* error) const
+{
+    if (QFile::exists(path)) {
+        *error = QStringLiteral("%1 exists already").arg(path);
+        return false;
+    }
+    sqlite3_stmt* s = nullptr;
+    const QByteArray target = path.toUtf8();
+    int rc = sqlite3_prepare_v2(m_db, "VACUUM INTO ?1", -1, &s, nullptr);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, target.constData(), int(target.size()), SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        *error = sqliteError(m_db, QStringLiteral("cannot save a copy as %1").arg(path));
+        QFile::remove(path); // never a partial copy that looks like a recording
+        return false;
+    }
+    return true;
+}
+
 QString Recording::sqliteVersion() { return QString::fromLatin1(sqlite3_libversion()); }
 
 QString Recording::meta(const QString& key) const

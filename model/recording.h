@@ -98,6 +98,10 @@ public:
 
     static QString sqliteVersion();
 
+    // Writes a consistent copy of the recording as it is now to `path` (SQLite's VACUUM INTO:
+    // compacted, and readable while a writer keeps appending to this one). `path` must not exist.
+    bool saveCopy(const QString& path, QString* error) const;
+
     int formatVersion() const { return m_version; }
     QString path() const { return m_path; }
     QString meta(const QString& key) const;

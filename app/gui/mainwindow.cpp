@@ -28,6 +28,8 @@
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileDialog>
+#include <QFutureWatcher>
+#include <QtConcurrentRun>
 #include <QFileInfo>
 #include <QFrame>
 #include <QHBoxLayout>
@@ -307,6 +309,20 @@ void MainWindow::buildMenus()
     m_recentMenu->setObjectName(QStringLiteral("recentMenu"));
     rebuildRecentMenu();
     file->addSeparator();
+    m_saveRecording = file->addAction(tr("&Save session recording as…"));
+    m_saveRecording->setObjectName(QStringLiteral("saveRecording"));
+    m_saveRecording->setShortcut(QKeySequence::Save);
+    m_saveRecording->setToolTip(tr("Keep what this simulated or live session recorded, to replay or inspect it later"));
+    m_saveRecording->setEnabled(false);
+    connect(m_saveRecording, &QAction::triggered, this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Save the session's recording"),
+                                                    QStringLiteral("session.fsrec"), tr("FlowScope recordings (*.fsrec)"));
+        if (path.isEmpty())
+            return;
+        if (QFileInfo(path).suffix().isEmpty())
+            path += QStringLiteral(".fsrec");
+        saveSessionRecording(path);
+    });
     connect(file->addAction(tr("Export &topology as…")), &QAction::triggered, this, [this] { exportDialog(true); });
     connect(file->addAction(tr("Export &saga diagram as…")), &QAction::triggered, this, [this] { exportDialog(false); });
     file->addSeparator();
@@ -462,6 +478,43 @@ void MainWindow::exportDialog(bool topology)
                                               : chosenFilter.contains(u"dot") ? QStringLiteral(".dot") : QStringLiteral(".png");
     if (topology ? exportTopology(path) : exportSaga(path))
         statusBar()->showMessage(tr("Exported the %1 to %2").arg(what, path), 5000);
+}
+
+void MainWindow::saveSessionRecording(const QString& path)
+{
+    if (!m_session || m_session->retention() == 0)
+        return;
+    statusBar()->showMessage(tr("Saving the session's recording to %1…").arg(path));
+    struct Saved {
+        qint64 events = 0;
+        QString error;
+    };
+    auto* watcher = new QFutureWatcher<Saved>(this);
+    connect(watcher, &QFutureWatcher<Saved>::finished, this, [this, watcher, path] {
+        const Saved saved = watcher->result();
+        watcher->deleteLater();
+        if (saved.error.isEmpty()) {
+            statusBar()->showMessage(tr("Saved %L1 events to %2").arg(saved.events).arg(path), 8000);
+            addRecentFile(path, m_session ? m_session->flow()->fileName : QString());
+        } else {
+            statusBar()->clearMessage();
+            showError(tr("Cannot save the session's recording: %1").arg(saved.error));
+        }
+        Q_EMIT recordingSaved(path, saved.events, saved.error);
+    });
+    // its own connection, on a worker thread: a large recording takes seconds to copy
+    watcher->setFuture(QtConcurrent::run([source = m_session->recordingPath(), path] {
+        Saved saved;
+        if (QFile::exists(path) && !QFile::remove(path)) {
+            saved.error = QStringLiteral("cannot replace %1").arg(path);
+            return saved;
+        }
+        const auto recording = Recording::open(source, &saved.error);
+        if (recording && recording->saveCopy(path, &saved.error))
+            if (const auto copy = Recording::open(path, &saved.error))
+                saved.events = copy->eventCount() - copy->firstSeq() + 1;
+        return saved;
+    }));
 }
 
 bool MainWindow::exportTopology(const QString& path)
@@ -644,6 +697,7 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     const EventDensity* density = m_session->density();
     m_density->setDensity(density ? *density : EventDensity {});
     m_density->setVisible(density && !density->counts.isEmpty());
+    m_saveRecording->setEnabled(m_session->retention() > 0);
     const bool pace = m_session->canPace();
     for (QAction* a : std::as_const(m_paceActions))
         a->setVisible(pace);

@@ -86,6 +86,9 @@ public:
     // The diagrams as pictures or DOT, the format from the suffix: .png, .svg, .dot.
     bool exportTopology(const QString& path);
     bool exportSaga(const QString& path);
+    // Copies a simulated or live session's temporary recording to `path` (replacing a file there)
+    // on a worker thread; recordingSaved() tells how it went, the status bar or banner shows it.
+    void saveSessionRecording(const QString& path);
 
     void setTheme(Theme::Kind kind, bool keep = true); // keep: in the settings, for the next runs
     // The jump from a saga instance or a view row: the event log shows only this flow's events.
@@ -119,6 +122,10 @@ public:
 protected:
     void closeEvent(QCloseEvent* event) override;
 
+Q_SIGNALS:
+    // After saveSessionRecording(): error is empty when the copy holds `events` events.
+    void recordingSaved(const QString& path, qint64 events, const QString& error);
+
 private:
     void tick();
     void updateStatus(const EngineSnapshot& snapshot, const QJsonArray& faults);
@@ -149,6 +156,7 @@ private:
     DensityStrip* m_density;
     QLabel* m_position;
     QList<QAction*> m_replayActions;
+    QAction* m_saveRecording = nullptr;
     QList<QAction*> m_paceActions; // pause and speed: not for a live source
     QAction* m_faultAction = nullptr;
     QLabel* m_status;

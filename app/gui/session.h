@@ -44,7 +44,8 @@ public:
     virtual const std::shared_ptr<const Flow>& flow() const = 0;
     virtual QString recordingPath() const = 0; // what the event log pages through
     // How many of the newest events a temporary recording keeps (0: all of them): a simulated or
-    // live session running for hours at high speed would otherwise fill the disk.
+    // live session running for hours at high speed would otherwise fill the disk. Non-zero means
+    // the recording is the session's own and goes with it: File > Save session recording copies it.
     virtual qint64 retention() const { return 0; }
     virtual QString kind() const = 0;          // "simulated", "replay", "Kafka"
     // A live source's state for the status bar ("live", "retrying (reason)"); empty otherwise.

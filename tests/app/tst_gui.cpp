@@ -43,8 +43,10 @@
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QSlider>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QSvgRenderer>
 #include <QTableView>
 #include <QTableWidget>
@@ -63,6 +65,7 @@ private Q_SLOTS:
     void eventLogKeepsAWindowOfRows();
     void demoRunsInTheWindow();
     void faultTurnsItsNodeRed();
+    void sessionRecordingIsSavedAsACopy();
     void modelsPassTheTester();
     void screenshotOfAPane();
     void seekInARecordingChangesEveryPane();
@@ -168,6 +171,57 @@ void TestGui::faultTurnsItsNodeRed()
     QVERIFY(red.red() > red.green() + 30);
     // and its queue grows while it is down
     QTRY_VERIFY_WITH_TIMEOUT(w.simSession()->services()[1].queue + w.simSession()->services()[1].held > 50, 10000);
+}
+
+// File > Save session recording: a copy of the simulated session's temporary recording holds
+// exactly the events the session folded, byte for byte the same rows, and replays on its own.
+void TestGui::sessionRecordingIsSavedAsACopy()
+{
+    MainWindow w;
+    w.show();
+    QAction* save = w.findChild<QAction*>(QStringLiteral("saveRecording"));
+    QVERIFY(save);
+    QVERIFY(!save->isEnabled()); // nothing to save yet
+    QVERIFY(w.startSimulation(m_flow));
+    QVERIFY(save->isEnabled());
+    QCOMPARE(save->shortcut(), QKeySequence(QKeySequence::Save));
+    w.session()->setSpeed(20);
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->snapshot()->events > 2000, 20000);
+    w.session()->setPaused(true);
+    QString error;
+    const auto source = Recording::open(w.session()->recordingPath(), &error);
+    QVERIFY2(source, qPrintable(error));
+    // paused: the recording catches up with what the engine folded, then stays
+    QTRY_COMPARE_WITH_TIMEOUT(source->eventCount(), w.session()->snapshot()->events, 10000);
+    const qint64 events = source->eventCount();
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("kept.fsrec"));
+    QFile(path).open(QIODevice::WriteOnly); // a file there is replaced (the dialog asked first)
+    QSignalSpy saved(&w, &MainWindow::recordingSaved);
+    w.saveSessionRecording(path);
+    QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 20000);
+    QCOMPARE(saved[0][0].toString(), path);
+    QCOMPARE(saved[0][2].toString(), QString());
+    QCOMPARE(saved[0][1].toLongLong(), events);
+    QVERIFY2(w.statusBar()->currentMessage().contains(QStringLiteral("Saved %L1 events").arg(events)),
+             qPrintable(w.statusBar()->currentMessage()));
+    const auto copy = Recording::open(path, &error);
+    QVERIFY2(copy, qPrintable(error));
+    QCOMPARE(copy->eventCount(), events);
+    QCOMPARE(copy->firstSeq(), 1);
+    QList<QByteArray> original, copied;
+    QVERIFY(source->readSeqRange(1, events, [&](Event&& e) { original.append(e.id + e.type + e.payload); return true; }, &error));
+    QVERIFY(copy->readSeqRange(1, events, [&](Event&& e) { copied.append(e.id + e.type + e.payload); return true; }, &error));
+    QCOMPARE(copied.size(), int(events));
+    QVERIFY(copied == original);
+
+    // a place that cannot be written: the banner says so
+    saved.clear();
+    w.saveSessionRecording(dir.filePath(QStringLiteral("no/such/dir/kept.fsrec")));
+    QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 20000);
+    QVERIFY(!saved[0][2].toString().isEmpty());
+    QVERIFY2(w.errorText().startsWith(u"Cannot save the session's recording: "), qPrintable(w.errorText()));
 }
 
 void TestGui::modelsPassTheTester()
