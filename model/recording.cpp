@@ -197,27 +197,19 @@ QString Recording::meta(const QString& key) const
     return value;
 }
 
-qint64 Recording::eventCount() const
+qint64 Recording::selectInteger(const char* sql) const
 {
     sqlite3_stmt* s = nullptr;
     qint64 n = 0;
-    if (sqlite3_prepare_v2(m_db, "SELECT max(seq) FROM events", -1, &s, nullptr) == SQLITE_OK
-        && sqlite3_step(s) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(m_db, sql, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
         n = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     return n;
 }
 
-qint64 Recording::firstSeq() const
-{
-    sqlite3_stmt* s = nullptr;
-    qint64 n = 0;
-    if (sqlite3_prepare_v2(m_db, "SELECT coalesce(min(seq), 0) FROM events", -1, &s, nullptr) == SQLITE_OK
-        && sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return n;
-}
+qint64 Recording::eventCount() const { return selectInteger("SELECT coalesce(max(seq), 0) FROM events"); }
+
+qint64 Recording::firstSeq() const { return selectInteger("SELECT coalesce(min(seq), 0) FROM events"); }
 
 std::optional<Recording::Checkpoint> Recording::checkpointAtOrBefore(const QByteArray& kind, qint64 seq) const
 {

@@ -147,6 +147,7 @@ public:
 
 private:
     Recording() = default;
+    qint64 selectInteger(const char* sql) const; // the first column of the first row; 0 if none
     bool readQuery(sqlite3_stmt* stmt, const Sink& sink, QString* error) const;
     QString m_path;
     sqlite3* m_db = nullptr;
