@@ -682,6 +682,7 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     QString error;
     m_sagas->setFlow(flow);
     m_sagas->setRecording(m_session->recordingPath());
+    m_topology->setRecording(m_session->recordingPath());
     m_viewChoice->clear();
     for (const View& v : flow->views)
         m_viewChoice->addItem(v.name);

@@ -3,6 +3,10 @@
 
 #include "graphview.h"
 
+#include <eventfilter.h>
+#include <recording.h>
+#include <timeformat.h>
+
 #include <QLabel>
 #include <QStringList>
 #include <QVBoxLayout>
@@ -277,7 +281,51 @@ void TopologyPage::showDetails()
                     .arg(stats.value(u"lag").toInteger())
                     .arg(stats.value(u"max_queue").toInteger())
                     .arg(stats.value(u"mean_latency_ms").toDouble(), 0, 'f', 2);
+    html += latestEventsHtml(key);
     m_details->setText(html);
+}
+
+TopologyPage::~TopologyPage() = default;
+
+void TopologyPage::setRecording(const QString& path)
+{
+    m_recording.reset();
+    m_latestKey.clear();
+    if (!path.isEmpty()) {
+        QString error;
+        m_recording = Recording::open(path, &error); // the session opened it first: it reports errors
+    }
+}
+
+QString TopologyPage::latestEventsHtml(const QString& key)
+{
+    if (!m_recording)
+        return {};
+    if (key == m_latestKey && m_latestAge.isValid() && m_latestAge.elapsed() < 1000)
+        return m_latestHtml;
+    m_latestKey = key;
+    m_latestAge.start();
+    // the newest events a service emitted or a channel carried, among the last 20 000 recorded
+    // (a scan of a few milliseconds, however long the recording)
+    EventFilter filter;
+    (key.startsWith(u"s:") ? filter.source : filter.channel) = key.mid(2);
+    const qint64 last = m_recording->eventCount();
+    QList<qint64> seqs;
+    QString error;
+    if (!m_recording->matchingSeqs(filter, std::max<qint64>(0, last - 20000), last, 20000, &seqs, &error))
+        return m_latestHtml = QStringLiteral("<br>") + error.toHtmlEscaped();
+    seqs = seqs.mid(std::max<qsizetype>(0, seqs.size() - LatestEvents));
+    QStringList lines;
+    m_recording->readSeqs(seqs, [&](Event&& e) {
+        lines.prepend(QStringLiteral("%1 %2 (seq %3)")
+                          .arg(e.time != NoTime ? TimeFormat::toRfc3339String(e.time) : tr("no time"),
+                               QString::fromUtf8(e.type).toHtmlEscaped())
+                          .arg(e.seq));
+        return true;
+    }, &error);
+    m_latestHtml = lines.isEmpty() ? tr("<br>No event in the last 20,000 recorded.")
+                                   : tr("<br><b>Latest events</b>") + QStringLiteral("<br>") + lines.join(QStringLiteral("<br>"));
+    return m_latestHtml;
 }
 
 } // namespace FlowScope::Gui

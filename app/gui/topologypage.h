@@ -9,7 +9,13 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <memory>
+
 class QLabel;
+
+namespace FlowScope {
+class Recording;
+}
 
 namespace FlowScope::Gui {
 
@@ -29,6 +35,7 @@ public:
     static constexpr int RelayoutIntervalMs = 1000;
 
     explicit TopologyPage(QWidget* parent = nullptr);
+    ~TopologyPage() override;
     void update(const QJsonObject& state, const QJsonObject& services, const QJsonArray& faults);
     GraphView* view() const { return m_view; }
     int nodeCount() const { return m_nodeCount; }
@@ -39,14 +46,22 @@ public:
     int relayoutCount() const { return m_relayouts; }
     QString detailsText() const;
 
+    // The session's recording: the details of a selected node list its latest events from it.
+    void setRecording(const QString& path);
+    static constexpr int LatestEvents = 5;
+
 private:
     QByteArray dotFor(const QJsonArray& nodes, const QJsonArray& edges);
     void relayout();
     void applyStyles(bool traffic);
     void showDetails();
+    QString latestEventsHtml(const QString& key); // read at most once a second
 
     GraphView* m_view;
     QLabel* m_details;
+    std::unique_ptr<Recording> m_recording;
+    QString m_latestKey, m_latestHtml;
+    QElapsedTimer m_latestAge;
     QByteArray m_shape; // what the current layout was made from
     QByteArray m_pendingShape; // what the next one will be made from
     int m_nodeCount = 0;

@@ -65,6 +65,7 @@ private Q_SLOTS:
     void eventLogKeepsAWindowOfRows();
     void demoRunsInTheWindow();
     void faultTurnsItsNodeRed();
+    void selectedNodeListsItsLatestEvents();
     void sessionRecordingIsSavedAsACopy();
     void modelsPassTheTester();
     void screenshotOfAPane();
@@ -222,6 +223,37 @@ void TestGui::sessionRecordingIsSavedAsACopy()
     QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 20000);
     QVERIFY(!saved[0][2].toString().isEmpty());
     QVERIFY2(w.errorText().startsWith(u"Cannot save the session's recording: "), qPrintable(w.errorText()));
+}
+
+// Selecting a node lists its latest events from the recording: for a service, the last five it
+// emitted, newest first, exactly as a scan of the recording finds them.
+void TestGui::selectedNodeListsItsLatestEvents()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(20);
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->snapshot()->events > 1000, 20000);
+    w.session()->setPaused(true);
+    QString error;
+    const auto recording = Recording::open(w.session()->recordingPath(), &error);
+    QVERIFY2(recording, qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(recording->eventCount(), w.session()->snapshot()->events, 10000);
+    QList<qint64> payment;
+    QVERIFY(recording->readSeqRange(1, recording->eventCount(), [&](Event&& e) {
+        if (e.source == "payment")
+            payment.append(e.seq);
+        return true;
+    }, &error));
+    QVERIFY(payment.size() >= TopologyPage::LatestEvents);
+    w.topologyPage()->view()->selectNode(QStringLiteral("s:payment"));
+    const QString details = w.topologyPage()->detailsText();
+    const QString latest = details.section(QStringLiteral("<b>Latest events</b><br>"), 1);
+    QVERIFY2(!latest.isEmpty(), qPrintable(details));
+    const QStringList entries = latest.split(QStringLiteral("<br>"));
+    QCOMPARE(entries.size(), TopologyPage::LatestEvents);
+    for (int i = 0; i < entries.size(); ++i)
+        QVERIFY2(entries[i].endsWith(QStringLiteral("(seq %1)").arg(payment[payment.size() - 1 - i])), qPrintable(entries[i]));
 }
 
 void TestGui::modelsPassTheTester()
