@@ -45,6 +45,7 @@ struct KafkaSource::Private {
     std::set<std::pair<QByteArray, qint32>> assigned;       // assign-only: what is assigned
     std::atomic<bool> fatal { false };
     QString fatalReason;
+    qint64 ingestTime = 0; // poll thread: when the messages being taken arrived (pollLoop sets it)
 
     static void onError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
     static void onLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
@@ -497,7 +498,7 @@ Event KafkaSource::Private::toEvent(const rd_kafka_message_t* msg)
         r.value = QByteArray(static_cast<const char*>(msg->payload), qsizetype(msg->len));
     q->m_counters.bytes.fetch_add(bytes, std::memory_order_relaxed);
     Event e = parser.parseKafkaRecord(std::move(r));
-    e.ingestTime = TimeFormat::nowMicros();
+    e.ingestTime = ingestTime;
     return e;
 }
 
@@ -570,8 +571,10 @@ void KafkaSource::pollLoop()
             while (m_ready.size() >= MaxReadyBatches && !m_handOverDone && !m_stopRequested) {
                 lock.unlock();
                 // Only messages of partitions assigned since the pause can come here: keep them.
-                if (rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 0))
+                if (rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, 0)) {
+                    d->ingestTime = TimeFormat::nowMicros();
                     takeMessage(msg);
+                }
                 lock.lock();
                 m_readyChanged.wait_for(lock, std::chrono::milliseconds(20));
             }
@@ -590,21 +593,39 @@ void KafkaSource::pollLoop()
         sinceFlush.restart();
     };
 
+    // Messages that are there already are taken without looking at a clock or a lock: reading
+    // the clocks per message was the poll thread's largest cost (~11 % at 300 k messages/s). The
+    // clocks, the ingest time and the hand-over's end are looked at after every wait and every
+    // ClockEvery messages (~0.1 ms of a burst, finer than the ingest time's milliseconds).
+    constexpr int ClockEvery = 64;
+    int sinceClock = ClockEvery;
     while (!m_stopRequested && !d->fatal) {
-        {
-            std::lock_guard lock(m_readyMutex);
-            if (m_handOverDone)
-                break;
+        rd_kafka_message_t* msg = sinceClock < ClockEvery ? rd_kafka_consumer_poll(rk, 0) : nullptr;
+        if (!msg || ++sinceClock >= ClockEvery) {
+            sinceClock = 0;
+            {
+                std::lock_guard lock(m_readyMutex);
+                if (m_handOverDone) {
+                    if (msg)
+                        rd_kafka_message_destroy(msg); // past the end: not handed over
+                    break;
+                }
+            }
+            if (!group && m_options.metadataRefreshMs > 0 && sinceRefresh.elapsed() >= m_options.metadataRefreshMs) {
+                d->assignNewPartitions();
+                sinceRefresh.restart();
+            }
+            if (!batch.isEmpty() && sinceFlush.elapsed() >= m_options.flushIntervalMs)
+                queueBatch();
+            if (!msg) {
+                const int wait = batch.isEmpty() ? 100 : std::max(0, m_options.flushIntervalMs - int(sinceFlush.elapsed()));
+                msg = rd_kafka_consumer_poll(rk, wait);
+            }
+            d->ingestTime = TimeFormat::nowMicros();
         }
-        const int wait = batch.isEmpty() ? 100 : std::max(0, m_options.flushIntervalMs - int(sinceFlush.elapsed()));
-        if (rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk, wait))
+        if (msg)
             takeMessage(msg);
-        if (!group && m_options.metadataRefreshMs > 0 && sinceRefresh.elapsed() >= m_options.metadataRefreshMs) {
-            d->assignNewPartitions();
-            sinceRefresh.restart();
-        }
-        if (batch.size() >= m_options.batchSize
-            || (!batch.isEmpty() && sinceFlush.elapsed() >= m_options.flushIntervalMs))
+        if (batch.size() >= m_options.batchSize)
             queueBatch();
     }
     if (!batch.isEmpty())
