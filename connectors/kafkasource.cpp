@@ -603,6 +603,8 @@ void KafkaSource::pollLoop()
         rd_kafka_message_t* msg = sinceClock < ClockEvery ? rd_kafka_consumer_poll(rk, 0) : nullptr;
         if (!msg || ++sinceClock >= ClockEvery) {
             sinceClock = 0;
+            if (msg) // taken now, before a flush below may wait for room
+                d->ingestTime = TimeFormat::nowMicros();
             {
                 std::lock_guard lock(m_readyMutex);
                 if (m_handOverDone) {
@@ -620,8 +622,8 @@ void KafkaSource::pollLoop()
             if (!msg) {
                 const int wait = batch.isEmpty() ? 100 : std::max(0, m_options.flushIntervalMs - int(sinceFlush.elapsed()));
                 msg = rd_kafka_consumer_poll(rk, wait);
+                d->ingestTime = TimeFormat::nowMicros();
             }
-            d->ingestTime = TimeFormat::nowMicros();
         }
         if (msg)
             takeMessage(msg);

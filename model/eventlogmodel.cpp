@@ -7,6 +7,8 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace FlowScope {
 
 EventLogModel::EventLogModel(QObject* parent)
@@ -109,6 +111,21 @@ void EventLogModel::refresh()
     }
     m_base = newBase;
     m_rows = int(total - m_base);
+    // Matches of events the recording no longer keeps (RecordingWriter::setRetention) go in
+    // steps of a tenth, as the unfiltered window slides: each removal costs the view time in
+    // proportion to all its rows. Until then their rows are blank.
+    if (!m_matches.isEmpty()) {
+        const qint64 first = m_recording->firstSeq();
+        const qsizetype gone = std::lower_bound(m_matches.cbegin(), m_matches.cend(), first) - m_matches.cbegin();
+        if (gone > 0 && (gone >= m_matches.size() / 10 || gone >= GrowingMaxRows / 10)) {
+            m_busy = true;
+            beginRemoveRows({}, 0, int(gone) - 1);
+            m_matches.remove(0, gone);
+            m_pages.clear();
+            endRemoveRows();
+            m_busy = false;
+        }
+    }
     if (caughtUp) // following a live recording: the new events are few, scan them all
         want(int(std::min<qint64>(qint64(m_matches.size()) + (total - before), INT_MAX)));
     else
@@ -265,12 +282,15 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid) || !m_recording)
         return {};
-    const qint64 at = position(index.row());
-    const QList<Event>* events = page(at);
-    const int offset = int(at % PageSize);
-    if (offset >= events->size())
+    const QList<Event>* events = page(position(index.row()));
+    // by seq, not by place in the page: a page can lack events (a recording that keeps only its
+    // newest ones dropped the first of them; a match dropped since it was found)
+    const qint64 seq = seqAt(index.row());
+    const auto it = std::lower_bound(events->cbegin(), events->cend(), seq,
+                                     [](const Event& e, qint64 s) { return e.seq < s; });
+    if (it == events->cend() || it->seq != seq)
         return {};
-    const Event& e = events->at(offset);
+    const Event& e = *it;
     if (role == SeqRole || (role == SortRole && index.column() == Seq))
         return e.seq;
     if (role == SortRole && index.column() == Time)

@@ -58,7 +58,7 @@ void SagaInstanceModel::setSaga(std::shared_ptr<const Flow> flow, int sagaIndex)
 
 void SagaInstanceModel::setInstances(std::shared_ptr<const SagaInstanceSet> set)
 {
-    // Instances only ever append within a generation, so row indexes stay valid in the new set.
+    // Within a generation rows are diffed by instance (rebuild()); a new generation starts over.
     const bool sameLine = m_set && set && m_set->generation == set->generation;
     m_set = std::move(set);
     rebuild(!sameLine);

@@ -505,14 +505,17 @@ void MainWindow::saveSessionRecording(const QString& path)
     // its own connection, on a worker thread: a large recording takes seconds to copy
     watcher->setFuture(QtConcurrent::run([source = m_session->recordingPath(), path] {
         Saved saved;
-        if (QFile::exists(path) && !QFile::remove(path)) {
-            saved.error = QStringLiteral("cannot replace %1").arg(path);
-            return saved;
-        }
+        // with its -wal and -shm: SQLite would replay a stale WAL into the new copy
+        for (const QString& f : QStringList { path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm"),
+                                  path + QStringLiteral("-journal") })
+            if (QFile::exists(f) && !QFile::remove(f)) {
+                saved.error = QStringLiteral("cannot replace %1").arg(f);
+                return saved;
+            }
         const auto recording = Recording::open(source, &saved.error);
         if (recording && recording->saveCopy(path, &saved.error))
             if (const auto copy = Recording::open(path, &saved.error))
-                saved.events = copy->eventCount() - copy->firstSeq() + 1;
+                saved.events = copy->eventCount() > 0 ? copy->eventCount() - copy->firstSeq() + 1 : 0;
         return saved;
     }));
 }

@@ -14,6 +14,10 @@ Engine::Options sessionEngineOptions(int queueBatches)
     options.queueBatches = queueBatches;
     options.instancesIntervalMs = 250; // the saga instance table
     options.threadNice = WorkerNice;
+    // No checkpoints: a session's recording keeps only its newest events, and a checkpoint holds
+    // the state of all before it, so a seek in a saved copy would jump between states with and
+    // without the dropped history. A saved copy folds from its first kept event instead.
+    options.checkpointEvery = 0;
     return options;
 }
 

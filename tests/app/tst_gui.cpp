@@ -199,6 +199,11 @@ void TestGui::sessionRecordingIsSavedAsACopy()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("kept.fsrec"));
     QFile(path).open(QIODevice::WriteOnly); // a file there is replaced (the dialog asked first)
+    {
+        QFile staleWal(path + QStringLiteral("-wal")); // with a stale WAL, which must not be replayed into the copy
+        QVERIFY(staleWal.open(QIODevice::WriteOnly));
+        staleWal.write(QByteArray(4096, 'x'));
+    }
     QSignalSpy saved(&w, &MainWindow::recordingSaved);
     w.saveSessionRecording(path);
     QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 20000);
