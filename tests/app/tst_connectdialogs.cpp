@@ -36,6 +36,8 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include "testsettings.h"
 #include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
@@ -122,13 +124,7 @@ private:
 
 void TestConnectDialogs::initTestCase()
 {
-    // Never the user's settings: test mode, and every settings file under this run's temp dir.
-    QStandardPaths::setTestModeEnabled(true);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-    QCoreApplication::setOrganizationName(QStringLiteral("FlowScopeTests"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_connectdialogs"));
-    QVERIFY(QSettings().fileName().startsWith(m_dir.path()));
+    QVERIFY(Tests::isolateSettings(m_dir, QStringLiteral("tst_connectdialogs")));
 }
 
 void TestConnectDialogs::cleanup() { QSettings().clear(); }

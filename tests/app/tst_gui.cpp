@@ -53,6 +53,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "testsettings.h"
+
 #include <sqlite3.h>
 
 using namespace FlowScope;
@@ -100,15 +102,22 @@ private:
     QString m_recording;
 };
 
+namespace {
+// After a pause, the events already on their way still land: true once the recording holds what
+// the engine folded and did not grow since the previous call (QTRY_* calls it every 50 ms).
+bool settled(MainWindow& w, const Recording& recording)
+{
+    static qint64 last = -1;
+    const qint64 n = recording.eventCount();
+    const bool same = n == last && n == w.session()->snapshot()->events;
+    last = n;
+    return same;
+}
+} // namespace
+
 void TestGui::initTestCase()
 {
-    // Never the user's settings: test mode, and every settings file under this run's temp dir.
-    QStandardPaths::setTestModeEnabled(true);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-    QCoreApplication::setOrganizationName(QStringLiteral("FlowScopeTests"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_gui"));
-    QVERIFY(QSettings().fileName().startsWith(m_dir.path()));
+    QVERIFY(Tests::isolateSettings(m_dir, QStringLiteral("tst_gui")));
     QLoggingCategory::setFilterRules(QStringLiteral("qt.modeltest.debug=false")); // every insert, otherwise
     const FlowParseResult o = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml"));
     QVERIFY(o.ok());
@@ -193,7 +202,7 @@ void TestGui::sessionRecordingIsSavedAsACopy()
     const auto source = Recording::open(w.session()->recordingPath(), &error);
     QVERIFY2(source, qPrintable(error));
     // paused: the recording catches up with what the engine folded, then stays
-    QTRY_COMPARE_WITH_TIMEOUT(source->eventCount(), w.session()->snapshot()->events, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(settled(w, *source), 10000);
     const qint64 events = source->eventCount();
 
     QTemporaryDir dir;
@@ -243,7 +252,7 @@ void TestGui::selectedNodeListsItsLatestEvents()
     QString error;
     const auto recording = Recording::open(w.session()->recordingPath(), &error);
     QVERIFY2(recording, qPrintable(error));
-    QTRY_COMPARE_WITH_TIMEOUT(recording->eventCount(), w.session()->snapshot()->events, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(settled(w, *recording), 10000);
     QList<qint64> payment;
     QVERIFY(recording->readSeqRange(1, recording->eventCount(), [&](Event&& e) {
         if (e.source == "payment")

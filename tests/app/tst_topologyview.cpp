@@ -24,6 +24,8 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include "testsettings.h"
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -163,13 +165,7 @@ private:
 
 void TestTopologyView::initTestCase()
 {
-    // Never the user's settings: test mode, and every settings file under this run's temp dir.
-    QStandardPaths::setTestModeEnabled(true);
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-    QCoreApplication::setOrganizationName(QStringLiteral("FlowScopeTests"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_topologyview"));
-    QVERIFY(QSettings().fileName().startsWith(m_dir.path()));
+    QVERIFY(Tests::isolateSettings(m_dir, QStringLiteral("tst_topologyview")));
 }
 
 void TestTopologyView::dotsPerSecondIsALogScale_data()
