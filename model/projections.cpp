@@ -16,7 +16,7 @@ namespace FlowScope {
 
 namespace {
 constexpr quint32 CheckpointMagic = 0x46534350; // "FSCP"
-constexpr quint32 CheckpointVersion = 2; // 2: sagas and views drop what is old, and say so
+constexpr quint32 CheckpointVersion = 3; // 2: sagas and views drop what is old, and say so; 3: causation memory in two generations
 
 QJsonObject countsJson(const NamedValues<qint64>& counts)
 {
@@ -168,7 +168,7 @@ void Projections::apply(const EventBatch& batch)
     constexpr qsizetype Ahead = 4;
     for (qsizetype i = 0; i < batch.size(); ++i) {
         if (i + Ahead < batch.size())
-            m_topology.prefetch(batch[i + Ahead], int(Ahead));
+            m_topology.prefetch(batch[i + Ahead]);
         apply(batch[i]);
     }
 }

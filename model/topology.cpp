@@ -135,119 +135,101 @@ bool Topology::isError(const Event& e)
     return e.isUnparsed() || e.type.contains("Failed") || e.type.contains("Error") || e.type.contains("DeadLetter");
 }
 
-quint64 Topology::keyOf(const QByteArray& id) { return fnv1a64(id); }
+quint64 Topology::keyOf(const QByteArray& id) { return wordHash64(id); }
 
-Topology::CauseMemory::CauseMemory() { rehash(1024); }
-
-void Topology::CauseMemory::rehash(size_t capacity)
+size_t Topology::CauseMemory::Generation::slotOf(quint64 key) const
 {
-    std::vector<Slot> old(capacity);
-    old.swap(m_slots);
-    m_mask = capacity - 1;
-    m_shift = 64 - std::countr_zero(capacity);
-    for (const Slot& s : old)
-        if (s.key != 0)
-            m_slots[slotOf(s.key)] = s;
-}
-
-size_t Topology::CauseMemory::slotOf(quint64 key) const
-{
+    const size_t mask = slots.size() - 1;
     size_t i = home(key);
-    while (m_slots[i].key != 0 && m_slots[i].key != key)
-        i = (i + 1) & m_mask;
+    while (slots[i].key != 0 && slots[i].key != key)
+        i = (i + 1) & mask;
     return i;
 }
 
-void Topology::CauseMemory::erase(quint64 key)
+void Topology::CauseMemory::Generation::insert(quint64 key, Cause c)
 {
-    size_t hole = slotOf(key);
-    if (m_slots[hole].key == 0)
-        return;
-    --m_size;
-    // Backward shift: move later members of the probe run into the hole when their home
-    // allows, so that no lookup stops early at it.
-    for (size_t i = (hole + 1) & m_mask; m_slots[i].key != 0; i = (i + 1) & m_mask) {
-        const size_t h = home(m_slots[i].key);
-        const bool movable = hole <= i ? (h <= hole || h > i) : (h <= hole && h > i);
-        if (movable) {
-            m_slots[hole] = m_slots[i];
-            hole = i;
-        }
+    if (2 * (keys.size() + 1) > slots.size()) {
+        std::vector<Slot, HugePageAllocator<Slot>> old(2 * slots.size());
+        old.swap(slots);
+        shift = 64 - std::countr_zero(slots.size());
+        for (const Slot& s : old)
+            if (s.key != 0)
+                slots[slotOf(s.key)] = s;
     }
-    m_slots[hole] = Slot {};
+    slots[slotOf(key)] = Slot { key, c };
+    keys.push_back(key);
+}
+
+void Topology::CauseMemory::Generation::clear()
+{
+    std::fill(slots.begin(), slots.end(), Slot {}); // keeps its size: it fills up again
+    keys.clear();
 }
 
 void Topology::CauseMemory::remember(quint64 key, Cause c)
 {
     key = key ? key : 1;
-    size_t i = slotOf(key);
-    if (m_slots[i].key == key) {
-        m_slots[i].cause = c;
+    Generation* young = &m_generations[m_young];
+    if (Slot& s = young->slots[young->slotOf(key)]; s.key == key) {
+        s.cause = c;
         return;
     }
-    if (m_ring.size() < size_t(CausationMemory)) {
-        m_ring.push_back(key);
-        if (2 * (m_size + 1) > m_slots.size()) {
-            rehash(2 * m_slots.size());
-            i = slotOf(key);
-        }
-    } else {
-        erase(m_ring[m_next]);
-        m_ring[m_next] = key;
-        m_next = (m_next + 1) % m_ring.size();
-        i = slotOf(key); // the erase may have moved the run
+    if (young->keys.size() >= size_t(CausationMemory)) {
+        m_young ^= 1; // the young table is full: it is the old one now, and the old one is forgotten
+        young = &m_generations[m_young];
+        young->clear();
     }
-    m_slots[i] = Slot { key, c };
-    ++m_size;
+    young->insert(key, c);
 }
 
-void Topology::CauseMemory::prefetch(quint64 key, int ahead) const
+void Topology::CauseMemory::prefetch(quint64 key) const
 {
-    __builtin_prefetch(&m_slots[home(key ? key : 1)], 1);
-    if (m_ring.size() == size_t(CausationMemory)) // the key it will forget
-        __builtin_prefetch(&m_slots[home(m_ring[(m_next + size_t(ahead)) % m_ring.size()])], 1);
+    const Generation& young = m_generations[m_young];
+    __builtin_prefetch(&young.slots[young.home(key ? key : 1)], 1);
 }
 
 const Topology::Cause* Topology::CauseMemory::find(quint64 key) const
 {
-    const Slot& s = m_slots[slotOf(key ? key : 1)];
-    return s.key == 0 ? nullptr : &s.cause;
+    key = key ? key : 1;
+    for (int g : { m_young, m_young ^ 1 }) {
+        const Generation& gen = m_generations[g];
+        if (const Slot& s = gen.slots[gen.slotOf(key)]; s.key == key)
+            return &s.cause;
+    }
+    return nullptr;
 }
 
 void Topology::CauseMemory::save(QDataStream& out) const
 {
-    out << quint32(m_ring.size());
-    for (size_t i = 0; i < m_ring.size(); ++i) { // oldest first
-        const quint64 key = m_ring[(m_next + i) % m_ring.size()];
-        const Cause& c = *find(key);
-        out << key << qint32(c.channel) << c.time;
+    for (int g : { m_young ^ 1, m_young }) { // old first
+        const Generation& gen = m_generations[g];
+        out << quint32(gen.keys.size());
+        for (quint64 key : gen.keys) {
+            const Cause& c = gen.slots[gen.slotOf(key)].cause;
+            out << key << qint32(c.channel) << c.time;
+        }
     }
 }
 
 bool Topology::CauseMemory::load(QDataStream& in)
 {
-    m_slots.clear();
-    rehash(1024);
-    m_ring.clear();
-    m_next = 0;
-    m_size = 0;
-    quint32 n = 0;
-    in >> n;
-    if (n > quint32(CausationMemory))
-        return false;
-    m_ring.reserve(n);
-    for (quint32 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {
-        quint64 key;
-        qint32 channel;
-        qint64 time;
-        in >> key >> channel >> time;
-        if (key == 0 || m_slots[slotOf(key)].key == key)
-            return false; // remember() never stores 0, and the ring never holds a key twice
-        m_ring.push_back(key);
-        if (2 * (m_size + 1) > m_slots.size())
-            rehash(2 * m_slots.size());
-        m_slots[slotOf(key)] = Slot { key, Cause { channel, time } };
-        ++m_size;
+    m_young = 1;
+    for (Generation& gen : m_generations) { // old (0) first, then young (1)
+        gen = Generation {};
+        quint32 n = 0;
+        in >> n;
+        if (n > quint32(CausationMemory))
+            return false;
+        gen.keys.reserve(n);
+        for (quint32 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {
+            quint64 key;
+            qint32 channel;
+            qint64 time;
+            in >> key >> channel >> time;
+            if (key == 0 || gen.slots[gen.slotOf(key)].key == key)
+                return false; // remember() never stores 0, and a generation never holds a key twice
+            gen.insert(key, Cause { channel, time });
+        }
     }
     return in.status() == QDataStream::Ok;
 }
@@ -301,10 +283,10 @@ qint64 Topology::fold(const Event& e, qint64 time)
     return causeTime;
 }
 
-void Topology::prefetch(const Event& e, int ahead) const
+void Topology::prefetch(const Event& e) const
 {
     if (!e.id.isEmpty() && !e.source.isEmpty())
-        m_byId.prefetch(keyOf(e.id), ahead);
+        m_byId.prefetch(keyOf(e.id));
 }
 
 void Topology::advanceTo(qint64 clock)

@@ -3,6 +3,7 @@
 
 #include "event.h"
 #include "groupfact.h"
+#include "hugepages.h"
 #include "namedvalues.h"
 #include "ratewindow.h"
 
@@ -62,9 +63,9 @@ public:
 
     // Returns the event time of the event that caused `e`, when it is known (else NoTime).
     qint64 fold(const Event& e, qint64 time);
-    // A hint: `e` will be folded after `ahead` more events. Starts loading the memory its fold
-    // will touch (the causation table is larger than the caches); changes nothing.
-    void prefetch(const Event& e, int ahead) const;
+    // A hint: `e` will be folded soon. Starts loading the memory its fold will touch (the
+    // causation table is larger than the caches); changes nothing.
+    void prefetch(const Event& e) const;
     void advanceTo(qint64 clock);
 
     const QList<Node>& nodes() const { return m_nodes; }
@@ -90,18 +91,20 @@ private:
         int channel;
         qint64 time;
     };
-    // The last CausationMemory ids (as 64-bit FNV-1a hashes: a collision among 200 000 ids has a
-    // chance of about 1e-9) with where and when their events were. This runs once or twice per
-    // event, so it is one flat open-addressing table (linear probing, deletion by backward
-    // shift, no tombstones) and a ring of keys in arrival order that says which one to forget:
-    // no allocation per event, and a lookup touches one or two cache lines.
+    // Recent ids (as 64-bit hashes, wordHash64: a collision among 400 000 ids has a chance of about
+    // 4e-9) with where and when their events were. This runs once or twice per event, so it
+    // forgets in generations instead of id by id: every id goes into the young table; when that
+    // holds CausationMemory ids it becomes the old one and the old one is forgotten at once (a
+    // memset). Lookups try the young table, then the old. So the last CausationMemory ids are
+    // always remembered, and never more than twice that. Each table is flat open addressing
+    // with linear probing and no deletion: no allocation per event, no eviction work, and a
+    // lookup touches one or two cache lines.
     class CauseMemory {
     public:
-        CauseMemory();
         void remember(quint64 key, Cause c);
         const Cause* find(quint64 key) const;
-        // Remembering `key` after `ahead` more keys: load what that will touch.
-        void prefetch(quint64 key, int ahead) const;
+        // `key` will be remembered soon: load what that will touch.
+        void prefetch(quint64 key) const;
         void save(QDataStream& out) const;
         bool load(QDataStream& in);
 
@@ -110,18 +113,19 @@ private:
             quint64 key = 0; // 0: empty (a key that hashes to 0 is stored as 1)
             Cause cause {};
         };
-        // Grows by doubling while at most half full: up to 2^19 slots, over 2.5 x CausationMemory.
-        size_t home(quint64 key) const { return size_t((key * 0x9e3779b97f4a7c15ull) >> m_shift); }
-        size_t slotOf(quint64 key) const; // where `key` is, or the empty slot where it would go
-        void erase(quint64 key);
-        void rehash(size_t capacity);
+        struct Generation {
+            // Grows by doubling while at most half full: up to 2^19 slots for CausationMemory ids.
+            std::vector<Slot, HugePageAllocator<Slot>> slots = std::vector<Slot, HugePageAllocator<Slot>>(1024);
+            std::vector<quint64> keys; // in the order first remembered: a loaded copy is laid out the same
+            int shift = 54;            // 64 - log2(slots.size())
 
-        std::vector<Slot> m_slots;
-        size_t m_mask = 0;
-        int m_shift = 64;
-        std::vector<quint64> m_ring; // keys in the order they were first remembered
-        size_t m_next = 0;           // the oldest, once the ring is full
-        size_t m_size = 0;
+            size_t home(quint64 key) const { return size_t((key * 0x9e3779b97f4a7c15ull) >> shift); }
+            size_t slotOf(quint64 key) const; // where `key` is, or the empty slot where it would go
+            void insert(quint64 key, Cause c);
+            void clear();
+        };
+        Generation m_generations[2];
+        int m_young = 0;
     };
     static quint64 keyOf(const QByteArray& id);
     int node(const QByteArray& name, NodeKind kind);

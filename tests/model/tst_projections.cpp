@@ -312,13 +312,13 @@ void TestProjections::topologyFromCausation()
     QCOMPARE(driftList(topology, u"undeclared_seen"_s), QStringList());
 }
 
-// The causation memory keeps exactly the last Topology::CausationMemory event ids, through a
-// quarter of a million evictions (its table deletes by shifting entries back), and a saved copy
-// goes on exactly like the original.
+// The causation memory keeps every one of the last Topology::CausationMemory event ids and none
+// older than twice that: it forgets in generations of CausationMemory ids. A saved copy goes on
+// exactly like the original.
 void TestProjections::causationMemoryWindow()
 {
     constexpr int Memory = Topology::CausationMemory;
-    constexpr int N = Memory + Memory / 4;
+    constexpr int N = 2 * Memory; // two full generations: 0 .. Memory-1 old, Memory .. N-1 young
     auto event = [](int i, int cause) {
         Event e;
         e.id = 'e' + QByteArray::number(i);
@@ -350,15 +350,29 @@ void TestProjections::causationMemoryWindow()
     QVERIFY(copy.load(in));
 
     for (Topology* x : { &t, &copy }) {
-        x->fold(event(N, 0), 1000 + N); // long forgotten
-        QCOMPARE(consumed(*x), qint64(N - 1));
-        x->fold(event(N + 1, N + 1 - Memory), 1001 + N); // the oldest kept; remembering N + 1 forgets it
+        x->fold(event(N, 0), 1000 + N); // the oldest kept, found; remembering N forgets 0 .. Memory-1
         QCOMPARE(consumed(*x), qint64(N));
-        x->fold(event(N + 2, N + 1 - Memory), 1002 + N);
+        x->fold(event(N + 1, 1), 1001 + N); // forgotten
         QCOMPARE(consumed(*x), qint64(N));
-        x->fold(event(N + 3, N + 3 - Memory), 1003 + N); // the oldest kept now
+        x->fold(event(N + 2, Memory - 1), 1002 + N); // forgotten with it
+        QCOMPARE(consumed(*x), qint64(N));
+        x->fold(event(N + 3, Memory), 1003 + N); // the oldest kept now: the last Memory + 3 are all there
         QCOMPARE(consumed(*x), qint64(N + 1));
+        x->fold(event(N + 4, N + 2), 1004 + N); // and the newest
+        QCOMPARE(consumed(*x), qint64(N + 2));
     }
+    // a saved copy of the copy is the same bytes: generations and their order survive a load
+    QByteArray again;
+    {
+        QDataStream out(&again, QIODevice::WriteOnly);
+        copy.save(out);
+    }
+    QByteArray original;
+    {
+        QDataStream out(&original, QIODevice::WriteOnly);
+        t.save(out);
+    }
+    QCOMPARE(again, original);
 }
 
 void TestProjections::topologyDrift()
