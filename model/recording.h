@@ -6,9 +6,12 @@
 
 #include <QString>
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -74,11 +77,32 @@ public:
     qint64 count() const { return m_lastSeq; } // the last seq stored
     QString path() const { return m_path; }
 
+    // Live mode: the WAL is copied into the main file whenever it has grown by WalCopyPages
+    // pages (8 MB), by a thread of the writer's own on a connection of its own, so that the copy
+    // and its fsyncs do not hold up the next batch. Past WalLimitPages the writer waits for a
+    // copy after its commit, so that the next batch starts the WAL afresh: it stays bounded
+    // however fast batches come.
+    static constexpr int PageSize = 8192;
+    static constexpr int WalCopyPages = 1000;
+    static constexpr int WalLimitPages = 8 * WalCopyPages;
+
 private:
     RecordingWriter() = default;
     bool prepare(QString* error); // the statements append() uses
+    bool startCheckpointer(QString* error);
+    void stopCheckpointer();
+    void runCheckpointer();
+    static int walHook(void* self, sqlite3*, const char*, int pages);
     QString m_path;
     sqlite3* m_db = nullptr;
+    sqlite3* m_checkpointDb = nullptr;
+    std::thread m_checkpointer;
+    std::mutex m_checkpointMutex;
+    std::condition_variable m_checkpointWanted, m_checkpointDone;
+    bool m_checkpointDue = false;
+    bool m_checkpointBusy = false;
+    bool m_checkpointerStopping = false;
+    int m_checkpointAsked = 0; // the WAL's size in pages when a copy was last asked for
     sqlite3_stmt* m_insert = nullptr;
     sqlite3_stmt* m_segment = nullptr;
     bool dropBefore(qint64 seq, QString* error);

@@ -86,7 +86,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QS
     // never block the writer. Bulk: a rollback journal, which writes each page once instead of
     // twice (WAL, then checkpoint) and is just as safe against a killed process; readers wait
     // for a commit instead. Page size goes first, before anything is written.
-    const QByteArray setup = QByteArray("PRAGMA page_size = 8192;")
+    const QByteArray setup = "PRAGMA page_size = " + QByteArray::number(PageSize) + ';'
         + (mode == WriteMode::Live ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                                    // no fsync per batch; finish() syncs once. A killed process loses
                                    // nothing committed either way; a power cut mid-import means importing again.
@@ -100,7 +100,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QS
         *error = QStringLiteral("cannot create %1: %2").arg(path, err);
         return nullptr;
     }
-    if (!w->prepare(error))
+    if (!w->prepare(error) || (mode == WriteMode::Live && !w->startCheckpointer(error)))
         return nullptr;
     if (!w->setMeta(QStringLiteral("created_by"), QStringLiteral("FlowScope " FLOWSCOPE_VERSION), error)
         || !w->setMeta(QStringLiteral("created_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
@@ -155,6 +155,8 @@ std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& pa
     w->m_lastSeq = sqlite3_column_int64(s, 0);
     w->m_firstSeq = sqlite3_column_int64(s, 1);
     sqlite3_finalize(s);
+    if (!w->startCheckpointer(error))
+        return nullptr;
     return w;
 }
 
@@ -181,8 +183,81 @@ bool RecordingWriter::storeCheckpoint(const QByteArray& kind, qint64 seq, qint64
     return true;
 }
 
+bool RecordingWriter::startCheckpointer(QString* error)
+{
+    if (sqlite3_open_v2(m_path.toUtf8().constData(), &m_checkpointDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        nullptr)
+        != SQLITE_OK) {
+        *error = sqliteError(m_checkpointDb, QStringLiteral("cannot open %1 for its checkpoints").arg(m_path));
+        return false;
+    }
+    sqlite3_busy_timeout(m_checkpointDb, 10000);
+    QString err;
+    // journal_mode makes the new connection open the WAL: a checkpoint on a connection that has
+    // not read the file yet does nothing
+    if (!exec(m_checkpointDb, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", &err)
+        || !exec(m_db, "PRAGMA wal_autocheckpoint = 0;", &err)) {
+        *error = QStringLiteral("%1: %2").arg(m_path, err);
+        return false;
+    }
+    sqlite3_wal_hook(m_db, &RecordingWriter::walHook, this);
+    m_checkpointer = std::thread([this] { runCheckpointer(); });
+    return true;
+}
+
+int RecordingWriter::walHook(void* self, sqlite3*, const char*, int pages)
+{
+    // After a commit, its write lock released.
+    auto* w = static_cast<RecordingWriter*>(self);
+    if (pages < w->m_checkpointAsked) // the WAL started afresh
+        w->m_checkpointAsked = 0;
+    if (pages < w->m_checkpointAsked + WalCopyPages)
+        return SQLITE_OK; // a copy every CheckpointPages new pages: each costs two fsyncs
+    w->m_checkpointAsked = pages;
+    std::unique_lock lock(w->m_checkpointMutex);
+    w->m_checkpointDue = true;
+    w->m_checkpointWanted.notify_one();
+    if (pages >= WalLimitPages)
+        w->m_checkpointDone.wait(lock, [w] { return !w->m_checkpointDue && !w->m_checkpointBusy; });
+    return SQLITE_OK;
+}
+
+void RecordingWriter::runCheckpointer()
+{
+    std::unique_lock lock(m_checkpointMutex);
+    while (true) {
+        m_checkpointWanted.wait(lock, [this] { return m_checkpointDue || m_checkpointerStopping; });
+        if (m_checkpointerStopping)
+            return;
+        m_checkpointDue = false;
+        m_checkpointBusy = true;
+        lock.unlock();
+        // PASSIVE: copies what no reader still needs, never waits for the writer or a reader
+        sqlite3_wal_checkpoint_v2(m_checkpointDb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        lock.lock();
+        m_checkpointBusy = false;
+        m_checkpointDone.notify_all();
+    }
+}
+
+void RecordingWriter::stopCheckpointer()
+{
+    if (m_checkpointer.joinable()) {
+        {
+            std::lock_guard lock(m_checkpointMutex);
+            m_checkpointerStopping = true;
+        }
+        m_checkpointWanted.notify_all();
+        m_checkpointer.join();
+        sqlite3_wal_hook(m_db, nullptr, nullptr);
+    }
+    sqlite3_close_v2(m_checkpointDb);
+    m_checkpointDb = nullptr;
+}
+
 RecordingWriter::~RecordingWriter()
 {
+    stopCheckpointer();
     sqlite3_finalize(m_insert);
     sqlite3_finalize(m_segment);
     sqlite3_close_v2(m_db);
@@ -342,6 +417,7 @@ bool RecordingWriter::setMeta(const QString& key, const QString& value, QString*
 bool RecordingWriter::finish(QString* error)
 {
     QString err;
+    stopCheckpointer(); // the last copy is below, on this connection
     if (!setMeta(QStringLiteral("finished_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
         return false;
     // A bulk write is synced to disk here, once, and ends in WAL mode like every other recording.

@@ -86,6 +86,7 @@ private Q_SLOTS:
     void seqRange();
     void timeRange();
     void bigPayload();
+    void walCopiedWhileWriting();
     void metadata();
     void refusesNonRecordings_data();
     void refusesNonRecordings();
@@ -231,6 +232,45 @@ void TestRecording::bigPayload()
     QCOMPARE(back.size(), 1);
     QCOMPARE(back[0].payload.size(), 10 * 1024 * 1024);
     QCOMPARE(back[0].payload, e.payload);
+}
+
+// A live writer copies its WAL into the main file while it writes (on a thread of its own),
+// and the WAL stays bounded however fast batches come: nothing waits for finish().
+void TestRecording::walCopiedWhileWriting()
+{
+    QString error;
+    const QString file = path("wal.fsrec");
+    auto w = RecordingWriter::create(file, &error);
+    QVERIFY2(w, qPrintable(error));
+    constexpr int Batches = 100, PerBatch = 1000;
+    qint64 largestWal = 0;
+    for (int b = 0; b < Batches; ++b) {
+        EventBatch batch;
+        for (int i = 0; i < PerBatch; ++i) {
+            Event e = makeEvent(b * PerBatch + i);
+            e.payload = QByteArray(1000, char('a' + i % 26)); // ~1.2 MB a batch: 150 pages
+            batch.append(e);
+        }
+        QVERIFY2(w->append(batch, &error), qPrintable(error));
+        largestWal = std::max(largestWal, QFileInfo(file + QStringLiteral("-wal")).size());
+    }
+    // 120 MB written: had the copies done nothing (a connection that has not opened the WAL
+    // checkpoints nothing, silently), the WAL would hold all of it and the file none
+    const qint64 frame = RecordingWriter::PageSize + 24;
+    QVERIFY2(largestWal <= (RecordingWriter::WalLimitPages + 2 * 200) * frame + 32,
+             qPrintable(QStringLiteral("WAL grew to %1 bytes").arg(largestWal)));
+    QVERIFY2(QFileInfo(file).size() >= qint64(RecordingWriter::WalLimitPages) * RecordingWriter::PageSize,
+             qPrintable(QStringLiteral("main file %1 bytes before finish()").arg(QFileInfo(file).size())));
+    QVERIFY2(w->finish(&error), qPrintable(error));
+    w.reset();
+    auto r = Recording::open(file, &error);
+    QVERIFY2(r, qPrintable(error));
+    QCOMPARE(r->eventCount(), qint64(Batches * PerBatch));
+    QList<Event> last;
+    QVERIFY(r->readSeqRange(Batches * PerBatch, Batches * PerBatch, [&](Event&& e) { last.append(e); return true; }, &error));
+    QCOMPARE(last.size(), 1);
+    QCOMPARE(last[0].id, QByteArray("e99999"));
+    QCOMPARE(last[0].payload, QByteArray(1000, char('a' + (PerBatch - 1) % 26)));
 }
 
 void TestRecording::metadata()
