@@ -116,13 +116,14 @@ private:
         struct Generation {
             // Grows by doubling while at most half full: up to 2^19 slots for CausationMemory ids.
             std::vector<Slot, HugePageAllocator<Slot>> slots = std::vector<Slot, HugePageAllocator<Slot>>(1024);
-            std::vector<quint64> keys; // in the order first remembered: a loaded copy is laid out the same
-            int shift = 54;            // 64 - log2(slots.size())
+            size_t count = 0;
+            int shift = 54; // 64 - log2(slots.size())
 
             size_t home(quint64 key) const { return size_t((key * 0x9e3779b97f4a7c15ull) >> shift); }
             size_t slotOf(quint64 key) const; // where `key` is, or the empty slot where it would go
             void insert(quint64 key, Cause c);
             void clear();
+            void resize(size_t capacity);
         };
         Generation m_generations[2];
         int m_young = 0;
