@@ -70,6 +70,13 @@ void err(const QString& text)
     std::fflush(stderr);
 }
 
+Engine::Options commandEngineOptions()
+{
+    Engine::Options options;
+    options.publishIntervalMs = 3'600'000;
+    return options;
+}
+
 std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path)
 {
     FlowParseResult result = FlowFileParser::parseFile(path);

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <memory>
 
+#include <engine.h>
+
 namespace FlowScope {
 struct Flow;
 class Recording;
@@ -30,6 +32,11 @@ int replayCommand(const QStringList& args);
 // appended to `properties`. Returns Ok, or Usage / Failed after printing why.
 int kafkaProperties(const QString& command, const QCommandLineParser& parser, const QCommandLineOption& config,
                     const QCommandLineOption& property, QList<QPair<QByteArray, QByteArray>>* properties);
+
+// The engine's options for a command: it reads the state once, when it is done, so snapshots
+// are taken only when asked for (a flush) and not every publish interval, which for views with
+// many rows is a tenth of the fold.
+Engine::Options commandEngineOptions();
 
 // Reads a flow file; on errors prints them all (file:line:column) and returns null.
 std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path);

@@ -369,7 +369,7 @@ int recordCommand(const QStringList& args)
         err(cmd + QStringLiteral(": ") + error + u'\n');
         return Failed;
     }
-    Engine engine(flow, writer.get());
+    Engine engine(flow, writer.get(), commandEngineOptions());
     engine.start();
     Connectors::Source& source = *owned;
     // Push sources cannot make their peer wait: a full engine refuses (503 for the webhook) and

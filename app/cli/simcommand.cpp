@@ -97,7 +97,7 @@ int simCommand(const QStringList& args)
             return Failed;
         }
     }
-    Engine engine(flow, writer.get());
+    Engine engine(flow, writer.get(), commandEngineOptions());
     engine.start();
     Sim::Simulator sim(flow, seed);
     for (const Fault& f : std::as_const(faults))
