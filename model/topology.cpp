@@ -160,7 +160,7 @@ void Topology::CauseMemory::Generation::resize(size_t capacity)
 void Topology::CauseMemory::Generation::insert(quint64 key, Cause c)
 {
     if (2 * (count + 1) > slots.size())
-        resize(2 * slots.size());
+        resize(slots.empty() ? FullCapacity : 2 * slots.size());
     slots[slotOf(key)] = Slot { key, c };
     ++count;
 }
@@ -175,10 +175,11 @@ void Topology::CauseMemory::remember(quint64 key, Cause c)
 {
     key = key ? key : 1;
     Generation* young = &m_generations[m_young];
-    if (Slot& s = young->slots[young->slotOf(key)]; s.key == key) {
-        s.cause = c;
-        return;
-    }
+    if (young->count > 0)
+        if (Slot& s = young->slots[young->slotOf(key)]; s.key == key) {
+            s.cause = c;
+            return;
+        }
     if (young->count >= size_t(CausationMemory)) {
         m_young ^= 1; // the young table is full: it is the old one now, and the old one is forgotten
         young = &m_generations[m_young];
@@ -190,6 +191,8 @@ void Topology::CauseMemory::remember(quint64 key, Cause c)
 void Topology::CauseMemory::prefetch(quint64 key) const
 {
     const Generation& young = m_generations[m_young];
+    if (young.slots.empty())
+        return;
     __builtin_prefetch(&young.slots[young.home(key ? key : 1)], 1);
 }
 
@@ -198,6 +201,8 @@ const Topology::Cause* Topology::CauseMemory::find(quint64 key) const
     key = key ? key : 1;
     for (int g : { m_young, m_young ^ 1 }) {
         const Generation& gen = m_generations[g];
+        if (gen.slots.empty())
+            continue;
         if (const Slot& s = gen.slots[gen.slotOf(key)]; s.key == key)
             return &s.cause;
     }
@@ -220,7 +225,7 @@ void Topology::CauseMemory::save(QDataStream& out) const
         const size_t n = gen.slots.size();
         out << quint32(n) << quint32(gen.count);
         size_t start = 0;
-        while (gen.slots[start].key != 0)
+        while (n > 0 && gen.slots[start].key != 0)
             ++start;
         QByteArray bytes(qsizetype(gen.count) * SavedSlotBytes, Qt::Uninitialized);
         char* p = bytes.data();
@@ -244,10 +249,11 @@ bool Topology::CauseMemory::load(QDataStream& in)
         gen = Generation {};
         quint32 capacity = 0, n = 0;
         in >> capacity >> n;
-        if (in.status() != QDataStream::Ok || capacity < 1024 || capacity > (1u << 20) || !std::has_single_bit(capacity)
-            || n > quint32(CausationMemory) || 2 * qint64(n) > qint64(capacity))
+        if (in.status() != QDataStream::Ok || (capacity != 0 && (capacity < 1024 || !std::has_single_bit(capacity)))
+            || capacity > (1u << 20) || n > quint32(CausationMemory) || 2 * qint64(n) > qint64(capacity))
             return false;
-        gen.resize(capacity);
+        if (capacity > 0)
+            gen.resize(capacity);
         QByteArray bytes(qsizetype(n) * SavedSlotBytes, Qt::Uninitialized);
         if (in.readRawData(bytes.data(), int(bytes.size())) != bytes.size())
             return false;

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QList>
 
+#include <bit>
 #include <unordered_map>
 #include <vector>
 
@@ -114,10 +115,12 @@ private:
             Cause cause {};
         };
         struct Generation {
-            // Grows by doubling while at most half full: up to 2^19 slots for CausationMemory ids.
-            std::vector<Slot, HugePageAllocator<Slot>> slots = std::vector<Slot, HugePageAllocator<Slot>>(1024);
+            // None until the first id, then FullCapacity at once: growing by doubling re-inserted
+            // every id about once more and faulted in twice the memory, a tenth of a short run.
+            static constexpr size_t FullCapacity = std::bit_ceil(size_t(2 * CausationMemory));
+            std::vector<Slot, HugePageAllocator<Slot>> slots;
             size_t count = 0;
-            int shift = 54; // 64 - log2(slots.size())
+            int shift = 64; // 64 - log2(slots.size())
 
             size_t home(quint64 key) const { return size_t((key * 0x9e3779b97f4a7c15ull) >> shift); }
             size_t slotOf(quint64 key) const; // where `key` is, or the empty slot where it would go
