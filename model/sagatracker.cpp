@@ -15,15 +15,29 @@ SagaTracker::SagaTracker(const Flow& flow, const Saga& saga)
 {
     m_start = saga.start.toUtf8();
     m_name = saga.name.toUtf8();
-    m_vocabulary[m_start] = 1;
+    const auto typeIndex = [this](const QByteArray& type) {
+        if (const int* i = m_vocabulary.find(type))
+            return *i;
+        return m_vocabulary[type] = m_typeCount++;
+    };
+    typeIndex(m_start);
     for (const SagaState& s : saga.states) {
         for (const SagaTransition& t : s.transitions)
-            m_vocabulary[t.type.toUtf8()] = 2;
+            typeIndex(t.type.toUtf8());
         const auto timeout = saga.timeoutIn(s);
         m_stateTimeouts.append(timeout ? timeout->micros : -1);
         m_finalOutcome.append(static_cast<int>(s.outcome));
     }
     m_inState.resize(saga.states.size());
+    // [state][type] -> the state its first transition on that type enters, as SagaState::transition
+    // would find it; looked up per event instead of comparing names
+    m_next.assign(size_t(saga.states.size()) * size_t(m_typeCount), -1);
+    for (qsizetype st = 0; st < saga.states.size(); ++st)
+        for (const SagaTransition& t : saga.states[st].transitions) {
+            int& next = m_next[size_t(st) * size_t(m_typeCount) + size_t(*m_vocabulary.find(t.type.toUtf8()))];
+            if (next < 0)
+                next = saga.stateIndex(t.target);
+        }
 }
 
 SagaTracker::~SagaTracker() = default;
@@ -156,7 +170,8 @@ void SagaTracker::fold(const Event& e, qint64 time, const QByteArray& correlatio
 
 void SagaTracker::foldOne(const Event& e, qint64 time, const QByteArray& correlation)
 {
-    if (!m_vocabulary.find(e.type))
+    const int* type = m_vocabulary.find(e.type);
+    if (!type)
         return;
     advanceTo(time);
     if (correlation.isEmpty()) {
@@ -201,12 +216,12 @@ void SagaTracker::foldOne(const Event& e, qint64 time, const QByteArray& correla
         anomaly(in, Anomaly::AfterFinal, e);
         return;
     }
-    const SagaTransition* t = m_saga->states[in.state].transition(QString::fromUtf8(e.type));
-    if (!t) {
+    const int next = m_next[size_t(in.state) * size_t(m_typeCount) + size_t(*type)];
+    if (next < 0) {
         anomaly(in, Anomaly::NotAccepted, e);
         return;
     }
-    enter(index, m_saga->stateIndex(t->target), time);
+    enter(index, next, time);
 }
 
 void SagaTracker::advanceTo(qint64 clock)

@@ -99,7 +99,6 @@ private:
         quint32 entry;
         bool operator>(const Deadline& o) const { return std::tie(at, instance) > std::tie(o.at, o.instance); }
     };
-    bool relevant(const QByteArray& type) const;
     void enter(int index, int state, qint64 time);
     void anomaly(Instance& in, Anomaly kind, const Event& e);
     void scheduleTimeout(int index);
@@ -109,7 +108,9 @@ private:
 
     const Flow* m_flow;
     const Saga* m_saga;
-    NamedValues<int> m_vocabulary; // event type -> 1 (start) / 2 (transition)
+    NamedValues<int> m_vocabulary; // the saga's event types (start, transitions) -> 0, 1, ...
+    int m_typeCount = 0;
+    std::vector<int> m_next;       // [state * m_typeCount + type]: the state entered, or -1
     QList<qint64> m_stateTimeouts;       // per state, µs; -1 none
     QList<int> m_finalOutcome;           // per state: SagaOutcome as int
     QByteArray m_start;

@@ -44,7 +44,7 @@ void ViewEngine::fold(PayloadCache& cache)
                 continue; // an event without the value leaves the cell as it was
         }
         if (it == m_rows.end())
-            it = m_rows.insert(key.text, Row { std::vector<Cell>(m_columns.size()), fold });
+            it = m_rows.emplace(key.text, Row { std::vector<Cell>(m_columns.size()), fold }); // moved in, not copied
         it->touched = fold;
         Cell& cell = it->cells[i];
         switch (static_cast<Fold>(col.fold)) {
