@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: MIT
+// A recording in the window, offscreen: a seek changes every pane, the event log's filters equal
+// raw SQL counts on the recording, its detail pane, its window of rows and the jumps into it from
+// an instance or a view row, and the density strip under the seek slider (issue #6).
+#include <engine.h>
+#include <eventlogmodel.h>
+#include <flowfile.h>
+#include <flowfileparser.h>
+#include <gui/densitystrip.h>
+#include <gui/eventspage.h>
+#include <gui/mainwindow.h>
+#include <gui/sagapage.h>
+#include <gui/session.h>
+#include <importer.h>
+#include <recording.h>
+#include <sagainstancemodel.h>
+#include <seeker.h>
+#include <timeformat.h>
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QDockWidget>
+#include <QFontInfo>
+#include <QImage>
+#include <QPlainTextEdit>
+#include <QSlider>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "guitestfixture.h"
+
+using namespace FlowScope;
+using namespace FlowScope::Gui;
+
+class TestGuiRecording : public Tests::GuiTestFixture {
+    Q_OBJECT
+public:
+    TestGuiRecording()
+        : GuiTestFixture(QStringLiteral("tst_gui_recording"))
+    {
+    }
+
+private Q_SLOTS:
+    void eventLogKeepsAWindowOfRows();
+    void seekInARecordingChangesEveryPane();
+    void eventLogFilterEqualsSqlCount_data();
+    void eventLogFilterEqualsSqlCount();
+    void detailPaneShowsTheEvent();
+    void jumpFromAnInstanceFiltersTheLog();
+    void jumpFromAViewRowFiltersTheLog();
+    void densityStripCountsTheRecording();
+    void densitySpreadsBatchesOverTheirTime();
+};
+
+// A recording in the window: it replays to the end; a seek back puts every pane at that event
+// (the engine restored from the recording, the same state inspect --at gives).
+void TestGuiRecording::seekInARecordingChangesEveryPane()
+{
+    QTemporaryDir dir;
+    const QString rec = dir.filePath(QStringLiteral("demo.fsrec"));
+    {
+        QString error;
+        auto writer = RecordingWriter::create(rec, &error);
+        QVERIFY(writer);
+        Connectors::ImportReport report;
+        QVERIFY(Connectors::Importer::importFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"),
+                                                 *writer, &report, &error));
+        QVERIFY(writer->finish(&error));
+    }
+    const FlowParseResult r = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml"));
+    QVERIFY(r.ok());
+    const auto flow = std::make_shared<const Flow>(*r.flow);
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(rec, flow));
+    w.setSpeed(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 1467, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.sagaPage()->summary().contains(u"300 instances"), 5000);
+    QCOMPARE(w.eventModel()->rowCount(), 1467);
+
+    w.session()->setPaused(true);
+    w.session()->seek(500);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 500, 10000);
+    QCOMPARE(w.session()->snapshot()->events, 500);
+    QString error;
+    auto recording = Recording::open(rec, &error);
+    QVERIFY(recording);
+    QCOMPARE(w.session()->snapshot()->state.value(u"sagas"),
+             Seeker::stateAt(*recording, flow, 500, &error)->toJson(500).value(u"sagas"));
+    QTRY_VERIFY_WITH_TIMEOUT(!w.sagaPage()->summary().contains(u"300 instances"), 5000); // the panes moved back
+    // step hands over exactly one event
+    w.session()->step();
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 501, 5000);
+}
+
+void TestGuiRecording::eventLogFilterEqualsSqlCount_data()
+{
+    QTest::addColumn<EventFilter>("filter");
+    QTest::addColumn<QByteArray>("where");
+    QTest::addColumn<QList<QByteArray>>("values");
+    EventFilter f;
+    f.type = QStringLiteral("PaymentAuthorized");
+    QTest::newRow("type") << f << QByteArray("type = ?1") << QList<QByteArray> { "PaymentAuthorized" };
+    f = {};
+    f.source = QStringLiteral("inventory");
+    QTest::newRow("source") << f << QByteArray("source = ?1") << QList<QByteArray> { "inventory" };
+    f = {};
+    f.correlation = QStringLiteral("o0042");
+    QTest::newRow("correlation") << f << QByteArray("correlation_id = ?1") << QList<QByteArray> { "o0042" };
+    f = {};
+    f.text = QStringLiteral("refund"); // any case, attributes or data
+    QTest::newRow("text")
+        << f
+        << QByteArray("type LIKE ?1 OR source LIKE ?1 OR id LIKE ?1 OR subject LIKE ?1 OR correlation_id LIKE ?1 OR "
+                      "causation_id LIKE ?1 OR channel LIKE ?1 OR error LIKE ?1 OR CAST(payload AS TEXT) LIKE ?1")
+        << QList<QByteArray> { "%refund%" };
+    f = {};
+    f.type = QStringLiteral("OrderCreated");
+    f.text = QStringLiteral("c8\"");
+    QTest::newRow("type and text")
+        << f << QByteArray("type = ?1 AND CAST(payload AS TEXT) LIKE ?2") << QList<QByteArray> { "OrderCreated", "%c8\"%" };
+    f = {};
+    f.type = QStringLiteral("NoSuchType");
+    QTest::newRow("nothing") << f << QByteArray("type = ?1") << QList<QByteArray> { "NoSuchType" };
+}
+
+// The event log's filter is a WHERE on the recording: its rows, once the scan has reached the
+// end, are exactly SELECT count(*) ... WHERE, in seq order, and each row passes the filter.
+void TestGuiRecording::eventLogFilterEqualsSqlCount()
+{
+    QFETCH(EventFilter, filter);
+    QFETCH(QByteArray, where);
+    QFETCH(QList<QByteArray>, values);
+    const QString rec = demoRecording();
+    QVERIFY(!rec.isEmpty());
+    const qint64 expected = sqlCount(rec, where.constData(), values);
+    QVERIFY(expected >= 0);
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QString error;
+    QVERIFY(model.open(rec, &error));
+    QCOMPARE(model.rowCount(), 1467);
+    model.setFilter(filter);
+    while (model.canFetchMore({}))
+        model.fetchMore({});
+    QVERIFY(model.scanComplete());
+    QCOMPARE(qint64(model.rowCount()), expected);
+    auto recording = Recording::open(rec, &error);
+    QCOMPARE(recording->countMatching(filter, &error), expected);
+    qint64 last = 0;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        const qint64 seq = model.data(model.index(r, EventLogModel::Seq)).toLongLong();
+        QVERIFY(seq > last); // in seq order, each once
+        last = seq;
+        if (!filter.type.isEmpty())
+            QCOMPARE(model.data(model.index(r, EventLogModel::Type)).toString(), filter.type);
+        if (!filter.correlation.isEmpty())
+            QCOMPARE(model.data(model.index(r, EventLogModel::Correlation)).toString(), filter.correlation);
+    }
+    // and back to everything
+    model.setFilter({});
+    QCOMPARE(model.rowCount(), 1467);
+}
+
+void TestGuiRecording::detailPaneShowsTheEvent()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    EventsPage* events = w.eventsPage();
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->rowCount(), 1467, 5000);
+    events->table()->setCurrentIndex(events->model()->index(0, 0));
+    const QString text = events->detail()->toPlainText();
+    QVERIFY2(text.contains(u"OrderCreated") && text.contains(u"e000001") && text.contains(u"o0000"), qPrintable(text));
+    // the data, pretty-printed: one member per line, indented
+    QVERIFY2(text.contains(u"\n    \"customerId\": \"c8\""), qPrintable(text));
+    QVERIFY(events->detail()->font().fixedPitch() || QFontInfo(events->detail()->font()).fixedPitch());
+}
+
+// "Show events" on an instance: the event log filters on its correlation id and comes up.
+void TestGuiRecording::jumpFromAnInstanceFiltersTheLog()
+{
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    w.setSpeed(1000);
+    SagaInstanceModel* model = w.sagaPage()->instanceModel();
+    QTRY_COMPARE_WITH_TIMEOUT(model->totalCount(), 300, 20000);
+    const QString id = QStringLiteral("o0042");
+    QVERIFY(w.sagaPage()->selectInstance(id));
+    QAction* show = w.sagaPage()->instanceTable()->actions().value(0);
+    QVERIFY(show);
+    QCOMPARE(show->text(), u"Show events");
+    show->trigger();
+    EventsPage* events = w.eventsPage();
+    QCOMPARE(events->filter().correlation, id);
+    QCOMPARE(events->model()->filter().correlation, id);
+    while (events->model()->canFetchMore({}))
+        events->model()->fetchMore({});
+    QCOMPARE(qint64(events->model()->rowCount()), sqlCount(demoRecording(), "correlation_id = ?1", { id.toUtf8() }));
+    for (int r = 0; r < events->model()->rowCount(); ++r)
+        QCOMPARE(events->model()->data(events->model()->index(r, EventLogModel::Correlation)).toString(), id);
+    auto* dock = qobject_cast<QDockWidget*>(events->parentWidget());
+    QVERIFY(dock && !dock->visibleRegion().isEmpty()); // raised above the other tabs
+    QVERIFY(events->detail()->toPlainText().contains(id)); // its first event is shown
+    // a double-click does the same
+    QVERIFY(w.sagaPage()->selectInstance(QStringLiteral("o0007")));
+    const QModelIndex row = w.sagaPage()->instanceTable()->selectionModel()->selectedRows().value(0);
+    Q_EMIT w.sagaPage()->instanceTable()->doubleClicked(row);
+    QCOMPARE(events->filter().correlation, u"o0007");
+}
+
+void TestGuiRecording::jumpFromAViewRowFiltersTheLog()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    w.setSpeed(1000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.viewTable()->model()->rowCount() > 10, 20000);
+    const QModelIndex key = w.viewTable()->model()->index(3, 0);
+    const QString id = key.data().toString();
+    QVERIFY(!id.isEmpty());
+    w.viewTable()->setCurrentIndex(key.siblingAtColumn(2));
+    QAction* show = w.viewTable()->actions().value(0);
+    QVERIFY(show);
+    show->trigger();
+    QCOMPARE(w.eventsPage()->model()->filter().correlation, id);
+    QVERIFY(w.eventsPage()->model()->rowCount() > 0);
+}
+
+// Issue #6: the strip under the seek slider counts every event of the recording once, from the
+// recording's batches, and is laid out under the slider; the marker follows the replay.
+void TestGuiRecording::densityStripCountsTheRecording()
+{
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    DensityStrip* strip = w.densityStrip();
+    QVERIFY(strip);
+    QString error;
+    auto recording = Recording::open(demoRecording(), &error);
+    QVERIFY2(recording, qPrintable(error));
+    QCOMPARE(recording->eventCount(), 1467);
+    const EventDensity& density = strip->density();
+    QVERIFY(density.byTime);
+    QCOMPARE(density.counts.size(), 200);
+    QCOMPARE(density.total(), recording->eventCount());
+    QVERIFY(density.from < density.to);
+    QTRY_VERIFY(strip->isVisible());
+    QVERIFY2(strip->width() >= 300 && strip->height() >= 10,
+             qPrintable(QStringLiteral("%1x%2").arg(strip->width()).arg(strip->height())));
+    // under the slider, as wide as it
+    auto* seek = w.findChild<QSlider*>(QStringLiteral("seek"));
+    QVERIFY(seek && seek->isVisible());
+    QCOMPARE(strip->width(), seek->width());
+    QVERIFY(strip->mapTo(&w, QPoint(0, 0)).y() >= seek->mapTo(&w, QPoint(0, seek->height())).y());
+    // drawn: bars over the strip's background (an import writes 8192 events per batch, so this
+    // recording is one batch: evenly spread, every bar full height)
+    const QImage shot = strip->grab().toImage();
+    int bar = 0;
+    for (int x = 2; x < shot.width() - 2; x += 3)
+        bar += QColor(shot.pixel(x, shot.height() - 3)) != strip->palette().color(QPalette::Base) ? 1 : 0;
+    QVERIFY2(bar > shot.width() / 6, qPrintable(QString::number(bar)));
+    // the marker reaches the last stretch when the replay ends, and a seek to the start of a
+    // stretch (what a click does) counts the events before it
+    w.setSpeed(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 1467, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(strip->markerBucket(), density.bucketOf(density.to), 5000);
+    QCOMPARE(strip->seqBefore(0), 0);
+    QCOMPARE(strip->seqBefore(int(density.counts.size())), 1467);
+}
+
+// Batches with known times: each lands in the buckets its time span covers, a batch without times
+// with the batch before it; the counts are exact where a batch fits in one bucket.
+void TestGuiRecording::densitySpreadsBatchesOverTheirTime()
+{
+    const QString rec = m_dir.filePath(QStringLiteral("density.fsrec"));
+    QString error;
+    {
+        auto writer = RecordingWriter::create(rec, &error);
+        QVERIFY2(writer, qPrintable(error));
+        const qint64 t0 = *TimeFormat::parseRfc3339("2026-11-27T10:00:00Z");
+        auto batch = [&](int n, qint64 from, qint64 step, qint64 last = NoTime) {
+            EventBatch b;
+            for (int i = 0; i < n; ++i) {
+                Event e;
+                e.type = "Tick";
+                e.time = from == NoTime ? NoTime : (i == n - 1 && last != NoTime ? last : from + i * step);
+                b.append(e);
+            }
+            QVERIFY2(writer->append(b, &error), qPrintable(error));
+        };
+        const qint64 s = 1000000;
+        batch(10, t0, s);                       // 10 in the first 10 s: bucket 0
+        batch(5, NoTime, 0);                    // no times: where the stream was (bucket 0)
+        batch(30, t0 + 55 * s, 0);              // a burst at 55 s: bucket 5
+        batch(20, t0 + 80 * s, s, t0 + 100 * s - 1); // 80 s to the end: half in bucket 8, half in 9
+        batch(1, t0 + 100 * s - 1, 0);          // the last microsecond: bucket 9
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+    }
+    auto recording = Recording::open(rec, &error);
+    QVERIFY2(recording, qPrintable(error));
+    EventDensity d;
+    QVERIFY2(recording->density(10, &d, &error), qPrintable(error));
+    QVERIFY(d.byTime);
+    QCOMPARE(d.total(), recording->eventCount());
+    QCOMPARE(d.counts, (QList<qint64> { 15, 0, 0, 0, 0, 30, 0, 0, 10, 11 }));
+}
+
+// Item views keep ~8 bytes per row: unfiltered, the event log shows the latest maxRows() events,
+// and the window slides as a live recording grows; rows map to seqs through base().
+void TestGuiRecording::eventLogKeepsAWindowOfRows()
+{
+    const QString path = m_dir.filePath(QStringLiteral("window.fsrec"));
+    QString error;
+    auto writer = RecordingWriter::create(path, &error);
+    QVERIFY2(writer, qPrintable(error));
+    auto batch = [](int from, int n) {
+        EventBatch b;
+        for (int i = from; i < from + n; ++i) {
+            Event e;
+            e.id = "w" + QByteArray::number(i);
+            e.type = "Tick";
+            e.source = "clock";
+            b.append(e);
+        }
+        return b;
+    };
+    EventBatch first = batch(1, 1000);
+    QVERIFY2(writer->append(first, &error), qPrintable(error));
+
+    EventLogModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxRows(300);
+    QVERIFY2(model.open(path, &error), qPrintable(error));
+    QCOMPARE(model.rowCount(), 300);
+    QCOMPARE(model.base(), 700);
+    QCOMPARE(model.seqAt(0), 701);
+    QCOMPARE(model.data(model.index(0, EventLogModel::Id)).toString(), u"w701");
+    QCOMPARE(model.data(model.index(299, EventLogModel::Seq)).toLongLong(), 1000);
+
+    EventBatch more = batch(1001, 20); // 320 > 300: the window slides by 20 and a tenth of itself
+    QVERIFY2(writer->append(more, &error), qPrintable(error));
+    model.refresh();
+    QCOMPARE(model.rowCount(), 270);
+    QCOMPARE(model.seqAt(0), 751);
+    QCOMPARE(model.data(model.index(0, EventLogModel::Id)).toString(), u"w751");
+    QCOMPARE(model.data(model.index(269, EventLogModel::Id)).toString(), u"w1020");
+    EventBatch few = batch(1021, 30); // room for these: no slide
+    QVERIFY2(writer->append(few, &error), qPrintable(error));
+    model.refresh();
+    QCOMPARE(model.rowCount(), 300);
+    QCOMPARE(model.seqAt(0), 751);
+
+    EventBatch flood = batch(1051, 1050); // more than a window at once
+    QVERIFY2(writer->append(flood, &error), qPrintable(error));
+    model.refresh();
+    QCOMPARE(model.rowCount(), 270);
+    QCOMPARE(model.base(), 1830);
+    QCOMPARE(model.data(model.index(0, EventLogModel::Id)).toString(), u"w1831");
+    QCOMPARE(model.data(model.index(269, EventLogModel::Id)).toString(), u"w2100");
+
+    EventFilter f; // a filter still reaches every event
+    f.text = QStringLiteral("w12");
+    model.setFilter(f);
+    while (model.canFetchMore({}))
+        model.fetchMore({});
+    QTRY_VERIFY(model.scanComplete());
+    QCOMPARE(model.rowCount(), 111); // w12, w120..w129, w1200..w1299
+    model.setFilter({});
+    QCOMPARE(model.rowCount(), 270);
+    QCOMPARE(model.seqAt(0), 1831);
+}
+
+QTEST_MAIN(TestGuiRecording)
+#include "tst_gui_recording.moc"

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+// Sessions in the window, offscreen: the built-in demo's topology, saga counts and charts move, a
+// fault turns its node red, a selected node lists its latest events, the session's recording is
+// saved as a copy, and File > Connect to Kafka starts a live session or says what is wrong (issue #6).
+#include <engine.h>
+#include <eventlogmodel.h>
+#include <gui/chartspage.h>
+#include <gui/graphview.h>
+#include <gui/kafkapage.h>
+#include <gui/livesession.h>
+#include <gui/mainwindow.h>
+#include <gui/sagapage.h>
+#include <gui/simsession.h>
+#include <gui/topologypage.h>
+#include <kafkamock.h>
+#include <recording.h>
+#include <timeformat.h>
+
+#include <QAction>
+#include <QComboBox>
+#include <QFile>
+#include <QLineEdit>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "guitestfixture.h"
+
+using namespace FlowScope;
+using namespace FlowScope::Gui;
+
+class TestGuiSessions : public Tests::GuiTestFixture {
+    Q_OBJECT
+public:
+    TestGuiSessions()
+        : GuiTestFixture(QStringLiteral("tst_gui_sessions"))
+    {
+    }
+
+private Q_SLOTS:
+    void demoRunsInTheWindow();
+    void faultTurnsItsNodeRed();
+    void selectedNodeListsItsLatestEvents();
+    void sessionRecordingIsSavedAsACopy();
+    void kafkaDialogStartsALiveSession();
+    void badKafkaSettingsShowInTheBanner();
+};
+
+void TestGuiSessions::demoRunsInTheWindow()
+{
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(20);
+    // the shop has 4 services and 4 channels
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
+    const QStringList nodes = w.topologyPage()->view()->nodeNames();
+    for (const char* n : { "s:orders", "s:payment", "s:inventory", "s:shipping", "c:orders", "c:payments", "c:stock",
+                           "c:shipping" })
+        QVERIFY2(nodes.contains(QLatin1String(n)), n);
+    // saga counts move
+    auto instances = [&w] {
+        const QString s = w.sagaPage()->summary();
+        return s.section(u':', 1).section(u' ', 1, 1).toLongLong();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(instances() > 0, 10000);
+    const qint64 first = instances();
+    QTRY_VERIFY_WITH_TIMEOUT(instances() > first + 100, 10000);
+    QVERIFY(w.sagaPage()->view()->nodeStyle(QStringLiteral("shipped")).detail.toLongLong() > 0);
+    // the charts: 4 channels, 5 outcomes, p50/p99, 4 services; a window of stream time, not all of it
+    QTRY_VERIFY_WITH_TIMEOUT(w.chartsPage()->seriesCount() >= 15, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.chartsPage()->pointCount(QStringLiteral("q:payment")) >= 3, 10000);
+    // pausing stops the simulated clock
+    w.session()->setPaused(true);
+    QTest::qWait(100);
+    const double at = w.simSession()->simSeconds();
+    QTest::qWait(300);
+    QCOMPARE(w.simSession()->simSeconds(), at);
+}
+
+void TestGuiSessions::faultTurnsItsNodeRed()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(10);
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
+    const QColor normal = w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill;
+    Fault f;
+    f.target = FaultTarget::Service;
+    f.name = QStringLiteral("payment");
+    f.kind = FaultKind::Down;
+    f.length = Duration::fromSeconds(30);
+    w.simSession()->injectFault(f);
+    QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"FAULT"),
+                             10000);
+    const QColor red = w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill;
+    QVERIFY(red != normal);
+    QVERIFY(red.red() > red.green() + 30);
+    // and its queue grows while it is down
+    QTRY_VERIFY_WITH_TIMEOUT(w.simSession()->services()[1].queue + w.simSession()->services()[1].held > 50, 10000);
+}
+
+// File > Save session recording: a copy of the simulated session's temporary recording holds
+// exactly the events the session folded, byte for byte the same rows, and replays on its own.
+void TestGuiSessions::sessionRecordingIsSavedAsACopy()
+{
+    MainWindow w;
+    w.show();
+    QAction* save = w.findChild<QAction*>(QStringLiteral("saveRecording"));
+    QVERIFY(save);
+    QVERIFY(!save->isEnabled()); // nothing to save yet
+    QVERIFY(w.startSimulation(m_flow));
+    QVERIFY(save->isEnabled());
+    QCOMPARE(save->shortcut(), QKeySequence(QKeySequence::Save));
+    w.session()->setSpeed(20);
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->snapshot()->events > 2000, 20000);
+    w.session()->setPaused(true);
+    QString error;
+    const auto source = Recording::open(w.session()->recordingPath(), &error);
+    QVERIFY2(source, qPrintable(error));
+    // paused: the recording catches up with what the engine folded, then stays
+    QTRY_VERIFY_WITH_TIMEOUT(settled(w, *source), 10000);
+    const qint64 events = source->eventCount();
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("kept.fsrec"));
+    QFile(path).open(QIODevice::WriteOnly); // a file there is replaced (the dialog asked first)
+    {
+        QFile staleWal(path + QStringLiteral("-wal")); // with a stale WAL, which must not be replayed into the copy
+        QVERIFY(staleWal.open(QIODevice::WriteOnly));
+        staleWal.write(QByteArray(4096, 'x'));
+    }
+    QSignalSpy saved(&w, &MainWindow::recordingSaved);
+    w.saveSessionRecording(path);
+    QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 20000);
+    QCOMPARE(saved[0][0].toString(), path);
+    QCOMPARE(saved[0][2].toString(), QString());
+    QCOMPARE(saved[0][1].toLongLong(), events);
+    QVERIFY2(w.statusBar()->currentMessage().contains(QStringLiteral("Saved %L1 events").arg(events)),
+             qPrintable(w.statusBar()->currentMessage()));
+    const auto copy = Recording::open(path, &error);
+    QVERIFY2(copy, qPrintable(error));
+    QCOMPARE(copy->eventCount(), events);
+    QCOMPARE(copy->firstSeq(), 1);
+    QList<QByteArray> original, copied;
+    QVERIFY(source->readSeqRange(1, events, [&](Event&& e) { original.append(e.id + e.type + e.payload); return true; }, &error));
+    QVERIFY(copy->readSeqRange(1, events, [&](Event&& e) { copied.append(e.id + e.type + e.payload); return true; }, &error));
+    QCOMPARE(copied.size(), int(events));
+    QVERIFY(copied == original);
+
+    // a place that cannot be written: the banner says so
+    saved.clear();
+    w.saveSessionRecording(dir.filePath(QStringLiteral("no/such/dir/kept.fsrec")));
+    QTRY_COMPARE_WITH_TIMEOUT(saved.size(), 1, 20000);
+    QVERIFY(!saved[0][2].toString().isEmpty());
+    QVERIFY2(w.errorText().startsWith(u"Cannot save the session's recording: "), qPrintable(w.errorText()));
+}
+
+// Selecting a node lists its latest events from the recording: for a service, the last five it
+// emitted, newest first, exactly as a scan of the recording finds them.
+void TestGuiSessions::selectedNodeListsItsLatestEvents()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(20);
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->snapshot()->events > 1000, 20000);
+    w.session()->setPaused(true);
+    QString error;
+    const auto recording = Recording::open(w.session()->recordingPath(), &error);
+    QVERIFY2(recording, qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(settled(w, *recording), 10000);
+    QList<qint64> payment;
+    QVERIFY(recording->readSeqRange(1, recording->eventCount(), [&](Event&& e) {
+        if (e.source == "payment")
+            payment.append(e.seq);
+        return true;
+    }, &error));
+    QVERIFY(payment.size() >= TopologyPage::LatestEvents);
+    w.topologyPage()->view()->selectNode(QStringLiteral("s:payment"));
+    const QString details = w.topologyPage()->detailsText();
+    const QString latest = details.section(QStringLiteral("<b>Latest events</b><br>"), 1);
+    QVERIFY2(!latest.isEmpty(), qPrintable(details));
+    const QStringList entries = latest.split(QStringLiteral("<br>"));
+    QCOMPARE(entries.size(), TopologyPage::LatestEvents);
+    for (int i = 0; i < entries.size(); ++i)
+        QVERIFY2(entries[i].endsWith(QStringLiteral("(seq %1)").arg(payment[payment.size() - 1 - i])), qPrintable(entries[i]));
+}
+
+// Issue #6: File > Connect to Kafka. The dialog's fields, as a user fills them, start a live
+// session against librdkafka's mock cluster: all 500 events reach the engine, the recording (the
+// event log) and the status bar, which says the source is live.
+void TestGuiSessions::kafkaDialogStartsALiveSession()
+{
+    QString error;
+    auto mock = Connectors::KafkaMockCluster::start(1, &error);
+    QVERIFY2(mock, qPrintable(error));
+    QVERIFY2(mock->createTopic("shop.orders", 3, &error), qPrintable(error));
+    const qint64 t0 = *TimeFormat::parseRfc3339("2026-11-27T10:00:00Z");
+    for (int i = 0; i < 500; ++i) {
+        const QByteArray id = "o" + QByteArray::number(i % 100);
+        const QByteArray value = R"({"specversion":"1.0","id":"e)" + QByteArray::number(i) + R"(","source":"orders",)"
+            + R"("type":"OrderCreated","time":")" + TimeFormat::toRfc3339(t0 + qint64(i) * 10000)
+            + R"(","correlationid":")" + id + R"(","data":{"orderId":")" + id + R"("}})";
+        QVERIFY2(mock->produce("shop.orders", id, value, {}, &error), qPrintable(error));
+    }
+    QVERIFY2(mock->flush(10000, &error), qPrintable(error));
+
+    QSettings().remove(QStringLiteral("kafka"));
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    KafkaPage dialog(&w); // the Kafka page of File > Connect to a source
+    dialog.findChild<QLineEdit*>(QStringLiteral("servers"))->setText(QString::fromUtf8(mock->bootstrap()));
+    dialog.findChild<QLineEdit*>(QStringLiteral("topics"))->setText(QStringLiteral(" ^shop\\..* , "));
+    auto* startAt = dialog.findChild<QComboBox*>(QStringLiteral("startAt"));
+    startAt->setCurrentIndex(startAt->findData(KafkaPage::Beginning));
+    const Connectors::KafkaSource::Options options = dialog.options();
+    QCOMPARE(options.bootstrapServers, QString::fromUtf8(mock->bootstrap()));
+    QCOMPARE(options.topics, QStringList { QStringLiteral("^shop\\..*") });
+    QVERIFY(options.group.isEmpty());
+    QVERIFY(options.startAt == Connectors::KafkaSource::StartAt::Beginning);
+    // what OK does
+    dialog.remember();
+    QVERIFY2(w.connectKafka(options, dialog.propertiesFile()), qPrintable(w.errorText()));
+    QVERIFY(w.errorText().isEmpty());
+    QVERIFY(dynamic_cast<LiveSession*>(w.session()));
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 500, 30000);
+    // the status bar follows at its next tick
+    QTRY_VERIFY2_WITH_TIMEOUT(w.statusText().startsWith(u"Kafka live") && w.statusText().contains(u" 500 events"),
+                              qPrintable(w.statusText()), 5000);
+    // the mock cluster cannot list consumer groups (no ListGroups): the status says so, the
+    // stream itself is live
+    QTRY_VERIFY2_WITH_TIMEOUT(w.session()->sourceStatus().startsWith(
+                                  u"live · consumer groups: the cluster does not list consumer groups"),
+                              qPrintable(w.session()->sourceStatus()), 15000);
+    // the event log pages through the session's recording; the topology shows what it observed
+    QTRY_COMPARE_WITH_TIMEOUT(w.eventModel()->rowCount(), 500, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->nodeCount() > 0, 10000);
+    // live: no speed, pause or seek
+    QVERIFY(!w.session()->canPace() && !w.session()->canSeek());
+    // and the dialog opens next time with these settings
+    KafkaPage again(&w);
+    QCOMPARE(again.options().bootstrapServers, options.bootstrapServers);
+    QVERIFY(again.options().startAt == Connectors::KafkaSource::StartAt::Beginning);
+    w.close(); // stops the source before the cluster goes
+}
+
+// Settings that cannot work are said in the window's banner, and the session open stays.
+void TestGuiSessions::badKafkaSettingsShowInTheBanner()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    Session* before = w.session();
+    Connectors::KafkaSource::Options options;
+    options.topics = QStringList { QStringLiteral("orders") };
+    QVERIFY(!w.connectKafka(options)); // no servers
+    QVERIFY2(w.errorText().contains(u"Cannot connect to Kafka") && w.errorText().contains(u"bootstrap servers"),
+             qPrintable(w.errorText()));
+    QCOMPARE(w.session(), before);
+    options.bootstrapServers = QStringLiteral("127.0.0.1:1");
+    options.topics = QStringList { QStringLiteral("^orders(") };
+    QVERIFY(!w.connectKafka(options)); // a pattern that does not compile
+    QVERIFY2(w.errorText().contains(u"^orders("), qPrintable(w.errorText()));
+    const QString missing = m_dir.filePath(QStringLiteral("missing.properties"));
+    options.topics = QStringList { QStringLiteral("orders") };
+    QVERIFY(!w.connectKafka(options, missing));
+    QVERIFY2(w.errorText().contains(missing), qPrintable(w.errorText()));
+    QCOMPARE(w.session(), before);
+}
+
+QTEST_MAIN(TestGuiSessions)
+#include "tst_gui_sessions.moc"
