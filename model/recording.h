@@ -6,6 +6,7 @@
 
 #include <QString>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -81,10 +82,14 @@ public:
     // pages (8 MB), by a thread of the writer's own on a connection of its own, so that the copy
     // and its fsyncs do not hold up the next batch. Past WalLimitPages the writer waits for a
     // copy after its commit, so that the next batch starts the WAL afresh: it stays bounded
-    // however fast batches come.
+    // however fast batches come, as long as no reader holds an old snapshot (a long read, a
+    // saveCopy(), keeps the pages it may still need, as SQLite's own checkpoints did).
     static constexpr int PageSize = 8192;
     static constexpr int WalCopyPages = 1000;
     static constexpr int WalLimitPages = 8 * WalCopyPages;
+    // Added to the nice value of the thread that copies the WAL, from its next copy on (a
+    // window's sessions lower their workers: lowerCurrentThreadPriority).
+    void setCheckpointerNice(int increment) { m_checkpointerNice = increment; }
 
 private:
     RecordingWriter() = default;
@@ -103,6 +108,8 @@ private:
     bool m_checkpointBusy = false;
     bool m_checkpointerStopping = false;
     int m_checkpointAsked = 0; // the WAL's size in pages when a copy was last asked for
+    int m_walPages = 0;        // ... and at the last commit
+    std::atomic<int> m_checkpointerNice { 0 };
     sqlite3_stmt* m_insert = nullptr;
     sqlite3_stmt* m_segment = nullptr;
     bool dropBefore(qint64 seq, QString* error);

@@ -2,6 +2,7 @@
 #include "recording.h"
 
 #include "recordingsql.h"
+#include "threadpriority.h"
 #include "timeformat.h"
 
 #include <QFile>
@@ -209,35 +210,48 @@ int RecordingWriter::walHook(void* self, sqlite3*, const char*, int pages)
 {
     // After a commit, its write lock released.
     auto* w = static_cast<RecordingWriter*>(self);
-    if (pages < w->m_checkpointAsked) // the WAL started afresh
+    if (pages < w->m_walPages) // the WAL started afresh
         w->m_checkpointAsked = 0;
+    w->m_walPages = pages;
     if (pages < w->m_checkpointAsked + WalCopyPages)
-        return SQLITE_OK; // a copy every CheckpointPages new pages: each costs two fsyncs
+        return SQLITE_OK; // a copy every WalCopyPages new pages: each costs two fsyncs
     w->m_checkpointAsked = pages;
     std::unique_lock lock(w->m_checkpointMutex);
     w->m_checkpointDue = true;
     w->m_checkpointWanted.notify_one();
     if (pages >= WalLimitPages)
-        w->m_checkpointDone.wait(lock, [w] { return !w->m_checkpointDue && !w->m_checkpointBusy; });
+        w->m_checkpointDone.wait(lock, [w] {
+            return (!w->m_checkpointDue && !w->m_checkpointBusy) || w->m_checkpointerStopping;
+        });
     return SQLITE_OK;
 }
 
 void RecordingWriter::runCheckpointer()
 {
     std::unique_lock lock(m_checkpointMutex);
+    int applied = 0; // nice increment applied to this thread so far
+    bool warned = false;
     while (true) {
         m_checkpointWanted.wait(lock, [this] { return m_checkpointDue || m_checkpointerStopping; });
         if (m_checkpointerStopping)
-            return;
+            break;
         m_checkpointDue = false;
         m_checkpointBusy = true;
+        const int nice = m_checkpointerNice;
         lock.unlock();
+        if (nice > applied && lowerCurrentThreadPriority(nice - applied))
+            applied = nice;
         // PASSIVE: copies what no reader still needs, never waits for the writer or a reader
-        sqlite3_wal_checkpoint_v2(m_checkpointDb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        const int rc = sqlite3_wal_checkpoint_v2(m_checkpointDb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        if (rc != SQLITE_OK && !warned) { // e.g. a full disk: the next batch's commit says so too
+            qWarning("%s", qPrintable(sqliteError(m_checkpointDb, QStringLiteral("cannot copy the WAL into %1").arg(m_path))));
+            warned = true;
+        }
         lock.lock();
         m_checkpointBusy = false;
         m_checkpointDone.notify_all();
     }
+    m_checkpointDone.notify_all(); // a writer waiting for a copy stops waiting
 }
 
 void RecordingWriter::stopCheckpointer()
@@ -249,7 +263,7 @@ void RecordingWriter::stopCheckpointer()
         }
         m_checkpointWanted.notify_all();
         m_checkpointer.join();
-        sqlite3_wal_hook(m_db, nullptr, nullptr);
+        sqlite3_wal_autocheckpoint(m_db, WalCopyPages); // SQLite's own copies again (and its hook instead of ours)
     }
     sqlite3_close_v2(m_checkpointDb);
     m_checkpointDb = nullptr;

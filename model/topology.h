@@ -61,6 +61,11 @@ public:
     static constexpr int CausationMemory = 200000;
 
     explicit Topology(const Flow* flow = nullptr);
+    // Not copyable by accident: its causation memory is up to 50 MB.
+    Topology(const Topology&) = delete;
+    Topology& operator=(const Topology&) = delete;
+    Topology(Topology&&) = default;
+    Topology& operator=(Topology&&) = default;
 
     // Returns the event time of the event that caused `e`, when it is known (else NoTime).
     qint64 fold(const Event& e, qint64 time);

@@ -30,6 +30,7 @@ std::unique_ptr<RecordingWriter> createSessionRecording(const QTemporaryDir& dir
     auto writer = RecordingWriter::create(dir.filePath(name), error, WriteMode::Live);
     if (!writer || !writer->setRetention(SessionRetention, error))
         return nullptr;
+    writer->setCheckpointerNice(WorkerNice);
     return writer;
 }
 
