@@ -173,25 +173,32 @@ bool KafkaMockCluster::flush(int timeoutMs, QString* error)
     return true;
 }
 
-bool KafkaMockCluster::commitOffsets(const QByteArray& group, const QByteArray& topic, const QList<qint64>& offsets,
-                                     QString* error)
+rd_kafka_t* KafkaMockCluster::newGroupConsumer(const QByteArray& bootstrap, const QByteArray& group, QString* error)
 {
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    for (const auto& [k, v] : { std::pair { "bootstrap.servers", m_bootstrap.constData() },
-                                std::pair { "group.id", group.constData() }, std::pair { "enable.auto.commit", "false" },
-                                std::pair { "log_level", "0" } })
+    for (const auto& [k, v] : { std::pair { "bootstrap.servers", bootstrap.constData() },
+                                std::pair { "group.id", group.constData() }, std::pair { "auto.offset.reset", "earliest" },
+                                std::pair { "enable.auto.commit", "false" }, std::pair { "log_level", "0" } })
         if (rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
             *error = QString::fromUtf8(errstr);
             rd_kafka_conf_destroy(conf);
-            return false;
+            return nullptr;
         }
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (!rk) {
         *error = QString::fromUtf8(errstr);
         rd_kafka_conf_destroy(conf);
-        return false;
     }
+    return rk;
+}
+
+bool KafkaMockCluster::commitOffsets(const QByteArray& group, const QByteArray& topic, const QList<qint64>& offsets,
+                                     QString* error)
+{
+    rd_kafka_t* rk = newGroupConsumer(m_bootstrap, group, error);
+    if (!rk)
+        return false;
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(int(offsets.size()));
     for (int p = 0; p < offsets.size(); ++p)
         if (offsets[p] >= 0)

@@ -45,6 +45,10 @@ public:
     // it, as a tool or an assign-and-commit consumer does: the group then has offsets and no
     // members. How tests make a consumer group with a known lag.
     bool commitOffsets(const QByteArray& group, const QByteArray& topic, const QList<qint64>& offsets, QString* error);
+    // A consumer of `group` at `bootstrap` (this cluster's, or any): reads from the earliest
+    // offset, commits only when told, logs nothing. Null with *error set when librdkafka refused;
+    // the caller destroys it (rd_kafka_destroy).
+    static rd_kafka_s* newGroupConsumer(const QByteArray& bootstrap, const QByteArray& group, QString* error);
 
 private:
     KafkaMockCluster() = default;

@@ -29,26 +29,6 @@ using Connectors::KafkaMockCluster;
 
 namespace {
 
-rd_kafka_t* newConsumer(const QByteArray& bootstrap, const QByteArray& group, QString* error)
-{
-    char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    for (const auto& [k, v] : { std::pair { "bootstrap.servers", bootstrap.constData() },
-             std::pair { "group.id", group.constData() }, std::pair { "auto.offset.reset", "earliest" },
-             std::pair { "enable.auto.commit", "false" }, std::pair { "log_level", "0" } })
-        if (rd_kafka_conf_set(conf, k, v, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-            *error = QString::fromUtf8(errstr);
-            rd_kafka_conf_destroy(conf);
-            return nullptr;
-        }
-    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-    if (!rk) {
-        *error = QString::fromUtf8(errstr);
-        rd_kafka_conf_destroy(conf);
-    }
-    return rk;
-}
-
 // A real member of a consumer group, polled on its own thread as a service would be: it joins,
 // consumes up to the target it is given, commits synchronously what it consumed (every partition
 // of the topic: the next offset to read, 0 where it read nothing), then holds with its partitions
@@ -59,7 +39,7 @@ public:
         : m_topic(topic)
         , m_next(size_t(partitions), 0)
     {
-        m_rk = newConsumer(bootstrap, group, &m_error);
+        m_rk = KafkaMockCluster::newGroupConsumer(bootstrap, group, &m_error);
         if (!m_rk)
             return;
         rd_kafka_poll_set_consumer(m_rk);
