@@ -3,7 +3,7 @@
 
 #include <QDateTime>
 
-#include <cstdio>
+#include <algorithm>
 
 namespace FlowScope::TimeFormat {
 namespace {
@@ -132,20 +132,9 @@ QByteArray toRfc3339(qint64 micros)
         --days;
     }
     const Civil c = civilFromDays(days);
-    char buf[48];
-    if (c.year < 0 || c.year > 9999) { // not on the hot path: printf handles signs and widths
-        int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(c.year),
-                              c.month, c.day, static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                              static_cast<long long>(rem % 60));
-        if (frac % 1000 == 0 && frac != 0)
-            n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ".%03lld", static_cast<long long>(frac / 1000));
-        else if (frac != 0)
-            n += std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ".%06lld", static_cast<long long>(frac));
-        buf[n++] = 'Z';
-        return QByteArray(buf, n);
-    }
     // Digits by hand: views format an event's time for every event they fold, and snprintf was
     // a tenth of the demo's fold.
+    char buf[48];
     char* p = buf;
     const auto digits = [&p](qint64 v, int width) {
         for (int i = width - 1; i >= 0; --i) {
@@ -154,7 +143,18 @@ QByteArray toRfc3339(qint64 micros)
         }
         p += width;
     };
-    digits(c.year, 4);
+    // the year as printf's "%04lld" writes it: four places, the sign counted, more when needed
+    qint64 year = c.year;
+    int width = 4;
+    if (year < 0) {
+        *p++ = '-';
+        year = -year;
+        width = 3;
+    }
+    int length = 1;
+    for (qint64 v = year; v >= 10; v /= 10)
+        ++length;
+    digits(year, std::max(width, length));
     *p++ = '-';
     digits(c.month, 2);
     *p++ = '-';

@@ -136,7 +136,11 @@ bool Topology::isError(const Event& e)
     return e.isUnparsed() || e.type.contains("Failed") || e.type.contains("Error") || e.type.contains("DeadLetter");
 }
 
-quint64 Topology::keyOf(const QByteArray& id) { return wordHash64(id); }
+quint64 Topology::keyOf(const QByteArray& id)
+{
+    const quint64 h = wordHash64(id);
+    return h ? h : 1; // 0 marks an empty slot
+}
 
 size_t Topology::CauseMemory::Generation::slotOf(quint64 key) const
 {
@@ -173,9 +177,8 @@ void Topology::CauseMemory::Generation::clear()
 
 void Topology::CauseMemory::remember(quint64 key, Cause c)
 {
-    key = key ? key : 1;
     Generation* young = &m_generations[m_young];
-    if (young->count > 0)
+    if (!young->slots.empty())
         if (Slot& s = young->slots[young->slotOf(key)]; s.key == key) {
             s.cause = c;
             return;
@@ -193,12 +196,11 @@ void Topology::CauseMemory::prefetch(quint64 key) const
     const Generation& young = m_generations[m_young];
     if (young.slots.empty())
         return;
-    __builtin_prefetch(&young.slots[young.home(key ? key : 1)], 1);
+    __builtin_prefetch(&young.slots[young.home(key)], 1);
 }
 
 const Topology::Cause* Topology::CauseMemory::find(quint64 key) const
 {
-    key = key ? key : 1;
     for (int g : { m_young, m_young ^ 1 }) {
         const Generation& gen = m_generations[g];
         if (gen.slots.empty())

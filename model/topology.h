@@ -116,7 +116,7 @@ private:
 
     private:
         struct Slot {
-            quint64 key = 0; // 0: empty (a key that hashes to 0 is stored as 1)
+            quint64 key = 0; // 0: empty (keyOf() never gives 0)
             Cause cause {};
         };
         struct Generation {
@@ -136,7 +136,7 @@ private:
         Generation m_generations[2];
         int m_young = 0;
     };
-    static quint64 keyOf(const QByteArray& id);
+    static quint64 keyOf(const QByteArray& id); // never 0: CauseMemory keys are never 0
     int node(const QByteArray& name, NodeKind kind);
     int edge(int from, int to, EdgeKind kind);
     QByteArray serviceName(const QByteArray& source) const;

@@ -24,6 +24,7 @@ private Q_SLOTS:
     void timeFormatting_data();
     void timeFormatting();
     void timeFormattingAgreesWithQt();
+    void timeFormattingOutsideFourDigitYears();
     void binaryMode();
     void binaryModeMissingType();
     void kcatEnvelope_data();
@@ -172,6 +173,16 @@ void TestEventParser::timeFormatting()
     QFETCH(QByteArray, text);
     QCOMPARE(TimeFormat::toRfc3339(micros), text);
     QCOMPARE(TimeFormat::parseRfc3339(text).value_or(NoTime), micros);
+}
+
+// Years RFC 3339 cannot write still come out readable, as printf's "%04lld" writes them (not
+// parsed back: the parser takes four-digit years only).
+void TestEventParser::timeFormattingOutsideFourDigitYears()
+{
+    QCOMPARE(TimeFormat::toRfc3339(qint64(253402300800) * 1000000), QByteArray("10000-01-01T00:00:00Z"));
+    QCOMPARE(TimeFormat::toRfc3339(qint64(-62167219200) * 1000000 + 5000), QByteArray("0000-01-01T00:00:00.005Z"));
+    QCOMPARE(TimeFormat::toRfc3339(qint64(-62198755200) * 1000000), QByteArray("-001-01-01T00:00:00Z"));
+    QCOMPARE(TimeFormat::toRfc3339(qint64(-62198755200) * 1000000 - 1), QByteArray("-002-12-31T23:59:59.999999Z"));
 }
 
 // The formatter against QDateTime's, for 20 000 times spread over 1900-2200 at every precision.
