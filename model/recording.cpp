@@ -99,11 +99,11 @@ std::unique_ptr<Recording> Recording::open(const QString& path, QString* error)
     std::unique_ptr<Recording> r(new Recording);
     r->m_path = path;
     // Read-write so that a WAL left by a killed writer is recovered, as any SQLite reader would.
-    int rc = sqlite3_open_v2(path.toUtf8().constData(), &r->m_db, SQLITE_OPEN_READWRITE, nullptr);
+    int rc = RecordingSql::open(path, &r->m_db, SQLITE_OPEN_READWRITE);
     if (rc != SQLITE_OK) {
         sqlite3_close_v2(r->m_db);
         r->m_db = nullptr;
-        rc = sqlite3_open_v2(path.toUtf8().constData(), &r->m_db, SQLITE_OPEN_READONLY, nullptr);
+        rc = RecordingSql::open(path, &r->m_db, SQLITE_OPEN_READONLY);
     }
     if (rc != SQLITE_OK) {
         *error = sqliteError(r->m_db, QStringLiteral("%1: cannot open").arg(path));

@@ -5,6 +5,17 @@
 
 namespace FlowScope::RecordingSql {
 
+int open(const QString& path, sqlite3** db, int flags)
+{
+    static const bool configured = [] {
+        // SQLITE_MISUSE if something in the process initialized SQLite first: harmless.
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    Q_UNUSED(configured);
+    return sqlite3_open_v2(path.toUtf8().constData(), db, flags, nullptr);
+}
+
 QString sqliteError(sqlite3* db, const QString& what)
 {
     return what + QStringLiteral(": ") + QString::fromUtf8(db ? sqlite3_errmsg(db) : "out of memory");

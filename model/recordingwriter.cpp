@@ -76,9 +76,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QS
     w->m_path = path;
     w->m_mode = mode;
     // NOMUTEX: one writer thread owns this connection, so SQLite's own locking is pure cost.
-    if (sqlite3_open_v2(path.toUtf8().constData(), &w->m_db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr)
-        != SQLITE_OK) {
+    if (RecordingSql::open(path, &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK) {
         *error = sqliteError(w->m_db, QStringLiteral("cannot create %1").arg(path));
         return nullptr;
     }
@@ -134,8 +132,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& pa
     std::unique_ptr<RecordingWriter> w(new RecordingWriter);
     w->m_path = path;
     w->m_mode = WriteMode::Live;
-    if (sqlite3_open_v2(path.toUtf8().constData(), &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr)
-        != SQLITE_OK) {
+    if (RecordingSql::open(path, &w->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK) {
         *error = sqliteError(w->m_db, QStringLiteral("%1: cannot open for writing").arg(path));
         return nullptr;
     }
@@ -186,9 +183,7 @@ bool RecordingWriter::storeCheckpoint(const QByteArray& kind, qint64 seq, qint64
 
 bool RecordingWriter::startCheckpointer(QString* error)
 {
-    if (sqlite3_open_v2(m_path.toUtf8().constData(), &m_checkpointDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        nullptr)
-        != SQLITE_OK) {
+    if (RecordingSql::open(m_path, &m_checkpointDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK) {
         *error = sqliteError(m_checkpointDb, QStringLiteral("cannot open %1 for its checkpoints").arg(m_path));
         return false;
     }
