@@ -6,13 +6,9 @@
 
 #include <QString>
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -89,27 +85,15 @@ public:
     static constexpr int WalLimitPages = 8 * WalCopyPages;
     // Added to the nice value of the thread that copies the WAL, from its next copy on (a
     // window's sessions lower their workers: lowerCurrentThreadPriority).
-    void setCheckpointerNice(int increment) { m_checkpointerNice = increment; }
+    void setCheckpointerNice(int increment);
 
 private:
+    class WalCopier; // the thread that copies the WAL (recordingwriter.cpp)
     RecordingWriter() = default;
     bool prepare(QString* error); // the statements append() uses
-    bool startCheckpointer(QString* error);
-    void stopCheckpointer();
-    void runCheckpointer();
-    static int walHook(void* self, sqlite3*, const char*, int pages);
     QString m_path;
     sqlite3* m_db = nullptr;
-    sqlite3* m_checkpointDb = nullptr;
-    std::thread m_checkpointer;
-    std::mutex m_checkpointMutex;
-    std::condition_variable m_checkpointWanted, m_checkpointDone;
-    bool m_checkpointDue = false;
-    bool m_checkpointBusy = false;
-    bool m_checkpointerStopping = false;
-    int m_checkpointAsked = 0; // the WAL's size in pages when a copy was last asked for
-    int m_walPages = 0;        // ... and at the last commit
-    std::atomic<int> m_checkpointerNice { 0 };
+    std::unique_ptr<WalCopier> m_walCopier; // Live mode, until finish()
     sqlite3_stmt* m_insert = nullptr;
     sqlite3_stmt* m_segment = nullptr;
     bool dropBefore(qint64 seq, QString* error);

@@ -10,6 +10,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace FlowScope {
 
@@ -63,6 +67,118 @@ CREATE TABLE checkpoints (
 )sql";
 } // namespace
 
+// Copies a live recording's WAL into its main file on a thread and a connection of its own
+// (RecordingWriter::WalCopyPages): SQLite's automatic checkpoints would do it, and their fsyncs,
+// on the writer's thread right after a commit.
+class RecordingWriter::WalCopier final {
+public:
+    // Takes over the WAL hook of the writer's connection and turns off its automatic checkpoints.
+    static std::unique_ptr<WalCopier> start(sqlite3* writer, const QString& path, QString* error)
+    {
+        std::unique_ptr<WalCopier> c(new WalCopier(writer, path));
+        if (RecordingSql::open(path, &c->m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK) {
+            *error = sqliteError(c->m_db, QStringLiteral("cannot open %1 for its checkpoints").arg(path));
+            return nullptr;
+        }
+        sqlite3_busy_timeout(c->m_db, 10000);
+        QString err;
+        // journal_mode makes the new connection open the WAL: a checkpoint on a connection that
+        // has not read the file yet does nothing
+        if (!exec(c->m_db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", &err)
+            || !exec(writer, "PRAGMA wal_autocheckpoint = 0;", &err)) {
+            *error = QStringLiteral("%1: %2").arg(path, err);
+            return nullptr;
+        }
+        sqlite3_wal_hook(writer, &WalCopier::walHook, c.get());
+        c->m_thread = std::thread([c = c.get()] { c->run(); });
+        return c;
+    }
+
+    // Stops the thread (a writer waiting for a copy stops waiting); SQLite's own checkpoints, and
+    // its hook instead of ours, resume on the writer's connection.
+    ~WalCopier()
+    {
+        if (m_thread.joinable()) {
+            {
+                std::lock_guard lock(m_mutex);
+                m_stopping = true;
+            }
+            m_wanted.notify_all();
+            m_thread.join();
+            sqlite3_wal_autocheckpoint(m_writer, WalCopyPages);
+        }
+        sqlite3_close_v2(m_db);
+    }
+
+    void setNice(int increment) { m_nice = increment; }
+
+private:
+    WalCopier(sqlite3* writer, const QString& path)
+        : m_writer(writer)
+        , m_path(path)
+    {
+    }
+
+    // On the writer's thread after a commit, its write lock released.
+    static int walHook(void* self, sqlite3*, const char*, int pages)
+    {
+        auto* c = static_cast<WalCopier*>(self);
+        if (pages < c->m_walPages) // the WAL started afresh
+            c->m_asked = 0;
+        c->m_walPages = pages;
+        if (pages < c->m_asked + WalCopyPages)
+            return SQLITE_OK; // a copy every WalCopyPages new pages: each costs two fsyncs
+        c->m_asked = pages;
+        std::unique_lock lock(c->m_mutex);
+        c->m_due = true;
+        c->m_wanted.notify_one();
+        if (pages >= WalLimitPages)
+            c->m_done.wait(lock, [c] { return (!c->m_due && !c->m_busy) || c->m_stopping; });
+        return SQLITE_OK;
+    }
+
+    void run()
+    {
+        std::unique_lock lock(m_mutex);
+        int applied = 0; // nice increment applied to this thread so far
+        bool warned = false;
+        while (true) {
+            m_wanted.wait(lock, [this] { return m_due || m_stopping; });
+            if (m_stopping)
+                break;
+            m_due = false;
+            m_busy = true;
+            const int nice = m_nice;
+            lock.unlock();
+            if (nice > applied && lowerCurrentThreadPriority(nice - applied))
+                applied = nice;
+            // PASSIVE: copies what no reader still needs, never waits for the writer or a reader
+            const int rc = sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+            if (rc != SQLITE_OK && !warned) { // e.g. a full disk: the next batch's commit says so too
+                qWarning("%s", qPrintable(sqliteError(m_db, QStringLiteral("cannot copy the WAL into %1").arg(m_path))));
+                warned = true;
+            }
+            lock.lock();
+            m_busy = false;
+            m_done.notify_all();
+        }
+        m_done.notify_all();
+    }
+
+    sqlite3* m_writer; // the writer's connection, whose hook this is
+    QString m_path;
+    sqlite3* m_db = nullptr; // the copier's own connection
+    std::thread m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_wanted, m_done;
+    bool m_due = false;      // a copy was asked for
+    bool m_busy = false;     // ... and is being made
+    bool m_stopping = false;
+    int m_asked = 0;         // the WAL's size in pages when a copy was last asked for
+    int m_walPages = 0;      // ... and at the last commit
+    std::atomic<int> m_nice { 0 };
+};
+
 std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QString* error, WriteMode mode)
 {
     for (const char* suffix : { "", "-wal", "-shm", "-journal" }) {
@@ -99,7 +215,9 @@ std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QS
         *error = QStringLiteral("cannot create %1: %2").arg(path, err);
         return nullptr;
     }
-    if (!w->prepare(error) || (mode == WriteMode::Live && !w->startCheckpointer(error)))
+    if (!w->prepare(error))
+        return nullptr;
+    if (mode == WriteMode::Live && !(w->m_walCopier = WalCopier::start(w->m_db, path, error)))
         return nullptr;
     if (!w->setMeta(QStringLiteral("created_by"), QStringLiteral("FlowScope " FLOWSCOPE_VERSION), error)
         || !w->setMeta(QStringLiteral("created_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
@@ -153,7 +271,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& pa
     w->m_lastSeq = sqlite3_column_int64(s, 0);
     w->m_firstSeq = sqlite3_column_int64(s, 1);
     sqlite3_finalize(s);
-    if (!w->startCheckpointer(error))
+    if (!(w->m_walCopier = WalCopier::start(w->m_db, path, error)))
         return nullptr;
     return w;
 }
@@ -181,92 +299,15 @@ bool RecordingWriter::storeCheckpoint(const QByteArray& kind, qint64 seq, qint64
     return true;
 }
 
-bool RecordingWriter::startCheckpointer(QString* error)
+void RecordingWriter::setCheckpointerNice(int increment)
 {
-    if (RecordingSql::open(m_path, &m_checkpointDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) != SQLITE_OK) {
-        *error = sqliteError(m_checkpointDb, QStringLiteral("cannot open %1 for its checkpoints").arg(m_path));
-        return false;
-    }
-    sqlite3_busy_timeout(m_checkpointDb, 10000);
-    QString err;
-    // journal_mode makes the new connection open the WAL: a checkpoint on a connection that has
-    // not read the file yet does nothing
-    if (!exec(m_checkpointDb, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", &err)
-        || !exec(m_db, "PRAGMA wal_autocheckpoint = 0;", &err)) {
-        *error = QStringLiteral("%1: %2").arg(m_path, err);
-        return false;
-    }
-    sqlite3_wal_hook(m_db, &RecordingWriter::walHook, this);
-    m_checkpointer = std::thread([this] { runCheckpointer(); });
-    return true;
-}
-
-int RecordingWriter::walHook(void* self, sqlite3*, const char*, int pages)
-{
-    // After a commit, its write lock released.
-    auto* w = static_cast<RecordingWriter*>(self);
-    if (pages < w->m_walPages) // the WAL started afresh
-        w->m_checkpointAsked = 0;
-    w->m_walPages = pages;
-    if (pages < w->m_checkpointAsked + WalCopyPages)
-        return SQLITE_OK; // a copy every WalCopyPages new pages: each costs two fsyncs
-    w->m_checkpointAsked = pages;
-    std::unique_lock lock(w->m_checkpointMutex);
-    w->m_checkpointDue = true;
-    w->m_checkpointWanted.notify_one();
-    if (pages >= WalLimitPages)
-        w->m_checkpointDone.wait(lock, [w] {
-            return (!w->m_checkpointDue && !w->m_checkpointBusy) || w->m_checkpointerStopping;
-        });
-    return SQLITE_OK;
-}
-
-void RecordingWriter::runCheckpointer()
-{
-    std::unique_lock lock(m_checkpointMutex);
-    int applied = 0; // nice increment applied to this thread so far
-    bool warned = false;
-    while (true) {
-        m_checkpointWanted.wait(lock, [this] { return m_checkpointDue || m_checkpointerStopping; });
-        if (m_checkpointerStopping)
-            break;
-        m_checkpointDue = false;
-        m_checkpointBusy = true;
-        const int nice = m_checkpointerNice;
-        lock.unlock();
-        if (nice > applied && lowerCurrentThreadPriority(nice - applied))
-            applied = nice;
-        // PASSIVE: copies what no reader still needs, never waits for the writer or a reader
-        const int rc = sqlite3_wal_checkpoint_v2(m_checkpointDb, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-        if (rc != SQLITE_OK && !warned) { // e.g. a full disk: the next batch's commit says so too
-            qWarning("%s", qPrintable(sqliteError(m_checkpointDb, QStringLiteral("cannot copy the WAL into %1").arg(m_path))));
-            warned = true;
-        }
-        lock.lock();
-        m_checkpointBusy = false;
-        m_checkpointDone.notify_all();
-    }
-    m_checkpointDone.notify_all(); // a writer waiting for a copy stops waiting
-}
-
-void RecordingWriter::stopCheckpointer()
-{
-    if (m_checkpointer.joinable()) {
-        {
-            std::lock_guard lock(m_checkpointMutex);
-            m_checkpointerStopping = true;
-        }
-        m_checkpointWanted.notify_all();
-        m_checkpointer.join();
-        sqlite3_wal_autocheckpoint(m_db, WalCopyPages); // SQLite's own copies again (and its hook instead of ours)
-    }
-    sqlite3_close_v2(m_checkpointDb);
-    m_checkpointDb = nullptr;
+    if (m_walCopier)
+        m_walCopier->setNice(increment);
 }
 
 RecordingWriter::~RecordingWriter()
 {
-    stopCheckpointer();
+    m_walCopier.reset();
     sqlite3_finalize(m_insert);
     sqlite3_finalize(m_segment);
     sqlite3_close_v2(m_db);
@@ -426,7 +467,7 @@ bool RecordingWriter::setMeta(const QString& key, const QString& value, QString*
 bool RecordingWriter::finish(QString* error)
 {
     QString err;
-    stopCheckpointer(); // the last copy is below, on this connection
+    m_walCopier.reset(); // the last copy is below, on this connection
     if (!setMeta(QStringLiteral("finished_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
         return false;
     // A bulk write is synced to disk here, once, and ends in WAL mode like every other recording.
