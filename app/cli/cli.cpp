@@ -11,6 +11,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <unistd.h>
 
 namespace FlowScope::Cli {
@@ -68,6 +69,13 @@ void err(const QString& text)
     const QByteArray b = text.toUtf8();
     std::fwrite(b.constData(), 1, static_cast<size_t>(b.size()), stderr);
     std::fflush(stderr);
+}
+
+void exitNow(int code)
+{
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
 }
 
 Engine::Options commandEngineOptions()

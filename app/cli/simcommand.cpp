@@ -171,7 +171,8 @@ int simCommand(const QStringList& args)
                     .arg(st.meanLatencyMillis(), 11, 'f', 2));
         out(QStringLiteral("\n") + Inspector::toText(result));
     }
-    return interrupted.load() ? Interrupted : Ok;
+    writer.reset(); // closed: its -wal and -shm files go
+    exitNow(interrupted.load() ? Interrupted : Ok);
 }
 
 } // namespace FlowScope::Cli
