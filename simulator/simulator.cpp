@@ -37,18 +37,26 @@ struct Simulator::Item {
     bool operator>(const Item& o) const { return time != o.time ? time > o.time : order > o.order; }
 };
 
-// What a published event's followers need from it. The Event itself is built straight into
-// the outgoing batch: a message is only this much, and releasing one resets five arrays.
-struct Simulator::Message {
-    QByteArray id;
+// What every event of one generated flow shares: its correlation id and its data. Kept once
+// per flow with a plain count, so that a new message takes one integer, not four reference
+// counts that the engine thread also changes when it frees the events.
+struct Simulator::Job {
     QByteArray correlationId;
-    QByteArray causationId;
     QByteArray payload;
     QByteArray dataContentType;
+    quint8 flags = 0;
+    int refs = 0; // messages of this flow alive
+};
+
+// What a published event's followers need from it. The Event itself is built straight into
+// the outgoing batch: a message is only this much, and releasing one resets two arrays.
+struct Simulator::Message {
+    QByteArray id;
+    QByteArray causationId;
+    int job = -1;
     int type = -1;
     int producer = -1;
     int channel = -1; // a channel set for this message alone (dead letters), else -1
-    quint8 flags = 0;
     int refs = 0;
 };
 
@@ -330,12 +338,16 @@ int Simulator::newMessage(int type, int producer, int causeIndex)
     m.id = QByteArray(id, end - id);
     if (causeIndex >= 0) {
         const Message& cause = m_messages[size_t(causeIndex)];
-        m.correlationId = cause.correlationId;
         m.causationId = cause.id;
-        m.payload = cause.payload; // the flow's data travels with it (shared, not copied)
-        m.dataContentType = cause.dataContentType;
-        m.flags = cause.flags & PayloadJson;
+        m.job = cause.job; // the flow's correlation and data travel with it
+    } else if (!m_freeJobs.empty()) {
+        m.job = m_freeJobs.back(); // reset by release()
+        m_freeJobs.pop_back();
+    } else {
+        m.job = int(m_jobs.size());
+        m_jobs.emplace_back();
     }
+    ++m_jobs[size_t(m.job)].refs;
     return index;
 }
 
@@ -343,15 +355,23 @@ void Simulator::release(int message)
 {
     Message& m = m_messages[size_t(message)];
     if (--m.refs <= 0) {
-        std::destroy_at(&m); // and a fresh one in its place: cheaper than assigning five arrays
+        const int job = m.job;
+        std::destroy_at(&m); // and a fresh one in its place: cheaper than assigning the arrays
         std::construct_at(&m);
         m_freeMessages.push_back(message);
+        if (--m_jobs[size_t(job)].refs <= 0) {
+            Job& j = m_jobs[size_t(job)];
+            std::destroy_at(&j);
+            std::construct_at(&j);
+            m_freeJobs.push_back(job);
+        }
     }
 }
 
 void Simulator::publish(int message, qint64 t)
 {
     Message& m = m_messages[size_t(message)];
+    const Job& job = m_jobs[size_t(m.job)];
     Producer& producer = m_producers[size_t(m.producer)];
     // A producer cut from the broker (or a broker that is down) publishes when it is back.
     const int sourceIndex = producer.service;
@@ -374,7 +394,7 @@ void Simulator::publish(int message, qint64 t)
     ChannelState& c = m_channels[size_t(channelIndex)];
     // FNV-1a of the key: our own, so that partitions do not change with Qt's hash function. With
     // one partition neither the hash nor the division (a tenth of this function) is needed.
-    const QByteArray& key = m.correlationId.isEmpty() ? m.id : m.correlationId;
+    const QByteArray& key = job.correlationId.isEmpty() ? m.id : job.correlationId;
     const qint32 partition = c.partitions == 1 ? 0 : qint32(fnv1a64(key) % quint64(c.partitions));
 
     // Built in place from copies (QByteArray's copy constructor is inline, its assignment is not).
@@ -385,9 +405,9 @@ void Simulator::publish(int message, qint64 t)
                                 .subject = {},
                                 .time = m_start + t,
                                 .specVersion = QByteArrayLiteral("1.0"),
-                                .dataContentType = m.dataContentType,
+                                .dataContentType = job.dataContentType,
                                 .dataSchema = {},
-                                .correlationId = m.correlationId,
+                                .correlationId = job.correlationId,
                                 .causationId = m.causationId,
                                 .traceParent = {},
                                 .extensions = {},
@@ -398,9 +418,9 @@ void Simulator::publish(int message, qint64 t)
                                 .key = {},
                                 .brokerTime = NoTime,
                                 .headers = {},
-                                .payload = m.payload,
+                                .payload = job.payload,
                                 .format = EventFormat::Structured,
-                                .flags = m.flags,
+                                .flags = job.flags,
                                 .error = {} });
     ++m_emitted;
     if (m_batch.size() >= m_batchSize)
@@ -567,12 +587,13 @@ void Simulator::orchestrate(int index, int message, qint64 t)
 {
     Orchestration& o = m_orchestrations[size_t(index)];
     const Message& m = m_messages[size_t(message)];
-    auto it = o.byCorrelation.constFind(m.correlationId);
+    const QByteArray& correlation = m_jobs[size_t(m.job)].correlationId;
+    auto it = o.byCorrelation.constFind(correlation);
     if (it == o.byCorrelation.cend()) {
         if (m.type != o.start)
             return;
         o.instances.push_back({});
-        o.byCorrelation.insert(m.correlationId, int(o.instances.size() - 1));
+        o.byCorrelation.insert(correlation, int(o.instances.size() - 1));
         enterState(index, int(o.instances.size() - 1), 0, message, t);
         return;
     }
@@ -657,11 +678,12 @@ void Simulator::generate(int index, qint64 t)
     for (int k = 0; k < count; ++k) {
         ++g.seq;
         const int m = newMessage(g.type, g.producer, -1);
-        Message& msg = m_messages[size_t(m)];
-        msg.correlationId = msg.id; // a generated event starts a flow of its own
-        msg.payload = renderData(g, msg.id);
-        msg.dataContentType = QByteArrayLiteral("application/json");
-        msg.flags = PayloadJson;
+        const Message& msg = m_messages[size_t(m)];
+        Job& job = m_jobs[size_t(msg.job)];
+        job.correlationId = msg.id; // a generated event starts a flow of its own
+        job.payload = renderData(g, msg.id);
+        job.dataContentType = QByteArrayLiteral("application/json");
+        job.flags = PayloadJson;
         publish(m, t);
     }
     double rate = def.rate.perSecond;

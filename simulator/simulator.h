@@ -72,6 +72,7 @@ public:
     QJsonObject faultsJson() const;
 
 private:
+    struct Job;
     struct Message;
     struct Service;
     struct Work;
@@ -105,6 +106,8 @@ private:
     qint64 m_emitted = 0;
     std::vector<Service> m_services;
     std::vector<Generator> m_generators;
+    std::vector<Job> m_jobs;
+    std::vector<int> m_freeJobs;
     std::vector<Message> m_messages;
     std::vector<int> m_freeMessages;
     std::priority_queue<Item, std::vector<Item>, std::greater<>> m_agenda;
