@@ -220,6 +220,35 @@ SimRun runEngine(const std::shared_ptr<const Flow>& flow, qint64 durationMicros,
     return r;
 }
 
+// The fold alone: the simulator's batches kept, then folded into a fresh Projections `runs`
+// times on this thread, timing Projections::apply only (not the simulation, not freeing the
+// batches). Returns the median nanoseconds per event, or -1.
+double foldAlone(const std::shared_ptr<const Flow>& flow, qint64 durationMicros, int runs)
+{
+    QList<EventBatch> batches;
+    qint64 events = 0;
+    {
+        Sim::Simulator sim(flow, flow->simulation->seed);
+        sim.setSink([&](EventBatch&& batch) {
+            events += batch.size();
+            batches.append(std::move(batch));
+        });
+        sim.runUntil(durationMicros);
+    }
+    if (events == 0)
+        return -1;
+    QList<double> ns;
+    for (int r = 0; r < runs; ++r) {
+        Projections projections(flow);
+        QElapsedTimer t;
+        t.start();
+        for (const EventBatch& batch : std::as_const(batches))
+            projections.apply(batch);
+        ns.append(double(t.nsecsElapsed()) / double(events));
+    }
+    return median(ns);
+}
+
 // Runs a program, times it from start to exit, and returns its standard output parsed as JSON.
 std::optional<QJsonObject> runJson(const QString& program, const QStringList& args, double* seconds)
 {
@@ -609,7 +638,7 @@ int main(int argc, char* argv[])
                                          QStringLiteral("PATH"), sourcePath(QStringLiteral("resources/demo/shop.yaml")));
     const QCommandLineOption kcatOpt(QStringLiteral("kcat"), QStringLiteral("The kcat binary (record)."),
                                      QStringLiteral("PATH"), QStringLiteral("kcat"));
-    const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse, import, sim or record."),
+    const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse, import, sim, fold (the sim's fold alone) or record."),
                                      QStringLiteral("WHAT"));
     const QCommandLineOption serveOpt(QStringLiteral("serve"),
                                       QStringLiteral("record: fill the topic, then keep the mock cluster up until standard "
@@ -620,8 +649,9 @@ int main(int argc, char* argv[])
     const qint64 n = cli.value(eventsOpt).toLongLong();
     const int runs = std::max(1, cli.value(runsOpt).toInt());
     const QString only = cli.value(onlyOpt);
-    if (!only.isEmpty() && only != u"parse" && only != u"import" && only != u"sim" && only != u"record") {
-        print(QStringLiteral("error: --only takes parse, import, sim or record\n"));
+    if (!only.isEmpty() && only != u"parse" && only != u"import" && only != u"sim" && only != u"record"
+        && only != u"fold") {
+        print(QStringLiteral("error: --only takes parse, import, sim, fold or record\n"));
         return 2;
     }
     const auto simDuration = Duration::parse(cli.value(simDurationOpt));
@@ -637,7 +667,7 @@ int main(int argc, char* argv[])
 
     QByteArray data;
     QList<QByteArrayView> lines;
-    if (only != u"sim") {
+    if (only != u"sim" && only != u"fold") {
         data = makeLines(n);
         lines = splitLines(data);
         print(QStringLiteral("%1 CloudEvents lines, %2 bytes on average, median of %3 runs\n\n")
@@ -710,6 +740,19 @@ int main(int argc, char* argv[])
         }
     }
 
+    if (only == u"fold") {
+        // quick: the projections' cost per event on the tandem and the demo, nothing else
+        const auto tandem = loadFlow(sourcePath(QStringLiteral("bench/tandem.yaml")));
+        const auto demo = loadFlow(QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath());
+        if (!tandem || !demo)
+            return 1;
+        print(QStringLiteral("fold alone (Projections::apply on kept batches), median of %1: tandem %2 ns an event, "
+                             "demo %3 ns an event\n")
+                  .arg(runs)
+                  .arg(foldAlone(tandem, simDuration->micros, runs), 0, 'f', 0)
+                  .arg(foldAlone(demo, demoDuration->micros, runs), 0, 'f', 0));
+        return 0;
+    }
     if (only.isEmpty() || only == u"sim")
         status = std::max(status, benchSim(flowscope, cli.value(pythonOpt), QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath(),
                           simDuration->micros, demoDuration->micros, runs));
