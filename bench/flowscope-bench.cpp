@@ -17,6 +17,7 @@
 #include <projections.h>
 #include <flowfileparser.h>
 #include <simulator.h>
+#include <recording.h>
 #include <recordingsql.h>
 #include <timeformat.h>
 
@@ -35,13 +36,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <thread>
 
 #include <sqlite3.h>
 #include <sys/resource.h>
-#include <time.h>
 
 using namespace FlowScope;
 
@@ -411,43 +412,59 @@ int benchSim(const QString& flowscope, const QString& python, const QString& dem
 // ---- record -------------------------------------------------------------------------------
 
 // The recording writer's floor: SQLite alone inserting the rows of `recording` into a new
-// database with the same schema and pragmas (WAL, synchronous NORMAL, 4096 rows a transaction,
-// its WAL not copied), one prepared statement, values bound as they are stored; `runs` times,
-// each into a database of its own under `scratchDir`, deleted after. Returns the seconds of
-// thread CPU each run's inserts took, or an empty list.
+// database with the same schema and pragmas (RecordingWriter::creationPragmas(Live): WAL,
+// synchronous NORMAL; 4096 rows a transaction; its WAL not copied), one prepared statement,
+// values bound as they are stored; `runs` times, each into a database of its own under
+// `scratchDir`, deleted after. Returns the seconds of thread CPU each run's inserts took, or an
+// empty list.
 QList<double> sqliteInsertFloor(const QString& recording, const QString& scratchDir, int runs)
 {
-    struct Value {
-        int type;
-        qint64 integer;
-        QByteArray bytes;
-    };
-    sqlite3* src = nullptr;
-    if (RecordingSql::open(recording, &src, SQLITE_OPEN_READONLY) != SQLITE_OK)
-        return {};
-    std::vector<std::vector<Value>> rows;
+    // The rows, packed one after the other: per column a type byte, then an int64, or an int32
+    // length and the bytes. ~300 bytes a row instead of a heap block per value.
+    QByteArray packed;
+    std::vector<qsizetype> rowStart;
     QByteArray schema;
-    sqlite3_stmt* q = nullptr;
-    sqlite3_prepare_v2(src, "SELECT group_concat(sql, ';') FROM sqlite_master WHERE type = 'table'", -1, &q, nullptr);
-    if (sqlite3_step(q) == SQLITE_ROW)
-        schema = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    sqlite3_prepare_v2(src, "SELECT * FROM events ORDER BY seq", -1, &q, nullptr);
-    const int columns = sqlite3_column_count(q);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        std::vector<Value> row(size_t(columns), Value { SQLITE_NULL, 0, {} });
-        for (int c = 0; c < columns; ++c) {
-            Value& v = row[size_t(c)];
-            v.type = sqlite3_column_type(q, c);
-            if (v.type == SQLITE_INTEGER)
-                v.integer = sqlite3_column_int64(q, c);
-            else if (v.type != SQLITE_NULL)
-                v.bytes = QByteArray(static_cast<const char*>(sqlite3_column_blob(q, c)), sqlite3_column_bytes(q, c));
+    int columns = 0;
+    {
+        sqlite3* src = nullptr;
+        if (RecordingSql::open(recording, &src, SQLITE_OPEN_READONLY) != SQLITE_OK) {
+            sqlite3_close(src);
+            return {};
         }
-        rows.push_back(std::move(row));
+        sqlite3_stmt* q = nullptr;
+        if (sqlite3_prepare_v2(src, "SELECT group_concat(sql, ';') FROM sqlite_master WHERE type = 'table'", -1, &q,
+                               nullptr)
+                == SQLITE_OK
+            && sqlite3_step(q) == SQLITE_ROW)
+            schema = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+        q = nullptr;
+        if (schema.isEmpty() || sqlite3_prepare_v2(src, "SELECT * FROM events ORDER BY seq", -1, &q, nullptr) != SQLITE_OK) {
+            sqlite3_finalize(q);
+            sqlite3_close(src);
+            return {};
+        }
+        columns = sqlite3_column_count(q);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            rowStart.push_back(packed.size());
+            for (int c = 0; c < columns; ++c) {
+                const char type = char(sqlite3_column_type(q, c));
+                packed.append(type);
+                if (type == SQLITE_INTEGER) {
+                    const qint64 v = sqlite3_column_int64(q, c);
+                    packed.append(reinterpret_cast<const char*>(&v), sizeof v);
+                } else if (type != SQLITE_NULL) { // text or blob (the events table has no reals)
+                    const qint32 n = sqlite3_column_bytes(q, c);
+                    packed.append(reinterpret_cast<const char*>(&n), sizeof n);
+                    packed.append(static_cast<const char*>(sqlite3_column_blob(q, c)), n);
+                }
+            }
+        }
+        sqlite3_finalize(q);
+        sqlite3_close(src);
     }
-    sqlite3_finalize(q);
-    sqlite3_close(src);
+    if (rowStart.empty())
+        return {};
 
     const auto insertAll = [&](const QString& scratch) -> double {
         sqlite3* db = nullptr;
@@ -456,9 +473,7 @@ QList<double> sqliteInsertFloor(const QString& recording, const QString& scratch
             sqlite3_close(db);
             return -1;
         }
-        const QByteArray setup = "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                                 "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;"
-            + schema;
+        const QByteArray setup = RecordingWriter::creationPragmas(WriteMode::Live) + "PRAGMA wal_autocheckpoint = 0;" + schema;
         QByteArray insert = "INSERT INTO events VALUES (?";
         for (int c = 1; c < columns; ++c)
             insert += ",?";
@@ -466,28 +481,35 @@ QList<double> sqliteInsertFloor(const QString& recording, const QString& scratch
         sqlite3_stmt* ins = nullptr;
         if (sqlite3_exec(db, setup.constData(), nullptr, nullptr, nullptr) != SQLITE_OK
             || sqlite3_prepare_v2(db, insert.constData(), -1, &ins, nullptr) != SQLITE_OK) {
+            sqlite3_finalize(ins);
             sqlite3_close(db);
             return -1;
         }
-        const auto threadCpu = [] {
-            timespec t {};
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-            return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
-        };
-        const double start = threadCpu();
+        const double start = cpuSeconds(RUSAGE_THREAD);
         bool ok = true;
-        for (size_t first = 0; first < rows.size() && ok; first += 4096) {
-            sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-            for (size_t r = first; r < std::min(rows.size(), first + 4096) && ok; ++r) {
-                for (int c = 0; c < columns; ++c) {
-                    const Value& v = rows[r][size_t(c)];
-                    switch (v.type) {
-                    case SQLITE_INTEGER: sqlite3_bind_int64(ins, c + 1, v.integer); break;
-                    case SQLITE_TEXT:
-                        sqlite3_bind_text(ins, c + 1, v.bytes.constData(), int(v.bytes.size()), SQLITE_STATIC);
-                        break;
-                    case SQLITE_NULL: sqlite3_bind_null(ins, c + 1); break;
-                    default: sqlite3_bind_blob(ins, c + 1, v.bytes.constData(), int(v.bytes.size()), SQLITE_STATIC); break;
+        for (size_t first = 0; first < rowStart.size() && ok; first += 4096) {
+            ok = sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
+            for (size_t r = first; r < std::min(rowStart.size(), first + 4096) && ok; ++r) {
+                const char* p = packed.constData() + rowStart[r];
+                for (int c = 1; c <= columns; ++c) {
+                    const char type = *p++;
+                    if (type == SQLITE_INTEGER) {
+                        qint64 v;
+                        std::memcpy(&v, p, sizeof v);
+                        p += sizeof v;
+                        sqlite3_bind_int64(ins, c, v);
+                    } else if (type == SQLITE_NULL) {
+                        sqlite3_bind_null(ins, c);
+                    } else {
+                        qint32 n;
+                        std::memcpy(&n, p, sizeof n);
+                        p += sizeof n;
+                        // p is never null here, so an empty value stays empty, not NULL
+                        if (type == SQLITE_TEXT)
+                            sqlite3_bind_text(ins, c, p, n, SQLITE_STATIC);
+                        else
+                            sqlite3_bind_blob(ins, c, p, n, SQLITE_STATIC);
+                        p += n;
                     }
                 }
                 ok = sqlite3_step(ins) == SQLITE_DONE;
@@ -495,7 +517,7 @@ QList<double> sqliteInsertFloor(const QString& recording, const QString& scratch
             }
             ok = ok && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
         }
-        const double cpu = threadCpu() - start;
+        const double cpu = cpuSeconds(RUSAGE_THREAD) - start;
         sqlite3_finalize(ins);
         sqlite3_close(db);
         return ok ? cpu : -1;
@@ -746,11 +768,16 @@ int main(int argc, char* argv[])
         const auto demo = loadFlow(QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath());
         if (!tandem || !demo)
             return 1;
+        const double t = foldAlone(tandem, simDuration->micros, runs), d = foldAlone(demo, demoDuration->micros, runs);
+        if (t < 0 || d < 0) {
+            print(QStringLiteral("fold: error: a simulation emitted no events\n"));
+            return 1;
+        }
         print(QStringLiteral("fold alone (Projections::apply on kept batches), median of %1: tandem %2 ns an event, "
                              "demo %3 ns an event\n")
                   .arg(runs)
-                  .arg(foldAlone(tandem, simDuration->micros, runs), 0, 'f', 0)
-                  .arg(foldAlone(demo, demoDuration->micros, runs), 0, 'f', 0));
+                  .arg(t, 0, 'f', 0)
+                  .arg(d, 0, 'f', 0));
         return 0;
     }
     if (only.isEmpty() || only == u"sim")

@@ -84,8 +84,11 @@ public:
     static constexpr int WalCopyPages = 1000;
     static constexpr int WalLimitPages = 8 * WalCopyPages;
     // Added to the nice value of the thread that copies the WAL, from its next copy on (a
-    // window's sessions lower their workers: lowerCurrentThreadPriority).
+    // window's sessions lower their workers: lowerCurrentThreadPriority). Live mode, before
+    // finish(), from the thread that owns the writer; otherwise there is no such thread: no-op.
     void setCheckpointerNice(int increment);
+    // The pragmas a new recording starts with (page size, journal, synchronous, cache size).
+    static QByteArray creationPragmas(WriteMode mode);
 
 private:
     class WalCopier; // the thread that copies the WAL (recordingwriter.cpp)

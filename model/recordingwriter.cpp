@@ -89,8 +89,8 @@ public:
             *error = QStringLiteral("%1: %2").arg(path, err);
             return nullptr;
         }
-        sqlite3_wal_hook(writer, &WalCopier::walHook, c.get());
         c->m_thread = std::thread([c = c.get()] { c->run(); });
+        sqlite3_wal_hook(writer, &WalCopier::walHook, c.get()); // after: a copier without a thread is never hooked
         return c;
     }
 
@@ -179,6 +179,20 @@ private:
     std::atomic<int> m_nice { 0 };
 };
 
+QByteArray RecordingWriter::creationPragmas(WriteMode mode)
+{
+    // Live: WAL + NORMAL, so a committed batch survives the process being killed and readers
+    // never block the writer. Bulk: a rollback journal, which writes each page once instead of
+    // twice (WAL, then checkpoint) and is just as safe against a killed process; readers wait
+    // for a commit instead. Page size goes first, before anything is written.
+    return "PRAGMA page_size = " + QByteArray::number(PageSize) + ';'
+        + (mode == WriteMode::Live ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                                   // no fsync per batch; finish() syncs once. A killed process loses
+                                   // nothing committed either way; a power cut mid-import means importing again.
+                                   : "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;")
+        + "PRAGMA cache_size = -65536;";
+}
+
 std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QString* error, WriteMode mode)
 {
     for (const char* suffix : { "", "-wal", "-shm", "-journal" }) {
@@ -197,17 +211,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QS
         return nullptr;
     }
     sqlite3_busy_timeout(w->m_db, 10000); // readers may hold a shared lock for a moment
-    // Live: WAL + NORMAL, so a committed batch survives the process being killed and readers
-    // never block the writer. Bulk: a rollback journal, which writes each page once instead of
-    // twice (WAL, then checkpoint) and is just as safe against a killed process; readers wait
-    // for a commit instead. Page size goes first, before anything is written.
-    const QByteArray setup = "PRAGMA page_size = " + QByteArray::number(PageSize) + ';'
-        + (mode == WriteMode::Live ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                                   // no fsync per batch; finish() syncs once. A killed process loses
-                                   // nothing committed either way; a power cut mid-import means importing again.
-                                   : "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;")
-        + "PRAGMA cache_size = -65536;"
-          "PRAGMA application_id = "
+    const QByteArray setup = creationPragmas(mode) + "PRAGMA application_id = "
         + QByteArray::number(RecordingApplicationId) + ";PRAGMA user_version = " + QByteArray::number(RecordingFormatVersion)
         + ";BEGIN;" + Schema + "COMMIT;";
     QString err;

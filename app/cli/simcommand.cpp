@@ -98,11 +98,13 @@ int simCommand(const QStringList& args)
         }
     }
     Engine::Options options = commandEngineOptions();
-    // The simulator never waits for anything but the fold: four batches (16384 events) in flight
-    // keep both threads busy. With the default 64, a simulator ahead of the fold filled fresh
-    // memory with up to 64 batches of 1.8 MB: 125 MB and 25 000 page faults instead of 60 MB and
-    // 4 000 on the benchmark's tandem (docs/benchmarks.md).
-    options.queueBatches = 4;
+    // Without a recording the simulator waits for nothing but the fold: four batches (16384
+    // events) in flight keep both threads busy. With the default 64, a simulator ahead of the
+    // fold filled fresh memory with up to 64 batches of 1.8 MB: on the benchmark's tandem the
+    // worst of 11 runs held 134 MB and took 26 700 page faults, against 63 MB and 4 800 with four
+    // (docs/benchmarks.md). With a recording the writer sets the pace; not measured, so unchanged.
+    if (!writer)
+        options.queueBatches = 4;
     Engine engine(flow, writer.get(), options);
     engine.start();
     Sim::Simulator sim(flow, seed);
@@ -130,10 +132,17 @@ int simCommand(const QStringList& args)
     engine.flush();
     const double wallSeconds = double(wall.nsecsElapsed()) / 1e9;
     engine.stop();
+    bool recorded = true;
     if (writer) {
-        writer->setMeta(QStringLiteral("source"), QStringLiteral("simulation of %1, seed %2").arg(flow->name).arg(seed), &error);
-        if (!writer->finish(&error))
+        recorded = writer->setMeta(QStringLiteral("source"),
+                                   QStringLiteral("simulation of %1, seed %2").arg(flow->name).arg(seed), &error);
+        recorded = writer->finish(&error) && recorded;
+        if (!recorded)
             err(QStringLiteral("%1 sim: %2\n").arg(programName(), error));
+        if (!engine.error().isEmpty()) {
+            err(QStringLiteral("%1 sim: %2\n").arg(programName(), engine.error()));
+            recorded = false;
+        }
     }
     QJsonObject result = engine.snapshot()->state;
     result.insert(QStringLiteral("services"), sim.statsJson());
@@ -171,8 +180,8 @@ int simCommand(const QStringList& args)
                     .arg(st.meanLatencyMillis(), 11, 'f', 2));
         out(QStringLiteral("\n") + Inspector::toText(result));
     }
-    writer.reset(); // closed: its -wal and -shm files go
-    exitNow(interrupted.load() ? Interrupted : Ok);
+    writer.reset(); // closed: its -wal and -shm files go (the engine's pointer to it dangles: exit now)
+    exitNow(!recorded ? Failed : interrupted.load() ? Interrupted : Ok);
 }
 
 } // namespace FlowScope::Cli
