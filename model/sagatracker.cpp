@@ -29,6 +29,7 @@ SagaTracker::SagaTracker(const Flow& flow, const Saga& saga)
         m_finalOutcome.append(static_cast<int>(s.outcome));
     }
     m_inState.resize(saga.states.size());
+    m_deadlines.resize(size_t(saga.states.size()));
     // [state][type] -> the state its first transition on that type enters, as SagaState::transition
     // would find it; looked up per event instead of comparing names
     m_next.assign(size_t(saga.states.size()) * size_t(m_typeCount), -1);
@@ -62,8 +63,23 @@ void SagaTracker::scheduleTimeout(int index)
 {
     const Instance& in = m_instances[size_t(index)];
     const qint64 timeout = m_stateTimeouts[in.state];
-    if (timeout >= 0 && m_finalOutcome[in.state] == int(SagaOutcome::None))
-        m_deadlines.push(Deadline { in.enteredAt + timeout, index, in.entry });
+    if (timeout < 0 || m_finalOutcome[in.state] != int(SagaOutcome::None))
+        return;
+    const Deadline d { in.enteredAt + timeout, index, in.entry };
+    std::deque<Deadline>& due = m_deadlines[size_t(in.state)];
+    if (due.empty() || due.back().at <= d.at)
+        due.push_back(d);
+    else
+        m_lateDeadlines.push(d);
+    m_nextDue = std::min(m_nextDue, d.at);
+}
+
+void SagaTracker::clearDeadlines()
+{
+    for (std::deque<Deadline>& due : m_deadlines)
+        due.clear();
+    m_lateDeadlines = {};
+    m_nextDue = std::numeric_limits<qint64>::max();
 }
 
 void SagaTracker::enter(int index, int state, qint64 time)
@@ -145,7 +161,7 @@ void SagaTracker::reindex()
 {
     m_byCorrelation.clear();
     m_byCorrelation.reserve(qsizetype(m_instances.size()));
-    m_deadlines = {};
+    clearDeadlines();
     for (int i = 0; i < int(m_instances.size()); ++i) {
         m_byCorrelation.insert(m_instances[size_t(i)].correlationId, i);
         if (!m_instances[size_t(i)].stuck) // only live deadlines matter; stale ones would be skipped
@@ -229,9 +245,24 @@ void SagaTracker::advanceTo(qint64 clock)
     if (clock == NoTime || (m_clock != NoTime && clock <= m_clock))
         return;
     m_clock = clock;
-    while (!m_deadlines.empty() && m_deadlines.top().at < clock) {
-        const Deadline d = m_deadlines.top();
-        m_deadlines.pop();
+    while (m_nextDue < clock) {
+        // the earliest pending deadline: a state queue's first or the late heap's top
+        const Deadline* next = m_lateDeadlines.empty() ? nullptr : &m_lateDeadlines.top();
+        std::deque<Deadline>* from = nullptr; // null: the heap
+        for (std::deque<Deadline>& due : m_deadlines)
+            if (!due.empty() && (!next || due.front().at < next->at)) {
+                next = &due.front();
+                from = &due;
+            }
+        if (!next || next->at >= clock) {
+            m_nextDue = next ? next->at : std::numeric_limits<qint64>::max();
+            break;
+        }
+        const Deadline d = *next;
+        if (from)
+            from->pop_front();
+        else
+            m_lateDeadlines.pop();
         Instance& in = m_instances[size_t(d.instance)];
         if (in.entry == d.entry && !in.stuck && m_finalOutcome[in.state] == int(SagaOutcome::None)) {
             const QString& onTimeout = m_saga->states[in.state].onTimeout;
@@ -320,7 +351,7 @@ bool SagaTracker::load(QDataStream& in)
 {
     m_instances.clear();
     m_byCorrelation.clear();
-    m_deadlines = {};
+    clearDeadlines();
     m_transitions.clear();
     quint64 n = 0;
     in >> n;
