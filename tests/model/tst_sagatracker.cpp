@@ -17,6 +17,7 @@ private Q_SLOTS:
     void timeouts_data();
     void timeouts();
     void stuckThenMovesOn();
+    void lateEntriesTimeOutInOrder();
     void latency();
     void orchestratedOnTimeout();
     void endedInstancesAreDropped();
@@ -393,6 +394,39 @@ void TestSagaTracker::stuckThenMovesOn()
     p.apply(s.tick(10000000)); // final states never time out
     COMPARE_JSON(outcomes(), outcomesJson(0, 1, 1, 0, 0));
     QCOMPARE(sagaJson(p).value(u"states"_s).toObject(), statesJson({ { u"cancelled"_s, 1 }, { u"rejected"_s, 1 } }));
+}
+
+// Deadlines wait in a queue per state while instances enter it in time order; one that enters
+// out of time order waits beside them, and each still times out at its own deadline.
+void TestSagaTracker::lateEntriesTimeOutInOrder()
+{
+    Projections p(parseFlow(SagaFlow));
+    Stream s;
+    auto outcomes = [&] { return sagaJson(p).value(u"outcomes"_s).toObject(); };
+    auto stuck = [&](const QByteArray& id) { return tracker(p).instance(id)->stuck; };
+
+    p.apply(s.order("OrderCreated", "o1", 20000)); // created: due at 50 s
+    p.apply(s.order("OrderCreated", "o3", 21000)); // due at 51 s, behind o1
+    p.apply(s.tick(25000));
+    p.apply(s.order("OrderCreated", "o2", 10000)); // late: due at 40 s, before both
+    p.apply(s.tick(40000));                        // at o2's deadline: not past it
+    COMPARE_JSON(outcomes(), outcomesJson(0, 0, 0, 3, 0));
+    p.apply(s.tick(45000));
+    COMPARE_JSON(outcomes(), outcomesJson(0, 0, 0, 2, 1));
+    QVERIFY(stuck("o2"));
+    QVERIFY(!stuck("o1"));
+    QVERIFY(!stuck("o3"));
+    p.apply(s.tick(50001));
+    COMPARE_JSON(outcomes(), outcomesJson(0, 0, 0, 1, 2));
+    QVERIFY(stuck("o1"));
+    QVERIFY(!stuck("o3"));
+    p.apply(s.order("PaymentAuthorized", "o3", 50500)); // moves on before its deadline: paid, due at 80.5 s
+    p.apply(s.tick(51001));                             // its old deadline passes: stale, not stuck
+    COMPARE_JSON(outcomes(), outcomesJson(0, 0, 0, 1, 2));
+    QVERIFY(!stuck("o3"));
+    p.apply(s.tick(80501));
+    COMPARE_JSON(outcomes(), outcomesJson(0, 0, 0, 0, 3));
+    QVERIFY(stuck("o3"));
 }
 
 void TestSagaTracker::latency()
