@@ -498,7 +498,9 @@ void Simulator::tryStart(int serviceIndex, qint64 t)
         s.queue.pop_front();
         s.stats.queue = qint64(s.queue.size());
         ++s.stats.busy;
-        qint64 serviceTime = qint64(std::llround(double(m_rng.sampleMicros(s.sim.serviceTime)) * s.slow));
+        const qint64 sampled = m_rng.sampleMicros(s.sim.serviceTime);
+        // llround is a library call; unslowed (the usual case) it would give the sample back
+        qint64 serviceTime = s.slow == 1.0 ? sampled : qint64(std::llround(double(sampled) * s.slow));
         if (s.serverless && s.stats.busy > s.stats.warm) {
             // no idle instance: start one and pay its cold start
             ++s.stats.warm;
