@@ -64,7 +64,6 @@ struct Simulator::Work {
     int message = -1;
     qint64 arrival = 0; // first arrival at the service: latency counts from here
     int attempt = 0;    // 0 = first try
-    bool inUse = false;
     bool timedOut = false; // this attempt ran into the service's timeout
 };
 
@@ -81,8 +80,7 @@ struct Simulator::Service {
     QByteArray name;
     std::deque<int> queue;   // work slots waiting for a worker
     std::deque<int> held;    // messages waiting for room in the queue
-    std::vector<Work> work;  // slots
-    std::vector<int> freeWork;
+    Slots<Work> work;
     qint64 capacity = std::numeric_limits<qint64>::max();
     int workers = 1;
     bool serverless = false;
@@ -321,14 +319,7 @@ void Simulator::startFault(int index, bool on, qint64 t)
 
 int Simulator::newMessage(int type, int producer, int causeIndex)
 {
-    int index;
-    if (!m_freeMessages.empty()) {
-        index = m_freeMessages.back(); // reset by release()
-        m_freeMessages.pop_back();
-    } else {
-        index = int(m_messages.size());
-        m_messages.emplace_back();
-    }
+    const int index = m_messages.take();
     Message& m = m_messages[size_t(index)];
     m.refs = 0;
     m.type = type;
@@ -340,12 +331,8 @@ int Simulator::newMessage(int type, int producer, int causeIndex)
         const Message& cause = m_messages[size_t(causeIndex)];
         m.causationId = cause.id;
         m.job = cause.job; // the flow's correlation and data travel with it
-    } else if (!m_freeJobs.empty()) {
-        m.job = m_freeJobs.back(); // reset by release()
-        m_freeJobs.pop_back();
     } else {
-        m.job = int(m_jobs.size());
-        m_jobs.emplace_back();
+        m.job = m_jobs.take();
     }
     ++m_jobs[size_t(m.job)].refs;
     return index;
@@ -356,15 +343,9 @@ void Simulator::release(int message)
     Message& m = m_messages[size_t(message)];
     if (--m.refs <= 0) {
         const int job = m.job;
-        std::destroy_at(&m); // and a fresh one in its place: cheaper than assigning the arrays
-        std::construct_at(&m);
-        m_freeMessages.push_back(message);
-        if (--m_jobs[size_t(job)].refs <= 0) {
-            Job& j = m_jobs[size_t(job)];
-            std::destroy_at(&j);
-            std::construct_at(&j);
-            m_freeJobs.push_back(job);
-        }
+        m_messages.give(message);
+        if (--m_jobs[size_t(job)].refs <= 0)
+            m_jobs.give(job);
     }
 }
 
@@ -465,15 +446,8 @@ void Simulator::deliver(int serviceIndex, int message, qint64 t)
 void Simulator::enqueue(int serviceIndex, int message, qint64 t)
 {
     Service& s = m_services[size_t(serviceIndex)];
-    int slot;
-    if (!s.freeWork.empty()) {
-        slot = s.freeWork.back();
-        s.freeWork.pop_back();
-    } else {
-        slot = int(s.work.size());
-        s.work.emplace_back();
-    }
-    s.work[size_t(slot)] = Work { message, t, 0, true, false };
+    const int slot = s.work.take();
+    s.work[size_t(slot)] = Work { message, t, 0, false };
     s.queue.push_back(slot);
     s.stats.queue = qint64(s.queue.size());
     s.stats.maxQueue = std::max(s.stats.maxQueue, s.stats.queue);
@@ -553,8 +527,7 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
                 publish(dead, t);
             }
             release(message);
-            s.work[size_t(slot)].inUse = false;
-            s.freeWork.push_back(slot);
+            s.work.give(slot);
         }
     } else {
         ++s.stats.processed;
@@ -577,8 +550,7 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
             if (m_orchestrations[i].service == serviceIndex)
                 orchestrate(int(i), message, t);
         release(message);
-        s.work[size_t(slot)].inUse = false;
-        s.freeWork.push_back(slot);
+        s.work.give(slot);
     }
     tryStart(serviceIndex, t);
     if (s.serverless && s.stats.busy < s.stats.warm && s.queue.empty())

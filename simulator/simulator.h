@@ -2,6 +2,7 @@
 #pragma once
 
 #include <random.h>
+#include "slots.h"
 
 #include <event.h>
 #include <flowfile.h>
@@ -106,10 +107,8 @@ private:
     qint64 m_emitted = 0;
     std::vector<Service> m_services;
     std::vector<Generator> m_generators;
-    std::vector<Job> m_jobs;
-    std::vector<int> m_freeJobs;
-    std::vector<Message> m_messages;
-    std::vector<int> m_freeMessages;
+    Slots<Job> m_jobs;
+    Slots<Message> m_messages;
     std::priority_queue<Item, std::vector<Item>, std::greater<>> m_agenda;
     std::vector<Orchestration> m_orchestrations;
     std::vector<Fault> m_faults;
