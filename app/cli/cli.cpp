@@ -78,6 +78,20 @@ void exitNow(int code)
     std::_Exit(code);
 }
 
+bool finishRecording(const QString& command, RecordingWriter& writer, const Engine& engine, const QString& source)
+{
+    QString error;
+    bool ok = writer.setMeta(QStringLiteral("source"), source, &error);
+    ok = writer.finish(&error) && ok;
+    if (!ok)
+        err(command + QStringLiteral(": ") + error + u'\n');
+    if (!engine.error().isEmpty()) {
+        err(command + QStringLiteral(": ") + engine.error() + u'\n');
+        ok = false;
+    }
+    return ok;
+}
+
 Engine::Options commandEngineOptions()
 {
     Engine::Options options;

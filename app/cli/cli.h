@@ -12,6 +12,7 @@
 namespace FlowScope {
 struct Flow;
 class Recording;
+class RecordingWriter;
 }
 
 namespace FlowScope::Cli {
@@ -42,6 +43,10 @@ Engine::Options commandEngineOptions();
 // of thousands of small allocations that the kernel takes back at once; freeing them one by one
 // took 20-40 ms of the demo's 0.52 s `flowscope sim` (7 interleaved runs).
 [[noreturn]] void exitNow(int code);
+// After engine.stop(): stores where the events came from (meta `source`) and finishes the
+// recording. False, with the reason on stderr after "`command`: ", when that or any of the
+// engine's writes failed.
+bool finishRecording(const QString& command, RecordingWriter& writer, const Engine& engine, const QString& source);
 
 // Reads a flow file; on errors prints them all (file:line:column) and returns null.
 std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path);

@@ -452,14 +452,7 @@ int recordCommand(const QStringList& args)
     engine.flush();
     engine.stop();
     const double seconds = double(wall.nsecsElapsed()) / 1e9;
-    bool ok = writer->setMeta(QStringLiteral("source"), source.describe(), &error);
-    ok = writer->finish(&error) && ok;
-    if (!ok)
-        err(cmd + QStringLiteral(": ") + error + u'\n');
-    if (!engine.error().isEmpty()) {
-        err(cmd + QStringLiteral(": ") + engine.error() + u'\n');
-        ok = false;
-    }
+    const bool ok = finishRecording(cmd, *writer, engine, source.describe());
 
     const auto status = source.status();
     QJsonObject result = engine.snapshot()->state;

@@ -132,18 +132,9 @@ int simCommand(const QStringList& args)
     engine.flush();
     const double wallSeconds = double(wall.nsecsElapsed()) / 1e9;
     engine.stop();
-    bool recorded = true;
-    if (writer) {
-        recorded = writer->setMeta(QStringLiteral("source"),
-                                   QStringLiteral("simulation of %1, seed %2").arg(flow->name).arg(seed), &error);
-        recorded = writer->finish(&error) && recorded;
-        if (!recorded)
-            err(QStringLiteral("%1 sim: %2\n").arg(programName(), error));
-        if (!engine.error().isEmpty()) {
-            err(QStringLiteral("%1 sim: %2\n").arg(programName(), engine.error()));
-            recorded = false;
-        }
-    }
+    const bool recorded = !writer
+        || finishRecording(programName() + QStringLiteral(" sim"), *writer, engine,
+                           QStringLiteral("simulation of %1, seed %2").arg(flow->name).arg(seed));
     QJsonObject result = engine.snapshot()->state;
     result.insert(QStringLiteral("services"), sim.statsJson());
     result.insert(QStringLiteral("faults"), sim.faultsJson().value(u"faults"));
