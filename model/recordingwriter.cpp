@@ -20,6 +20,10 @@ namespace FlowScope {
 using namespace RecordingSql;
 
 namespace {
+// How every connection writes a live recording, and how every recording ends (DESIGN.md:
+// WAL; NORMAL: a committed batch survives the process being killed).
+constexpr const char* LiveJournal = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+
 constexpr const char* Schema = R"sql(
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -84,7 +88,7 @@ public:
         QString err;
         // journal_mode makes the new connection open the WAL: a checkpoint on a connection that
         // has not read the file yet does nothing
-        if (!exec(c->m_db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", &err)
+        if (!exec(c->m_db, LiveJournal, &err)
             || !exec(writer, "PRAGMA wal_autocheckpoint = 0;", &err)) {
             *error = QStringLiteral("%1: %2").arg(path, err);
             return nullptr;
@@ -186,7 +190,7 @@ QByteArray RecordingWriter::creationPragmas(WriteMode mode)
     // twice (WAL, then checkpoint) and is just as safe against a killed process; readers wait
     // for a commit instead. Page size goes first, before anything is written.
     return "PRAGMA page_size = " + QByteArray::number(PageSize) + ';'
-        + (mode == WriteMode::Live ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+        + (mode == WriteMode::Live ? LiveJournal
                                    // no fsync per batch; finish() syncs once. A killed process loses
                                    // nothing committed either way; a power cut mid-import means importing again.
                                    : "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;")
@@ -260,7 +264,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& pa
     }
     sqlite3_busy_timeout(w->m_db, 10000);
     QString err;
-    if (!exec(w->m_db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", &err)) {
+    if (!exec(w->m_db, LiveJournal, &err)) {
         *error = QStringLiteral("%1: %2").arg(path, err);
         return nullptr;
     }
@@ -475,12 +479,12 @@ bool RecordingWriter::finish(QString* error)
     if (!setMeta(QStringLiteral("finished_at"), TimeFormat::toRfc3339String(TimeFormat::nowMicros()), error))
         return false;
     // A bulk write is synced to disk here, once, and ends in WAL mode like every other recording.
-    if (!exec(m_db,
-              m_mode == WriteMode::Bulk ? "PRAGMA synchronous = FULL; BEGIN IMMEDIATE;"
-                                          "UPDATE meta SET value = value WHERE key = 'finished_at'; COMMIT;"
-                                          "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                                        : "PRAGMA wal_checkpoint(TRUNCATE);",
-              &err)) {
+    const QByteArray sql = m_mode == WriteMode::Bulk
+        ? QByteArray("PRAGMA synchronous = FULL; BEGIN IMMEDIATE;"
+                     "UPDATE meta SET value = value WHERE key = 'finished_at'; COMMIT;")
+            + LiveJournal
+        : QByteArray("PRAGMA wal_checkpoint(TRUNCATE);");
+    if (!exec(m_db, sql.constData(), &err)) {
         *error = QStringLiteral("cannot finish %1: %2").arg(m_path, err);
         return false;
     }
