@@ -94,15 +94,52 @@ int Topology::node(const QByteArray& name, NodeKind kind)
 int Topology::edge(int from, int to, EdgeKind kind)
 {
     const quint64 key = (quint64(quint32(from)) << 33) | (quint64(quint32(to)) << 1) | quint64(kind);
-    if (auto it = m_edgeIndex.constFind(key); it != m_edgeIndex.cend())
-        return it.value();
-    Edge e;
-    e.from = from;
-    e.to = to;
-    e.kind = kind;
-    m_edges.append(e);
-    m_edgeIndex.insert(key, int(m_edges.size() - 1));
-    return int(m_edges.size() - 1);
+    RecentEdge& recent = m_recentEdges[size_t((key * 0x9e3779b97f4a7c15ull) >> 58)];
+    if (recent.key == key)
+        return recent.index;
+    int index;
+    if (auto it = m_edgeIndex.constFind(key); it != m_edgeIndex.cend()) {
+        index = it.value();
+    } else {
+        Edge e;
+        e.from = from;
+        e.to = to;
+        e.kind = kind;
+        m_edges.append(e);
+        index = int(m_edges.size() - 1);
+        m_edgeIndex.insert(key, index);
+    }
+    recent = RecentEdge { key, index };
+    return index;
+}
+
+void Topology::forgetShapes()
+{
+    m_recentEdges.fill(RecentEdge {});
+    m_shapes.fill(Shape {});
+}
+
+const Topology::Shape& Topology::shapeOf(const Event& e)
+{
+    const quintptr a = quintptr(e.source.constData()), b = quintptr(e.channel.constData()),
+                   c = quintptr(e.type.constData());
+    Shape& shape = m_shapes[size_t((((a >> 4) * 31 + (b >> 4)) * 31 + (c >> 4)) % m_shapes.size())];
+    auto same = [](const QByteArray& x, const QByteArray& y) {
+        return x.constData() == y.constData() && x.size() == y.size() && x.isNull() == y.isNull();
+    };
+    if (shape.service >= 0 && same(shape.source, e.source) && same(shape.channel, e.channel) && same(shape.type, e.type))
+        return shape;
+    NodeRef& service = m_serviceOfSource[e.source];
+    if (service.index < 0)
+        service.index = node(serviceName(e.source), NodeKind::Service);
+    shape.source = e.source;
+    shape.channel = e.channel;
+    shape.type = e.type;
+    shape.service = service.index;
+    shape.channelNode = channelNodeFor(e, shape.service);
+    shape.emits = edge(shape.service, shape.channelNode, EdgeKind::Emits);
+    shape.error = isErrorType(e.type);
+    return shape;
 }
 
 // A source names a service: exactly, or (for URI-style sources such as "/orders" or
@@ -131,9 +168,9 @@ int Topology::channelNodeFor(const Event& e, int serviceNode)
     return node(m_nodes[serviceNode].name, NodeKind::Channel);
 }
 
-bool Topology::isError(const Event& e)
+bool Topology::isErrorType(const QByteArray& type)
 {
-    return e.isUnparsed() || e.type.contains("Failed") || e.type.contains("Error") || e.type.contains("DeadLetter");
+    return type.contains("Failed") || type.contains("Error") || type.contains("DeadLetter");
 }
 
 quint64 Topology::keyOf(const QByteArray& id)
@@ -282,18 +319,16 @@ qint64 Topology::fold(const Event& e, qint64 time)
         }
         return NoTime;
     }
-    NodeRef& service = m_serviceOfSource[e.source];
-    if (service.index < 0)
-        service.index = node(serviceName(e.source), NodeKind::Service);
-    const int s = service.index;
-    const int c = channelNodeFor(e, s);
+    const Shape& shape = shapeOf(e);
+    const int s = shape.service;
+    const int c = shape.channelNode;
     m_nodes[s].observed = m_nodes[c].observed = true;
     ++m_nodes[s].events;
     ++m_nodes[c].events;
-    Edge& emits = m_edges[edge(s, c, EdgeKind::Emits)];
+    Edge& emits = m_edges[shape.emits];
     emits.observed = true;
     ++emits.count;
-    if (isError(e))
+    if (shape.error || e.isUnparsed())
         ++emits.errors;
     emits.rate.add(time);
 
@@ -487,6 +522,7 @@ bool Topology::load(QDataStream& in)
     m_edges.clear();
     m_edgeIndex.clear();
     m_serviceOfSource.clear();
+    forgetShapes();
     qint32 n = 0;
     in >> n;
     for (qint32 i = 0; i < n && in.status() == QDataStream::Ok; ++i) {

@@ -11,6 +11,8 @@
 #include <QJsonObject>
 #include <QList>
 
+#include <array>
+
 #include <bit>
 #include <unordered_map>
 #include <vector>
@@ -90,7 +92,8 @@ public:
 
     // An event counts as an error on its edge when it was not understood, or when its type says
     // so: it contains "Failed", "Error" or "DeadLetter".
-    static bool isError(const Event& e);
+    static bool isError(const Event& e) { return e.isUnparsed() || isErrorType(e.type); }
+    static bool isErrorType(const QByteArray& type);
 
 private:
     struct Cause {
@@ -139,6 +142,7 @@ private:
     static quint64 keyOf(const QByteArray& id); // never 0: CauseMemory keys are never 0
     int node(const QByteArray& name, NodeKind kind);
     int edge(int from, int to, EdgeKind kind);
+    void forgetShapes(); // after the node or edge indexes change wholesale (load)
     QByteArray serviceName(const QByteArray& source) const;
     int channelNodeFor(const Event& e, int serviceNode);
 
@@ -151,6 +155,26 @@ private:
     };
     NamedValues<NodeRef> m_nodeIndex[2]; // by NodeKind, then name
     QHash<quint64, int> m_edgeIndex;
+    // The edges found last, by a hash of their key: an event's two edges are nearly always among
+    // the few its stream repeats, and this answers them without the QHash.
+    struct RecentEdge {
+        quint64 key = ~0ull;
+        int index = -1;
+    };
+    std::array<RecentEdge, 64> m_recentEdges;
+    // What an event's (source, channel, type) come to, by the address of their bytes (as in
+    // NamedValues; the copies kept here hold those bytes, so an address cannot be reused for
+    // other text while it is remembered): its service and channel nodes, its emits edge and
+    // whether its type counts as an error. Most streams repeat a few such shapes, so one
+    // pointer compare each replaces two name lookups, an edge lookup and three substring
+    // searches.
+    struct Shape {
+        QByteArray source, channel, type;
+        int service = -1, channelNode = -1, emits = -1;
+        bool error = false;
+    };
+    std::array<Shape, 64> m_shapes;
+    const Shape& shapeOf(const Event& e);
     QHash<QByteArray, QByteArray> m_declaredChannelOfType; // from `channels:`
     NamedValues<NodeRef> m_serviceOfSource;                // source -> its service's node
     // recent events by id and by trace span, to resolve causation
