@@ -9,10 +9,7 @@ void Metrics::record(Dimension d, const QByteArray& key, qint64 time, qint64 lat
 {
     if (key.isEmpty())
         return;
-    Series& s = m_series[d][key];
-    s.rate.add(time);
-    if (latency >= 0)
-        s.latency.record(latency);
+    record(m_series[d][key], time, latency);
 }
 
 void Metrics::advanceTo(qint64 clock) { m_clock = std::max(m_clock, clock); }

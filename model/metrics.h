@@ -26,6 +26,15 @@ public:
     };
 
     void record(Dimension d, const QByteArray& key, qint64 time, qint64 latency = -1);
+    // The series of `key`, made on first use, for a caller that records into it often: it stays
+    // where it is until load() or the Metrics go. Null for an empty key (record() ignores those).
+    Series* series(Dimension d, const QByteArray& key) { return key.isEmpty() ? nullptr : &m_series[d][key]; }
+    static void record(Series& s, qint64 time, qint64 latency)
+    {
+        s.rate.add(time);
+        if (latency >= 0)
+            s.latency.record(latency);
+    }
     void advanceTo(qint64 clock);
     QJsonObject toJson() const;
 

@@ -112,18 +112,34 @@ QByteArray Projections::correlationOf(const Event& e)
     return v.isPresent() ? v.text : QByteArray();
 }
 
+Projections::Shape& Projections::shapeOf(const Event& e)
+{
+    const quintptr a = quintptr(e.type.constData()), b = quintptr(e.source.constData()),
+                   c = quintptr(e.channel.constData());
+    Shape& shape = m_shapes[size_t((((a >> 4) * 31 + (b >> 4)) * 31 + (c >> 4)) % m_shapes.size())];
+    auto same = [](const QByteArray& x, const QByteArray& y) {
+        return x.constData() == y.constData() && x.size() == y.size() && x.isNull() == y.isNull();
+    };
+    if (shape.used && same(shape.type, e.type) && same(shape.source, e.source) && same(shape.channel, e.channel))
+        return shape;
+    shape = Shape { e.type, e.source, e.channel, {}, {}, true, false };
+    NamedValues<qint64>* counts[3] = { &m_types, &m_sources, &m_channels };
+    const QByteArray* names[3] = { &e.type, &e.source, &e.channel };
+    for (int i = 0; i < 3; ++i)
+        shape.counts[i] = names[i]->isNull() ? nullptr : &(*counts[i])[*names[i]];
+    return shape;
+}
+
 void Projections::apply(const Event& e)
 {
     ++m_events;
     m_lastSeq = std::max(m_lastSeq, e.seq);
     if (e.isUnparsed())
         ++m_unparsed;
-    if (!e.type.isNull())
-        ++m_types[e.type];
-    if (!e.source.isNull())
-        ++m_sources[e.source];
-    if (!e.channel.isNull())
-        ++m_channels[e.channel];
+    Shape& shape = shapeOf(e);
+    for (qint64* count : shape.counts)
+        if (count)
+            ++*count;
     if (e.hasTime()) {
         m_firstTime = m_firstTime == NoTime ? e.time : std::min(m_firstTime, e.time);
         m_lastTime = m_lastTime == NoTime ? e.time : std::max(m_lastTime, e.time);
@@ -144,9 +160,15 @@ void Projections::apply(const Event& e)
     m_cache.reset(&e);
     const qint64 causeTime = m_topology.fold(e, time);
     const qint64 latency = causeTime == NoTime ? -1 : std::max<qint64>(0, time - causeTime);
-    m_metrics.record(Metrics::Type, e.type, time, latency);
-    m_metrics.record(Metrics::Source, e.source, time, latency);
-    m_metrics.record(Metrics::Channel, e.channel, time, latency);
+    if (!shape.seriesMade) {
+        shape.series[0] = m_metrics.series(Metrics::Type, e.type);
+        shape.series[1] = m_metrics.series(Metrics::Source, e.source);
+        shape.series[2] = m_metrics.series(Metrics::Channel, e.channel);
+        shape.seriesMade = true;
+    }
+    for (Metrics::Series* series : shape.series)
+        if (series)
+            Metrics::record(*series, time, latency);
     if (!m_sagas.empty()) {
         const QByteArray correlation = correlationOf(e);
         for (auto& s : m_sagas) {
@@ -227,6 +249,7 @@ void Projections::reset()
     m_types.clear();
     m_sources.clear();
     m_channels.clear();
+    m_shapes.fill(Shape {});
     m_topology = Topology(m_flow.get());
     m_metrics = Metrics();
     for (auto& s : m_sagas)
@@ -243,6 +266,7 @@ bool Projections::load(const QByteArray& state)
     QByteArray fp;
     in >> magic >> version >> fp;
     bool ok = magic == CheckpointMagic && version == CheckpointVersion && fp == m_fingerprint;
+    m_shapes.fill(Shape {});
     if (ok) {
         in >> m_events >> m_unparsed >> m_lastSeq >> m_clock >> m_firstTime >> m_lastTime;
         loadCounts(in, m_types);
