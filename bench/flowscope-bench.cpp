@@ -660,7 +660,7 @@ int main(int argc, char* argv[])
                                          QStringLiteral("PATH"), sourcePath(QStringLiteral("resources/demo/shop.yaml")));
     const QCommandLineOption kcatOpt(QStringLiteral("kcat"), QStringLiteral("The kcat binary (record)."),
                                      QStringLiteral("PATH"), QStringLiteral("kcat"));
-    const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse, import, sim, fold (the sim's fold alone) or record."),
+    const QCommandLineOption onlyOpt(QStringLiteral("only"), QStringLiteral("parse, import, sim, engine (the simulator alone, quick), fold (the sim's fold alone) or record."),
                                      QStringLiteral("WHAT"));
     const QCommandLineOption serveOpt(QStringLiteral("serve"),
                                       QStringLiteral("record: fill the topic, then keep the mock cluster up until standard "
@@ -672,8 +672,8 @@ int main(int argc, char* argv[])
     const int runs = std::max(1, cli.value(runsOpt).toInt());
     const QString only = cli.value(onlyOpt);
     if (!only.isEmpty() && only != u"parse" && only != u"import" && only != u"sim" && only != u"record"
-        && only != u"fold") {
-        print(QStringLiteral("error: --only takes parse, import, sim, fold or record\n"));
+        && only != u"fold" && only != u"engine") {
+        print(QStringLiteral("error: --only takes parse, import, sim, engine, fold or record\n"));
         return 2;
     }
     const auto simDuration = Duration::parse(cli.value(simDurationOpt));
@@ -760,6 +760,27 @@ int main(int argc, char* argv[])
         } else if (benchRecord(flowscope, kcat, lines, runs, cli.isSet(serveOpt)) != 0) {
             status = 1;
         }
+    }
+
+    if (only == u"engine") {
+        // quick: the simulator alone on the tandem and the demo, events built and dropped
+        const auto tandem = loadFlow(sourcePath(QStringLiteral("bench/tandem.yaml")));
+        const auto demo = loadFlow(QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath());
+        if (!tandem || !demo)
+            return 1;
+        QList<SimRun> t, d;
+        for (int r = 0; r < runs; ++r) {
+            t.append(runEngine(tandem, simDuration->micros));
+            d.append(runEngine(demo, demoDuration->micros));
+        }
+        const SimRun mt = medianRun(t), md = medianRun(d);
+        print(QStringLiteral("engine alone, median of %1: tandem %2 s (%3 ns an event), demo %4 s (%5 ns an event)\n")
+                  .arg(runs)
+                  .arg(mt.wall, 0, 'f', 4)
+                  .arg(mt.wall * 1e9 / double(std::max<qint64>(1, mt.events)), 0, 'f', 0)
+                  .arg(md.wall, 0, 'f', 4)
+                  .arg(md.wall * 1e9 / double(std::max<qint64>(1, md.events)), 0, 'f', 0));
+        return 0;
     }
 
     if (only == u"fold") {
