@@ -69,7 +69,18 @@ public:
         }
         return d.unit == Distribution::Unit::Time ? std::max(0.0, v) : v;
     }
-    qint64 sampleMicros(const Distribution& d) { return qint64(std::llround(sample(d))); }
+    qint64 sampleMicros(const Distribution& d) { return roundHalfAway(sample(d)); }
+
+    // std::llround without the library call (it ran once per sample): the same results, since
+    // v - trunc(v) is exact below 2^52; larger values and NaN go to llround.
+    static qint64 roundHalfAway(double v)
+    {
+        if (!(std::fabs(v) < 0x1p52))
+            return qint64(std::llround(v));
+        const qint64 i = qint64(v);
+        const double fraction = v - double(i);
+        return fraction >= 0.5 ? i + 1 : fraction <= -0.5 ? i - 1 : i;
+    }
 
 private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

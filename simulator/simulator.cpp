@@ -473,8 +473,7 @@ void Simulator::tryStart(int serviceIndex, qint64 t)
         s.stats.queue = qint64(s.queue.size());
         ++s.stats.busy;
         const qint64 sampled = m_rng.sampleMicros(s.sim.serviceTime);
-        // llround is a library call; unslowed (the usual case) it would give the sample back
-        qint64 serviceTime = s.slow == 1.0 ? sampled : qint64(std::llround(double(sampled) * s.slow));
+        qint64 serviceTime = s.slow == 1.0 ? sampled : Rng::roundHalfAway(double(sampled) * s.slow);
         if (s.serverless && s.stats.busy > s.stats.warm) {
             // no idle instance: start one and pay its cold start
             ++s.stats.warm;
@@ -488,6 +487,8 @@ void Simulator::tryStart(int serviceIndex, qint64 t)
         schedule(t + serviceTime, Kind::Complete, serviceIndex, slot);
     }
     // Room in the queue now: the broker hands over what it held back.
+    if (s.held.empty())
+        return;
     const qint64 before = qint64(s.queue.size());
     admitHeld(serviceIndex, t);
     if (qint64(s.queue.size()) > before && s.down == 0 && s.stats.busy < s.workers)
@@ -510,7 +511,7 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
             double delay = double(s.sim.retry.baseDelay(w.attempt).micros);
             if (s.sim.retry.jitter > 0)
                 delay *= 1.0 + s.sim.retry.jitter * (2.0 * m_rng.uniform() - 1.0);
-            schedule(t + qint64(std::llround(delay)), Kind::Retry, serviceIndex, slot);
+            schedule(t + Rng::roundHalfAway(delay), Kind::Retry, serviceIndex, slot);
         } else {
             ++s.stats.deadLettered;
             if (!s.sim.deadLetter.isEmpty()) {
@@ -637,6 +638,8 @@ QByteArray Simulator::renderData(const Generator& g, const QByteArray& id)
         }
         out.append('}');
     };
+    if (g.def->data.empty())
+        return QByteArrayLiteral("{}"); // static: events share it without a reference count
     QByteArray out;
     object(out, g.def->data);
     return out;
@@ -678,9 +681,9 @@ void Simulator::generate(int index, qint64 t)
     }
     qint64 gap;
     switch (def.arrival) {
-    case Arrival::Constant: gap = rate > 0 ? qint64(std::llround(1e6 / rate)) : -1; break;
+    case Arrival::Constant: gap = rate > 0 ? Rng::roundHalfAway(1e6 / rate) : -1; break;
     case Arrival::Bursts: gap = def.burstEvery.micros; break;
-    default: gap = rate > 0 ? qint64(std::llround(m_rng.exponential(1e6 / rate))) : -1; break;
+    default: gap = rate > 0 ? Rng::roundHalfAway(m_rng.exponential(1e6 / rate)) : -1; break;
     }
     if (gap >= 0)
         schedule(t + std::max<qint64>(gap, 1), Kind::Generate, index);
