@@ -12,27 +12,8 @@
 #include <QCommandLineParser>
 #include <QTimer>
 
-#include <cstdlib>
-#include <cstring>
 
 namespace FlowScope::Gui {
-
-bool wantsGui(int argc, char* argv[])
-{
-    for (int i = 1; i < argc; ++i)
-        if (std::strcmp(argv[i], "--screenshot") == 0)
-            return true;
-    if (argc > 1)
-        return std::strcmp(argv[1], "gui") == 0;
-    // no arguments: the window where there is a screen, the headless demo elsewhere
-    // (an offscreen or minimal platform is no screen: that is how tests and CI run)
-    const char* platform = std::getenv("QT_QPA_PLATFORM");
-    const bool headlessPlatform = platform && (std::strncmp(platform, "offscreen", 9) == 0
-                                               || std::strncmp(platform, "minimal", 7) == 0);
-    if (headlessPlatform)
-        return false;
-    return std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY") || platform;
-}
 
 int run(int argc, char* argv[])
 {

@@ -53,6 +53,11 @@ for size in 16 22 24 32 48 64 128 256; do
     [ "$dims" = "${size}x${size}" ] || fail "${png#"$root"} is $dims"
 done
 if readelf -d "$bin" | grep -E 'R(UN)?PATH' | grep -q "$build"; then fail "the binary's RUNPATH points into the build tree"; fi
+# The window is a module the binary loads only to open one: commands start without the GUI libraries.
+module="$root/usr/lib/flowscope/libflowscope-gui.so"
+[ -s "$module" ] || fail "not installed: ${module#"$root"}"
+if readelf -d "$bin" | grep NEEDED | grep -qE 'libQt6(Widgets|Gui|Charts)'; then fail "the binary itself needs the GUI libraries"; fi
+readelf -d "$module" | grep NEEDED | grep -q libQt6Widgets || fail "the GUI module does not link Qt Widgets"
 
 step "flowscope --version"
 out=$("$bin" --version)
