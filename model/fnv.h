@@ -38,8 +38,19 @@ inline quint64 wordHash64(QByteArrayView bytes)
         mix(w);
     }
     if (n > 0) {
-        quint64 w = 0;
-        std::memcpy(&w, p, size_t(n));
+        // The last 1-7 bytes as a little-endian word, zero above: what memcpy into a zeroed word
+        // gives, without its library call (ids end here, so this ran on every hash). From four
+        // bytes on, two overlapping 4-byte loads.
+        const auto byte = [p](qsizetype i) { return quint64(quint8(p[i])); };
+        quint64 w;
+        if (n >= 4) {
+            quint32 lo, hi;
+            std::memcpy(&lo, p, 4);
+            std::memcpy(&hi, p + n - 4, 4);
+            w = quint64(lo) | ((quint64(hi) >> (8 * (8 - n))) << 32);
+        } else {
+            w = byte(0) | (n > 1 ? byte(1) << 8 : 0) | (n > 2 ? byte(2) << 16 : 0);
+        }
         mix(w);
     }
     h ^= h >> 33;

@@ -130,7 +130,9 @@ Projections::Shape& Projections::shapeOf(const Event& e)
     return shape;
 }
 
-void Projections::apply(const Event& e)
+void Projections::apply(const Event& e) { apply(e, 0); }
+
+void Projections::apply(const Event& e, quint64 idKey)
 {
     ++m_events;
     m_lastSeq = std::max(m_lastSeq, e.seq);
@@ -158,7 +160,7 @@ void Projections::apply(const Event& e)
         return; // nothing to place in time: counted above, and that is all
 
     m_cache.reset(&e);
-    const qint64 causeTime = m_topology.fold(e, time);
+    const qint64 causeTime = m_topology.fold(e, time, idKey);
     const qint64 latency = causeTime == NoTime ? -1 : std::max<qint64>(0, time - causeTime);
     if (!shape.seriesMade) {
         shape.series[0] = m_metrics.series(Metrics::Type, e.type);
@@ -187,11 +189,16 @@ void Projections::apply(const EventBatch& batch)
 {
     // The causation table is bigger than the caches: ask for an event's slots a few events before
     // it is folded, so that the fold does not wait for memory.
+    // The id's key computed then is kept for the fold (in a ring of 8).
     constexpr qsizetype Ahead = 4;
-    for (qsizetype i = 0; i < batch.size(); ++i) {
-        if (i + Ahead < batch.size())
-            m_topology.prefetch(batch[i + Ahead]);
-        apply(batch[i]);
+    std::array<quint64, 8> keys {};
+    const qsizetype n = batch.size();
+    for (qsizetype i = 0; i < std::min(Ahead, n); ++i)
+        keys[size_t(i) & 7] = m_topology.prefetch(batch[i]);
+    for (qsizetype i = 0; i < n; ++i) {
+        if (i + Ahead < n)
+            keys[size_t(i + Ahead) & 7] = m_topology.prefetch(batch[i + Ahead]);
+        apply(batch[i], keys[size_t(i) & 7]);
     }
 }
 

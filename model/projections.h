@@ -61,6 +61,7 @@ public:
     static QByteArray fingerprint(const Flow* flow);
 
 private:
+    void apply(const Event& e, quint64 idKey); // idKey: Topology::prefetch's, or 0
     void reset();
     QByteArray correlationOf(const Event& e);
 

@@ -11,6 +11,8 @@ namespace FlowScope {
 namespace {
 
 constexpr qint64 kMicrosPerSecond = 1000 * 1000;
+// Seconds whose start in µs fits in a qint64 with a second to spare.
+constexpr qint64 kFastSeconds = std::numeric_limits<qint64>::max() / kMicrosPerSecond - 1;
 
 // Bumped whenever the layout written by save() changes; load() refuses other versions.
 constexpr quint8 kFormatVersion = 1;
@@ -34,11 +36,19 @@ size_t RateWindow::slot(qint64 second)
     return static_cast<size_t>(r < 0 ? r + kSeconds : r);
 }
 
+void RateWindow::setNow(qint64 second)
+{
+    m_now = second;
+    m_fast = m_hasNow && second > -kFastSeconds && second < kFastSeconds;
+    m_nowSlot = m_fast ? int(slot(second)) : 0;
+    m_nowStart = m_fast ? second * kMicrosPerSecond : 0;
+}
+
 void RateWindow::moveNowTo(qint64 second)
 {
     if (!m_hasNow) {
         m_hasNow = true;
-        m_now = second;
+        setNow(second);
         return;
     }
     if (second <= m_now)
@@ -50,10 +60,10 @@ void RateWindow::moveNowTo(qint64 second)
         for (qint64 s = m_now + 1; s <= second; ++s)
             bucket(s) = 0;
     }
-    m_now = second;
+    setNow(second);
 }
 
-void RateWindow::add(qint64 eventTimeMicros, qint64 n)
+void RateWindow::addElsewhere(qint64 eventTimeMicros, qint64 n)
 {
     if (n < 0)
         return;
@@ -138,6 +148,7 @@ bool RateWindow::load(QDataStream& in)
         previousAge = age;
     }
 
+    w.setNow(w.m_now);
     *this = w;
     return true;
 }

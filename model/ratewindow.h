@@ -24,7 +24,16 @@ public:
     // Counts n events at eventTimeMicros. Later seconds move now forward; seconds older than
     // now - 59 still count in total() but in no window. Negative n is ignored so counts stay
     // monotonic; n == 0 just advances now.
-    void add(qint64 eventTimeMicros, qint64 n = 1);
+    void add(qint64 eventTimeMicros, qint64 n = 1)
+    {
+        // Inline, the usual case: a time within the current second (no division, no call).
+        if (m_fast && n >= 0 && quint64(eventTimeMicros) - quint64(m_nowStart) < quint64(MicrosPerSecond)) {
+            m_total += n;
+            m_buckets[m_nowSlot] += n;
+            return;
+        }
+        addElsewhere(eventTimeMicros, n);
+    }
     // Moves now forward without counting, so rates decay while a stream is quiet. Earlier
     // times are ignored.
     void advanceTo(qint64 timeMicros);
@@ -46,7 +55,10 @@ public:
     friend bool operator==(const RateWindow&, const RateWindow&) = default;
 
 private:
+    static constexpr qint64 MicrosPerSecond = 1000 * 1000;
+    void addElsewhere(qint64 eventTimeMicros, qint64 n);
     void moveNowTo(qint64 second);
+    void setNow(qint64 second); // m_now and what add()'s fast path keeps of it
     qint64& bucket(qint64 second) { return m_buckets[slot(second)]; }
     qint64 bucket(qint64 second) const { return m_buckets[slot(second)]; }
     static size_t slot(qint64 second);
@@ -55,6 +67,12 @@ private:
     qint64 m_now = 0;
     qint64 m_total = 0;
     bool m_hasNow = false;
+    // Derived from m_now alone (so == still compares what was counted): where its second starts
+    // in µs, its bucket, and whether the fast path may use them (not for seconds whose start
+    // would overflow).
+    bool m_fast = false;
+    int m_nowSlot = 0;
+    qint64 m_nowStart = 0;
 };
 
 } // namespace FlowScope

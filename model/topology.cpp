@@ -307,7 +307,7 @@ bool Topology::CauseMemory::load(QDataStream& in)
     return in.status() == QDataStream::Ok;
 }
 
-qint64 Topology::fold(const Event& e, qint64 time)
+qint64 Topology::fold(const Event& e, qint64 time, quint64 idKey)
 {
     advanceTo(time);
     if (e.source.isEmpty()) {
@@ -322,10 +322,11 @@ qint64 Topology::fold(const Event& e, qint64 time)
     const Shape& shape = shapeOf(e);
     const int s = shape.service;
     const int c = shape.channelNode;
-    m_nodes[s].observed = m_nodes[c].observed = true;
-    ++m_nodes[s].events;
-    ++m_nodes[c].events;
-    Edge& emits = m_edges[shape.emits];
+    Node* nodes = m_nodes.data(); // one detach check, not one per access
+    nodes[s].observed = nodes[c].observed = true;
+    ++nodes[s].events;
+    ++nodes[c].events;
+    Edge& emits = m_edges.data()[shape.emits];
     emits.observed = true;
     ++emits.count;
     if (shape.error || e.isUnparsed())
@@ -341,23 +342,27 @@ qint64 Topology::fold(const Event& e, qint64 time)
         if (const Cause* bySpan = m_bySpan.find(keyOf(span)); bySpan && bySpan->channel != c)
             cause = bySpan;
     if (cause) {
-        Edge& consumes = m_edges[edge(cause->channel, s, EdgeKind::Consumes)];
+        const int index = edge(cause->channel, s, EdgeKind::Consumes); // may append: before data()
+        Edge& consumes = m_edges.data()[index];
         consumes.observed = true;
         ++consumes.count;
         consumes.rate.add(time);
     }
     const qint64 causeTime = cause ? cause->time : NoTime;
     if (!e.id.isEmpty())
-        m_byId.remember(keyOf(e.id), Cause { c, time });
+        m_byId.remember(idKey ? idKey : keyOf(e.id), Cause { c, time });
     if (!span.isEmpty())
         m_bySpan.remember(keyOf(span), Cause { c, time });
     return causeTime;
 }
 
-void Topology::prefetch(const Event& e) const
+quint64 Topology::prefetch(const Event& e) const
 {
-    if (!e.id.isEmpty() && !e.source.isEmpty())
-        m_byId.prefetch(keyOf(e.id));
+    if (e.id.isEmpty() || e.source.isEmpty())
+        return 0;
+    const quint64 key = keyOf(e.id);
+    m_byId.prefetch(key);
+    return key;
 }
 
 void Topology::advanceTo(qint64 clock)

@@ -70,10 +70,12 @@ public:
     Topology& operator=(Topology&&) = default;
 
     // Returns the event time of the event that caused `e`, when it is known (else NoTime).
-    qint64 fold(const Event& e, qint64 time);
+    // `idKey`: what prefetch(e) returned, if it was called (0: not known).
+    qint64 fold(const Event& e, qint64 time, quint64 idKey = 0);
     // A hint: `e` will be folded soon. Starts loading the memory its fold will touch (the
-    // causation table is larger than the caches); changes nothing.
-    void prefetch(const Event& e) const;
+    // causation table is larger than the caches); changes nothing. Returns the key of e's id,
+    // which fold() then need not compute again, or 0.
+    quint64 prefetch(const Event& e) const;
     void advanceTo(qint64 clock);
 
     const QList<Node>& nodes() const { return m_nodes; }
