@@ -8,7 +8,6 @@
 
 #include <QJsonArray>
 
-#include <charconv>
 #include <cmath>
 #include <memory>
 
@@ -324,9 +323,7 @@ int Simulator::newMessage(int type, int producer, int causeIndex)
     m.refs = 0;
     m.type = type;
     m.producer = producer;
-    char id[24] = { 'e' };
-    const auto end = std::to_chars(id + 1, id + sizeof id, ++m_nextId).ptr;
-    m.id = QByteArray(id, end - id);
+    m.id = nextId();
     if (causeIndex >= 0) {
         const Message& cause = m_messages[size_t(causeIndex)];
         m.causationId = cause.id;
@@ -336,6 +333,20 @@ int Simulator::newMessage(int type, int producer, int causeIndex)
     }
     ++m_jobs[size_t(m.job)].refs;
     return index;
+}
+
+QByteArray Simulator::nextId()
+{
+    int i = m_idLength - 1;
+    while (i >= 1 && m_idText[i] == '9')
+        m_idText[i--] = '0';
+    if (i >= 1) {
+        ++m_idText[i];
+    } else { // 9...9 + 1: a 1 and one more 0
+        m_idText[1] = '1';
+        m_idText[m_idLength++] = '0';
+    }
+    return QByteArray(m_idText, m_idLength);
 }
 
 void Simulator::release(int message)

@@ -103,7 +103,11 @@ private:
     qint64 m_start;
     qint64 m_now = 0;
     quint64 m_order = 0;
-    qint64 m_nextId = 0;
+    // The last event id's text, "e" and a decimal count from 1, counted up in place (std::to_chars
+    // per message was 4 % of the simulator's instructions).
+    char m_idText[24] = { 'e', '0' };
+    int m_idLength = 2;
+    QByteArray nextId();
     qint64 m_emitted = 0;
     std::vector<Service> m_services;
     std::vector<Generator> m_generators;
