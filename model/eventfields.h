@@ -51,6 +51,8 @@ public:
     explicit FieldAccessor(const FieldPath& path);
     FieldValue get(PayloadCache& cache) const;
     const QString& text() const { return m_text; }
+    // The path is `time`: get() gives the event's time as RFC 3339 text.
+    bool isTime() const { return m_root == FieldPath::Root::Time; }
 
 private:
     FieldPath::Root m_root;

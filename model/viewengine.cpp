@@ -2,6 +2,7 @@
 #include "viewengine.h"
 
 #include "flowfile.h"
+#include "timeformat.h"
 
 #include <QDataStream>
 #include <QJsonArray>
@@ -19,6 +20,7 @@ ViewEngine::ViewEngine(const View& view)
         col.fold = static_cast<int>(c.fold);
         if (c.path)
             col.path.emplace(*c.path);
+        col.lazyTime = col.path && col.path->isTime() && (c.fold == Fold::Last || c.fold == Fold::First);
         for (const QString& t : c.from)
             col.from.insert(t.toUtf8());
         m_columns.push_back(std::move(col));
@@ -38,7 +40,10 @@ void ViewEngine::fold(PayloadCache& cache)
         if (!col.from.isEmpty() && !col.from.contains(e.type))
             continue;
         FieldValue v;
-        if (col.path) {
+        if (col.lazyTime) {
+            if (!e.hasTime())
+                continue;
+        } else if (col.path) {
             v = col.path->get(cache);
             if (!v.isPresent())
                 continue; // an event without the value leaves the cell as it was
@@ -47,6 +52,14 @@ void ViewEngine::fold(PayloadCache& cache)
             it = m_rows.emplace(key.text, Row { std::vector<Cell>(m_columns.size()), fold }); // moved in, not copied
         it->touched = fold;
         Cell& cell = it->cells[i];
+        if (col.lazyTime) {
+            if (col.fold == int(Fold::Last) || cell.count == 0) {
+                cell.value = FieldValue { FieldValue::Kind::String, {}, 0 };
+                cell.time = e.time;
+            }
+            ++cell.count;
+            continue;
+        }
         switch (static_cast<Fold>(col.fold)) {
         case Fold::Last:
             cell.value = std::move(v);
@@ -94,6 +107,13 @@ void ViewEngine::dropLeastRecent()
     m_dropped += qint64(drop);
 }
 
+FieldValue ViewEngine::valueOf(const Cell& cell)
+{
+    if (cell.time != NoTime)
+        return FieldValue { FieldValue::Kind::String, TimeFormat::toRfc3339(cell.time), 0 };
+    return cell.value;
+}
+
 QJsonObject ViewEngine::rowJson(const QByteArray& key, const Row& row) const
 {
     QJsonObject o { { QStringLiteral("key"), QString::fromUtf8(key) } };
@@ -102,7 +122,7 @@ QJsonObject ViewEngine::rowJson(const QByteArray& key, const Row& row) const
         QJsonValue v;
         switch (static_cast<Fold>(m_columns[i].fold)) {
         case Fold::Last:
-        case Fold::First: v = c.count ? c.value.toJson() : QJsonValue(); break;
+        case Fold::First: v = c.count ? valueOf(c).toJson() : QJsonValue(); break;
         case Fold::Count: v = c.count; break;
         case Fold::Sum:
         case Fold::Min:
@@ -139,8 +159,10 @@ void ViewEngine::save(QDataStream& out) const
     for (const QByteArray& k : keys) {
         const Row& row = m_rows[k];
         out << k << row.touched;
-        for (const Cell& c : row.cells)
-            out << quint8(c.value.kind) << c.value.text << c.value.number << c.number << c.count;
+        for (const Cell& c : row.cells) {
+            const FieldValue value = valueOf(c); // a lazy time saves as the text it stands for
+            out << quint8(value.kind) << value.text << value.number << c.number << c.count;
+        }
     }
 }
 

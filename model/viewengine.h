@@ -29,8 +29,13 @@ public:
         FieldValue value; // last / first
         double number = 0; // sum / min / max
         qint64 count = 0;  // count, and how many values went into sum / min / max
+        // last / first of `time`: the event time, turned into value's text only when read (a
+        // view's `updated: last(time)` formatted a time on every event); else NoTime
+        qint64 time = NoTime;
         friend bool operator==(const Cell&, const Cell&) = default;
     };
+    // A cell's last / first value as get() gave it.
+    static FieldValue valueOf(const Cell& cell);
     struct Row {
         std::vector<Cell> cells;
         qint64 touched = 0; // the fold that last changed it
@@ -58,6 +63,7 @@ private:
     struct Column {
         int fold; // Fold
         std::optional<FieldAccessor> path;
+        bool lazyTime = false; // last / first of `time`: Cell::time
         QSet<QByteArray> from;
     };
     const View* m_view;
