@@ -66,11 +66,51 @@ struct Simulator::Work {
     bool timedOut = false; // this attempt ran into the service's timeout
 };
 
+// A generator's data template, compiled once: keys quoted and texts encoded ahead, so that
+// rendering a payload only draws its random values and appends (it encoded every name and
+// literal from QString on every event).
+struct Simulator::TemplateField {
+    struct Part {
+        TemplatePart::Kind kind;
+        QByteArray literal;
+        qint64 min = 0, max = 0;
+        Distribution distribution;
+        std::vector<QByteArray> choices;
+    };
+    QByteArray key; // "name":
+    bool isObject = false;
+    std::vector<TemplateField> fields;
+    std::vector<Part> parts;
+    ValueTemplate::Type type = ValueTemplate::Type::String;
+
+    static std::vector<TemplateField> compile(const std::vector<DataField>& fields)
+    {
+        std::vector<TemplateField> out;
+        for (const DataField& f : fields) {
+            TemplateField c;
+            Json::appendString(c.key, f.name.toUtf8());
+            c.key.append(':');
+            c.isObject = f.isObject;
+            c.fields = compile(f.fields);
+            c.type = f.value.type;
+            for (const TemplatePart& p : f.value.parts) {
+                Part part { p.kind, p.literal.toUtf8(), p.min, p.max, p.distribution, {} };
+                for (const QString& choice : p.choices)
+                    part.choices.push_back(choice.toUtf8());
+                c.parts.push_back(std::move(part));
+            }
+            out.push_back(std::move(c));
+        }
+        return out;
+    }
+};
+
 struct Simulator::Generator {
     const LoadGenerator* def;
     int type;
     int producer;
     qint64 seq = 0;
+    std::vector<TemplateField> data;
 };
 
 struct Simulator::Service {
@@ -191,7 +231,8 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
         for (const Fault& fault : f.simulation->faults)
             injectFault(fault);
         for (const LoadGenerator& g : f.simulation->load) {
-            m_generators.push_back(Generator { &g, typeId(g.type.toUtf8()), producerId(g.from.toUtf8()), 0 });
+            m_generators.push_back(Generator { &g, typeId(g.type.toUtf8()), producerId(g.from.toUtf8()), 0,
+                                               TemplateField::compile(g.data) });
             schedule(g.start.micros, Kind::Generate, int(m_generators.size() - 1));
         }
     }
@@ -607,53 +648,59 @@ void Simulator::enterState(int index, int instance, int state, int cause, qint64
 
 QByteArray Simulator::renderData(const Generator& g, const QByteArray& id)
 {
-    // A JSON object from the template; `${id}` is the event's own id, so it can be the flow's id.
-    std::function<void(QByteArray&, const std::vector<DataField>&)> object = [&](QByteArray& out,
-                                                                                const std::vector<DataField>& fields) {
-        out.append('{');
-        bool first = true;
-        for (const DataField& f : fields) {
-            if (!first)
-                out.append(',');
-            first = false;
-            Json::appendString(out, f.name.toUtf8());
-            out.append(':');
-            if (f.isObject) {
-                object(out, f.fields);
-                continue;
-            }
-            QByteArray text;
-            for (const TemplatePart& p : f.value.parts) {
-                switch (p.kind) {
-                case TemplatePart::Kind::Literal: text += p.literal.toUtf8(); break;
-                case TemplatePart::Kind::Id: text += id; break;
-                case TemplatePart::Kind::Seq: text += QByteArray::number(g.seq); break;
-                case TemplatePart::Kind::Int: text += QByteArray::number(m_rng.integer(p.min, p.max)); break;
-                case TemplatePart::Kind::Random: {
-                    const double v = m_rng.sample(p.distribution);
-                    text += QByteArray::number(std::round(v * 100) / 100, 'g', 12);
-                    break;
-                }
-                case TemplatePart::Kind::Choice:
-                    text += p.choices.isEmpty() ? QByteArray()
-                                                : p.choices[qsizetype(m_rng.integer(0, p.choices.size() - 1))].toUtf8();
-                    break;
-                }
-            }
-            switch (f.value.type) {
-            case ValueTemplate::Type::Number:
-            case ValueTemplate::Type::Bool: out.append(text); break;
-            case ValueTemplate::Type::Null: out.append("null"); break;
-            case ValueTemplate::Type::String: Json::appendString(out, text); break;
-            }
-        }
-        out.append('}');
-    };
-    if (g.def->data.empty())
+    if (g.data.empty())
         return QByteArrayLiteral("{}"); // static: events share it without a reference count
     QByteArray out;
-    object(out, g.def->data);
+    out.reserve(256);
+    renderObject(out, g.data, g, id);
     return out;
+}
+
+// A JSON object from the template; `${id}` is the event's own id, so it can be the flow's id.
+// Every value's parts are drawn in file order whatever its type (a null still draws), so the
+// random stream does not depend on the types.
+void Simulator::renderObject(QByteArray& out, const std::vector<TemplateField>& fields, const Generator& g,
+                             const QByteArray& id)
+{
+    out.append('{');
+    bool first = true;
+    for (const TemplateField& f : fields) {
+        if (!first)
+            out.append(',');
+        first = false;
+        out.append(f.key);
+        if (f.isObject) {
+            renderObject(out, f.fields, g, id);
+            continue;
+        }
+        const bool quoted = f.type == ValueTemplate::Type::String;
+        const bool written = quoted || f.type == ValueTemplate::Type::Number || f.type == ValueTemplate::Type::Bool;
+        QByteArray& text = quoted || !written ? m_scratch : out; // numbers and bools go straight out
+        if (&text == &m_scratch)
+            m_scratch.clear();
+        for (const TemplateField::Part& p : f.parts) {
+            switch (p.kind) {
+            case TemplatePart::Kind::Literal: text += p.literal; break;
+            case TemplatePart::Kind::Id: text += id; break;
+            case TemplatePart::Kind::Seq: text += QByteArray::number(g.seq); break;
+            case TemplatePart::Kind::Int: text += QByteArray::number(m_rng.integer(p.min, p.max)); break;
+            case TemplatePart::Kind::Random: {
+                const double v = m_rng.sample(p.distribution);
+                text += QByteArray::number(std::round(v * 100) / 100, 'g', 12);
+                break;
+            }
+            case TemplatePart::Kind::Choice:
+                if (!p.choices.empty())
+                    text += p.choices[size_t(m_rng.integer(0, qint64(p.choices.size()) - 1))];
+                break;
+            }
+        }
+        if (quoted)
+            Json::appendString(out, m_scratch);
+        else if (!written)
+            out.append("null");
+    }
+    out.append('}');
 }
 
 void Simulator::generate(int index, qint64 t)
