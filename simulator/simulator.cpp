@@ -8,6 +8,7 @@
 
 #include <QJsonArray>
 
+#include <charconv>
 #include <cmath>
 #include <memory>
 
@@ -65,6 +66,41 @@ struct Simulator::Work {
     int attempt = 0;    // 0 = first try
     bool timedOut = false; // this attempt ran into the service's timeout
 };
+
+namespace {
+
+void appendInteger(QByteArray& out, qint64 n)
+{
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out.append(digits, end - digits);
+}
+
+// A ${...} number: rounded to hundredths and written as QByteArray::number(x, 'g', 12) writes it
+// (1.5, 48.75, 0.05, -3, 0), from whole hundredths below 10^10 (that call was most of a
+// payload's cost); larger ones, infinities and NaN through QByteArray::number itself.
+void appendHundredths(QByteArray& out, double v)
+{
+    const double hundredths = std::round(v * 100);
+    if (!(std::fabs(hundredths) < 1e12)) {
+        out += QByteArray::number(hundredths / 100, 'g', 12);
+        return;
+    }
+    qint64 h = qint64(hundredths);
+    if (h < 0) {
+        out += '-';
+        h = -h;
+    }
+    appendInteger(out, h / 100);
+    if (const int fraction = int(h % 100)) {
+        out += '.';
+        out += char('0' + fraction / 10);
+        if (fraction % 10)
+            out += char('0' + fraction % 10);
+    }
+}
+
+} // namespace
 
 // A generator's data template, compiled once: keys quoted and texts encoded ahead, so that
 // rendering a payload only draws its random values and appends (it encoded every name and
@@ -682,13 +718,9 @@ void Simulator::renderObject(QByteArray& out, const std::vector<TemplateField>& 
             switch (p.kind) {
             case TemplatePart::Kind::Literal: text += p.literal; break;
             case TemplatePart::Kind::Id: text += id; break;
-            case TemplatePart::Kind::Seq: text += QByteArray::number(g.seq); break;
-            case TemplatePart::Kind::Int: text += QByteArray::number(m_rng.integer(p.min, p.max)); break;
-            case TemplatePart::Kind::Random: {
-                const double v = m_rng.sample(p.distribution);
-                text += QByteArray::number(std::round(v * 100) / 100, 'g', 12);
-                break;
-            }
+            case TemplatePart::Kind::Seq: appendInteger(text, g.seq); break;
+            case TemplatePart::Kind::Int: appendInteger(text, m_rng.integer(p.min, p.max)); break;
+            case TemplatePart::Kind::Random: appendHundredths(text, m_rng.sample(p.distribution)); break;
             case TemplatePart::Kind::Choice:
                 if (!p.choices.empty())
                     text += p.choices[size_t(m_rng.integer(0, qint64(p.choices.size()) - 1))];

@@ -5,6 +5,8 @@
 #include <flowfileparser.h>
 #include <simulator.h>
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSet>
 #include <QTest>
 
@@ -490,6 +492,26 @@ simulation:
     }
     QVERIFY(types.contains("PaymentOk") && types.contains("PaymentFailed") && types.contains("Shipped"));
     QCOMPARE(partitions.size(), 3);
+
+    // the data template: every order's payload, numbers written as QByteArray::number writes them
+    // (the simulator writes hundredths by hand)
+    int orders = 0;
+    for (const Event& e : a) {
+        if (e.type != "OrderPlaced")
+            continue;
+        ++orders;
+        const QJsonObject data = QJsonDocument::fromJson(e.payload).object();
+        QCOMPARE(data.value(u"orderId").toString().toUtf8(), e.id);
+        const double amount = data.value(u"amount").toDouble();
+        QVERIFY(amount > 0);
+        QVERIFY2(e.payload.contains(QByteArray("\"amount\":" + QByteArray::number(amount, 'g', 12) + ',')), e.payload.constData());
+        const int qty = data.value(u"qty").toInt();
+        QVERIFY(qty >= 1 && qty <= 5);
+        QVERIFY2(e.payload.contains(QByteArray("\"qty\":" + QByteArray::number(qty) + ',')), e.payload.constData());
+        QVERIFY(data.value(u"tier").toString() == u"gold" || data.value(u"tier").toString() == u"silver");
+        QCOMPARE(e.flags & PayloadJson, int(PayloadJson));
+    }
+    QVERIFY(orders > 900);
 
     const EventBatch c = runCollect(flow, 43, 6 * S);
     bool differs = c.size() != a.size();
