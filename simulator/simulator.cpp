@@ -153,8 +153,8 @@ struct Simulator::Service {
     const FlowScope::Service* def;
     ServiceSim sim;
     QByteArray name;
-    std::deque<int> queue;   // work slots waiting for a worker
-    std::deque<int> held;    // messages waiting for room in the queue
+    Fifo<int> queue;         // work slots waiting for a worker
+    Fifo<int> held;          // messages waiting for room in the queue
     Slots<Work> work;
     qint64 capacity = std::numeric_limits<qint64>::max();
     int workers = 1;

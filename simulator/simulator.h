@@ -2,6 +2,7 @@
 #pragma once
 
 #include <random.h>
+#include "fifo.h"
 #include "slots.h"
 
 #include <event.h>
@@ -9,7 +10,6 @@
 
 #include <QJsonObject>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>

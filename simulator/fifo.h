@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace FlowScope::Sim {
+
+// A first-in, first-out queue in a ring that doubles when full: the services' queues and held
+// deliveries. What std::deque does, for the few operations the simulator uses, without its
+// per-block bookkeeping (its size() alone is a dozen instructions, and the simulator asks for
+// the size on every delivery).
+template <typename T>
+class Fifo final {
+public:
+    bool empty() const { return m_size == 0; }
+    size_t size() const { return m_size; }
+    const T& front() const { return m_items[m_head]; }
+
+    void push_back(T value)
+    {
+        if (m_size == m_items.size())
+            grow();
+        m_items[(m_head + m_size) & (m_items.size() - 1)] = std::move(value);
+        ++m_size;
+    }
+    void push_front(T value)
+    {
+        if (m_size == m_items.size())
+            grow();
+        m_head = (m_head + m_items.size() - 1) & (m_items.size() - 1);
+        m_items[m_head] = std::move(value);
+        ++m_size;
+    }
+    void pop_front()
+    {
+        m_head = (m_head + 1) & (m_items.size() - 1);
+        --m_size;
+    }
+
+private:
+    void grow()
+    {
+        std::vector<T> items(m_items.empty() ? 16 : 2 * m_items.size());
+        for (size_t i = 0; i < m_size; ++i)
+            items[i] = std::move(m_items[(m_head + i) & (m_items.size() - 1)]);
+        m_items = std::move(items);
+        m_head = 0;
+    }
+
+    std::vector<T> m_items; // a power of two long, or empty
+    size_t m_head = 0;
+    size_t m_size = 0;
+};
+
+} // namespace FlowScope::Sim
