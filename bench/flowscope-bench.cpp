@@ -11,7 +11,7 @@
 //
 // Usage: flowscope-bench [--events N] [--flowscope PATH] [--sqlite3 PATH] [--python PATH] [--runs K]
 //                        [--sim-duration D] [--demo-duration D] [--demo-flow PATH] [--kcat PATH]
-//                        [--only parse|import|sim|record]
+//                        [--only parse|import|sim|engine|fold|record]
 #include <eventparser.h>
 #include <kafkamock.h>
 #include <projections.h>
