@@ -23,18 +23,23 @@ enum class Simulator::Kind : quint8 {
     FaultOn,   // a = fault
     FaultOff,  // a = fault
     ScaleDown, // a = service, b = token
-    SagaTimeout, // a = orchestrated saga, b = instance, c = the message that started the wait, d = state entry
+    SagaTimeout, // a = orchestrated saga, b = its SagaWait
 };
 
 struct Simulator::Item {
     qint64 time;
-    quint64 order; // ties are broken by scheduling order: deterministic
-    Kind kind;
+    quint64 key; // the scheduling order << 8 | the kind: ties are broken by scheduling order, deterministic
     int a;
     int b;
-    int c;
-    quint32 d;
-    bool operator>(const Item& o) const { return time != o.time ? time > o.time : order > o.order; }
+    Kind kind() const { return Kind(key & 0xff); }
+    bool operator<(const Item& o) const { return time != o.time ? time < o.time : key < o.key; }
+};
+
+// A saga's wait for a reply (SagaTimeout's b): what the timer needs when it fires.
+struct Simulator::SagaWait {
+    int instance = 0;
+    int message = -1; // the message that started the wait, kept for the compensation's payload
+    quint32 entry = 0; // the instance's state entry it belongs to
 };
 
 // What every event of one generated flow shares: its correlation id and its data. Kept once
@@ -278,9 +283,9 @@ Simulator::~Simulator() = default;
 
 qint64 Simulator::pendingWork() const { return qint64(m_agenda.size()); }
 
-void Simulator::schedule(qint64 at, Kind kind, int a, int b, int c, quint32 d)
+void Simulator::schedule(qint64 at, Kind kind, int a, int b)
 {
-    m_agenda.push(Item { at, m_order++, kind, a, b, c, d });
+    m_agenda.push(Item { at, (m_order++ << 8) | quint64(kind), a, b });
 }
 
 int Simulator::typeId(const QByteArray& name)
@@ -678,7 +683,9 @@ void Simulator::enterState(int index, int instance, int state, int cause, qint64
     const auto timeout = o.saga->timeoutIn(st);
     if (!st.isFinal() && timeout && !st.onTimeout.isEmpty()) {
         ++m_messages[size_t(cause)].refs; // kept for the compensation's payload
-        schedule(t + timeout->micros, Kind::SagaTimeout, index, instance, cause, in.entry);
+        const int wait = m_sagaWaits.take();
+        m_sagaWaits[size_t(wait)] = SagaWait { instance, cause, in.entry };
+        schedule(t + timeout->micros, Kind::SagaTimeout, index, wait);
     }
 }
 
@@ -786,7 +793,7 @@ qint64 Simulator::runUntil(qint64 until)
         const Item item = m_agenda.top();
         m_agenda.pop();
         m_now = item.time;
-        switch (item.kind) {
+        switch (item.kind()) {
         case Kind::Generate: generate(item.a, item.time); break;
         case Kind::Deliver: {
             // the delivery's reference moves into the service's queue
@@ -810,13 +817,15 @@ qint64 Simulator::runUntil(qint64 until)
         case Kind::FaultOn: startFault(item.a, true, item.time); break;
         case Kind::FaultOff: startFault(item.a, false, item.time); break;
         case Kind::SagaTimeout: {
+            const SagaWait wait = m_sagaWaits[size_t(item.b)];
+            m_sagaWaits.give(item.b);
             Orchestration& o = m_orchestrations[size_t(item.a)];
-            const auto& in = o.instances[size_t(item.b)];
-            if (in.entry == item.d) { // still waiting where the timer started
+            const auto& in = o.instances[size_t(wait.instance)];
+            if (in.entry == wait.entry) { // still waiting where the timer started
                 const SagaState& st = o.saga->states[in.state];
-                enterState(item.a, item.b, o.saga->stateIndex(st.onTimeout), item.c, item.time);
+                enterState(item.a, wait.instance, o.saga->stateIndex(st.onTimeout), wait.message, item.time);
             }
-            release(item.c);
+            release(wait.message);
             break;
         }
         case Kind::ScaleDown: {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <random.h>
+#include "agenda.h"
 #include "fifo.h"
 #include "slots.h"
 
@@ -12,7 +13,6 @@
 
 #include <functional>
 #include <memory>
-#include <queue>
 #include <vector>
 
 namespace FlowScope::Sim {
@@ -78,12 +78,13 @@ private:
     struct Service;
     struct Work;
     struct Item;
+    struct SagaWait;
     struct Generator;
     struct TemplateField;
     struct Orchestration;
     enum class Kind : quint8;
 
-    void schedule(qint64 at, Kind kind, int a = 0, int b = 0, int c = 0, quint32 d = 0);
+    void schedule(qint64 at, Kind kind, int a = 0, int b = 0);
     void publish(int message, qint64 t);
     void deliver(int service, int message, qint64 t);
     void tryStart(int service, qint64 t);
@@ -117,7 +118,8 @@ private:
     std::vector<Generator> m_generators;
     Slots<Job> m_jobs;
     Slots<Message> m_messages;
-    std::priority_queue<Item, std::vector<Item>, std::greater<>> m_agenda;
+    Agenda<Item> m_agenda;
+    Slots<SagaWait> m_sagaWaits;
     std::vector<Orchestration> m_orchestrations;
     std::vector<Fault> m_faults;
     std::vector<bool> m_faultActive;
