@@ -41,12 +41,20 @@ bool wantsGui(int argc, char* argv[])
 // once installed.
 int runGui(int argc, char* argv[])
 {
+    // the executable's directory: from /proc, else from where the loader mapped it
     std::string dir;
     char self[4096];
-    if (const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); n > 0) {
+    if (const ssize_t n = readlink("/proc/self/exe", self, sizeof self); n > 0 && size_t(n) < sizeof self) {
         dir.assign(self, size_t(n));
-        dir.erase(dir.find_last_of('/') + 1);
+    } else if (Dl_info info; dladdr(reinterpret_cast<void*>(&wantsGui), &info) && info.dli_fname) {
+        dir = info.dli_fname;
     }
+    if (dir.find('/') == std::string::npos) {
+        std::fprintf(stderr, "flowscope: cannot open the window: cannot tell where this program is, to load its module\n"
+                             "The commands work without it: flowscope --help\n");
+        return 1;
+    }
+    dir.erase(dir.find_last_of('/') + 1); // never a bare name: never the library search path
     std::string tried;
     for (const std::string& path : { dir + "libflowscope-gui.so", dir + FLOWSCOPE_GUI_MODULE_DIR "/libflowscope-gui.so" }) {
         void* module = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);

@@ -66,6 +66,8 @@ public:
     // Not copyable by accident: its causation memory is up to 50 MB.
     Topology(const Topology&) = delete;
     Topology& operator=(const Topology&) = delete;
+    // A moved-from Topology may only be destroyed or assigned to (its shape caches still point
+    // at nodes and edges it no longer has).
     Topology(Topology&&) = default;
     Topology& operator=(Topology&&) = default;
 

@@ -54,8 +54,8 @@ for size in 16 22 24 32 48 64 128 256; do
 done
 if readelf -d "$bin" | grep -E 'R(UN)?PATH' | grep -q "$build"; then fail "the binary's RUNPATH points into the build tree"; fi
 # The window is a module the binary loads only to open one: commands start without the GUI libraries.
-module="$root/usr/lib/flowscope/libflowscope-gui.so"
-[ -s "$module" ] || fail "not installed: ${module#"$root"}"
+module=$(find "$root/usr/lib" -name libflowscope-gui.so -path '*/flowscope/*' | head -n1)
+[ -s "$module" ] || fail "not installed: libflowscope-gui.so under /usr/lib/.../flowscope"
 if readelf -d "$bin" | grep NEEDED | grep -qE 'libQt6(Widgets|Gui|Charts)'; then fail "the binary itself needs the GUI libraries"; fi
 readelf -d "$module" | grep NEEDED | grep -q libQt6Widgets || fail "the GUI module does not link Qt Widgets"
 
