@@ -689,7 +689,8 @@ int main(int argc, char* argv[])
 
     QByteArray data;
     QList<QByteArrayView> lines;
-    if (only != u"sim" && only != u"fold") {
+    // only parse, import and record read the generated lines
+    if (only.isEmpty() || only == u"parse" || only == u"import" || only == u"record") {
         data = makeLines(n);
         lines = splitLines(data);
         print(QStringLiteral("%1 CloudEvents lines, %2 bytes on average, median of %3 runs\n\n")
@@ -762,33 +763,28 @@ int main(int argc, char* argv[])
         }
     }
 
-    if (only == u"engine") {
-        // quick: the simulator alone on the tandem and the demo, events built and dropped
+    if (only == u"engine" || only == u"fold") {
+        // quick: the simulator alone (events built and dropped), or the projections' cost per
+        // event, on the tandem and the demo, nothing else
         const auto tandem = loadFlow(sourcePath(QStringLiteral("bench/tandem.yaml")));
         const auto demo = loadFlow(QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath());
         if (!tandem || !demo)
             return 1;
-        QList<SimRun> t, d;
-        for (int r = 0; r < runs; ++r) {
-            t.append(runEngine(tandem, simDuration->micros));
-            d.append(runEngine(demo, demoDuration->micros));
+        if (only == u"engine") {
+            QList<SimRun> t, d;
+            for (int r = 0; r < runs; ++r) {
+                t.append(runEngine(tandem, simDuration->micros));
+                d.append(runEngine(demo, demoDuration->micros));
+            }
+            const SimRun mt = medianRun(t), md = medianRun(d);
+            print(QStringLiteral("engine alone, median of %1: tandem %2 s (%3 ns an event), demo %4 s (%5 ns an event)\n")
+                      .arg(runs)
+                      .arg(mt.wall, 0, 'f', 4)
+                      .arg(mt.wall * 1e9 / double(std::max<qint64>(1, mt.events)), 0, 'f', 0)
+                      .arg(md.wall, 0, 'f', 4)
+                      .arg(md.wall * 1e9 / double(std::max<qint64>(1, md.events)), 0, 'f', 0));
+            return 0;
         }
-        const SimRun mt = medianRun(t), md = medianRun(d);
-        print(QStringLiteral("engine alone, median of %1: tandem %2 s (%3 ns an event), demo %4 s (%5 ns an event)\n")
-                  .arg(runs)
-                  .arg(mt.wall, 0, 'f', 4)
-                  .arg(mt.wall * 1e9 / double(std::max<qint64>(1, mt.events)), 0, 'f', 0)
-                  .arg(md.wall, 0, 'f', 4)
-                  .arg(md.wall * 1e9 / double(std::max<qint64>(1, md.events)), 0, 'f', 0));
-        return 0;
-    }
-
-    if (only == u"fold") {
-        // quick: the projections' cost per event on the tandem and the demo, nothing else
-        const auto tandem = loadFlow(sourcePath(QStringLiteral("bench/tandem.yaml")));
-        const auto demo = loadFlow(QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath());
-        if (!tandem || !demo)
-            return 1;
         const double t = foldAlone(tandem, simDuration->micros, runs), d = foldAlone(demo, demoDuration->micros, runs);
         if (t < 0 || d < 0) {
             print(QStringLiteral("fold: error: a simulation emitted no events\n"));
