@@ -12,6 +12,8 @@
 #include <QJsonArray>
 #include <QMap>
 
+#include <array>
+
 namespace FlowScope {
 
 namespace {
@@ -114,15 +116,10 @@ QByteArray Projections::correlationOf(const Event& e)
 
 Projections::Shape& Projections::shapeOf(const Event& e)
 {
-    const quintptr a = quintptr(e.type.constData()), b = quintptr(e.source.constData()),
-                   c = quintptr(e.channel.constData());
-    Shape& shape = m_shapes[size_t((((a >> 4) * 31 + (b >> 4)) * 31 + (c >> 4)) % m_shapes.size())];
-    auto same = [](const QByteArray& x, const QByteArray& y) {
-        return x.constData() == y.constData() && x.size() == y.size() && x.isNull() == y.isNull();
-    };
-    if (shape.used && same(shape.type, e.type) && same(shape.source, e.source) && same(shape.channel, e.channel))
+    bool made;
+    Shape& shape = m_shapes.find(e.type, e.source, e.channel, &made);
+    if (!made)
         return shape;
-    shape = Shape { e.type, e.source, e.channel, {}, {}, true, false };
     NamedValues<qint64>* counts[3] = { &m_types, &m_sources, &m_channels };
     const QByteArray* names[3] = { &e.type, &e.source, &e.channel };
     for (int i = 0; i < 3; ++i)
@@ -256,7 +253,7 @@ void Projections::reset()
     m_types.clear();
     m_sources.clear();
     m_channels.clear();
-    m_shapes.fill(Shape {});
+    m_shapes.clear();
     m_topology = Topology(m_flow.get());
     m_metrics = Metrics();
     for (auto& s : m_sagas)
@@ -273,7 +270,7 @@ bool Projections::load(const QByteArray& state)
     QByteArray fp;
     in >> magic >> version >> fp;
     bool ok = magic == CheckpointMagic && version == CheckpointVersion && fp == m_fingerprint;
-    m_shapes.fill(Shape {});
+    m_shapes.clear();
     if (ok) {
         in >> m_events >> m_unparsed >> m_lastSeq >> m_clock >> m_firstTime >> m_lastTime;
         loadCounts(in, m_types);

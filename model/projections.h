@@ -10,7 +10,6 @@
 #include <QHash>
 #include <QJsonObject>
 
-#include <array>
 #include <memory>
 #include <vector>
 
@@ -83,17 +82,16 @@ private:
     qint64 m_lastTime = NoTime;
     NamedValues<qint64> m_types, m_sources, m_channels;
 
-    // What an event's (type, source, channel) come to, by the address of their bytes (as in
-    // NamedValues, whose values stay put): its three counts and, once it has been placed in
-    // time, its three metric series. A stream repeats a few such shapes; one lookup here
-    // replaces six by name. Forgotten when the counts or metrics are replaced (reset, load).
+    // What an event's (type, source, channel) come to: its three counts and, once it has been
+    // placed in time, its three metric series (NamedValues' values stay put). A stream repeats a
+    // few such shapes; one lookup here replaces six by name. Forgotten when the counts or metrics
+    // are replaced (reset, load).
     struct Shape {
-        QByteArray type, source, channel; // references: the addresses cannot be reused meanwhile
-        qint64* counts[3] {};             // null where the name is null
-        Metrics::Series* series[3] {};    // null where the name is empty
-        bool used = false, seriesMade = false;
+        qint64* counts[3] {};          // null where the name is null
+        Metrics::Series* series[3] {}; // null where the name is empty
+        bool seriesMade = false;
     };
-    std::array<Shape, 64> m_shapes;
+    NameTripleCache<Shape> m_shapes;
     Shape& shapeOf(const Event& e);
 };
 

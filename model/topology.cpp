@@ -116,25 +116,18 @@ int Topology::edge(int from, int to, EdgeKind kind)
 void Topology::forgetShapes()
 {
     m_recentEdges.fill(RecentEdge {});
-    m_shapes.fill(Shape {});
+    m_shapes.clear();
 }
 
 const Topology::Shape& Topology::shapeOf(const Event& e)
 {
-    const quintptr a = quintptr(e.source.constData()), b = quintptr(e.channel.constData()),
-                   c = quintptr(e.type.constData());
-    Shape& shape = m_shapes[size_t((((a >> 4) * 31 + (b >> 4)) * 31 + (c >> 4)) % m_shapes.size())];
-    auto same = [](const QByteArray& x, const QByteArray& y) {
-        return x.constData() == y.constData() && x.size() == y.size() && x.isNull() == y.isNull();
-    };
-    if (shape.service >= 0 && same(shape.source, e.source) && same(shape.channel, e.channel) && same(shape.type, e.type))
+    bool made;
+    Shape& shape = m_shapes.find(e.source, e.channel, e.type, &made);
+    if (!made)
         return shape;
     NodeRef& service = m_serviceOfSource[e.source];
     if (service.index < 0)
         service.index = node(serviceName(e.source), NodeKind::Service);
-    shape.source = e.source;
-    shape.channel = e.channel;
-    shape.type = e.type;
     shape.service = service.index;
     shape.channelNode = channelNodeFor(e, shape.service);
     shape.emits = edge(shape.service, shape.channelNode, EdgeKind::Emits);

@@ -166,18 +166,14 @@ private:
         int index = -1;
     };
     std::array<RecentEdge, 64> m_recentEdges;
-    // What an event's (source, channel, type) come to, by the address of their bytes (as in
-    // NamedValues; the copies kept here hold those bytes, so an address cannot be reused for
-    // other text while it is remembered): its service and channel nodes, its emits edge and
-    // whether its type counts as an error. Most streams repeat a few such shapes, so one
-    // pointer compare each replaces two name lookups, an edge lookup and three substring
-    // searches.
+    // What an event's (source, channel, type) come to: its service and channel nodes, its emits
+    // edge and whether its type counts as an error. Most streams repeat a few such shapes, so one
+    // pointer compare each replaces two name lookups, an edge lookup and three substring searches.
     struct Shape {
-        QByteArray source, channel, type;
         int service = -1, channelNode = -1, emits = -1;
         bool error = false;
     };
-    std::array<Shape, 64> m_shapes;
+    NameTripleCache<Shape> m_shapes;
     const Shape& shapeOf(const Event& e);
     QHash<QByteArray, QByteArray> m_declaredChannelOfType; // from `channels:`
     NamedValues<NodeRef> m_serviceOfSource;                // source -> its service's node
