@@ -716,10 +716,11 @@ void Simulator::renderObject(QByteArray& out, const std::vector<TemplateField>& 
             renderObject(out, f.fields, g, id);
             continue;
         }
-        const bool quoted = f.type == ValueTemplate::Type::String;
-        const bool written = quoted || f.type == ValueTemplate::Type::Number || f.type == ValueTemplate::Type::Bool;
-        QByteArray& text = quoted || !written ? m_scratch : out; // numbers and bools go straight out
-        if (&text == &m_scratch)
+        // numbers and bools go straight out; a string is escaped from the scratch array, and a
+        // null's parts are drawn into it and dropped
+        const bool direct = f.type == ValueTemplate::Type::Number || f.type == ValueTemplate::Type::Bool;
+        QByteArray& text = direct ? out : m_scratch;
+        if (!direct)
             m_scratch.clear();
         for (const TemplateField::Part& p : f.parts) {
             switch (p.kind) {
@@ -734,9 +735,9 @@ void Simulator::renderObject(QByteArray& out, const std::vector<TemplateField>& 
                 break;
             }
         }
-        if (quoted)
+        if (f.type == ValueTemplate::Type::String)
             Json::appendString(out, m_scratch);
-        else if (!written)
+        else if (f.type == ValueTemplate::Type::Null)
             out.append("null");
     }
     out.append('}');
