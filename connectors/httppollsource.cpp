@@ -144,12 +144,12 @@ private:
             if (!xmlError.isEmpty()) {
                 e.flags |= Unparsed;
                 e.format = EventFormat::Opaque;
-                e.error = m_url.toUtf8() + ": not a readable Atom feed: " + xmlError.toUtf8();
+                e.setError(m_url.toUtf8() + ": not a readable Atom feed: " + xmlError.toUtf8());
             } else if (e.isUnparsed()) {
                 const QByteArray where = whole.isNull()
                     ? QByteArray(m_url.toUtf8() + " element " + QByteArray::number(i + 1))
                     : m_url.toUtf8();
-                e.error = where + ": " + e.error;
+                e.setError(where + ": " + e.error());
             }
             // CloudEvents' identity is source + id; what has no id is known by its bytes.
             const QByteArray key = !e.isUnparsed() && !e.id.isEmpty()

@@ -152,8 +152,8 @@ bool Importer::importFile(const QString& path, RecordingWriter& writer, ImportRe
             if (e.isUnparsed()) {
                 ++parsed.unparsed;
                 if (parsed.firstBadLines.size() < ImportReport::MaxBadLines)
-                    parsed.firstBadLines.append({ lineNo, e.error });
-                e.error = fileName + ':' + QByteArray::number(lineNo) + ": " + e.error;
+                    parsed.firstBadLines.append({ lineNo, e.error() });
+                e.setError(fileName + ':' + QByteArray::number(lineNo) + ": " + e.error());
             }
             batch.events.append(std::move(e));
             if (batch.events.size() >= BatchSize)

@@ -164,7 +164,7 @@ void JsonlFileSource::run()
         Event e = parser.parseLine(line);
         e.ingestTime = TimeFormat::nowMicros();
         if (e.isUnparsed())
-            e.error = fileName + ':' + QByteArray::number(lineNo) + ": " + e.error;
+            e.setError(fileName + ':' + QByteArray::number(lineNo) + ": " + e.error());
         batch.append(std::move(e));
         if (batch.size() >= m_options.batchSize)
             handOver();

@@ -158,7 +158,7 @@ KafkaSink::Message KafkaSink::messageFor(const Event& e) const
     Message m;
     m.topic = topicFor(e.channel);
     m.key = e.key;
-    m.headers = e.headers;
+    m.headers = e.headers();
     auto hasHeader = [&](QByteArrayView name) {
         return std::any_of(m.headers.cbegin(), m.headers.cend(), [&](const Header& h) { return h.name == name; });
     };
@@ -174,13 +174,13 @@ KafkaSink::Message KafkaSink::messageFor(const Event& e) const
             add("ce_id", e.id);
             add("ce_source", e.source);
             add("ce_type", e.type);
-            add("ce_subject", e.subject);
+            add("ce_subject", e.subject());
             if (e.hasTime())
                 add("ce_time", TimeFormat::toRfc3339(e.time));
-            add("ce_dataschema", e.dataSchema);
+            add("ce_dataschema", e.dataSchema());
             add("ce_correlationid", e.correlationId);
             add("ce_causationid", e.causationId);
-            add("ce_traceparent", e.traceParent);
+            add("ce_traceparent", e.traceParent());
             if (!hasHeader("content-type"))
                 add("content-type", e.dataContentType);
         }

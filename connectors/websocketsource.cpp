@@ -157,7 +157,7 @@ private:
         Event e = m_parser.parseKafkaRecord(std::move(r));
         e.ingestTime = TimeFormat::nowMicros();
         if (e.isUnparsed())
-            e.error = m_url.toUtf8() + " message " + QByteArray::number(n) + ": " + e.error;
+            e.setError(m_url.toUtf8() + " message " + QByteArray::number(n) + ": " + e.error());
         m_batch.append(std::move(e));
         if (m_batch.size() >= q->m_options.batchSize)
             flush();

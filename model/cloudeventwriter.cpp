@@ -43,16 +43,16 @@ QByteArray toStructuredJson(const Event& e)
     member(out, "id", e.id);
     member(out, "source", e.source);
     member(out, "type", e.type);
-    member(out, "subject", e.subject);
+    member(out, "subject", e.subject());
     if (e.hasTime())
         member(out, "time", TimeFormat::toRfc3339(e.time));
     member(out, "datacontenttype", e.dataContentType);
-    member(out, "dataschema", e.dataSchema);
+    member(out, "dataschema", e.dataSchema());
     member(out, "correlationid", e.correlationId);
     member(out, "causationid", e.causationId);
-    member(out, "traceparent", e.traceParent);
-    if (e.extensions.size() > 2) // {"k":v,...}: splice the members in
-        out.append(',').append(e.extensions.constData() + 1, e.extensions.size() - 2);
+    member(out, "traceparent", e.traceParent());
+    if (e.extensions().size() > 2) // {"k":v,...}: splice the members in
+        out.append(',').append(e.extensions().constData() + 1, e.extensions().size() - 2);
     if (!e.payload.isNull()) {
         if (payloadIsJsonText(e)) {
             out.append(",\"data\":").append(e.payload);
@@ -74,15 +74,15 @@ QByteArray toKcatJson(const Event& e)
     if (e.brokerTime != NoTime)
         out.append(",\"tstype\":\"create\",\"ts\":").append(QByteArray::number(e.brokerTime / 1000));
     out.append(",\"broker\":-1,\"headers\":[");
-    for (qsizetype i = 0; i < e.headers.size(); ++i) {
+    for (qsizetype i = 0; i < e.headers().size(); ++i) {
         if (i)
             out.append(',');
-        Json::appendString(out, e.headers[i].name);
+        Json::appendString(out, e.headers()[i].name);
         out.append(',');
-        if (e.headers[i].isNull)
+        if (e.headers()[i].isNull)
             out.append("null");
         else
-            Json::appendString(out, e.headers[i].value);
+            Json::appendString(out, e.headers()[i].value);
     }
     out.append("],\"key\":");
     if (e.key.isNull())
@@ -138,7 +138,7 @@ QByteArray toCsvRow(const Event& e)
     csvField(out, e.id);
     csvField(out, e.type);
     csvField(out, e.source);
-    csvField(out, e.subject);
+    csvField(out, e.subject());
     csvField(out, e.correlationId);
     csvField(out, e.causationId);
     csvField(out, e.channel);
@@ -147,7 +147,7 @@ QByteArray toCsvRow(const Event& e)
     csvField(out, e.key);
     csvField(out, formatName(e.format).toLatin1());
     csvField(out, e.isUnparsed() ? "1" : "0");
-    csvField(out, e.error);
+    csvField(out, e.error());
     csvField(out, isUtf8Text(e.payload) ? e.payload : "base64:" + e.payload.toBase64());
     return out;
 }

@@ -127,13 +127,13 @@ FieldValue FieldAccessor::get(PayloadCache& cache) const
     case Root::Id: return stringValue(e.id);
     case Root::Type: return stringValue(e.type);
     case Root::Source: return stringValue(e.source);
-    case Root::Subject: return stringValue(e.subject);
+    case Root::Subject: return stringValue(e.subject());
     case Root::Key: return stringValue(e.key);
     case Root::Channel: return stringValue(e.channel);
     case Root::Time:
         return e.hasTime() ? FieldValue { FieldValue::Kind::String, TimeFormat::toRfc3339(e.time), 0 } : FieldValue {};
     case Root::Header:
-        for (const Header& h : e.headers)
+        for (const Header& h : e.headers())
             if (h.name == m_name)
                 return h.isNull ? FieldValue { FieldValue::Kind::Null, {}, 0 } : stringValue(h.value);
         return {};
@@ -143,13 +143,13 @@ FieldValue FieldAccessor::get(PayloadCache& cache) const
         if (m_name == "causationid")
             return stringValue(e.causationId);
         if (m_name == "traceparent")
-            return stringValue(e.traceParent);
-        if (e.extensions.isEmpty())
+            return stringValue(e.traceParent());
+        if (e.extensions().isEmpty())
             return {};
         // Extensions are few and short: parse them here rather than keep them in the cache.
         thread_local simdjson::dom::parser parser;
         simdjson::dom::element root;
-        if (!parseJson(parser, e.extensions, &root))
+        if (!parseJson(parser, e.extensions(), &root))
             return {};
         simdjson::dom::element v;
         if (root.at_key(m_segments.front()).get(v) != simdjson::SUCCESS)

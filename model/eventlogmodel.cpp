@@ -300,7 +300,7 @@ QVariant EventLogModel::data(const QModelIndex& index, int role) const
     switch (index.column()) {
     case Seq: return e.seq;
     case Time: return e.hasTime() ? TimeFormat::toRfc3339String(e.time) : QString();
-    case Type: return e.isUnparsed() ? QStringLiteral("(unparsed) ") + QString::fromUtf8(e.error) : QString::fromUtf8(e.type);
+    case Type: return e.isUnparsed() ? QStringLiteral("(unparsed) ") + QString::fromUtf8(e.error()) : QString::fromUtf8(e.type);
     case Source: return QString::fromUtf8(e.source);
     case Channel:
         return e.partition >= 0 ? QStringLiteral("%1 [%2] @%3").arg(QString::fromUtf8(e.channel)).arg(e.partition).arg(e.offset)

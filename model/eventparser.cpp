@@ -6,6 +6,8 @@
 #include "jsonwriter.h"
 #include "timeformat.h"
 
+#include <QScopeGuard>
+
 #include <simdjson.h>
 
 #include <charconv>
@@ -94,7 +96,7 @@ Event unparsed(QByteArrayView original, EventFormat format, QByteArray reason)
     e.format = format;
     e.flags = Unparsed;
     e.payload = original.toByteArray();
-    e.error = std::move(reason);
+    e.setError(std::move(reason));
     return e;
 }
 
@@ -310,6 +312,14 @@ struct EventParser::Private {
     {
         e.format = EventFormat::Structured;
         bool haveData = false;
+        // read into locals (they live out of line in the Event), kept whatever this returns
+        QByteArray subject, dataSchema, traceParent, extensions;
+        const auto keep = qScopeGuard([&] {
+            e.setSubject(std::move(subject));
+            e.setDataSchema(std::move(dataSchema));
+            e.setTraceParent(std::move(traceParent));
+            e.setExtensions(std::move(extensions));
+        });
         for (const FieldView& f : scan.fields) {
             const std::string_view k = f.key;
             // JSON format §2.4: a null attribute is an absent one (required ones are then missing)
@@ -339,11 +349,11 @@ struct EventParser::Private {
             else if (k == "type")
                 err = str(e.type, true);
             else if (k == "subject")
-                err = str(e.subject);
+                err = str(subject);
             else if (k == "datacontenttype")
                 err = str(e.dataContentType, true);
             else if (k == "dataschema")
-                err = str(e.dataSchema);
+                err = str(dataSchema);
             else if (k == "time") {
                 if (f.type != sj::json_type::string)
                     err = "attribute `time` must be a string, not " + QByteArray(typeName(f.type));
@@ -378,25 +388,25 @@ struct EventParser::Private {
             else if (k == "causationid")
                 err = scalar(e.causationId);
             else if (k == "traceparent")
-                err = str(e.traceParent);
+                err = str(traceParent);
             else {
                 QByteArray ignored;
                 err = scalar(ignored);
                 if (err.isEmpty()) {
-                    e.extensions.append(e.extensions.isEmpty() ? '{' : ',');
-                    Json::appendString(e.extensions, k);
-                    e.extensions.append(':');
+                    extensions.append(extensions.isEmpty() ? '{' : ',');
+                    Json::appendString(extensions, k);
+                    extensions.append(':');
                     if (f.type == sj::json_type::string)
-                        Json::appendString(e.extensions, f.text);
+                        Json::appendString(extensions, f.text);
                     else
-                        e.extensions.append(f.text.data(), static_cast<qsizetype>(f.text.size()));
+                        extensions.append(f.text.data(), static_cast<qsizetype>(f.text.size()));
                 }
             }
             if (!err.isEmpty())
                 return err;
         }
-        if (!e.extensions.isEmpty())
-            e.extensions.append('}');
+        if (!extensions.isEmpty())
+            extensions.append('}');
         return validateRequired(e);
     }
 
@@ -430,7 +440,7 @@ struct EventParser::Private {
             else if (f.key == "source" && isString)
                 e.source = repeatedName(QByteArrayView(f.text.data(), qsizetype(f.text.size())));
             else if (f.key == "subject" && isString)
-                e.subject = bytes(f.text);
+                e.setSubject(bytes(f.text));
             else if (f.key == "correlationid" && isScalar)
                 e.correlationId = bytes(f.text);
             else if (f.key == "causationid" && isScalar)
@@ -452,7 +462,7 @@ struct EventParser::Private {
             base.format = EventFormat::Opaque;
             base.flags = Unparsed;
             base.payload = json.toByteArray();
-            base.error = "larger than " + QByteArray::number(MaxJsonSize / (1024 * 1024)) + " MiB: kept unparsed";
+            base.setError("larger than " + QByteArray::number(MaxJsonSize / (1024 * 1024)) + " MiB: kept unparsed");
             return base;
         }
         const std::string_view view(json.data(), static_cast<size_t>(json.size()));
@@ -461,7 +471,7 @@ struct EventParser::Private {
             base.format = EventFormat::Opaque;
             base.flags = Unparsed;
             base.payload = json.toByteArray();
-            base.error = std::move(err);
+            base.setError(std::move(err));
             return base;
         }
         const ObjectScan& s = scan[level];
@@ -471,7 +481,7 @@ struct EventParser::Private {
                 Event bad = std::move(base);
                 bad.flags = Unparsed;
                 bad.payload = json.toByteArray();
-                bad.error = std::move(err);
+                bad.setError(std::move(err));
                 return bad;
             }
             return base;
@@ -550,17 +560,20 @@ Event EventParser::parseKafkaRecord(KafkaRecord r)
     e.offset = r.offset;
     e.key = std::move(r.key);
     e.brokerTime = r.brokerTime;
-    e.headers = std::move(r.headers);
+    e.setHeaders(std::move(r.headers));
 
     const Header* spec = nullptr;
-    for (const Header& h : std::as_const(e.headers))
+    for (const Header& h : e.headers())
         if (h.name == "ce_specversion")
             spec = &h;
     if (spec) {
         // CloudEvents Kafka protocol binding, binary mode: attributes in ce_* headers
         e.format = EventFormat::Binary;
         e.payload = std::move(r.value);
-        for (const Header& h : std::as_const(e.headers)) {
+        QByteArray extensions;
+        QByteArray error;
+        const QList<Header> headers = e.headers(); // shared, not copied: e's extras change below
+        for (const Header& h : headers) {
             if (h.name == "content-type") {
                 e.dataContentType = repeatedName(h.value);
                 continue;
@@ -577,35 +590,37 @@ Event EventParser::parseKafkaRecord(KafkaRecord r)
             else if (attr == "type")
                 e.type = repeatedName(h.value);
             else if (attr == "subject")
-                e.subject = h.value;
+                e.setSubject(h.value);
             else if (attr == "dataschema")
-                e.dataSchema = h.value;
+                e.setDataSchema(h.value);
             else if (attr == "correlationid")
                 e.correlationId = h.value;
             else if (attr == "causationid")
                 e.causationId = h.value;
             else if (attr == "traceparent")
-                e.traceParent = h.value;
+                e.setTraceParent(h.value);
             else if (attr == "time") {
                 if (auto t = TimeFormat::parseRfc3339(h.value)) {
                     e.time = *t;
                 } else {
                     e.flags |= Unparsed;
-                    e.error = "header `ce_time` is not an RFC 3339 timestamp";
+                    error = "header `ce_time` is not an RFC 3339 timestamp";
                 }
             } else {
-                e.extensions.append(e.extensions.isEmpty() ? '{' : ',');
-                Json::appendString(e.extensions, attr);
-                e.extensions.append(':');
-                Json::appendString(e.extensions, h.value);
+                extensions.append(extensions.isEmpty() ? '{' : ',');
+                Json::appendString(extensions, attr);
+                extensions.append(':');
+                Json::appendString(extensions, h.value);
             }
         }
-        if (!e.extensions.isEmpty())
-            e.extensions.append('}');
-        if (e.error.isEmpty())
-            e.error = Private::validateRequired(e);
-        if (!e.error.isEmpty())
+        if (!extensions.isEmpty())
+            e.setExtensions(extensions + '}');
+        if (error.isEmpty())
+            error = Private::validateRequired(e);
+        if (!error.isEmpty()) {
             e.flags |= Unparsed;
+            e.setError(std::move(error));
+        }
         else if (isJsonContentType(e.dataContentType) && !e.payload.isNull()
                  && Json::isValidJson(std::string_view(e.payload.constData(), static_cast<size_t>(e.payload.size()))))
             e.flags |= PayloadJson;
@@ -614,7 +629,7 @@ Event EventParser::parseKafkaRecord(KafkaRecord r)
     if (r.value.isNull()) {
         e.format = EventFormat::Opaque;
         e.flags = Unparsed;
-        e.error = "record has no value (a tombstone)";
+        e.setError("record has no value (a tombstone)");
         return e;
     }
     const QByteArray value = std::move(r.value);

@@ -483,28 +483,30 @@ bool Recording::readQuery(sqlite3_stmt* s, const Sink& sink, QString* error) con
         e.id = columnBytes(s, 3);
         e.type = columnBytes(s, 4);
         e.source = columnBytes(s, 5);
-        e.subject = columnBytes(s, 6);
+        e.setSubject(columnBytes(s, 6));
         e.specVersion = columnBytes(s, 7);
         e.dataContentType = columnBytes(s, 8);
-        e.dataSchema = columnBytes(s, 9);
+        e.setDataSchema(columnBytes(s, 9));
         e.correlationId = columnBytes(s, 10);
         e.causationId = columnBytes(s, 11);
-        e.traceParent = columnBytes(s, 12);
-        e.extensions = columnBytes(s, 13);
+        e.setTraceParent(columnBytes(s, 12));
+        e.setExtensions(columnBytes(s, 13));
         e.channel = columnBytes(s, 14);
         e.partition = sqlite3_column_type(s, 15) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 15);
         e.offset = sqlite3_column_type(s, 16) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 16);
         e.key = columnBytes(s, 17);
         e.brokerTime = columnTime(s, 18);
-        if (!decodeHeaders(columnBytes(s, 19), &e.headers)) {
+        QList<Header> headers;
+        if (!decodeHeaders(columnBytes(s, 19), &headers)) {
             *error = QStringLiteral("%1: event %2 has damaged headers").arg(m_path).arg(e.seq);
             sqlite3_finalize(s);
             return false;
         }
         const int format = sqlite3_column_int(s, 20);
         e.format = format >= 0 && format <= 3 ? static_cast<EventFormat>(format) : EventFormat::Opaque;
+        e.setHeaders(std::move(headers));
         e.flags = static_cast<quint8>(sqlite3_column_int(s, 21));
-        e.error = columnBytes(s, 22);
+        e.setError(columnBytes(s, 22));
         e.payload = columnBytes(s, 23);
         if (!sink(std::move(e))) {
             rc = SQLITE_DONE;

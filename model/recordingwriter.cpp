@@ -364,21 +364,21 @@ bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
             maxTime = maxTime == NoTime ? e.time : std::max(maxTime, e.time);
         }
         sqlite3_stmt* s = m_insert;
-        const QByteArray headers = encodeHeaders(e.headers);
+        const QByteArray headers = encodeHeaders(e.headers());
         sqlite3_bind_int64(s, 1, e.seq);
         sqlite3_bind_int64(s, 2, e.ingestTime == NoTime ? 0 : e.ingestTime);
         bindTime(s, 3, e.time);
         bindText(s, 4, e.id);
         bindText(s, 5, e.type);
         bindText(s, 6, e.source);
-        bindText(s, 7, e.subject);
+        bindText(s, 7, e.subject());
         bindText(s, 8, e.specVersion);
         bindText(s, 9, e.dataContentType);
-        bindText(s, 10, e.dataSchema);
+        bindText(s, 10, e.dataSchema());
         bindText(s, 11, e.correlationId);
         bindText(s, 12, e.causationId);
-        bindText(s, 13, e.traceParent);
-        bindText(s, 14, e.extensions);
+        bindText(s, 13, e.traceParent());
+        bindText(s, 14, e.extensions());
         bindText(s, 15, e.channel);
         if (e.partition >= 0)
             sqlite3_bind_int(s, 16, e.partition);
@@ -393,7 +393,7 @@ bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
         bindBlob(s, 20, headers);
         sqlite3_bind_int(s, 21, static_cast<int>(e.format));
         sqlite3_bind_int(s, 22, e.flags);
-        bindText(s, 23, e.error);
+        bindText(s, 23, e.error());
         bindBlob(s, 24, e.payload);
         const int rc = sqlite3_step(s);
         sqlite3_reset(s);

@@ -330,7 +330,7 @@ qint64 Topology::fold(const Event& e, qint64 time, quint64 idKey)
     const Cause* cause = nullptr;
     if (!e.causationId.isEmpty())
         cause = m_byId.find(keyOf(e.causationId));
-    const QByteArray span = e.traceParent.isEmpty() ? QByteArray() : spanOf(e.traceParent);
+    const QByteArray span = e.traceParent().isEmpty() ? QByteArray() : spanOf(e.traceParent());
     if (!cause && !span.isEmpty())
         if (const Cause* bySpan = m_bySpan.find(keyOf(span)); bySpan && bySpan->channel != c)
             cause = bySpan;

@@ -476,26 +476,21 @@ void Simulator::publish(int message, qint64 t)
                                 .id = m.id,
                                 .type = type.name,
                                 .source = producer.name,
-                                .subject = {},
                                 .time = m_start + t,
                                 .specVersion = QByteArrayLiteral("1.0"),
                                 .dataContentType = job.dataContentType,
-                                .dataSchema = {},
                                 .correlationId = job.correlationId,
                                 .causationId = m.causationId,
-                                .traceParent = {},
-                                .extensions = {},
                                 .ingestTime = NoTime,
                                 .channel = c.name,
                                 .partition = partition,
+                                .format = EventFormat::Structured,
+                                .flags = job.flags,
                                 .offset = c.offsets[size_t(partition)]++,
                                 .key = {},
                                 .brokerTime = NoTime,
-                                .headers = {},
                                 .payload = job.payload,
-                                .format = EventFormat::Structured,
-                                .flags = job.flags,
-                                .error = {} });
+                                .extras = {} });
     ++m_emitted;
     if (m_batch.size() >= m_batchSize)
         flush();

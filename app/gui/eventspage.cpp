@@ -280,15 +280,15 @@ QString EventsPage::describe(const Event& e)
     line("id", QString::fromUtf8(e.id));
     line("type", QString::fromUtf8(e.type));
     line("source", QString::fromUtf8(e.source));
-    line("subject", QString::fromUtf8(e.subject));
+    line("subject", QString::fromUtf8(e.subject()));
     line("time", time(e.time));
     line("correlation", QString::fromUtf8(e.correlationId));
     line("causation", QString::fromUtf8(e.causationId));
-    line("traceparent", QString::fromUtf8(e.traceParent));
+    line("traceparent", QString::fromUtf8(e.traceParent()));
     line("specversion", QString::fromUtf8(e.specVersion));
     line("content type", QString::fromUtf8(e.dataContentType));
-    line("data schema", QString::fromUtf8(e.dataSchema));
-    line("extensions", QString::fromUtf8(e.extensions));
+    line("data schema", QString::fromUtf8(e.dataSchema()));
+    line("extensions", QString::fromUtf8(e.extensions()));
     line("channel", QString::fromUtf8(e.channel));
     if (e.partition >= 0)
         line("partition", QString::number(e.partition));
@@ -308,10 +308,10 @@ QString EventsPage::describe(const Event& e)
     if (e.flags & DataBase64)
         flags.append(QStringLiteral("data_base64"));
     line("flags", flags.join(QStringLiteral(", ")));
-    line("error", QString::fromUtf8(e.error));
-    if (!e.headers.isEmpty()) {
+    line("error", QString::fromUtf8(e.error()));
+    if (!e.headers().isEmpty()) {
         out += QStringLiteral("\nheaders\n");
-        for (const Header& h : e.headers)
+        for (const Header& h : e.headers())
             out += QStringLiteral("  ") + QString::fromUtf8(h.name) + QStringLiteral(": ")
                 + (h.isNull ? QStringLiteral("(null)") : bytesText(h.value)) + u'\n';
     }

@@ -191,7 +191,7 @@ void TestHttpPollSource::atomFeedWithETag()
     QCOMPARE(events.size(), 4);
     for (int i = 0; i < 4; ++i) { // oldest first
         const Event& e = events.at(i);
-        QVERIFY2(!e.isUnparsed(), e.error.constData());
+        QVERIFY2(!e.isUnparsed(), e.error().constData());
         QCOMPARE(e.id, QByteArray("tag:example.org,2024:release-" + QByteArray::number(i + 1)));
         QCOMPARE(e.type, QByteArray("ReleasePublished"));
         QCOMPARE(e.source, QByteArray("urn:example:releases"));
@@ -235,9 +235,9 @@ void TestHttpPollSource::jsonArraysOverlapping()
     QCOMPARE(events.at(3).format, EventFormat::PlainJson);
     QVERIFY(events.at(4).isUnparsed());
     QCOMPARE(events.at(4).payload, QByteArray("42"));
-    QVERIFY2(events.at(4).error.startsWith(
+    QVERIFY2(events.at(4).error().startsWith(
                  QByteArray(peer.url(QStringLiteral("/events")).toString().toUtf8() + " element 5: ")),
-        events.at(4).error.constData());
+        events.at(4).error().constData());
     QCOMPARE(events.at(5).id, QByteArray("d"));
     QCOMPARE(events.at(6).id, QByteArray("e"));
     QCOMPARE(source.counters().unparsed.load(), 1);

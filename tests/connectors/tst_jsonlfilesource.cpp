@@ -119,10 +119,10 @@ void TestJsonlFileSource::followsAGrowingFile()
         if (i == 1300) { // the malformed line, where it was in the file
             QVERIFY(e.isUnparsed());
             QCOMPARE(e.payload, QByteArray("{\"specversion\":\"1.0\",\"id\":\"broken"));
-            QVERIFY2(e.error.startsWith("events.jsonl:1302: "), e.error.constData());
+            QVERIFY2(e.error().startsWith("events.jsonl:1302: "), e.error().constData());
             continue;
         }
-        QVERIFY2(!e.isUnparsed(), e.error.constData());
+        QVERIFY2(!e.isUnparsed(), e.error().constData());
         QCOMPARE(e.id, QByteArray("e" + QByteArray::number(next)));
         QVERIFY(e.ingestTime != NoTime);
         ++next;
@@ -157,7 +157,7 @@ void TestJsonlFileSource::truncatedFileIsReadAgain()
     QCOMPARE(events.at(10).id, QByteArray("e100"));
     QVERIFY(events.at(11).isUnparsed());
     QVERIFY2(
-        events.at(11).error.startsWith("truncated.jsonl:2: "), events.at(11).error.constData()); // lines count anew
+        events.at(11).error().startsWith("truncated.jsonl:2: "), events.at(11).error().constData()); // lines count anew
     QCOMPARE(events.at(12).id, QByteArray("e101"));
 }
 
@@ -211,7 +211,7 @@ void TestJsonlFileSource::fromEndTakesOnlyNewLines()
     QCOMPARE(events.size(), 2);
     QCOMPARE(events.at(0).id, QByteArray("e5"));
     QVERIFY(events.at(1).isUnparsed());
-    QVERIFY2(events.at(1).error.startsWith("end.jsonl:8: "), events.at(1).error.constData());
+    QVERIFY2(events.at(1).error().startsWith("end.jsonl:8: "), events.at(1).error().constData());
 }
 
 // A file that is not there yet: Retrying with the path and the reason, then Live when it comes.

@@ -308,7 +308,7 @@ void TestKafkaSink::chaosIsSeededAndCounted()
     for (int i = 0; i < N; ++i)
         recorded[m_events.at(i).key.isNull() ? QByteArray("<none>") : m_events.at(i).key].append(i);
     for (const Event& e : first)
-        replayed[e.key.isNull() ? QByteArray("<none>") : e.key].append(seqOf(e.headers).toInt());
+        replayed[e.key.isNull() ? QByteArray("<none>") : e.key].append(seqOf(e.headers()).toInt());
     qint64 moved = 0;
     for (const auto& [key, seqs] : recorded) {
         const QList<int>& got = replayed[key];
@@ -328,7 +328,7 @@ void TestKafkaSink::chaosIsSeededAndCounted()
     QCOMPARE(delayed.size(), qsizetype(N));
     qint64 overtaken = 0, maxSeen = -1;
     for (const Event& e : delayed) {
-        const int i = seqOf(e.headers).toInt();
+        const int i = seqOf(e.headers()).toInt();
         overtaken += i < maxSeen ? 1 : 0;
         maxSeen = std::max<qint64>(maxSeen, i);
     }

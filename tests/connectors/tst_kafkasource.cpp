@@ -241,7 +241,7 @@ void TestKafkaSource::checkComplete(const QList<Event>& events, int from, int to
     for (const Event& e : events) {
         QByteArray seqText;
         bool nullHeader = false;
-        for (const Header& h : e.headers) {
+        for (const Header& h : e.headers()) {
             if (h.name == "x-seq")
                 seqText = h.value;
             if (h.name == "x-null")
@@ -265,7 +265,7 @@ void TestKafkaSource::checkComplete(const QList<Event>& events, int from, int to
             QCOMPARE(e.payload, "not json #" + seqText);
             ++unparsed;
         } else {
-            QVERIFY2(!e.isUnparsed(), e.error.constData());
+            QVERIFY2(!e.isUnparsed(), e.error().constData());
             QCOMPARE(e.id, idOf(i));
             QCOMPARE(e.format, i % 2 == 0 ? EventFormat::Structured : EventFormat::Binary);
             QCOMPARE(e.type, i % 2 == 0 ? QByteArray("OrderCreated") : QByteArray("PaymentAuthorized"));

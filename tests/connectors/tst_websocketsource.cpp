@@ -205,9 +205,9 @@ void TestWebSocketSource::malformedMessageIsKeptAndCounted()
     QVERIFY(events.at(1).isUnparsed());
     QCOMPARE(events.at(1).payload, QByteArray("{\"specversion\":\"1.0\", oops"));
     QCOMPARE(events.at(1).channel, QByteArray("quotes"));
-    QVERIFY2(events.at(1).error.startsWith(
+    QVERIFY2(events.at(1).error().startsWith(
                  QByteArray(server.url(QStringLiteral("/feed")).toString().toUtf8() + " message 2: ")),
-        events.at(1).error.constData());
+        events.at(1).error().constData());
     QCOMPARE(events.at(2).format, EventFormat::PlainJson); // plain JSON is an event, not an error
     QCOMPARE(source.counters().unparsed.load(), 1);
     QCOMPARE(source.counters().received.load(), 3);

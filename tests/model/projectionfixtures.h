@@ -38,7 +38,7 @@ inline Event makeEvent(const QByteArray& type, const QByteArray& id, qint64 ms, 
         + ",\"data\":" + data + "}";
     Event e = parser.parseLine(line);
     if (e.isUnparsed())
-        qFatal("test event not understood: %s (%s)", line.constData(), e.error.constData());
+        qFatal("test event not understood: %s (%s)", line.constData(), e.error().constData());
     return e;
 }
 

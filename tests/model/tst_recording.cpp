@@ -39,26 +39,26 @@ Event fullEvent()
     e.id = "id-1";
     e.type = "T";
     e.source = "src";
-    e.subject = QByteArray(""); // present but empty
+    e.setSubject(QByteArray("")); // present but empty
     e.time = -1;                // before the epoch
     e.specVersion = "1.0";
     e.dataContentType = "application/octet-stream";
-    e.dataSchema = "urn:schema";
+    e.setDataSchema("urn:schema");
     e.correlationId = "c";
     e.causationId = "p";
-    e.traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    e.extensions = R"({"x":1})";
+    e.setTraceParent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    e.setExtensions(R"({"x":1})");
     e.ingestTime = 123;
     e.channel = "orders";
     e.partition = 7;
     e.offset = 1234567890123;
     e.key = QByteArray("k\0ey", 4);
     e.brokerTime = 99;
-    e.headers = { { "a", "1", false }, { "empty", QByteArray(""), false }, { "null", {}, true }, { "", "x", false } };
+    e.setHeaders({ { "a", "1", false }, { "empty", QByteArray(""), false }, { "null", {}, true }, { "", "x", false } });
     e.payload = QByteArray("\x00\x01\xff binary", 10);
     e.format = EventFormat::Binary;
     e.flags = DataBase64;
-    e.error = QByteArray();
+    e.setError(QByteArray());
     return e;
 }
 
@@ -110,7 +110,7 @@ void TestRecording::everyFieldRoundTrips()
     unparsed.format = EventFormat::Opaque;
     unparsed.flags = Unparsed;
     unparsed.payload = "PING";
-    unparsed.error = "in.jsonl:3: invalid JSON";
+    unparsed.setError("in.jsonl:3: invalid JSON");
     unparsed.ingestTime = 5;
     Event emptyPayload = makeEvent(1);
     emptyPayload.payload = QByteArray("");
@@ -127,10 +127,10 @@ void TestRecording::everyFieldRoundTrips()
     const QList<Event> back = readAll(*r);
     QCOMPARE(back.size(), 3);
     QCOMPARE(back[0], batch[0]); // field by field, nulls and empties distinguished
-    QVERIFY(!back[0].subject.isNull());
-    QVERIFY(back[0].subject.isEmpty());
-    QVERIFY(back[0].headers[2].isNull);
-    QVERIFY(back[0].error.isNull());
+    QVERIFY(!back[0].subject().isNull());
+    QVERIFY(back[0].subject().isEmpty());
+    QVERIFY(back[0].headers()[2].isNull);
+    QVERIFY(back[0].error().isNull());
     QCOMPARE(back[1], batch[1]);
     QCOMPARE(back[2], batch[2]);
     QVERIFY(!back[2].payload.isNull());

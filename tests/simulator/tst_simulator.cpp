@@ -145,22 +145,22 @@ QString describe(const Event& e)
            "ext=%13 ingest=%14 channel=%15 partition=%16 offset=%17 key=%18 brokerTime=%19 headers=%20 payload=%21 "
            "format=%22 flags=%23 error=%24"_s.arg(e.seq)
                .arg(QString::fromUtf8(e.id), QString::fromUtf8(e.type), QString::fromUtf8(e.source),
-                   QString::fromUtf8(e.subject))
+                   QString::fromUtf8(e.subject()))
                .arg(e.time)
                .arg(QString::fromUtf8(e.specVersion), QString::fromUtf8(e.dataContentType),
-                   QString::fromUtf8(e.dataSchema), QString::fromUtf8(e.correlationId),
-                   QString::fromUtf8(e.causationId), QString::fromUtf8(e.traceParent), QString::fromUtf8(e.extensions))
+                   QString::fromUtf8(e.dataSchema()), QString::fromUtf8(e.correlationId),
+                   QString::fromUtf8(e.causationId), QString::fromUtf8(e.traceParent()), QString::fromUtf8(e.extensions()))
                .arg(e.ingestTime)
                .arg(QString::fromUtf8(e.channel))
                .arg(e.partition)
                .arg(e.offset)
                .arg(QString::fromUtf8(e.key))
                .arg(e.brokerTime)
-               .arg(e.headers.size())
+               .arg(e.headers().size())
                .arg(QString::fromUtf8(e.payload))
                .arg(int(e.format))
                .arg(int(e.flags))
-               .arg(QString::fromUtf8(e.error));
+               .arg(QString::fromUtf8(e.error()));
 }
 
 } // namespace
