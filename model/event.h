@@ -87,6 +87,8 @@ private:
 // parsing stays allocation-light on the hot path and nothing is re-encoded that is not shown.
 // A null QByteArray means "absent"; an empty one means "present and empty". The rarely-set
 // attributes are behind accessors (subject() ... error()), in `extras`.
+//
+// Simulator::publish builds Events positionally: a change to the members' order changes it too.
 struct Event {
     qint64 seq = 0; // 1-based arrival order once recorded; 0 before
 

@@ -15,12 +15,10 @@ class Slots final {
 public:
     int take()
     {
-        if (!m_free.empty()) {
-            const int index = m_free.back();
-            m_free.pop_back();
-            return index;
-        }
+        if (m_freeCount > 0)
+            return m_free[--m_freeCount];
         m_items.emplace_back();
+        m_free.resize(m_items.size()); // room for every index: give() never grows it
         return int(m_items.size() - 1);
     }
     // A fresh object in its place: cheaper than assigning each member.
@@ -29,14 +27,15 @@ public:
         T& item = m_items[size_t(index)];
         std::destroy_at(&item);
         std::construct_at(&item);
-        m_free.push_back(index);
+        m_free[m_freeCount++] = index;
     }
     T& operator[](size_t index) { return m_items[index]; }
     const T& operator[](size_t index) const { return m_items[index]; }
 
 private:
     std::vector<T> m_items;
-    std::vector<int> m_free;
+    std::vector<int> m_free; // the free indexes are its first m_freeCount
+    size_t m_freeCount = 0;
 };
 
 } // namespace FlowScope::Sim
