@@ -281,11 +281,15 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
 
 Simulator::~Simulator() = default;
 
-qint64 Simulator::pendingWork() const { return qint64(m_agenda.size()); }
+qint64 Simulator::pendingWork() const { return qint64(m_agenda.size() + m_due.size()); }
 
 void Simulator::schedule(qint64 at, Kind kind, int a, int b)
 {
-    m_agenda.push(Item { at, (m_order++ << 8) | quint64(kind), a, b });
+    const Item item { at, (m_order++ << 8) | quint64(kind), a, b };
+    if (at == m_now)
+        m_due.push_back(item); // no heap needed: it comes after everything already scheduled for now
+    else
+        m_agenda.push(item);
 }
 
 int Simulator::typeId(const QByteArray& name)
@@ -773,9 +777,17 @@ void Simulator::generate(int index, qint64 t)
 qint64 Simulator::runUntil(qint64 until)
 {
     const qint64 before = m_emitted;
-    while (!m_agenda.empty() && m_agenda.top().time <= until) {
-        const Item item = m_agenda.top();
-        m_agenda.pop();
+    while (true) {
+        Item item;
+        if (!m_due.empty() && m_now <= until && (m_agenda.empty() || m_agenda.top().time > m_now)) {
+            item = m_due.front();
+            m_due.pop_front();
+        } else if (!m_agenda.empty() && m_agenda.top().time <= until) {
+            item = m_agenda.top();
+            m_agenda.pop();
+        } else {
+            break;
+        }
         m_now = item.time;
         switch (item.kind()) {
         case Kind::Generate: generate(item.a, item.time); break;

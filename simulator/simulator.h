@@ -119,6 +119,9 @@ private:
     Slots<Job> m_jobs;
     Slots<Message> m_messages;
     Agenda<Item> m_agenda;
+    // What is scheduled for now (a delivery without broker latency, a retry without backoff):
+    // in order, after the agenda's items for now, which were all scheduled before them.
+    Fifo<Item> m_due;
     Slots<SagaWait> m_sagaWaits;
     std::vector<Orchestration> m_orchestrations;
     std::vector<Fault> m_faults;
