@@ -10,6 +10,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <memory>
 
 namespace FlowScope::Sim {
@@ -432,7 +433,12 @@ QByteArray Simulator::nextId()
         m_idText[1] = '1';
         m_idText[m_idLength++] = '0';
     }
-    return QByteArray(m_idText, m_idLength);
+    // Allocated and filled directly, the whole buffer copied at once (a constant size: three
+    // moves, no memcpy call): QByteArray(const char*, qsizetype) took 170 instructions an id.
+    auto [header, data] = QTypedArrayData<char>::allocate(sizeof m_idText);
+    std::memcpy(data, m_idText, sizeof m_idText);
+    data[m_idLength] = '\0';
+    return QByteArray(QByteArray::DataPointer(header, data, m_idLength));
 }
 
 void Simulator::release(int message)

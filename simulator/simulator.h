@@ -110,7 +110,7 @@ private:
     quint64 m_order = 0;
     // The last event id's text, "e" and a decimal count from 1, counted up in place (std::to_chars
     // per message was 4 % of the simulator's instructions).
-    char m_idText[24] = { 'e', '0' };
+    char m_idText[24] = { 'e', '0' }; // at most 'e' and 20 digits
     int m_idLength = 2;
     QByteArray nextId();
     qint64 m_emitted = 0;
