@@ -452,7 +452,10 @@ void Simulator::release(int message)
     }
 }
 
-void Simulator::publish(int message, qint64 t)
+// Flattened (everything it calls inlined into it), as is tryStart(): GCC left building the Event,
+// its nine QByteArray copies and the scheduling as calls, which were a tenth of the simulator's
+// instructions (cachegrind, --only engine: 922 M -> 820 M with both).
+[[gnu::flatten]] void Simulator::publish(int message, qint64 t)
 {
     Message& m = m_messages[size_t(message)];
     const Job& job = m_jobs[size_t(m.job)];
@@ -550,7 +553,7 @@ void Simulator::admitHeld(int serviceIndex, qint64 t)
     s.stats.held = qint64(s.held.size());
 }
 
-void Simulator::tryStart(int serviceIndex, qint64 t)
+[[gnu::flatten]] void Simulator::tryStart(int serviceIndex, qint64 t)
 {
     Service& s = m_services[size_t(serviceIndex)];
     while (s.down == 0 && s.stats.busy < s.workers && !s.queue.empty()) {
