@@ -12,26 +12,15 @@ namespace FlowScope {
 
 namespace {
 
-// 2^7 = 128 linear sub-buckets per power of two: bucket width <= 1/128 of its lower edge.
-constexpr int kSubBucketBits = 7;
-
-// Below 2 * 128 every value has its own bucket; from there on the shift grows by one per
-// power of two. Written once as a constexpr so the bucket count below cannot drift from it.
-constexpr int indexFor(quint64 value)
-{
-    const int shift = std::max(0, static_cast<int>(std::bit_width(value)) - (kSubBucketBits + 1));
-    return (shift << kSubBucketBits) + static_cast<int>(value >> shift);
-}
-
+constexpr int kSubBucketBits = 7; // LatencyHistogram::SubBucketBits
 constexpr int shiftOf(int index) { return std::max(0, (index >> kSubBucketBits) - 1); }
-
-constexpr int kBucketCount = indexFor(LatencyHistogram::kMaxTrackableMicros) + 1;
-static_assert(kBucketCount == 3287, "one hour needs 24 doublings past 256");
 
 // Bumped whenever the layout written by save() changes; load() refuses other versions.
 constexpr quint8 kFormatVersion = 1;
 
 } // namespace
+
+const int LatencyHistogram::BucketCount = indexFor(kMaxTrackableMicros) + 1;
 
 int LatencyHistogram::bucketIndex(qint64 micros)
 {
@@ -46,7 +35,12 @@ qint64 LatencyHistogram::bucketLowerBound(int index)
 
 qint64 LatencyHistogram::bucketWidth(int index) { return qint64(1) << shiftOf(index); }
 
-int LatencyHistogram::bucketCount() { return kBucketCount; }
+int LatencyHistogram::bucketCount()
+{
+    static_assert(BucketCount == 3287, "one hour needs 24 doublings past 256");
+    static_assert(SubBucketBits == kSubBucketBits);
+    return BucketCount;
+}
 
 void LatencyHistogram::ensureBucket(int index)
 {
@@ -56,31 +50,9 @@ void LatencyHistogram::ensureBucket(int index)
     // Grow to the end of the power of two holding `index` and reserve geometrically, but never
     // past the fixed maximum, so a histogram reallocates only a handful of times in its life.
     const int needed
-        = std::min(kBucketCount, std::max(2 << kSubBucketBits, ((index >> kSubBucketBits) + 1) << kSubBucketBits));
-    m_counts.reserve(static_cast<size_t>(std::min(kBucketCount, std::max(needed, 2 * size))));
+        = std::min(BucketCount, std::max(2 << kSubBucketBits, ((index >> kSubBucketBits) + 1) << kSubBucketBits));
+    m_counts.reserve(static_cast<size_t>(std::min(BucketCount, std::max(needed, 2 * size))));
     m_counts.resize(static_cast<size_t>(needed), 0);
-}
-
-void LatencyHistogram::record(qint64 micros)
-{
-    if (micros < 0 || micros > kMaxTrackableMicros) [[unlikely]] {
-        micros = std::clamp(micros, qint64(0), kMaxTrackableMicros);
-        ++m_clamped;
-    }
-    const int index = indexFor(static_cast<quint64>(micros));
-    if (index >= static_cast<int>(m_counts.size())) [[unlikely]]
-        ensureBucket(index);
-    ++m_counts[static_cast<size_t>(index)];
-
-    if (m_count == 0) {
-        m_min = micros;
-        m_max = micros;
-    } else {
-        m_min = std::min(m_min, micros);
-        m_max = std::max(m_max, micros);
-    }
-    ++m_count;
-    m_sum += micros;
 }
 
 void LatencyHistogram::merge(const LatencyHistogram& other)
@@ -217,7 +189,7 @@ bool LatencyHistogram::load(QDataStream& in)
         return fail();
 
     // The scalars must be something record() could have produced before we trust them.
-    if (h.m_count < 0 || h.m_clamped < 0 || h.m_clamped > h.m_count || nonEmpty > quint32(kBucketCount))
+    if (h.m_count < 0 || h.m_clamped < 0 || h.m_clamped > h.m_count || nonEmpty > quint32(BucketCount))
         return fail();
     if (h.m_count == 0) {
         if (h.m_sum != 0 || h.m_min != 0 || h.m_max != 0 || nonEmpty != 0)

@@ -3,6 +3,8 @@
 
 #include <QtGlobal>
 
+#include <algorithm>
+#include <bit>
 #include <vector>
 
 class QDataStream;
@@ -33,7 +35,27 @@ public:
     LatencyHistogram() = default;
 
     // Negative values (clock skew between producers) are recorded as 0 and counted as clamped.
-    void record(qint64 micros);
+    // Inline: the fold records three latencies an event.
+    void record(qint64 micros)
+    {
+        if (micros < 0 || micros > kMaxTrackableMicros) [[unlikely]] {
+            micros = std::clamp(micros, qint64(0), kMaxTrackableMicros);
+            ++m_clamped;
+        }
+        const int index = indexFor(quint64(micros));
+        if (size_t(index) >= m_counts.size()) [[unlikely]]
+            ensureBucket(index);
+        ++m_counts[size_t(index)];
+        if (m_count == 0) {
+            m_min = micros;
+            m_max = micros;
+        } else {
+            m_min = std::min(m_min, micros);
+            m_max = std::max(m_max, micros);
+        }
+        ++m_count;
+        m_sum += micros;
+    }
     void merge(const LatencyHistogram& other);
     void clear();
 
@@ -69,6 +91,16 @@ public:
     static int bucketCount();
 
 private:
+    // 2^7 = 128 linear sub-buckets per power of two: bucket width <= 1/128 of its lower edge.
+    static constexpr int SubBucketBits = 7;
+    // Below 2 * 128 every value has its own bucket; from there on the shift grows by one per
+    // power of two.
+    static constexpr int indexFor(quint64 value)
+    {
+        const int shift = std::max(0, int(std::bit_width(value)) - (SubBucketBits + 1));
+        return (shift << SubBucketBits) + int(value >> shift);
+    }
+    static const int BucketCount; // indexFor(kMaxTrackableMicros) + 1
     // Grows m_counts to cover `index`; never shrinks, so clear() keeps the allocation.
     void ensureBucket(int index);
 
