@@ -25,6 +25,14 @@ namespace FlowScope {
 // Values live in a deque: a reference stays valid while names are added. Iteration is in the
 // order names were first seen; sorted() gives name order for output that must not depend on it.
 // Not thread-safe, not even find(): a lookup updates the cache.
+// A QByteArray's own data pointer: null for a null array, else the bytes (an empty array's
+// too). constData() maps null to a static "" with a branch; the fold compares names by address
+// several times an event, and address and size alone tell two arrays' bytes apart.
+inline const char* rawData(const QByteArray& a)
+{
+    return const_cast<QByteArray&>(a).data_ptr().data(); // reads the pointer, changes nothing
+}
+
 template <typename T>
 class NamedValues final {
 public:
@@ -65,9 +73,9 @@ private:
 
     int indexOf(const QByteArray& name, bool insert)
     {
-        const char* bytes = name.constData();
+        const char* bytes = rawData(name);
         Recent& recent = m_recent[(quintptr(bytes) >> 4) % RecentSlots];
-        if (recent.index != Unused && recent.name.constData() == bytes && recent.name.size() == name.size()) {
+        if (recent.index != Unused && rawData(recent.name) == bytes && recent.name.size() == name.size()) {
             if (recent.index >= 0 || !insert)
                 return recent.index >= 0 ? recent.index : -1;
         }
@@ -109,8 +117,7 @@ public:
     // as a call it cost two folds ~60 instructions an event more (cachegrind).
     [[gnu::always_inline]] T& find(const QByteArray& a, const QByteArray& b, const QByteArray& c, bool* made)
     {
-        const quintptr x = quintptr(a.constData()) >> 4, y = quintptr(b.constData()) >> 4,
-                       z = quintptr(c.constData()) >> 4;
+        const quintptr x = quintptr(rawData(a)) >> 4, y = quintptr(rawData(b)) >> 4, z = quintptr(rawData(c)) >> 4;
         Entry& e = m_entries[size_t(((x * 31 + y) * 31 + z) % Slots)];
         *made = !(e.used && same(e.a, a) && same(e.b, b) && same(e.c, c));
         if (*made)
@@ -122,7 +129,7 @@ public:
 private:
     static bool same(const QByteArray& x, const QByteArray& y)
     {
-        return x.constData() == y.constData() && x.size() == y.size() && x.isNull() == y.isNull();
+        return rawData(x) == rawData(y) && x.size() == y.size();
     }
     struct Entry {
         QByteArray a, b, c;
