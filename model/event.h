@@ -122,18 +122,28 @@ struct Event {
     const QByteArray& extensions() const { return extras.get().extensions; }
     const QList<Header>& headers() const { return extras.get().headers; }
     const QByteArray& error() const { return extras.get().error; }
-    // Setting an absent value (a null array, no headers) on an event without extras keeps it so.
-    void setSubject(QByteArray v) { if (!v.isNull() || !extras.isEmpty()) extras.edit().subject = std::move(v); }
-    void setDataSchema(QByteArray v) { if (!v.isNull() || !extras.isEmpty()) extras.edit().dataSchema = std::move(v); }
-    void setTraceParent(QByteArray v) { if (!v.isNull() || !extras.isEmpty()) extras.edit().traceParent = std::move(v); }
-    void setExtensions(QByteArray v) { if (!v.isNull() || !extras.isEmpty()) extras.edit().extensions = std::move(v); }
-    void setHeaders(QList<Header> v) { if (!v.isEmpty() || !extras.isEmpty()) extras.edit().headers = std::move(v); }
-    void setError(QByteArray v) { if (!v.isNull() || !extras.isEmpty()) extras.edit().error = std::move(v); }
+    void setSubject(QByteArray v) { setExtra(&EventExtras::subject, std::move(v)); }
+    void setDataSchema(QByteArray v) { setExtra(&EventExtras::dataSchema, std::move(v)); }
+    void setTraceParent(QByteArray v) { setExtra(&EventExtras::traceParent, std::move(v)); }
+    void setExtensions(QByteArray v) { setExtra(&EventExtras::extensions, std::move(v)); }
+    void setHeaders(QList<Header> v) { setExtra(&EventExtras::headers, std::move(v)); }
+    void setError(QByteArray v) { setExtra(&EventExtras::error, std::move(v)); }
 
     bool isUnparsed() const { return flags & Unparsed; }
     bool hasTime() const { return time != NoTime; }
 
     friend bool operator==(const Event&, const Event&) = default;
+
+private:
+    static bool isAbsent(const QByteArray& v) { return v.isNull(); }
+    static bool isAbsent(const QList<Header>& v) { return v.isEmpty(); }
+    // Setting an absent value on an event without extras leaves it without: nothing allocated.
+    template <typename T>
+    void setExtra(T EventExtras::*member, T value)
+    {
+        if (!isAbsent(value) || !extras.isEmpty())
+            extras.edit().*member = std::move(value);
+    }
 };
 // Grows only with a measurement: see EventExtras.
 static_assert(sizeof(void*) != 8 || sizeof(Event) == 296);

@@ -19,6 +19,7 @@ private Q_SLOTS:
     void specExampleJsonData();
     void specExampleXmlData();
     void extensions();
+    void extrasOutOfLine();
     void time_data();
     void time();
     void timeFormatting_data();
@@ -470,6 +471,44 @@ void TestEventParser::kcatRoundTrip()
         const Event second = p.parseLine(CloudEventWriter::toKcatJson(first));
         QCOMPARE(second, first);
     }
+}
+
+// The rarely-set attributes live out of line: absent ones allocate nothing, present ones are
+// copied on write, and null stays apart from empty.
+void TestEventParser::extrasOutOfLine()
+{
+    EventParser p;
+    const Event plain = p.parseLine(R"({"specversion":"1.0","id":"1","source":"s","type":"T"})");
+    QVERIFY(!plain.isUnparsed());
+    QVERIFY(plain.extras.isEmpty()); // nothing rare: nothing allocated
+    QVERIFY(plain.subject().isNull());
+    QVERIFY(plain.headers().isEmpty());
+
+    Event e;
+    e.setSubject(QByteArray());
+    e.setHeaders({});
+    QVERIFY(e.extras.isEmpty()); // setting absent values allocates nothing
+    e.setSubject(QByteArray("")); // present and empty
+    QVERIFY(!e.extras.isEmpty());
+    QVERIFY(!e.subject().isNull());
+    QVERIFY(e.subject().isEmpty());
+    QVERIFY(e.traceParent().isNull());
+
+    Event copy = e;
+    copy.setSubject("changed");
+    copy.setHeaders({ Header { "h", "v", false } });
+    QCOMPARE(e.subject(), QByteArray("")); // the original keeps its own
+    QVERIFY(e.headers().isEmpty());
+    QCOMPARE(copy.subject(), QByteArray("changed"));
+    QCOMPARE(copy.headers().size(), 1);
+    QVERIFY(!(copy == e));
+    copy.setSubject(QByteArray(""));
+    copy.setHeaders({});
+    QVERIFY(copy == e); // equal by content, not by where the extras live
+
+    const Event ext = p.parseLine(R"({"specversion":"1.0","id":"1","source":"s","type":"T","subject":"x","tenant":"eu"})");
+    QCOMPARE(ext.subject(), QByteArray("x"));
+    QCOMPARE(ext.extensions(), QByteArray(R"({"tenant":"eu"})"));
 }
 
 QTEST_GUILESS_MAIN(TestEventParser)
