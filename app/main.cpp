@@ -2,7 +2,6 @@
 #include "cli/cli.h"
 
 #include <recording.h>
-#include <source.h>
 
 #include <QCoreApplication>
 
@@ -35,11 +34,13 @@ bool wantsGui(int argc, char* argv[])
     return std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY") || platform;
 }
 
-// The window lives in libflowscope-gui.so, loaded only here: the commands start without the
-// forty-odd libraries under Qt Widgets, Charts and OpenGL (about 14 ms of every command). It
-// sits beside the executable in a build tree and in FLOWSCOPE_GUI_MODULE_DIR (relative to it)
-// once installed.
-int runGui(int argc, char* argv[])
+// Parts of the program live in modules that it loads only when they are needed: the window
+// (libflowscope-gui.so: Qt Widgets, Charts, OpenGL and the forty-odd libraries beneath them, ~14 ms
+// of every command) and the commands that read or write a source (libflowscope-connectors.so:
+// Qt Network, HTTP Server, WebSockets, librdkafka, TLS and Kerberos, ~5 ms). A module sits beside
+// the executable in a build tree and in FLOWSCOPE_MODULE_DIR (relative to it) once installed.
+// Returns `symbol` from module `file`, or null after `why` and the reasons on stderr.
+void* moduleSymbol(const char* file, const char* symbol, const std::string& why)
 {
     // the executable's directory: from /proc, else from where the loader mapped it
     std::string dir;
@@ -50,26 +51,52 @@ int runGui(int argc, char* argv[])
         dir = info.dli_fname;
     }
     if (dir.find('/') == std::string::npos) {
-        std::fprintf(stderr, "flowscope: cannot open the window: cannot tell where this program is, to load its module\n"
-                             "The commands work without it: flowscope --help\n");
-        return 1;
+        std::fprintf(stderr, "flowscope: %s: cannot tell where this program is, to load its module %s\n", why.c_str(), file);
+        return nullptr;
     }
     dir.erase(dir.find_last_of('/') + 1); // never a bare name: never the library search path
     std::string tried;
-    for (const std::string& path : { dir + "libflowscope-gui.so", dir + FLOWSCOPE_GUI_MODULE_DIR "/libflowscope-gui.so" }) {
+    for (const std::string& path : { dir + file, dir + FLOWSCOPE_MODULE_DIR + "/" + file }) {
         void* module = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (!module) {
             tried += std::string("\n  ") + dlerror();
             continue;
         }
-        using Run = int (*)(int, char**);
-        if (const auto run = reinterpret_cast<Run>(dlsym(module, "flowscope_gui_run")))
-            return run(argc, argv);
-        tried += "\n  " + path + ": no flowscope_gui_run";
+        if (void* found = dlsym(module, symbol))
+            return found;
+        tried += "\n  " + path + ": no " + symbol;
     }
-    std::fprintf(stderr, "flowscope: cannot open the window: its module did not load:%s\n"
-                         "The commands work without it: flowscope --help\n", tried.c_str());
-    return 1;
+    std::fprintf(stderr, "flowscope: %s: its module did not load:%s\n", why.c_str(), tried.c_str());
+    return nullptr;
+}
+
+int runGui(int argc, char* argv[])
+{
+    using Run = int (*)(int, char**);
+    const auto run = reinterpret_cast<Run>(moduleSymbol("libflowscope-gui.so", "flowscope_gui_run", "cannot open the window"));
+    if (!run) {
+        std::fprintf(stderr, "The commands work without it: flowscope --help\n");
+        return 1;
+    }
+    return run(argc, argv);
+}
+
+// import, record and replay, from libflowscope-connectors.so.
+int runWithConnectors(const QString& command)
+{
+    using Run = int (*)(const char*);
+    const QByteArray name = command.toUtf8();
+    const auto run = reinterpret_cast<Run>(moduleSymbol("libflowscope-connectors.so", "flowscope_connectors_run",
+                                                        "cannot run `" + name.toStdString() + "`"));
+    return run ? run(name.constData()) : FlowScope::Cli::Failed;
+}
+
+QString kafkaVersion()
+{
+    using Version = const char* (*)();
+    const auto version = reinterpret_cast<Version>(
+        moduleSymbol("libflowscope-connectors.so", "flowscope_connectors_kafka_version", "cannot tell librdkafka's version"));
+    return version ? QString::fromUtf8(version()) : QStringLiteral("(not loaded)");
 }
 
 const char* const Usage = R"(Usage: flowscope [COMMAND] [OPTIONS]
@@ -115,16 +142,16 @@ int main(int argc, char* argv[])
     if (command == u"-v" || command == u"--version") {
         Cli::out(QStringLiteral("FlowScope %1\nQt %2 (built with %3)\nlibrdkafka %4\nSQLite %5\n")
                      .arg(QStringLiteral(FLOWSCOPE_VERSION), QString::fromLatin1(qVersion()),
-                          QStringLiteral(QT_VERSION_STR), Connectors::kafkaVersion(),
+                          QStringLiteral(QT_VERSION_STR), kafkaVersion(),
                           Recording::sqliteVersion()));
         return Cli::Ok;
     }
+    if (command == u"import" || command == u"record" || command == u"replay")
+        return runWithConnectors(command);
     if (args.size() > 1)
         args.removeAt(1); // the subcommand sees [program, its own arguments...]
     if (command == u"demo")
         return Cli::demoCommand(args);
-    if (command == u"import")
-        return Cli::importCommand(args);
     if (command == u"export")
         return Cli::exportCommand(args);
     if (command == u"inspect")
@@ -133,10 +160,6 @@ int main(int argc, char* argv[])
         return Cli::checkpointCommand(args);
     if (command == u"sim")
         return Cli::simCommand(args);
-    if (command == u"record")
-        return Cli::recordCommand(args);
-    if (command == u"replay")
-        return Cli::replayCommand(args);
     Cli::err(QStringLiteral("flowscope: unknown command '%1'\n\n").arg(command));
     Cli::err(QString::fromUtf8(Usage));
     return Cli::Usage;

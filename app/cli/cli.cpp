@@ -2,7 +2,6 @@
 #include "cli.h"
 
 #include <flowfileparser.h>
-#include <kafkasource.h>
 #include <recording.h>
 #include <timeformat.h>
 
@@ -108,25 +107,6 @@ std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path
         return nullptr;
     }
     return std::make_shared<const Flow>(std::move(*result.flow));
-}
-
-int kafkaProperties(const QString& command, const QCommandLineParser& parser, const QCommandLineOption& config,
-                    const QCommandLineOption& property, QList<QPair<QByteArray, QByteArray>>* properties)
-{
-    QString error;
-    if (parser.isSet(config) && !Connectors::KafkaSource::readProperties(parser.value(config), properties, &error)) {
-        err(command + QStringLiteral(": ") + error + u'\n');
-        return Failed;
-    }
-    for (const QString& p : parser.values(property)) {
-        const qsizetype eq = p.indexOf(u'=');
-        if (eq <= 0) {
-            err(command + QStringLiteral(": --property takes KEY=VALUE\n"));
-            return Usage;
-        }
-        properties->append({ p.left(eq).trimmed().toUtf8(), p.mid(eq + 1).trimmed().toUtf8() });
-    }
-    return Ok;
 }
 
 qint64 resolveAt(const QString& command, const Recording& recording, const QString& at)

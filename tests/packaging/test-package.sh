@@ -58,6 +58,13 @@ module=$(find "$root/usr/lib" -name libflowscope-gui.so -path '*/flowscope/*' | 
 [ -s "$module" ] || fail "not installed: libflowscope-gui.so under /usr/lib/.../flowscope"
 if readelf -d "$bin" | grep NEEDED | grep -qE 'libQt6(Widgets|Gui|Charts)'; then fail "the binary itself needs the GUI libraries"; fi
 readelf -d "$module" | grep NEEDED | grep -q libQt6Widgets || fail "the GUI module does not link Qt Widgets"
+# So are the commands that read or write a source: the others start without the network libraries.
+connectors=$(find "$root/usr/lib" -name libflowscope-connectors.so -path '*/flowscope/*' | head -n1)
+[ -s "$connectors" ] || fail "not installed: libflowscope-connectors.so under /usr/lib/.../flowscope"
+if readelf -d "$bin" | grep NEEDED | grep -qE 'libQt6(Network|HttpServer|WebSockets)|librdkafka'; then
+    fail "the binary itself needs the network libraries"
+fi
+readelf -d "$connectors" | grep NEEDED | grep -q librdkafka || fail "the connectors' module does not link librdkafka"
 
 step "flowscope --version"
 out=$("$bin" --version)
