@@ -314,11 +314,15 @@ struct EventParser::Private {
         bool haveData = false;
         // read into locals (they live out of line in the Event), kept whatever this returns
         QByteArray subject, dataSchema, traceParent, extensions;
-        const auto keep = qScopeGuard([&] {
-            e.setSubject(std::move(subject));
-            e.setDataSchema(std::move(dataSchema));
-            e.setTraceParent(std::move(traceParent));
-            e.setExtensions(std::move(extensions));
+        const auto keep = qScopeGuard([&] { // only what was there: an absent one leaves e's as it is
+            if (!subject.isNull())
+                e.setSubject(std::move(subject));
+            if (!dataSchema.isNull())
+                e.setDataSchema(std::move(dataSchema));
+            if (!traceParent.isNull())
+                e.setTraceParent(std::move(traceParent));
+            if (!extensions.isNull())
+                e.setExtensions(std::move(extensions));
         });
         for (const FieldView& f : scan.fields) {
             const std::string_view k = f.key;

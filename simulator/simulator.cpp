@@ -286,6 +286,7 @@ qint64 Simulator::pendingWork() const { return qint64(m_agenda.size() + m_due.si
 
 void Simulator::schedule(qint64 at, Kind kind, int a, int b)
 {
+    Q_ASSERT(at >= m_now); // the due FIFO below relies on it, as does time itself
     const Item item { at, (m_order++ << 8) | quint64(kind), a, b };
     if (at == m_now)
         m_due.push_back(item); // no heap needed: it comes after everything already scheduled for now

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QtGlobal>
+
 #include <memory>
 #include <vector>
 
@@ -27,6 +29,7 @@ public:
         T& item = m_items[size_t(index)];
         std::destroy_at(&item);
         std::construct_at(&item);
+        Q_ASSERT(m_freeCount < m_free.size()); // a slot given back twice
         m_free[m_freeCount++] = index;
     }
     T& operator[](size_t index) { return m_items[index]; }
