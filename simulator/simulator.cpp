@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "simulator.h"
 
+#include "datatemplate.h"
+
 #include <fnv.h>
-#include <jsonwriter.h>
 #include <namepool.h>
 #include <timeformat.h>
 
 #include <QJsonArray>
 
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -73,86 +73,12 @@ struct Simulator::Work {
     bool timedOut = false; // this attempt ran into the service's timeout
 };
 
-namespace {
-
-void appendInteger(QByteArray& out, qint64 n)
-{
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    out.append(digits, end - digits);
-}
-
-// A ${...} number: rounded to hundredths and written as QByteArray::number(x, 'g', 12) writes it
-// (1.5, 48.75, 0.05, -3, 0), from whole hundredths below 10^10 (that call was most of a
-// payload's cost); larger ones, infinities and NaN through QByteArray::number itself.
-void appendHundredths(QByteArray& out, double v)
-{
-    const double hundredths = std::round(v * 100);
-    if (!(std::fabs(hundredths) < 1e12)) {
-        out += QByteArray::number(hundredths / 100, 'g', 12);
-        return;
-    }
-    qint64 h = qint64(hundredths);
-    if (h < 0) {
-        out += '-';
-        h = -h;
-    }
-    appendInteger(out, h / 100);
-    if (const int fraction = int(h % 100)) {
-        out += '.';
-        out += char('0' + fraction / 10);
-        if (fraction % 10)
-            out += char('0' + fraction % 10);
-    }
-}
-
-} // namespace
-
-// A generator's data template, compiled once: keys quoted and texts encoded ahead, so that
-// rendering a payload only draws its random values and appends (it encoded every name and
-// literal from QString on every event).
-struct Simulator::TemplateField {
-    struct Part {
-        TemplatePart::Kind kind;
-        QByteArray literal;
-        qint64 min = 0, max = 0;
-        Distribution distribution;
-        std::vector<QByteArray> choices;
-    };
-    QByteArray key; // "name":
-    bool isObject = false;
-    std::vector<TemplateField> fields;
-    std::vector<Part> parts;
-    ValueTemplate::Type type = ValueTemplate::Type::String;
-
-    static std::vector<TemplateField> compile(const std::vector<DataField>& fields)
-    {
-        std::vector<TemplateField> out;
-        for (const DataField& f : fields) {
-            TemplateField c;
-            Json::appendString(c.key, f.name.toUtf8());
-            c.key.append(':');
-            c.isObject = f.isObject;
-            c.fields = compile(f.fields);
-            c.type = f.value.type;
-            for (const TemplatePart& p : f.value.parts) {
-                Part part { p.kind, p.literal.toUtf8(), p.min, p.max, p.distribution, {} };
-                for (const QString& choice : p.choices)
-                    part.choices.push_back(choice.toUtf8());
-                c.parts.push_back(std::move(part));
-            }
-            out.push_back(std::move(c));
-        }
-        return out;
-    }
-};
-
 struct Simulator::Generator {
     const LoadGenerator* def;
     int type;
     int producer;
     qint64 seq = 0;
-    std::vector<TemplateField> data;
+    DataTemplate data;
 };
 
 struct Simulator::Service {
@@ -274,7 +200,7 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
             injectFault(fault);
         for (const LoadGenerator& g : f.simulation->load) {
             m_generators.push_back(Generator { &g, typeId(g.type.toUtf8()), producerId(g.from.toUtf8()), 0,
-                                               TemplateField::compile(g.data) });
+                                               DataTemplate(g.data) });
             schedule(g.start.micros, Kind::Generate, int(m_generators.size() - 1));
         }
     }
@@ -686,60 +612,6 @@ void Simulator::enterState(int index, int instance, int state, int cause, qint64
     }
 }
 
-QByteArray Simulator::renderData(const Generator& g, const QByteArray& id)
-{
-    if (g.data.empty())
-        return QByteArrayLiteral("{}"); // static: events share it without a reference count
-    QByteArray out;
-    out.reserve(256);
-    renderObject(out, g.data, g, id);
-    return out;
-}
-
-// A JSON object from the template; `${id}` is the event's own id, so it can be the flow's id.
-// Every value's parts are drawn in file order whatever its type (a null still draws), so the
-// random stream does not depend on the types.
-void Simulator::renderObject(QByteArray& out, const std::vector<TemplateField>& fields, const Generator& g,
-                             const QByteArray& id)
-{
-    out.append('{');
-    bool first = true;
-    for (const TemplateField& f : fields) {
-        if (!first)
-            out.append(',');
-        first = false;
-        out.append(f.key);
-        if (f.isObject) {
-            renderObject(out, f.fields, g, id);
-            continue;
-        }
-        // numbers and bools go straight out; a string is escaped from the scratch array, and a
-        // null's parts are drawn into it and dropped
-        const bool direct = f.type == ValueTemplate::Type::Number || f.type == ValueTemplate::Type::Bool;
-        QByteArray& text = direct ? out : m_scratch;
-        if (!direct)
-            m_scratch.clear();
-        for (const TemplateField::Part& p : f.parts) {
-            switch (p.kind) {
-            case TemplatePart::Kind::Literal: text += p.literal; break;
-            case TemplatePart::Kind::Id: text += id; break;
-            case TemplatePart::Kind::Seq: appendInteger(text, g.seq); break;
-            case TemplatePart::Kind::Int: appendInteger(text, m_rng.integer(p.min, p.max)); break;
-            case TemplatePart::Kind::Random: appendHundredths(text, m_rng.sample(p.distribution)); break;
-            case TemplatePart::Kind::Choice:
-                if (!p.choices.empty())
-                    text += p.choices[size_t(m_rng.integer(0, qint64(p.choices.size()) - 1))];
-                break;
-            }
-        }
-        if (f.type == ValueTemplate::Type::String)
-            Json::appendString(out, m_scratch);
-        else if (f.type == ValueTemplate::Type::Null)
-            out.append("null");
-    }
-    out.append('}');
-}
-
 void Simulator::generate(int index, qint64 t)
 {
     Generator& g = m_generators[size_t(index)];
@@ -753,7 +625,7 @@ void Simulator::generate(int index, qint64 t)
         const Message& msg = m_messages[size_t(m)];
         Job& job = m_jobs[size_t(msg.job)];
         job.correlationId = msg.id; // a generated event starts a flow of its own
-        job.payload = renderData(g, msg.id);
+        job.payload = g.data.render(m_rng, g.seq, msg.id);
         job.dataContentType = QByteArrayLiteral("application/json");
         job.flags = PayloadJson;
         publish(m, t);

@@ -80,7 +80,6 @@ private:
     struct Item;
     struct SagaWait;
     struct Generator;
-    struct TemplateField;
     struct Orchestration;
     enum class Kind : quint8;
 
@@ -95,10 +94,6 @@ private:
     void enqueue(int service, int message, qint64 t);
     void admitHeld(int service, qint64 t);
     void release(int message);
-    QByteArray renderData(const Generator& g, const QByteArray& id);
-    void renderObject(QByteArray& out, const std::vector<TemplateField>& fields, const Generator& g,
-                      const QByteArray& id);
-    QByteArray m_scratch; // a string value while its template is rendered
     void flush();
     void orchestrate(int orchestration, int message, qint64 t);
     void enterState(int orchestration, int instance, int state, int cause, qint64 t);
