@@ -12,8 +12,7 @@ namespace FlowScope {
 
 namespace {
 
-constexpr int kSubBucketBits = 7; // LatencyHistogram::SubBucketBits
-constexpr int shiftOf(int index) { return std::max(0, (index >> kSubBucketBits) - 1); }
+constexpr int shiftOf(int index) { return std::max(0, (index >> LatencyHistogram::SubBucketBits) - 1); }
 
 // Bumped whenever the layout written by save() changes; load() refuses other versions.
 constexpr quint8 kFormatVersion = 1;
@@ -30,7 +29,7 @@ int LatencyHistogram::bucketIndex(qint64 micros)
 qint64 LatencyHistogram::bucketLowerBound(int index)
 {
     const int shift = shiftOf(index);
-    return static_cast<qint64>(index - (shift << kSubBucketBits)) << shift;
+    return static_cast<qint64>(index - (shift << SubBucketBits)) << shift;
 }
 
 qint64 LatencyHistogram::bucketWidth(int index) { return qint64(1) << shiftOf(index); }
@@ -38,7 +37,6 @@ qint64 LatencyHistogram::bucketWidth(int index) { return qint64(1) << shiftOf(in
 int LatencyHistogram::bucketCount()
 {
     static_assert(BucketCount == 3287, "one hour needs 24 doublings past 256");
-    static_assert(SubBucketBits == kSubBucketBits);
     return BucketCount;
 }
 
@@ -50,7 +48,7 @@ void LatencyHistogram::ensureBucket(int index)
     // Grow to the end of the power of two holding `index` and reserve geometrically, but never
     // past the fixed maximum, so a histogram reallocates only a handful of times in its life.
     const int needed
-        = std::min(BucketCount, std::max(2 << kSubBucketBits, ((index >> kSubBucketBits) + 1) << kSubBucketBits));
+        = std::min(BucketCount, std::max(2 << SubBucketBits, ((index >> SubBucketBits) + 1) << SubBucketBits));
     m_counts.reserve(static_cast<size_t>(std::min(BucketCount, std::max(needed, 2 * size))));
     m_counts.resize(static_cast<size_t>(needed), 0);
 }

@@ -85,14 +85,14 @@ public:
     friend bool operator==(const LatencyHistogram& a, const LatencyHistogram& b);
 
     // Bucket geometry, public for tests and for anyone reasoning about resolution.
+    // 2^7 = 128 linear sub-buckets per power of two: bucket width <= 1/128 of its lower edge.
+    static constexpr int SubBucketBits = 7;
     static int bucketIndex(qint64 micros);
     static qint64 bucketLowerBound(int index);
     static qint64 bucketWidth(int index);
     static int bucketCount();
 
 private:
-    // 2^7 = 128 linear sub-buckets per power of two: bucket width <= 1/128 of its lower edge.
-    static constexpr int SubBucketBits = 7;
     // Below 2 * 128 every value has its own bucket; from there on the shift grows by one per
     // power of two.
     static constexpr int indexFor(quint64 value)
