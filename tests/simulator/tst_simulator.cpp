@@ -34,6 +34,7 @@ private Q_SLOTS:
     void outageBacklog_data();
     void outageBacklog();
     void determinismBySeed();
+    void idsOutliveTheSimulator();
     void channelDrop();
     void channelDuplicate();
     void serverless_data();
@@ -595,6 +596,38 @@ void TestSimulator::channelDuplicate()
     QCOMPARE(jobs.size(), 500);
     for (const Event* job : jobs)
         QVERIFY2(done.value(job->id) == 2, qPrintable(u"job at %1 us"_s.arg(job->time - sim.startTime())));
+}
+
+// Ids are carved from shared blocks (Simulator::nextId). Every message has its own id, e1 … eN,
+// and an id stays valid and editable after the simulator and every other id of its block are gone.
+void TestSimulator::idsOutliveTheSimulator()
+{
+    PARSE(flow, channelFaultFlow("{ at: 20s, channel: jobs, drop: 100%, for: 1s }"));
+    EventBatch events = runCollect(flow, 5, 10 * S); // the simulator is gone when this returns
+    QCOMPARE(events.size(), 1000); // 500 jobs, each with its Done
+    QSet<QByteArray> ids;
+    for (const Event& e : std::as_const(events)) {
+        QVERIFY2(e.id.startsWith('e') && e.id.constData()[e.id.size()] == '\0', e.id.constData());
+        ids.insert(e.id);
+    }
+    QCOMPARE(ids.size(), 1000);
+    for (int n = 1; n <= 1000; ++n)
+        QVERIFY2(ids.contains("e" + QByteArray::number(n)), qPrintable(u"e%1 missing"_s.arg(n)));
+    ids.clear();
+    // the last holder of its block: appending may reuse the block's room, and must not disturb
+    // anything else
+    QByteArray kept = events[17].id;
+    const QByteArray expected = QByteArray(kept.constData(), kept.size()) + "-kept";
+    QByteArray other = events[18].id;
+    const QByteArray otherText(other.constData(), other.size());
+    events.clear();
+    kept.append("-kept");
+    QCOMPARE(kept, expected);
+    QCOMPARE(other, otherText);
+    other.clear();
+    kept.append(QByteArray(100, 'x')); // past the block: moves
+    QCOMPARE(kept.size(), expected.size() + 100);
+    QVERIFY(kept.startsWith(expected));
 }
 
 // ---------------------------------------------------------------------------------------------
