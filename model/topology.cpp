@@ -183,26 +183,52 @@ size_t Topology::CauseMemory::Generation::slotOf(quint64 key) const
 
 void Topology::CauseMemory::Generation::resize(size_t capacity)
 {
-    std::vector<Slot, HugePageAllocator<Slot>> old(capacity);
-    old.swap(slots);
+    ZeroedTable<Slot> old(capacity);
+    std::swap(old, slots);
     shift = 64 - std::countr_zero(slots.size());
-    for (const Slot& s : old)
-        if (s.key != 0)
-            slots[slotOf(s.key)] = s;
+    for (size_t i = 0; i < old.size(); ++i) // the same base: packed causes move as they are
+        if (old[i].key != 0)
+            slots[slotOf(old[i].key)] = old[i];
+}
+
+void Topology::CauseMemory::Generation::set(Slot& s, Cause c)
+{
+    if (base == NoTime)
+        base = c.time;
+    qint64 offset = 0;
+    if (c.channel >= 0 && quint64(c.channel) < Unpacked && !__builtin_sub_overflow(c.time, base, &offset)
+        && offset >= -MaxOffset && offset < MaxOffset) {
+        s.cause = (quint64(offset) << ChannelBits) | quint64(c.channel);
+    } else {
+        s.cause = Unpacked;
+        unpacked.insert(s.key, c);
+    }
+}
+
+Topology::Cause Topology::CauseMemory::Generation::causeOf(const Slot& s) const
+{
+    const quint64 channel = s.cause & Unpacked;
+    if (channel == Unpacked)
+        return unpacked.value(s.key);
+    return Cause { int(channel), base + (qint64(s.cause) >> ChannelBits) };
 }
 
 void Topology::CauseMemory::Generation::insert(quint64 key, Cause c)
 {
     if (2 * (count + 1) > slots.size())
         resize(slots.empty() ? FullCapacity : 2 * slots.size());
-    slots[slotOf(key)] = Slot { key, c };
+    Slot& s = slots[slotOf(key)];
+    s.key = key;
+    set(s, c);
     ++count;
 }
 
 void Topology::CauseMemory::Generation::clear()
 {
-    std::fill(slots.begin(), slots.end(), Slot {}); // keeps its size: it fills up again
+    slots.zero(); // keeps its size: it fills up again
     count = 0;
+    base = NoTime;
+    unpacked.clear();
 }
 
 void Topology::CauseMemory::remember(quint64 key, Cause c)
@@ -210,7 +236,7 @@ void Topology::CauseMemory::remember(quint64 key, Cause c)
     Generation* young = &m_generations[m_young];
     if (!young->slots.empty())
         if (Slot& s = young->slots[young->slotOf(key)]; s.key == key) {
-            s.cause = c;
+            young->set(s, c);
             return;
         }
     if (young->count >= size_t(CausationMemory)) {
@@ -229,16 +255,16 @@ void Topology::CauseMemory::prefetch(quint64 key) const
     __builtin_prefetch(&young.slots[young.home(key)], 1);
 }
 
-const Topology::Cause* Topology::CauseMemory::find(quint64 key) const
+std::optional<Topology::Cause> Topology::CauseMemory::find(quint64 key) const
 {
     for (int g : { m_young, m_young ^ 1 }) {
         const Generation& gen = m_generations[g];
         if (gen.slots.empty())
             continue;
         if (const Slot& s = gen.slots[gen.slotOf(key)]; s.key == key)
-            return &s.cause;
+            return gen.causeOf(s);
     }
-    return nullptr;
+    return std::nullopt;
 }
 
 namespace {
@@ -266,8 +292,9 @@ void Topology::CauseMemory::save(QDataStream& out) const
             if (s.key == 0)
                 continue;
             qToBigEndian(s.key, p);
-            qToBigEndian(qint32(s.cause.channel), p + 8);
-            qToBigEndian(s.cause.time, p + 12);
+            const Cause c = gen.causeOf(s);
+            qToBigEndian(qint32(c.channel), p + 8);
+            qToBigEndian(c.time, p + 12);
             p += SavedSlotBytes;
         }
         out.writeRawData(bytes.constData(), int(bytes.size()));
@@ -327,12 +354,12 @@ qint64 Topology::fold(const Event& e, qint64 time, quint64 idKey)
     emits.rate.add(time);
 
     // Causation: the cause's channel feeds this event's source.
-    const Cause* cause = nullptr;
+    std::optional<Cause> cause;
     if (!e.causationId.isEmpty())
         cause = m_byId.find(keyOf(e.causationId));
     const QByteArray span = e.traceParent().isEmpty() ? QByteArray() : spanOf(e.traceParent());
     if (!cause && !span.isEmpty())
-        if (const Cause* bySpan = m_bySpan.find(keyOf(span)); bySpan && bySpan->channel != c)
+        if (const std::optional<Cause> bySpan = m_bySpan.find(keyOf(span)); bySpan && bySpan->channel != c)
             cause = bySpan;
     if (cause) {
         const int index = edge(cause->channel, s, EdgeKind::Consumes); // may append: before data()

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void topologyChannels();
     void topologyFromCausation();
     void causationMemoryWindow();
+    void causeTimes();
     void topologyDrift();
     void topologyGroupFacts();
     void determinism();
@@ -376,6 +377,47 @@ void TestProjections::causationMemoryWindow()
         t.save(out);
     }
     QCOMPARE(again, original);
+}
+
+// A cause's time and channel come back exact however far its time is from the others: the
+// causation memory packs a time as an offset from its generation's first one (about ±101 days)
+// and keeps a cause that does not pack aside. A saved and loaded copy gives the same.
+void TestProjections::causeTimes()
+{
+    constexpr qint64 Start = 1'798'761'600'000'000; // 2027-01-01
+    constexpr qint64 Day = 86'400'000'000;
+    const QList<qint64> times { Start, Start + 1, Start - 5, Start + 101 * Day, Start + 102 * Day, Start - 102 * Day,
+        0, -1, std::numeric_limits<qint64>::max(), NoTime + 1, Start + 2 };
+    auto event = [](const QByteArray& id, const QByteArray& source, const QByteArray& cause) {
+        Event e;
+        e.id = id;
+        e.source = source;
+        e.channel = source;
+        e.causationId = cause;
+        return e;
+    };
+    Topology t;
+    for (qsizetype i = 0; i < times.size(); ++i) // causes on three channels
+        QCOMPARE(t.fold(event("c" + QByteArray::number(i), "s" + QByteArray::number(i % 3), {}), times[i]), NoTime);
+    QByteArray saved;
+    {
+        QDataStream out(&saved, QIODevice::WriteOnly);
+        t.save(out);
+    }
+    Topology copy;
+    QDataStream in(saved);
+    QVERIFY(copy.load(in));
+    for (Topology* x : { &t, &copy }) {
+        for (qsizetype i = 0; i < times.size(); ++i)
+            QCOMPARE(x->fold(event("r" + QByteArray::number(i), "r", "c" + QByteArray::number(i)), Start), times[i]);
+        QStringList consumes;
+        for (const Topology::Edge& e : x->edges())
+            if (e.kind == Topology::EdgeKind::Consumes)
+                consumes.append(QString::fromUtf8(x->nodes()[e.from].name) + u" -> "_s
+                    + QString::fromUtf8(x->nodes()[e.to].name) + u' ' + QString::number(e.count));
+        consumes.sort();
+        QCOMPARE(consumes, (QStringList { u"s0 -> r 4"_s, u"s1 -> r 4"_s, u"s2 -> r 3"_s }));
+    }
 }
 
 void TestProjections::topologyDrift()
