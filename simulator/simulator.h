@@ -54,7 +54,12 @@ public:
 
     static constexpr qint64 DefaultStart = 1'798'761'600'000'000; // 2027-01-01T00:00:00Z
 
-    void setSink(Sink sink, int batchSize = 4096) { m_sink = std::move(sink); m_batchSize = batchSize; }
+    void setSink(Sink sink, int batchSize = 4096)
+    {
+        m_sink = std::move(sink);
+        m_batchSize = batchSize;
+        m_batch.reserve(batchSize); // as flush() does for the next ones: the first one grew by copies
+    }
     // Adds a fault; `fault.at` counts from the start of the simulation (a fault in the past
     // starts now). Returns its index.
     int injectFault(const Fault& fault);
