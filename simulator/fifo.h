@@ -20,22 +20,22 @@ public:
 
     void push_back(T value)
     {
-        if (m_size == m_items.size())
+        if (m_size == m_capacity)
             grow();
-        m_items[(m_head + m_size) & (m_items.size() - 1)] = std::move(value);
+        m_items[(m_head + m_size) & m_mask] = std::move(value);
         ++m_size;
     }
     void push_front(T value)
     {
-        if (m_size == m_items.size())
+        if (m_size == m_capacity)
             grow();
-        m_head = (m_head + m_items.size() - 1) & (m_items.size() - 1);
+        m_head = (m_head + m_mask) & m_mask;
         m_items[m_head] = std::move(value);
         ++m_size;
     }
     void pop_front()
     {
-        m_head = (m_head + 1) & (m_items.size() - 1);
+        m_head = (m_head + 1) & m_mask;
         --m_size;
     }
 
@@ -44,12 +44,17 @@ private:
     {
         std::vector<T> items(m_items.empty() ? 16 : 2 * m_items.size());
         for (size_t i = 0; i < m_size; ++i)
-            items[i] = std::move(m_items[(m_head + i) & (m_items.size() - 1)]);
+            items[i] = std::move(m_items[(m_head + i) & m_mask]);
         m_items = std::move(items);
         m_head = 0;
+        m_capacity = m_items.size();
+        m_mask = m_capacity - 1;
     }
 
     std::vector<T> m_items; // a power of two long, or empty
+    // Its size and size - 1, kept: a vector's size is a division (by 24 for the agenda's items).
+    size_t m_capacity = 0;
+    size_t m_mask = 0;
     size_t m_head = 0;
     size_t m_size = 0;
 };

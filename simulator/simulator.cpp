@@ -193,6 +193,8 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
         }
         m_orchestrations.push_back(std::move(o));
     }
+    if (f.simulation && !(f.simulation->broker.latency == Distribution::constant(Duration {})))
+        m_brokerLatency = &f.simulation->broker.latency;
     if (f.simulation) {
         // Faults first: on a tie the earlier scheduled item goes first, and a fault at t must
         // act on the events at t (a generator's first event included), as it does later on.
@@ -348,7 +350,7 @@ int Simulator::newMessage(int type, int producer, int causeIndex)
     m.id = nextId();
     if (causeIndex >= 0) {
         const Message& cause = m_messages[size_t(causeIndex)];
-        m.causationId = cause.id;
+        m.causationId = QByteArray(cause.id); // copied inline and moved: operator=(const&) is a call into Qt
         m.job = cause.job; // the flow's correlation and data travel with it
     } else {
         m.job = m_jobs.take();
@@ -452,7 +454,7 @@ void Simulator::release(int message)
         }
         const int copies = c.duplicate > 0 && m_rng.chance(c.duplicate) ? 2 : 1;
         for (int k = 0; k < copies; ++k) {
-            qint64 latency = m_flow->simulation ? m_rng.sampleMicros(m_flow->simulation->broker.latency) : 0;
+            qint64 latency = m_brokerLatency ? m_rng.sampleMicros(*m_brokerLatency) : 0;
             if (c.delayFaults > 0)
                 latency += m_rng.sampleMicros(c.delay);
             ++m.refs;

@@ -162,6 +162,7 @@ private:
     };
     std::vector<ChannelState> m_channels;
     QHash<QByteArray, int> m_channelIndex;
+    const Distribution* m_brokerLatency = nullptr; // none when it is a constant 0 (nothing to draw)
     int m_brokerDown = 0;
     qint64 m_brokerBackUp = 0;
     Sink m_sink;
