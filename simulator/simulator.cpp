@@ -220,7 +220,9 @@ Simulator::~Simulator()
 
 qint64 Simulator::pendingWork() const { return qint64(m_agenda.size() + m_due.size()); }
 
-void Simulator::schedule(qint64 at, Kind kind, int a, int b)
+// Inlined everywhere: GCC kept it a call even inside the flattened publish(), and its entry and
+// exit were 3 % of the simulator's instructions (cachegrind: 673 M -> 662 M).
+[[gnu::always_inline]] inline void Simulator::schedule(qint64 at, Kind kind, int a, int b)
 {
     Q_ASSERT(at >= m_now); // the due FIFO below relies on it, as does time itself
     const Item item { at, (m_order++ << 8) | quint64(kind), a, b };
