@@ -166,13 +166,13 @@ bool Topology::isErrorType(const QByteArray& type)
     return type.contains("Failed") || type.contains("Error") || type.contains("DeadLetter");
 }
 
-quint64 Topology::keyOf(const QByteArray& id)
+[[gnu::always_inline]] inline quint64 Topology::keyOf(const QByteArray& id)
 {
     const quint64 h = wordHash64(id);
     return h ? h : 1; // 0 marks an empty slot
 }
 
-size_t Topology::CauseMemory::Generation::slotOf(quint64 key) const
+[[gnu::always_inline]] inline size_t Topology::CauseMemory::Generation::slotOf(quint64 key) const
 {
     const size_t mask = slots.size() - 1;
     size_t i = home(key);
@@ -191,7 +191,7 @@ void Topology::CauseMemory::Generation::resize(size_t capacity)
             slots[slotOf(old[i].key)] = old[i];
 }
 
-void Topology::CauseMemory::Generation::set(Slot& s, Cause c)
+[[gnu::always_inline]] inline void Topology::CauseMemory::Generation::set(Slot& s, Cause c)
 {
     if (base == NoTime)
         base = c.time;
@@ -205,7 +205,7 @@ void Topology::CauseMemory::Generation::set(Slot& s, Cause c)
     }
 }
 
-Topology::Cause Topology::CauseMemory::Generation::causeOf(const Slot& s) const
+[[gnu::always_inline]] inline Topology::Cause Topology::CauseMemory::Generation::causeOf(const Slot& s) const
 {
     const quint64 channel = s.cause & Unpacked;
     if (channel == Unpacked)
@@ -231,14 +231,24 @@ void Topology::CauseMemory::Generation::clear()
     unpacked.clear();
 }
 
-void Topology::CauseMemory::remember(quint64 key, Cause c)
+[[gnu::always_inline]] inline void Topology::CauseMemory::remember(quint64 key, Cause c)
 {
     Generation* young = &m_generations[m_young];
-    if (!young->slots.empty())
-        if (Slot& s = young->slots[young->slotOf(key)]; s.key == key) {
+    if (!young->slots.empty()) {
+        Slot& s = young->slots[young->slotOf(key)];
+        if (s.key == key) {
             young->set(s, c);
             return;
         }
+        // Not there: the probe ended on the empty slot insert() would find again, which it may
+        // take when nothing has to grow or be forgotten first (nearly always).
+        if (young->count < size_t(CausationMemory) && 2 * (young->count + 1) <= young->slots.size()) {
+            s.key = key;
+            young->set(s, c);
+            ++young->count;
+            return;
+        }
+    }
     if (young->count >= size_t(CausationMemory)) {
         m_young ^= 1; // the young table is full: it is the old one now, and the old one is forgotten
         young = &m_generations[m_young];
@@ -255,7 +265,7 @@ void Topology::CauseMemory::prefetch(quint64 key) const
     __builtin_prefetch(&young.slots[young.home(key)], 1);
 }
 
-std::optional<Topology::Cause> Topology::CauseMemory::find(quint64 key) const
+[[gnu::always_inline]] inline std::optional<Topology::Cause> Topology::CauseMemory::find(quint64 key) const
 {
     for (int g : { m_young, m_young ^ 1 }) {
         const Generation& gen = m_generations[g];
