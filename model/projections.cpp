@@ -157,7 +157,12 @@ void Projections::apply(const Event& e, quint64 idKey)
         return; // nothing to place in time: counted above, and that is all
 
     m_cache.reset(&e);
-    const qint64 causeTime = m_topology.fold(e, time, idKey);
+    if (!shape.topologyMade && !e.source.isEmpty()) {
+        shape.topology = m_topology.shapeOf(e);
+        shape.topologyMade = true;
+    }
+    const qint64 causeTime = shape.topologyMade ? m_topology.fold(e, time, shape.topology, idKey)
+                                                : m_topology.fold(e, time, idKey);
     const qint64 latency = causeTime == NoTime ? -1 : std::max<qint64>(0, time - causeTime);
     if (!shape.seriesMade) {
         shape.series[0] = m_metrics.series(Metrics::Type, e.type);

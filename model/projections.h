@@ -90,6 +90,8 @@ private:
         qint64* counts[3] {};          // null where the name is null
         Metrics::Series* series[3] {}; // null where the name is empty
         bool seriesMade = false;
+        Topology::Shape topology;      // its shape in the topology, once folded there
+        bool topologyMade = false;
     };
     NameTripleCache<Shape> m_shapes;
     Shape& shapeOf(const Event& e);

@@ -349,7 +349,13 @@ qint64 Topology::fold(const Event& e, qint64 time, quint64 idKey)
         }
         return NoTime;
     }
-    const Shape& shape = shapeOf(e);
+    return fold(e, time, shapeOf(e), idKey);
+}
+
+qint64 Topology::fold(const Event& e, qint64 time, const Shape& shape, quint64 idKey)
+{
+    Q_ASSERT(!e.source.isEmpty());
+    advanceTo(time);
     const int s = shape.service;
     const int c = shape.channelNode;
     Node* nodes = m_nodes.data(); // one detach check, not one per access

@@ -74,7 +74,21 @@ public:
 
     // Returns the event time of the event that caused `e`, when it is known (else NoTime).
     // `idKey`: what prefetch(e) returned, if it was called (0: not known).
+    // What an event's (source, channel, type) come to: its service and channel nodes, its emits
+    // edge and whether its type counts as an error. Most streams repeat a few such shapes, so one
+    // pointer compare each replaces two name lookups, an edge lookup and three substring searches.
+    struct Shape {
+        int service = -1, channelNode = -1, emits = -1;
+        bool error = false;
+    };
+    // `e`'s shape: made (its nodes and edge added) the first time, then found. Stays valid
+    // until load().
+    const Shape& shapeOf(const Event& e);
+
     qint64 fold(const Event& e, qint64 time, quint64 idKey = 0);
+    // The same, for an event with a source whose shapeOf() the caller kept (Projections keeps
+    // it with its own per-shape state: one lookup per event instead of two).
+    qint64 fold(const Event& e, qint64 time, const Shape& shape, quint64 idKey = 0);
     // A hint: `e` will be folded soon. Starts loading the memory its fold will touch (the
     // causation table is larger than the caches); changes nothing. Returns the key of e's id,
     // which fold() then need not compute again, or 0.
@@ -179,15 +193,7 @@ private:
         int index = -1;
     };
     std::array<RecentEdge, 64> m_recentEdges;
-    // What an event's (source, channel, type) come to: its service and channel nodes, its emits
-    // edge and whether its type counts as an error. Most streams repeat a few such shapes, so one
-    // pointer compare each replaces two name lookups, an edge lookup and three substring searches.
-    struct Shape {
-        int service = -1, channelNode = -1, emits = -1;
-        bool error = false;
-    };
     NameTripleCache<Shape> m_shapes;
-    const Shape& shapeOf(const Event& e);
     QHash<QByteArray, QByteArray> m_declaredChannelOfType; // from `channels:`
     NamedValues<NodeRef> m_serviceOfSource;                // source -> its service's node
     // recent events by id and by trace span, to resolve causation
