@@ -21,8 +21,9 @@ inline quint64 fnv1a64(QByteArrayView bytes)
 // A 64-bit hash of some bytes taken eight at a time, with MurmurHash3's finalizer: for ids,
 // hashed several times per event, where FNV-1a's byte-by-byte chain costs more than the rest of
 // the lookup. Stable across processes and builds (little-endian machines), like fnv1a64; not the
-// same values.
-inline quint64 wordHash64(QByteArrayView bytes)
+// same values. Always inlined (GCC left it a call in the fold: 4 M instructions more on the
+// benchmark's tandem).
+[[gnu::always_inline]] inline quint64 wordHash64(QByteArrayView bytes)
 {
     constexpr quint64 M = 0x9e3779b97f4a7c15ull;
     quint64 h = quint64(bytes.size()) * M;

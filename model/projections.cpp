@@ -114,7 +114,7 @@ QByteArray Projections::correlationOf(const Event& e)
     return v.isPresent() ? v.text : QByteArray();
 }
 
-Projections::Shape& Projections::shapeOf(const Event& e)
+[[gnu::always_inline]] inline Projections::Shape& Projections::shapeOf(const Event& e)
 {
     bool made;
     Shape& shape = m_shapes.find(e.type, e.source, e.channel, &made);

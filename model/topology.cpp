@@ -401,13 +401,6 @@ quint64 Topology::prefetch(const Event& e) const
     return key;
 }
 
-void Topology::advanceTo(qint64 clock)
-{
-    if (clock == NoTime || (m_clock != NoTime && clock <= m_clock))
-        return;
-    m_clock = clock;
-}
-
 QByteArray Topology::serviceOfGroup(const QByteArray& group) const
 {
     if (m_flow) {

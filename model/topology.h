@@ -93,7 +93,11 @@ public:
     // causation table is larger than the caches); changes nothing. Returns the key of e's id,
     // which fold() then need not compute again, or 0.
     quint64 prefetch(const Event& e) const;
-    void advanceTo(qint64 clock);
+    void advanceTo(qint64 clock)
+    {
+        if (clock != NoTime && (m_clock == NoTime || clock > m_clock))
+            m_clock = clock;
+    }
 
     const QList<Node>& nodes() const { return m_nodes; }
     const QList<Edge>& edges() const { return m_edges; }
