@@ -12,8 +12,6 @@ void Metrics::record(Dimension d, const QByteArray& key, qint64 time, qint64 lat
     record(m_series[d][key], time, latency);
 }
 
-void Metrics::advanceTo(qint64 clock) { m_clock = std::max(m_clock, clock); }
-
 QJsonObject Metrics::toJson() const
 {
     static const QString names[DimensionCount] = { QStringLiteral("types"), QStringLiteral("sources"),

@@ -8,6 +8,7 @@
 #include <QByteArray>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <limits>
 
 class QDataStream;
@@ -35,7 +36,7 @@ public:
         if (latency >= 0)
             s.latency.record(latency);
     }
-    void advanceTo(qint64 clock);
+    void advanceTo(qint64 clock) { m_clock = std::max(m_clock, clock); } // per event: inline
     QJsonObject toJson() const;
 
     void save(QDataStream& out) const;
