@@ -64,7 +64,7 @@ public:
     static constexpr int CausationMemory = 200000;
 
     explicit Topology(const Flow* flow = nullptr);
-    // Not copyable by accident: its causation memory is up to 50 MB.
+    // Not copyable by accident: its causation memory is 17 MB once full.
     Topology(const Topology&) = delete;
     Topology& operator=(const Topology&) = delete;
     // A moved-from Topology may only be destroyed or assigned to (its shape caches still point
