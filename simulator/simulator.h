@@ -51,6 +51,9 @@ public:
     // `flow` must have been parsed without errors. Event times are `startTime` plus sim time.
     Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 startTime = DefaultStart);
     ~Simulator();
+    // It owns references to its current id block (and pointers into its flow): not copied.
+    Simulator(const Simulator&) = delete;
+    Simulator& operator=(const Simulator&) = delete;
 
     static constexpr qint64 DefaultStart = 1'798'761'600'000'000; // 2027-01-01T00:00:00Z
 

@@ -316,6 +316,17 @@ void TestProjections::topologyFromCausation()
     QCOMPARE(driftList(topology, u"undeclared_seen"_s), QStringList());
 }
 
+namespace {
+// What Topology::save() writes.
+QByteArray savedBytes(const Topology& t)
+{
+    QByteArray bytes;
+    QDataStream out(&bytes, QIODevice::WriteOnly);
+    t.save(out);
+    return bytes;
+}
+} // namespace
+
 // The causation memory keeps every one of the last Topology::CausationMemory event ids and none
 // older than twice that: it forgets in generations of CausationMemory ids. A saved copy goes on
 // exactly like the original.
@@ -344,13 +355,8 @@ void TestProjections::causationMemoryWindow()
         t.fold(event(i, i - 1), 1000 + i);
     QCOMPARE(consumed(t), qint64(N - 1)); // every cause was a step back: all found
 
-    QByteArray saved;
-    {
-        QDataStream out(&saved, QIODevice::WriteOnly);
-        t.save(out);
-    }
     Topology copy;
-    QDataStream in(saved);
+    QDataStream in(savedBytes(t));
     QVERIFY(copy.load(in));
 
     for (Topology* x : { &t, &copy }) {
@@ -366,17 +372,7 @@ void TestProjections::causationMemoryWindow()
         QCOMPARE(consumed(*x), qint64(N + 2));
     }
     // a saved copy of the copy is the same bytes: generations and their order survive a load
-    QByteArray again;
-    {
-        QDataStream out(&again, QIODevice::WriteOnly);
-        copy.save(out);
-    }
-    QByteArray original;
-    {
-        QDataStream out(&original, QIODevice::WriteOnly);
-        t.save(out);
-    }
-    QCOMPARE(again, original);
+    QCOMPARE(savedBytes(copy), savedBytes(t));
 }
 
 // A cause's time and channel come back exact however far its time is from the others: the
@@ -399,13 +395,8 @@ void TestProjections::causeTimes()
     Topology t;
     for (qsizetype i = 0; i < times.size(); ++i) // causes on three channels
         QCOMPARE(t.fold(event("c" + QByteArray::number(i), "s" + QByteArray::number(i % 3), {}), times[i]), NoTime);
-    QByteArray saved;
-    {
-        QDataStream out(&saved, QIODevice::WriteOnly);
-        t.save(out);
-    }
     Topology copy;
-    QDataStream in(saved);
+    QDataStream in(savedBytes(t));
     QVERIFY(copy.load(in));
     for (Topology* x : { &t, &copy }) {
         for (qsizetype i = 0; i < times.size(); ++i)
