@@ -193,8 +193,10 @@ void Topology::CauseMemory::Generation::resize(size_t capacity)
 
 [[gnu::always_inline]] inline void Topology::CauseMemory::Generation::set(Slot& s, Cause c)
 {
-    if (base == NoTime)
+    if (!hasBase) {
         base = c.time;
+        hasBase = true;
+    }
     qint64 offset = 0;
     if (c.channel >= 0 && quint64(c.channel) < Unpacked && !__builtin_sub_overflow(c.time, base, &offset)
         && offset >= -MaxOffset && offset < MaxOffset) {
@@ -227,7 +229,7 @@ void Topology::CauseMemory::Generation::clear()
 {
     slots.zero(); // keeps its size: it fills up again
     count = 0;
-    base = NoTime;
+    hasBase = false;
     unpacked.clear();
 }
 

@@ -160,7 +160,8 @@ private:
             ZeroedTable<Slot> slots;
             size_t count = 0;
             int shift = 64; // 64 - log2(slots.size())
-            qint64 base = NoTime; // the time packed causes count from: the first one's
+            qint64 base = 0;      // the time packed causes count from: the first one's
+            bool hasBase = false;
             QHash<quint64, Cause> unpacked;
 
             size_t home(quint64 key) const { return size_t((key * 0x9e3779b97f4a7c15ull) >> shift); }

@@ -409,6 +409,18 @@ void TestProjections::causeTimes()
         consumes.sort();
         QCOMPARE(consumes, (QStringList { u"s0 -> r 4"_s, u"s1 -> r 4"_s, u"s2 -> r 3"_s }));
     }
+
+    // the first cause of a generation sets where packed times count from, even when it is NoTime
+    Topology first;
+    first.fold(event("n0", "s", {}), NoTime);
+    first.fold(event("n1", "s", {}), Start);
+    QCOMPARE(first.fold(event("m0", "r", "n0"), Start), NoTime);
+    QCOMPARE(first.fold(event("m1", "r", "n1"), Start), Start);
+    qint64 found = 0;
+    for (const Topology::Edge& e : first.edges())
+        if (e.kind == Topology::EdgeKind::Consumes)
+            found += e.count;
+    QCOMPARE(found, qint64(2)); // both causes found, the first with its time unknown
 }
 
 void TestProjections::topologyDrift()
