@@ -145,7 +145,9 @@ private:
         // channel in the low ChannelBits and its time above them, as an offset from the
         // generation's first time (±101 days). A cause that does not pack (a channel index past
         // a million, a time that far off) is kept aside, found through its slot's channel
-        // Unpacked. 24-byte slots made the two generations 25 MB instead of 17.
+        // Unpacked. 24-byte slots made the two generations 25 MB instead of 17. Should a
+        // generation's first time be an outlier (a bogus year), the causes after it go aside:
+        // slower, still exact, until that generation is forgotten.
         struct Slot {
             quint64 key = 0; // 0: empty (keyOf() never gives 0)
             quint64 cause = 0;

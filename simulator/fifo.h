@@ -14,6 +14,21 @@ namespace FlowScope::Sim {
 template <typename T>
 class Fifo final {
 public:
+    Fifo() = default;
+    // Moved from, it is empty and can be used again (its kept capacity must go with its items).
+    Fifo(Fifo&& other) noexcept { *this = std::move(other); }
+    Fifo& operator=(Fifo&& other) noexcept
+    {
+        m_items = std::exchange(other.m_items, {});
+        m_capacity = std::exchange(other.m_capacity, 0);
+        m_mask = std::exchange(other.m_mask, 0);
+        m_head = std::exchange(other.m_head, 0);
+        m_size = std::exchange(other.m_size, 0);
+        return *this;
+    }
+    Fifo(const Fifo&) = default;
+    Fifo& operator=(const Fifo&) = default;
+
     bool empty() const { return m_size == 0; }
     size_t size() const { return m_size; }
     const T& front() const { return m_items[m_head]; }
