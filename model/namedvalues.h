@@ -12,6 +12,14 @@
 
 namespace FlowScope {
 
+// A QByteArray's own data pointer: null for a null array, else the bytes (an empty array's
+// too). constData() maps null to a static "" with a branch; the fold compares names by address
+// several times an event, and address and size alone tell two arrays' bytes apart.
+inline const char* rawData(const QByteArray& a)
+{
+    return const_cast<QByteArray&>(a).data_ptr().data(); // reads the pointer, changes nothing
+}
+
 // Values keyed by the names events repeat on every record (types, sources, channels, services),
 // for the projections' per-event folding.
 //
@@ -25,14 +33,6 @@ namespace FlowScope {
 // Values live in a deque: a reference stays valid while names are added. Iteration is in the
 // order names were first seen; sorted() gives name order for output that must not depend on it.
 // Not thread-safe, not even find(): a lookup updates the cache.
-// A QByteArray's own data pointer: null for a null array, else the bytes (an empty array's
-// too). constData() maps null to a static "" with a branch; the fold compares names by address
-// several times an event, and address and size alone tell two arrays' bytes apart.
-inline const char* rawData(const QByteArray& a)
-{
-    return const_cast<QByteArray&>(a).data_ptr().data(); // reads the pointer, changes nothing
-}
-
 template <typename T>
 class NamedValues final {
 public:

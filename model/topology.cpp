@@ -341,8 +341,8 @@ bool Topology::CauseMemory::load(QDataStream& in)
 
 qint64 Topology::fold(const Event& e, qint64 time, quint64 idKey)
 {
-    advanceTo(time);
     if (e.source.isEmpty()) {
+        advanceTo(time);
         // nothing says who sent it; a channel still carried it
         if (!e.channel.isEmpty()) {
             Node& n = m_nodes[node(e.channel, NodeKind::Channel)];
