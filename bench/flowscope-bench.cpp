@@ -203,11 +203,9 @@ SimRun runEngine(const std::shared_ptr<const Flow>& flow, qint64 durationMicros,
 {
     Sim::Simulator sim(flow, flow->simulation->seed);
     Projections projections(flow);
-    if (fold)
-        sim.setSink([&projections](EventBatch&& batch) {
-            projections.apply(batch);
-            EventBatch dropped = std::move(batch);
-        });
+    qint64 nextSeq = 1;
+    if (fold) // as the engine thread does
+        sim.setSink([&projections, &nextSeq](EventBatch&& batch) { projections.consume(std::move(batch), nextSeq); });
     else
         sim.setSink([](EventBatch&& batch) { EventBatch dropped = std::move(batch); });
     QElapsedTimer t;

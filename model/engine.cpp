@@ -293,17 +293,16 @@ void Engine::run()
             m_queue.pop_front();
             m_notFull.notify_one();
         }
-        for (Event& e : batch) {
-            if (m_recorder || e.seq == 0)
-                e.seq = m_nextSeq; // the recorder's numbering: after what it holds, in arrival order
-            m_nextSeq = e.seq + 1;
-        }
-        if (m_recorder)
+        const qsizetype batchSize = batch.size();
+        if (m_recorder) {
+            for (Event& e : batch)
+                e.seq = m_nextSeq++; // the recorder's numbering: after what it holds, in arrival order
             write(WriteJob { batch, {}, 0, NoTime }); // shared, not copied: both threads only read it
-        m_projections->apply(batch);
+        }
+        m_projections->consume(std::move(batch), m_nextSeq);
         dirty = true;
         if (m_recorder && m_options.checkpointEvery > 0) {
-            m_sinceCheckpoint += batch.size();
+            m_sinceCheckpoint += batchSize;
             if (m_sinceCheckpoint >= std::max(m_options.checkpointEvery, m_checkpointSpacing)) {
                 m_sinceCheckpoint = 0;
                 QByteArray state = m_projections->save();

@@ -34,6 +34,10 @@ public:
 
     void apply(const Event& e);
     void apply(const EventBatch& batch);
+    // Folds `batch` and destroys each event right after folding it, while it is still in the
+    // cache; the batch is left empty. Events whose seq is 0 are numbered from `nextSeq` on, and
+    // `nextSeq` moves past the last event's seq.
+    void consume(EventBatch&& batch, qint64& nextSeq);
     // Live consumer-group facts for the topology (Topology::applyGroupFacts): shown by toJson(),
     // not saved (a checkpoint holds only what the events say).
     void applyGroupFacts(const GroupFacts& facts) { m_topology.applyGroupFacts(facts); }

@@ -24,6 +24,7 @@ private Q_SLOTS:
     void topologyDrift();
     void topologyGroupFacts();
     void determinism();
+    void consumeBatches();
     void checkpoints_data();
     void checkpoints();
     void loadRejects();
@@ -598,6 +599,47 @@ void TestProjections::determinism()
     QVERIFY(json.value(u"views"_s).toObject().value(u"orders"_s).toObject().value(u"rows"_s).toInteger() > 100);
     QCOMPARE(json.value(u"views"_s).toObject().value(u"customers"_s).toObject().value(u"rows"_s).toInteger(), 40);
     QVERIFY(!driftList(json.value(u"topology"_s).toObject(), u"undeclared_seen"_s).isEmpty());
+}
+
+// The engine's way: each event destroyed right after its fold, unnumbered ones numbered on the
+// way. Same state as folding them one by one; a batch somebody else holds (the recorder) is
+// left as it was.
+void TestProjections::consumeBatches()
+{
+    const auto flow = parseFlow(FullFlow);
+    const QList<Event> events = generateStream(11, 3000);
+    Projections a(flow), c(flow);
+    feed(a, events);
+    qint64 next = 1;
+
+    EventBatch own(events.begin(), events.begin() + 1000); // unnumbered, held by nobody else
+    for (Event& e : own)
+        e.seq = 0;
+    c.consume(std::move(own), next);
+    QVERIFY(own.isEmpty());
+    QCOMPARE(next, 1001);
+    QCOMPARE(c.lastSeq(), 1000);
+
+    EventBatch shared(events.begin() + 1000, events.begin() + 2000); // unnumbered and shared
+    for (Event& e : shared)
+        e.seq = 0;
+    const EventBatch kept = shared;
+    c.consume(std::move(shared), next);
+    QCOMPARE(next, 2001);
+    QCOMPARE(kept.size(), 1000);
+    QVERIFY(std::all_of(kept.cbegin(), kept.cend(), [](const Event& e) { return e.seq == 0; }));
+    QCOMPARE(kept.constLast().id, events[1999].id);
+
+    EventBatch numbered(events.begin() + 2000, events.end()); // numbered and shared: read only
+    const EventBatch held = numbered;
+    c.consume(std::move(numbered), next);
+    QCOMPARE(next, 3001);
+    QVERIFY(held == EventBatch(events.begin() + 2000, events.end()));
+
+    QCOMPARE(c.lastSeq(), 3000);
+    QCOMPARE(c.eventCount(), 3000);
+    QCOMPARE(c.save(), a.save());
+    COMPARE_JSON(c.toJson(), a.toJson());
 }
 
 void TestProjections::checkpoints_data()
