@@ -238,6 +238,10 @@ void Engine::publish(bool withInstances)
 void Engine::run()
 {
     lowerCurrentThreadPriority(m_options.threadNice);
+    {
+        std::lock_guard lock(m_mutex); // restore() swaps the projections under it
+        m_projections->reserveCausation(); // while the first batch is being made
+    }
     QElapsedTimer sincePublish;
     sincePublish.start();
     bool dirty = false;

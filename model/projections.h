@@ -41,6 +41,9 @@ public:
     // Live consumer-group facts for the topology (Topology::applyGroupFacts): shown by toJson(),
     // not saved (a checkpoint holds only what the events say).
     void applyGroupFacts(const GroupFacts& facts) { m_topology.applyGroupFacts(facts); }
+    // Allocates the causation memory's first table now and has the kernel fill it in on another
+    // thread, rather than in the first events' folds (Topology::reserveCausation).
+    void reserveCausation() { m_topology.reserveCausation(); }
 
     qint64 eventCount() const { return m_events; }
     qint64 lastSeq() const { return m_lastSeq; }

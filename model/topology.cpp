@@ -225,9 +225,21 @@ void Topology::CauseMemory::Generation::insert(quint64 key, Cause c)
     ++count;
 }
 
+void Topology::CauseMemory::Generation::prepare()
+{
+    if (slots.empty()) {
+        slots = ZeroedTable<Slot>(FullCapacity);
+        shift = 64 - std::countr_zero(slots.size());
+        slots.prefault();
+    }
+}
+
+void Topology::CauseMemory::reserve() { m_generations[m_young].prepare(); }
+
 void Topology::CauseMemory::Generation::clear()
 {
-    slots.zero(); // keeps its size: it fills up again
+    if (count > 0) // else nothing was written since it was zeroed (a prepared table)
+        slots.zero(); // keeps its size: it fills up again
     count = 0;
     hasBase = false;
     unpacked.clear();
@@ -247,7 +259,8 @@ void Topology::CauseMemory::Generation::clear()
         if (young->count < size_t(CausationMemory) && 2 * (young->count + 1) <= young->slots.size()) {
             s.key = key;
             young->set(s, c);
-            ++young->count;
+            if (++young->count == PrepareOtherAt)
+                m_generations[m_young ^ 1].prepare();
             return;
         }
     }
@@ -271,7 +284,7 @@ void Topology::CauseMemory::prefetch(quint64 key) const
 {
     for (int g : { m_young, m_young ^ 1 }) {
         const Generation& gen = m_generations[g];
-        if (gen.slots.empty())
+        if (gen.count == 0) // none yet, or prepared and still empty
             continue;
         if (const Slot& s = gen.slots[gen.slotOf(key)]; s.key == key)
             return gen.causeOf(s);
@@ -292,7 +305,7 @@ void Topology::CauseMemory::save(QDataStream& out) const
     // a loaded copy is laid out like the original and saves the same bytes.
     for (int g : { m_young ^ 1, m_young }) { // old first
         const Generation& gen = m_generations[g];
-        const size_t n = gen.slots.size();
+        const size_t n = gen.count > 0 ? gen.slots.size() : 0; // a prepared empty table is saved as none
         out << quint32(n) << quint32(gen.count);
         size_t start = 0;
         while (n > 0 && gen.slots[start].key != 0)

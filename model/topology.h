@@ -93,6 +93,10 @@ public:
     // causation table is larger than the caches); changes nothing. Returns the key of e's id,
     // which fold() then need not compute again, or 0.
     quint64 prefetch(const Event& e) const;
+    // For a long stream about to start: the id memory's first table allocated now (8 MB) and
+    // faulted in on another thread, which a fresh VM took 20-26 ms to do (docs/benchmarks.md).
+    // Saves the same bytes as before; the table is used as it fills in.
+    void reserveCausation() { m_byId.reserve(); }
     void advanceTo(qint64 clock)
     {
         if (clock != NoTime && (m_clock == NoTime || clock > m_clock))
@@ -133,6 +137,8 @@ private:
     // lookup touches one cache line, or two.
     class CauseMemory {
     public:
+        // Allocates the young table now and has another thread fault it in (see prepare()).
+        void reserve();
         void remember(quint64 key, Cause c);
         std::optional<Cause> find(quint64 key) const;
         // `key` will be remembered soon: load what that will touch.
@@ -173,7 +179,13 @@ private:
             Cause causeOf(const Slot& s) const;
             void clear();
             void resize(size_t capacity);
+            // Allocated at full size and being faulted in on another thread, if it is not yet.
+            void prepare();
         };
+        // The young table being this full the first time, the other one is prepared: it is needed
+        // at CausationMemory ids, and on a fresh VM its 8 MB took the fold 18-24 ms to fault in,
+        // which stopped the simulator as long (docs/benchmarks.md).
+        static constexpr size_t PrepareOtherAt = CausationMemory / 4;
         Generation m_generations[2];
         int m_young = 0;
     };

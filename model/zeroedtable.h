@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <thread>
 #include <type_traits>
 #include <utility>
 
@@ -24,6 +25,9 @@ namespace FlowScope {
 //  - Those pages are zero when first touched, so nothing writes zeros over the table first: a
 //    std::vector of it wrote every byte once more, right after the kernel had zeroed them, and on
 //    this VM fresh memory is the slowest thing a short run touches (docs/benchmarks.md).
+//  - prefault() has another thread take those first touches ahead of use: on a VM whose host
+//    backs a huge page only when the guest first writes it, that costs ~3 ms per 2 MB
+//    (docs/benchmarks.md), and whoever touches the page first waits for it.
 template <typename T>
 class ZeroedTable final {
     static_assert(std::is_trivially_copyable_v<T>);
@@ -58,6 +62,22 @@ public:
             throw std::bad_alloc();
     }
     ~ZeroedTable() { release(); }
+    // Starts faulting in the whole table on a thread of its own (MADV_POPULATE_WRITE), so that the
+    // kernel zeroes its pages there and not in the first probes that reach them. Changes no byte:
+    // the table may be used meanwhile. Only for mapped tables (2 MiB or more) on Linux 5.14+;
+    // elsewhere it does nothing.
+    void prefault()
+    {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+        constexpr int PopulateWrite = 23; // MADV_POPULATE_WRITE, Linux 5.14 (older kernels: EINVAL)
+        if (m_mapped && !m_prefaulting.joinable()) {
+            const std::size_t rounded = m_mappedBytes - HugePage;
+            m_prefaulting = std::thread([p = static_cast<void*>(m_data), rounded] {
+                madvise(p, rounded, PopulateWrite);
+            });
+        }
+#endif
+    }
     ZeroedTable(ZeroedTable&& o) noexcept { take(o); }
     ZeroedTable& operator=(ZeroedTable&& o) noexcept
     {
@@ -83,6 +103,8 @@ public:
 private:
     void release()
     {
+        if (m_prefaulting.joinable())
+            m_prefaulting.join(); // before the mapping goes
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
         if (m_mapped) {
             munmap(m_mapped, m_mappedBytes);
@@ -100,12 +122,14 @@ private:
         m_size = std::exchange(o.m_size, 0);
         m_mapped = std::exchange(o.m_mapped, nullptr);
         m_mappedBytes = std::exchange(o.m_mappedBytes, 0);
+        m_prefaulting = std::move(o.m_prefaulting);
     }
 
     T* m_data = nullptr;
     std::size_t m_size = 0;
     void* m_mapped = nullptr; // the whole mapping, when mapped
     std::size_t m_mappedBytes = 0;
+    std::thread m_prefaulting;
 };
 
 } // namespace FlowScope

@@ -5,6 +5,7 @@
 #include "projectionfixtures.h"
 
 #include <fnv.h>
+#include <zeroedtable.h>
 
 // Declared before the test bodies (moc reads this file).
 class TestProjections : public QObject {
@@ -21,6 +22,7 @@ private Q_SLOTS:
     void topologyFromCausation();
     void causationMemoryWindow();
     void causeTimes();
+    void zeroedTablePrefault();
     void topologyDrift();
     void topologyGroupFacts();
     void determinism();
@@ -351,10 +353,20 @@ void TestProjections::causationMemoryWindow()
                 n += e.count;
         return n;
     };
-    Topology t;
-    for (int i = 0; i < N; ++i)
+    // prepared ahead (the engine's way: tables faulted in on another thread) or not, the same
+    // causes are found and the same bytes saved; an unused prepared table is saved as none
+    Topology t, reserved;
+    reserved.reserveCausation();
+    QCOMPARE(savedBytes(reserved), savedBytes(Topology()));
+    for (int i = 0; i < N; ++i) {
         t.fold(event(i, i - 1), 1000 + i);
+        reserved.fold(event(i, i - 1), 1000 + i);
+        if (i == 10 || i == Memory / 4 + 10 || i == Memory + 10)
+            QCOMPARE(savedBytes(reserved), savedBytes(t));
+    }
     QCOMPARE(consumed(t), qint64(N - 1)); // every cause was a step back: all found
+    QCOMPARE(consumed(reserved), qint64(N - 1));
+    QCOMPARE(savedBytes(reserved), savedBytes(t));
 
     Topology copy;
     QDataStream in(savedBytes(t));
@@ -374,6 +386,32 @@ void TestProjections::causationMemoryWindow()
     }
     // a saved copy of the copy is the same bytes: generations and their order survive a load
     QCOMPARE(savedBytes(copy), savedBytes(t));
+}
+
+// A table being faulted in on another thread reads as zeros, can be written meanwhile, moves
+// with its thread, and waits for it when destroyed.
+void TestProjections::zeroedTablePrefault()
+{
+    constexpr size_t N = size_t(1) << 20; // 8 MB: mapped, on huge pages where there are
+    ZeroedTable<quint64> t(N);
+    t.prefault();
+    t[12345] = 7;
+    t.prefault(); // once is enough: a second call does nothing
+    ZeroedTable<quint64> moved = std::move(t);
+    QVERIFY(t.empty());
+    QCOMPARE(moved.size(), N);
+    size_t nonZero = 0;
+    for (size_t i = 0; i < N; ++i)
+        nonZero += moved[i] != 0;
+    QCOMPARE(nonZero, size_t(1));
+    QCOMPARE(moved[12345], quint64(7));
+    {
+        ZeroedTable<quint64> dropped(N);
+        dropped.prefault(); // destroyed at once: its thread is waited for before the unmapping
+    }
+    ZeroedTable<quint64> small(100); // calloc'ed: nothing to fault in ahead
+    small.prefault();
+    QCOMPARE(small[99], quint64(0));
 }
 
 // A cause's time and channel come back exact however far its time is from the others: the
