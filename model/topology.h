@@ -162,8 +162,9 @@ private:
         static constexpr quint64 Unpacked = (quint64(1) << ChannelBits) - 1;
         static constexpr qint64 MaxOffset = qint64(1) << (63 - ChannelBits);
         struct Generation {
-            // None until the first id, then FullCapacity at once: growing by doubling re-inserted
-            // every id about once more and faulted in twice the memory, a tenth of a short run.
+            // None until the first id or prepare(), then FullCapacity at once: growing by doubling
+            // re-inserted every id about once more and faulted in twice the memory, a tenth of a
+            // short run.
             static constexpr size_t FullCapacity = std::bit_ceil(size_t(2 * CausationMemory));
             ZeroedTable<Slot> slots;
             size_t count = 0;
