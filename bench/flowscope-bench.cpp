@@ -204,8 +204,10 @@ SimRun runEngine(const std::shared_ptr<const Flow>& flow, qint64 durationMicros,
     Sim::Simulator sim(flow, flow->simulation->seed);
     Projections projections(flow);
     qint64 nextSeq = 1;
-    if (fold) // as the engine thread does
+    if (fold) { // as the engine thread does
+        projections.reserveCausation();
         sim.setSink([&projections, &nextSeq](EventBatch&& batch) { projections.consume(std::move(batch), nextSeq); });
+    }
     else
         sim.setSink([](EventBatch&& batch) { EventBatch dropped = std::move(batch); });
     QElapsedTimer t;

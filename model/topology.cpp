@@ -259,8 +259,10 @@ void Topology::CauseMemory::Generation::clear()
         if (young->count < size_t(CausationMemory) && 2 * (young->count + 1) <= young->slots.size()) {
             s.key = key;
             young->set(s, c);
-            if (++young->count == PrepareOtherAt)
-                m_generations[m_young ^ 1].prepare();
+            // (>=: a generation loaded from a checkpoint may be past the mark already)
+            Generation& other = m_generations[m_young ^ 1];
+            if (++young->count >= PrepareOtherAt && other.slots.empty()) [[unlikely]]
+                other.prepare();
             return;
         }
     }

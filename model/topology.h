@@ -183,9 +183,9 @@ private:
             // Allocated at full size and being faulted in on another thread, if it is not yet.
             void prepare();
         };
-        // The young table being this full the first time, the other one is prepared: it is needed
-        // at CausationMemory ids, and on a fresh VM its 8 MB took the fold 18-24 ms to fault in,
-        // which stopped the simulator as long (docs/benchmarks.md).
+        // Once the young table holds this many and the other one is not there yet, that one is
+        // prepared: it is needed at CausationMemory ids, and on a fresh VM its 8 MB took the fold
+        // 18-24 ms to fault in, which stopped the simulator as long (docs/benchmarks.md).
         static constexpr size_t PrepareOtherAt = CausationMemory / 4;
         Generation m_generations[2];
         int m_young = 0;

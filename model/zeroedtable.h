@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -65,16 +66,21 @@ public:
     // Starts faulting in the whole table on a thread of its own (MADV_POPULATE_WRITE), so that the
     // kernel zeroes its pages there and not in the first probes that reach them. Changes no byte:
     // the table may be used meanwhile. Only for mapped tables (2 MiB or more) on Linux 5.14+;
-    // elsewhere it does nothing.
+    // elsewhere, or when no thread can be started, it does nothing. The thread is joined when
+    // the table goes (until then a finished one keeps its stack's address space).
     void prefault()
     {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
         constexpr int PopulateWrite = 23; // MADV_POPULATE_WRITE, Linux 5.14 (older kernels: EINVAL)
         if (m_mapped && !m_prefaulting.joinable()) {
             const std::size_t rounded = m_mappedBytes - HugePage;
-            m_prefaulting = std::thread([p = static_cast<void*>(m_data), rounded] {
-                madvise(p, rounded, PopulateWrite);
-            });
+            try {
+                m_prefaulting = std::thread([p = static_cast<void*>(m_data), rounded] {
+                    madvise(p, rounded, PopulateWrite);
+                });
+            } catch (const std::system_error&) {
+                // no thread to be had (a process limit): the first touches fault the pages in
+            }
         }
 #endif
     }
