@@ -207,9 +207,9 @@ SimRun runEngine(const std::shared_ptr<const Flow>& flow, qint64 durationMicros,
     if (fold) { // as the engine thread does
         projections.reserveCausation();
         sim.setSink([&projections, &nextSeq](EventBatch&& batch) { projections.consume(std::move(batch), nextSeq); });
-    }
-    else
+    } else {
         sim.setSink([](EventBatch&& batch) { EventBatch dropped = std::move(batch); });
+    }
     QElapsedTimer t;
     t.start();
     sim.runUntil(durationMicros);

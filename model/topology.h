@@ -94,7 +94,7 @@ public:
     // which fold() then need not compute again, or 0.
     quint64 prefetch(const Event& e) const;
     // For a long stream about to start: the id memory's first table allocated now (8 MB) and
-    // faulted in on another thread, which a fresh VM took 20-26 ms to do (docs/benchmarks.md).
+    // faulted in on another thread, which took the fold 18-26 ms on a fresh VM (docs/benchmarks.md).
     // Saves the same bytes as before; the table is used as it fills in.
     void reserveCausation() { m_byId.reserve(); }
     void advanceTo(qint64 clock)

@@ -27,7 +27,7 @@ namespace FlowScope {
 //    std::vector of it wrote every byte once more, right after the kernel had zeroed them, and on
 //    this VM fresh memory is the slowest thing a short run touches (docs/benchmarks.md).
 //  - prefault() has another thread take those first touches ahead of use: on a VM whose host
-//    backs a huge page only when the guest first writes it, that costs ~3 ms per 2 MB
+//    backs a huge page only when the guest first writes it, that costs ~4 ms per 2 MB
 //    (docs/benchmarks.md), and whoever touches the page first waits for it.
 template <typename T>
 class ZeroedTable final {
