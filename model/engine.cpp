@@ -302,8 +302,10 @@ void Engine::run()
             for (Event& e : batch)
                 e.seq = m_nextSeq++; // the recorder's numbering: after what it holds, in arrival order
             write(WriteJob { batch, {}, 0, NoTime }); // shared, not copied: both threads only read it
+            m_projections->apply(batch);
+        } else {
+            m_projections->consume(std::move(batch), m_nextSeq);
         }
-        m_projections->consume(std::move(batch), m_nextSeq);
         dirty = true;
         if (m_recorder && m_options.checkpointEvery > 0) {
             m_sinceCheckpoint += batchSize;

@@ -206,35 +206,27 @@ void Projections::apply(const EventBatch& batch)
 
 void Projections::consume(EventBatch&& batch, qint64& nextSeq)
 {
-    const auto numbered = [](const Event& e) { return e.seq != 0; };
-    if (!batch.isDetached() && std::all_of(batch.cbegin(), batch.cend(), numbered)) {
-        // shared with somebody (the recorder): read only
-        if (!batch.isEmpty())
-            nextSeq = batch.constLast().seq + 1;
-        apply(batch);
-    } else { // (an unnumbered shared batch is copied here, by data(), to be numbered)
-        // Events are let go in small chunks right after their fold, while they are in the
-        // cache, instead of in a second pass over a batch larger than the cache. Erasing at the
-        // front destroys them in place and moves nothing (QList only advances its start).
-        constexpr qsizetype Ahead = 4, Chunk = 32;
-        std::array<quint64, 8> keys {};
-        for (qsizetype i = 0; i < std::min(Ahead, batch.size()); ++i)
-            keys[size_t(i) & 7] = m_topology.prefetch(batch.at(i));
-        size_t folded = 0; // events folded so far: their keys' place in the ring
-        while (!batch.isEmpty()) {
-            Event* events = batch.data(); // unshared: no copy
-            const qsizetype n = batch.size(), chunk = std::min(n, Chunk);
-            for (qsizetype i = 0; i < chunk; ++i, ++folded) {
-                if (i + Ahead < n)
-                    keys[(folded + Ahead) & 7] = m_topology.prefetch(events[i + Ahead]);
-                Event& e = events[i];
-                if (e.seq == 0)
-                    e.seq = nextSeq;
-                nextSeq = e.seq + 1;
-                apply(e, keys[folded & 7]);
-            }
-            batch.erase(batch.cbegin(), batch.cbegin() + chunk);
+    // Events are let go in small chunks right after their fold, while they are in the cache,
+    // instead of in a second pass over a batch larger than the cache. Erasing at the front
+    // destroys them in place and moves nothing (QList only advances its start).
+    constexpr qsizetype Ahead = 4, Chunk = 32;
+    std::array<quint64, 8> keys {};
+    for (qsizetype i = 0; i < std::min(Ahead, batch.size()); ++i)
+        keys[size_t(i) & 7] = m_topology.prefetch(batch.at(i));
+    size_t folded = 0; // events folded so far: their keys' place in the ring
+    while (!batch.isEmpty()) {
+        Event* events = batch.data(); // copies a shared batch, the first time only
+        const qsizetype n = batch.size(), chunk = std::min(n, Chunk);
+        for (qsizetype i = 0; i < chunk; ++i, ++folded) {
+            if (i + Ahead < n)
+                keys[(folded + Ahead) & 7] = m_topology.prefetch(events[i + Ahead]);
+            Event& e = events[i];
+            if (e.seq == 0)
+                e.seq = nextSeq;
+            nextSeq = e.seq + 1;
+            apply(e, keys[folded & 7]);
         }
+        batch.erase(batch.cbegin(), batch.cbegin() + chunk);
     }
     batch = EventBatch();
 }

@@ -34,10 +34,10 @@ public:
 
     void apply(const Event& e);
     void apply(const EventBatch& batch);
-    // Folds `batch` and leaves it empty. Events whose seq is 0 are numbered from `nextSeq` on,
-    // and `nextSeq` moves past the last event's seq. A batch nobody else holds has its events
-    // destroyed right behind the fold, while they are still in the cache; one that is shared is
-    // only read when it is numbered already (else copied, then numbered).
+    // Folds `batch` and leaves it empty, destroying its events right behind the fold, while they
+    // are still in the cache. Events whose seq is 0 are numbered from `nextSeq` on, and `nextSeq`
+    // moves past the last event's seq. A batch somebody else holds is copied first (as numbering
+    // it would); to fold a batch that must stay as it is, use apply().
     void consume(EventBatch&& batch, qint64& nextSeq);
     // Live consumer-group facts for the topology (Topology::applyGroupFacts): shown by toJson(),
     // not saved (a checkpoint holds only what the events say).

@@ -228,8 +228,7 @@ void Topology::CauseMemory::Generation::insert(quint64 key, Cause c)
 void Topology::CauseMemory::Generation::prepare()
 {
     if (slots.empty()) {
-        slots = ZeroedTable<Slot>(FullCapacity);
-        shift = 64 - std::countr_zero(slots.size());
+        resize(FullCapacity);
         slots.prefault();
     }
 }

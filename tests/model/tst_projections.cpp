@@ -646,8 +646,7 @@ void TestProjections::determinism()
 }
 
 // The engine's way: each event destroyed right after its fold, unnumbered ones numbered on the
-// way. Same state as folding them one by one; a batch somebody else holds (the recorder) is
-// left as it was.
+// way. Same state as folding them one by one; a batch somebody else holds is left as it was.
 void TestProjections::consumeBatches()
 {
     const auto flow = parseFlow(FullFlow);
@@ -674,7 +673,7 @@ void TestProjections::consumeBatches()
     QVERIFY(std::all_of(kept.cbegin(), kept.cend(), [](const Event& e) { return e.seq == 0; }));
     QCOMPARE(kept.constLast().id, events[1999].id);
 
-    EventBatch numbered(events.begin() + 2000, events.end()); // numbered and shared: read only
+    EventBatch numbered(events.begin() + 2000, events.end()); // numbered and shared: the holder keeps it as it was
     const EventBatch held = numbered;
     c.consume(std::move(numbered), next);
     QCOMPARE(next, 3001);
