@@ -89,6 +89,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_viewChoice(new QComboBox(this))
     , m_viewModel(new JsonTableModel(this))
     , m_viewTable(new QTableView(this))
+    , m_noViews(new QLabel(this))
     , m_events(new EventsPage(this))
     , m_services(new QTableWidget(this))
     , m_speed(new QComboBox(this))
@@ -159,15 +160,41 @@ MainWindow::MainWindow(QWidget* parent)
     connect(viewEvents, &QAction::triggered, this, [this] { showEventsForViewRow(m_viewTable->currentIndex()); });
     connect(m_viewTable, &QTableView::doubleClicked, this, &MainWindow::showEventsForViewRow);
     viewsLayout->addWidget(m_viewTable);
+    m_noViews->setObjectName(QStringLiteral("noViews"));
+    m_noViews->setText(tr("This flow file declares no views.<br>A <code>views:</code> section folds the events into "
+                          "tables here, one row a key (docs/flow-file.md, \u201cViews\u201d)."));
+    m_noViews->setAlignment(Qt::AlignCenter);
+    m_noViews->setWordWrap(true);
+    m_noViews->setEnabled(false); // greyed: a hint, not content
+    m_noViews->hide();
+    viewsLayout->addWidget(m_noViews);
     auto* viewDock = dock(this, tr("Views"), QStringLiteral("views"), views, Qt::BottomDockWidgetArea);
 
     auto* eventDock = dock(this, tr("Events"), QStringLiteral("events"), m_events, Qt::BottomDockWidgetArea);
     connect(m_events, &EventsPage::errorOccurred, this, &MainWindow::showError);
     connect(m_sagas, &SagaPage::showEventsRequested, this, &MainWindow::showEventsFor);
 
-    m_services->setColumnCount(8);
-    m_services->setHorizontalHeaderLabels({ tr("service"), tr("processed"), tr("failed"), tr("retries"), tr("dead"),
-                                            tr("queue"), tr("lag"), tr("latency ms") });
+    // the simulator's metrics stream, one row a service (a header's tooltip says what it counts)
+    const std::pair<QString, QString> serviceColumns[] = {
+        { tr("service"), QString() },
+        { tr("processed"), tr("Events handled successfully") },
+        { tr("failed"), tr("Attempts that failed or timed out (each failed retry counts)") },
+        { tr("retries"), tr("Attempts made again after a failure") },
+        { tr("dead"), tr("Events given up on after the last retry (dead-lettered)") },
+        { tr("dropped"), tr("Deliveries lost to a channel fault on the way to the service") },
+        { tr("queue"), tr("Events waiting for a worker now") },
+        { tr("lag"), tr("Deliveries the broker holds back now: the queue is full, or the service is cut off") },
+        { tr("busy"), tr("Workers (or function instances) handling an event now") },
+        { tr("cold starts"), tr("Serverless: instances started, each paying the cold start") },
+        { tr("latency ms"), tr("Mean time from arrival at the service to the end of its handling") },
+    };
+    m_services->setObjectName(QStringLiteral("servicesTable"));
+    m_services->setColumnCount(int(std::size(serviceColumns)));
+    for (int c = 0; c < int(std::size(serviceColumns)); ++c) {
+        auto* header = new QTableWidgetItem(serviceColumns[c].first);
+        header->setToolTip(serviceColumns[c].second);
+        m_services->setHorizontalHeaderItem(c, header);
+    }
     m_services->verticalHeader()->hide();
     m_services->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_services->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -509,6 +536,8 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     for (const View& v : flow->views)
         m_viewChoice->addItem(v.name);
     m_viewChoice->setVisible(m_viewChoice->count() > 1);
+    m_viewTable->setVisible(!flow->views.isEmpty());
+    m_noViews->setVisible(flow->views.isEmpty());
     if (!m_events->open(m_session->recordingPath(), flow, &error, m_session->retention()))
         showError(tr("Cannot read the session's recording: %1").arg(error));
     m_session->setSpeed(QStringView(m_speed->currentText()).chopped(1).toDouble());
@@ -701,9 +730,15 @@ void MainWindow::updateTablesIfDue(const EngineSnapshot& snapshot)
                                       QString::number(s.value(u"failed").toInteger()),
                                       QString::number(s.value(u"retries").toInteger()),
                                       QString::number(s.value(u"dead_lettered").toInteger()),
+                                      QString::number(s.value(u"dropped").toInteger()),
                                       QString::number(s.value(u"queue").toInteger()),
                                       QString::number(s.value(u"lag").toInteger()),
-                                      QString::number(s.value(u"mean_latency_ms").toDouble(), 'f', 2) };
+                                      QString::number(s.value(u"busy").toInteger()),
+                                      QString::number(s.value(u"cold_starts").toInteger()),
+                                      // no mean of nothing
+                                      s.value(u"processed").toInteger() > 0
+                                          ? QString::number(s.value(u"mean_latency_ms").toDouble(), 'f', 2)
+                                          : QStringLiteral("\u2013") };
             for (int c = 0; c < cells.size(); ++c) {
                 QTableWidgetItem* item = m_services->item(r, c);
                 if (!item) {

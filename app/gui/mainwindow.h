@@ -146,6 +146,7 @@ private:
     QComboBox* m_viewChoice;
     JsonTableModel* m_viewModel;
     QTableView* m_viewTable;
+    QLabel* m_noViews; // instead of the table, for a flow without views
     EventsPage* m_events;
     QTableWidget* m_services;
     QComboBox* m_speed;

@@ -61,7 +61,9 @@ QJsonObject SimSession::servicesJson() const
                                               { QStringLiteral("retries"), s.retries },
                                               { QStringLiteral("dead_lettered"), s.deadLettered },
                                               { QStringLiteral("dropped"), s.dropped },
-                                              { QStringLiteral("max_queue"), s.maxQueue } });
+                                              { QStringLiteral("max_queue"), s.maxQueue },
+                                              { QStringLiteral("busy"), s.busy },
+                                              { QStringLiteral("cold_starts"), s.coldStarts } });
     return services;
 }
 

@@ -185,7 +185,10 @@ void TopologyPage::applyStyles(bool traffic)
         if (service && !stats.isEmpty()) {
             // the queue (and what the broker holds back for it) in a badge; latency stays
             const qint64 queue = stats.value(u"queue").toInteger(), held = stats.value(u"lag").toInteger();
-            style.detail = tr("mean %1 ms").arg(stats.value(u"mean_latency_ms").toDouble(), 0, 'f', 1);
+            // no mean of nothing: a service that handled no event yet (or only emits) shows its events
+            style.detail = stats.value(u"processed").toInteger() > 0
+                ? tr("mean %1 ms").arg(stats.value(u"mean_latency_ms").toDouble(), 0, 'f', 1)
+                : tr("emitted %1").arg(n.value(u"events").toInteger());
             QStringList badge;
             if (queue > 0)
                 badge.append(QStringLiteral("q ") + compactCount(queue));

@@ -4,6 +4,7 @@
 // saved as a copy, and File > Connect to Kafka starts a live session or says what is wrong (issue #6).
 #include <engine.h>
 #include <eventlogmodel.h>
+#include <flowfileparser.h>
 #include <gui/chartspage.h>
 #include <gui/graphview.h>
 #include <gui/kafkapage.h>
@@ -19,10 +20,12 @@
 #include <QAction>
 #include <QComboBox>
 #include <QFile>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -42,6 +45,7 @@ public:
 private Q_SLOTS:
     void demoRunsInTheWindow();
     void faultTurnsItsNodeRed();
+    void serverlessFlowInTheWindow();
     void selectedNodeListsItsLatestEvents();
     void sessionRecordingIsSavedAsACopy();
     void kafkaDialogStartsALiveSession();
@@ -102,6 +106,58 @@ void TestGuiSessions::faultTurnsItsNodeRed()
     QVERIFY(red.red() > red.green() + 30);
     // and its queue grows while it is down
     QTRY_VERIFY_WITH_TIMEOUT(w.simSession()->services()[1].queue + w.simSession()->services()[1].held > 50, 10000);
+}
+
+// The serverless demo: it declares no views, and the Views pane says so instead of an empty
+// table; the services table shows the metrics stream's busy workers and cold starts; the source
+// service, which handles nothing, shows what it emitted rather than a mean latency of nothing.
+void TestGuiSessions::serverlessFlowInTheWindow()
+{
+    const FlowParseResult r
+        = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/serverless.yaml"));
+    QVERIFY(r.ok());
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(std::make_shared<const Flow>(*r.flow)));
+    w.session()->setSpeed(20);
+    auto* noViews = w.findChild<QLabel*>(QStringLiteral("noViews"));
+    QVERIFY(noViews);
+    QVERIFY(!noViews->isHidden());
+    QVERIFY(w.viewTable()->isHidden());
+    QVERIFY(noViews->text().contains(u"no views"));
+    auto* services = w.findChild<QTableWidget*>(QStringLiteral("servicesTable"));
+    QVERIFY(services);
+    QStringList headers;
+    for (int c = 0; c < services->columnCount(); ++c)
+        headers.append(services->horizontalHeaderItem(c)->text());
+    QCOMPARE(headers.join(u','), u"service,processed,failed,retries,dead,dropped,queue,lag,busy,cold starts,latency ms");
+    // the burst at 0 s: 200 uploads meet functions scaled to zero, so instances start cold
+    const int cold = int(headers.indexOf(u"cold starts"));
+    auto cell = [services](const QString& service, int column) {
+        for (int row = 0; row < services->rowCount(); ++row)
+            if (services->item(row, 0) && services->item(row, 0)->text() == service)
+                return services->item(row, column)->text().toLongLong();
+        return qint64(-1);
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(cell(QStringLiteral("thumbnailer"), cold) > 0, 15000);
+    QCOMPARE(cell(QStringLiteral("uploader"), cold), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(cell(QStringLiteral("indexer"), 1) > 0 && cell(QStringLiteral("thumbnailer"), 1) > 0, 15000);
+    const int latency = int(headers.indexOf(u"latency ms"));
+    for (int row = 0; row < services->rowCount(); ++row) {
+        const QString service = services->item(row, 0)->text(), text = services->item(row, latency)->text();
+        if (service == u"uploader")
+            QCOMPARE(text, u"\u2013"); // it handles nothing: no mean latency to show
+        else
+            QVERIFY2(text.toDouble() > 0, qPrintable(service + u": " + text));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.topologyPage()->view()->nodeStyle(QStringLiteral("s:uploader")).detail.startsWith(u"emitted "), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        w.topologyPage()->view()->nodeStyle(QStringLiteral("s:thumbnailer")).detail.startsWith(u"mean "), 10000);
+    // a flow with views gets its table back
+    QVERIFY(w.startSimulation(m_flow));
+    QVERIFY(noViews->isHidden());
+    QVERIFY(!w.viewTable()->isHidden());
 }
 
 // File > Save session recording: a copy of the simulated session's temporary recording holds

@@ -461,7 +461,7 @@ void TestTopologyView::queueBadge()
     page.show();
     const QJsonObject services { { QStringLiteral("payment"),
                                      QJsonObject { { QStringLiteral("queue"), queue }, { QStringLiteral("lag"), held },
-                                         { QStringLiteral("mean_latency_ms"), 4.2 } } },
+                                         { QStringLiteral("processed"), 10 }, { QStringLiteral("mean_latency_ms"), 4.2 } } },
         { QStringLiteral("orders"), QJsonObject { { QStringLiteral("queue"), 0 } } } };
     page.update(Topo(QStringLiteral("s:orders>c:orders c:orders>s:payment")).state(), services, {});
     QCOMPARE(page.view()->nodeBadgeText(QStringLiteral("s:payment")), badge);
@@ -470,6 +470,9 @@ void TestTopologyView::queueBadge()
     // the queue left the detail line for the badge; the latency stayed
     const QString detail = page.view()->nodeStyle(QStringLiteral("s:payment")).detail;
     QVERIFY2(detail.contains(u"4.2 ms") && !detail.contains(u"q "), qPrintable(detail));
+    // orders handled nothing: no mean of nothing, what it emitted instead
+    const QString ordersDetail = page.view()->nodeStyle(QStringLiteral("s:orders")).detail;
+    QVERIFY2(ordersDetail.startsWith(u"emitted ") && !ordersDetail.contains(u"ms"), qPrintable(ordersDetail));
     page.view()->selectNode(QStringLiteral("s:payment"));
     QVERIFY(page.detailsText().contains(QStringLiteral("queue %1, lag %2").arg(queue).arg(held)));
 }
