@@ -114,21 +114,42 @@ int simCommand(const QStringList& args)
 
     QElapsedTimer wall;
     wall.start();
+    // On a terminal (and not for scripts: --json), a line on stderr twice a second says how far
+    // the run is; it is cleared before the result.
+    const bool progress = stderrIsTerminal() && !parser.isSet(jsonOption);
+    qint64 lastProgressMs = 0;
+    auto showProgress = [&] {
+        const qint64 ms = wall.elapsed();
+        if (!progress || ms - lastProgressMs < 500)
+            return;
+        lastProgressMs = ms;
+        err(QStringLiteral("\r\x1b[Ksimulating %1: %2 of %3 s (%4%), %5 events, %6x real time")
+                .arg(flow->name)
+                .arg(double(sim.now()) / 1e6, 0, 'f', 0)
+                .arg(double(duration) / 1e6, 0, 'f', 0)
+                .arg(duration > 0 ? sim.now() * 100 / duration : 100)
+                .arg(sim.eventsEmitted())
+                .arg(double(sim.now()) / 1e3 / double(std::max<qint64>(ms, 1)), 0, 'f', 0));
+    };
     const auto& interrupted = interruptFlag();
     if (speed <= 0) {
         // flat out, in slices so that Ctrl-C is noticed
         for (qint64 t = 0; t < duration && !interrupted.load();) {
             t = std::min(duration, t + 1'000'000);
             sim.runUntil(t);
+            showProgress();
         }
     } else {
         while (sim.now() < duration && !interrupted.load()) {
             const qint64 target = std::min(duration, qint64(double(wall.nsecsElapsed() / 1000) * speed));
             sim.runUntil(target);
+            showProgress();
             if (target < duration)
                 QThread::msleep(10);
         }
     }
+    if (progress && lastProgressMs > 0)
+        err(QStringLiteral("\r\x1b[K"));
     engine.flush();
     const double wallSeconds = double(wall.nsecsElapsed()) / 1e9;
     engine.stop();
@@ -150,7 +171,7 @@ int simCommand(const QStringList& args)
                 .arg(double(sim.now()) / 1e6, 0, 'f', 1)
                 .arg(wallSeconds, 0, 'f', 2)
                 .arg(sim.eventsEmitted()));
-        out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
+        out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
                 .arg(QStringLiteral("service"), -14)
                 .arg(QStringLiteral("processed"), 10)
                 .arg(QStringLiteral("failed"), 8)
@@ -158,9 +179,10 @@ int simCommand(const QStringList& args)
                 .arg(QStringLiteral("dead"), 6)
                 .arg(QStringLiteral("dropped"), 8)
                 .arg(QStringLiteral("max queue"), 10)
+                .arg(QStringLiteral("cold starts"), 12)
                 .arg(QStringLiteral("latency ms"), 11));
         for (const Sim::ServiceStats& st : sim.stats())
-            out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8\n")
+            out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9\n")
                     .arg(st.name, -14)
                     .arg(st.processed, 10)
                     .arg(st.failed, 8)
@@ -168,7 +190,10 @@ int simCommand(const QStringList& args)
                     .arg(st.deadLettered, 6)
                     .arg(st.dropped, 8)
                     .arg(st.maxQueue, 10)
-                    .arg(st.meanLatencyMillis(), 11, 'f', 2));
+                    .arg(st.coldStarts, 12)
+                    // no mean of nothing: a service that handled no event (one that only emits)
+                    .arg(st.processed > 0 ? QString::number(st.meanLatencyMillis(), 'f', 2) : QStringLiteral("-"),
+                         11));
         out(QStringLiteral("\n") + Inspector::toText(result));
     }
     writer.reset(); // closed: its -wal and -shm files go (the engine's pointer to it dangles: exit now)

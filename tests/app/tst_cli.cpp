@@ -13,6 +13,9 @@
 #include <QTest>
 
 #include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
 
 using namespace FlowScope;
 
@@ -32,6 +35,7 @@ private Q_SLOTS:
     void errorsSayWhere();
     void refusesToOverwrite();
     void demo();
+    void simShowsProgressOnATerminal();
     void inspectWithFlow();
     void inspectAtWithAndWithoutCheckpoints();
     void badFlowFileSaysWhere();
@@ -395,6 +399,50 @@ void TestCli::demo()
     const Run plain = flowscope({});
     QCOMPARE(plain.exitCode, 0);
     QVERIFY2(plain.out.startsWith("Shop (order saga, choreography): 60.0 s simulated"), plain.out.left(200));
+}
+
+// With stderr on a terminal, `sim` says how far it is twice a second and clears the line before
+// the result; with stderr a pipe (scripts, the tests above) or with --json it says nothing there.
+void TestCli::simShowsProgressOnATerminal()
+{
+    const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+    QVERIFY(master >= 0);
+    QVERIFY(::grantpt(master) == 0 && ::unlockpt(master) == 0);
+    const QByteArray terminal = ::ptsname(master);
+    QProcess p;
+    p.setChildProcessModifier([terminal] {
+        const int fd = ::open(terminal.constData(), O_RDWR | O_NOCTTY);
+        if (fd >= 0) {
+            ::dup2(fd, STDERR_FILENO);
+            ::close(fd);
+        }
+    });
+    // paced, so that it takes a second of wall time however fast the machine: two progress lines
+    const QString flow = QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/serverless.yaml");
+    p.start(QStringLiteral(FLOWSCOPE_BINARY),
+            { QStringLiteral("sim"), flow, QStringLiteral("--duration"), QStringLiteral("100s"), QStringLiteral("--speed"),
+              QStringLiteral("100x") });
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY2(p.readAllStandardOutput().startsWith("Image pipeline (serverless): 100.0 s simulated"), "");
+    QVERIFY(::fcntl(master, F_SETFL, O_NONBLOCK) == 0);
+    QByteArray shown;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(master, buffer, sizeof buffer)) > 0;)
+        shown.append(buffer, n);
+    ::close(master);
+    const QList<QByteArray> lines = shown.split('\r');
+    QVERIFY2(lines.size() >= 3, shown.constData()); // "", at least one progress line, the clearing
+    QCOMPARE(lines.first(), QByteArray());
+    for (qsizetype i = 1; i + 1 < lines.size(); ++i)
+        QVERIFY2(lines[i].startsWith("\x1b[Ksimulating Image pipeline (serverless): ") && lines[i].contains(" of 100 s ("),
+                 lines[i].constData());
+    QCOMPARE(lines.last(), QByteArray("\x1b[K")); // cleared: the terminal is left as it was
+    // not for scripts
+    const Run piped = flowscope({ QStringLiteral("sim"), flow, QStringLiteral("--duration"), QStringLiteral("100s"),
+                                  QStringLiteral("--speed"), QStringLiteral("100x") });
+    QCOMPARE(piped.exitCode, 0);
+    QCOMPARE(piped.err, QByteArray());
 }
 
 // The demo stream through the demo flow: the contract keys of DESIGN.md with exact values.
