@@ -154,8 +154,14 @@ std::optional<Fault> FlowFileParser::parseFault(
     FlowReader reader(source);
     std::optional<Fault> fault;
     QString text = spec.trimmed();
-    if (!text.startsWith(u'{'))
+    // Errors point into the text as given: not into the trimmed one, nor the braces added to it.
+    qsizetype shift = 0;
+    while (shift < spec.size() && spec[shift].isSpace())
+        ++shift;
+    if (!text.startsWith(u'{')) {
         text = u'{' + text + u'}';
+        --shift;
+    }
     try {
         fault = reader.readFaultSpec(YAML::Load(text.toStdString()), flow);
     } catch (const YAML::Exception& e) {
@@ -163,7 +169,10 @@ std::optional<Fault> FlowFileParser::parseFault(
     } catch (const std::exception& e) {
         reader.error({}, u"invalid fault: "_s + QString::fromLocal8Bit(e.what()));
     }
-    const QList<FlowError> found = reader.takeErrors();
+    QList<FlowError> found = reader.takeErrors();
+    for (FlowError& e : found)
+        if (e.line == 1 && e.column > 0)
+            e.column = int(std::max<qsizetype>(1, e.column + shift));
     if (errors)
         errors->append(found);
     return found.isEmpty() ? fault : std::nullopt;

@@ -571,51 +571,6 @@ void MainWindow::setSpeed(double speed)
     m_speed->setCurrentText(text); // which tells the session
 }
 
-void MainWindow::buildFaultMenu()
-{
-    auto* menu = new QMenu(m_faults);
-    if (SimSession* sim = simSession()) {
-        const Flow& flow = *sim->flow();
-        for (const Service& s : flow.services) {
-            QMenu* sub = menu->addMenu(s.name);
-            auto add = [&](const QString& label, FaultKind kind, double value) {
-                QAction* a = sub->addAction(label);
-                connect(a, &QAction::triggered, this, [sim, name = s.name, kind, value] {
-                    Fault f;
-                    f.target = FaultTarget::Service;
-                    f.name = name;
-                    f.kind = kind;
-                    f.length = Duration::fromSeconds(30);
-                    f.factor = kind == FaultKind::Slow ? value : 1.0;
-                    f.probability = kind == FaultKind::Error ? value : 0.0;
-                    sim->injectFault(f);
-                });
-            };
-            add(tr("Down for 30 s"), FaultKind::Down, 0);
-            add(tr("10x slower for 30 s"), FaultKind::Slow, 10);
-            add(tr("20 % errors for 30 s"), FaultKind::Error, 0.2);
-        }
-        menu->addSeparator();
-        for (const FlowScope::Channel& c : flow.channels) {
-            QMenu* sub = menu->addMenu(tr("channel %1").arg(c.name));
-            for (const auto& [label, kind] : { std::pair { tr("Drop 10 % for 30 s"), FaultKind::Drop },
-                                               std::pair { tr("Duplicate 10 % for 30 s"), FaultKind::Duplicate } }) {
-                QAction* a = sub->addAction(label);
-                connect(a, &QAction::triggered, this, [sim, name = c.name, k = kind] {
-                    Fault f;
-                    f.target = FaultTarget::Channel;
-                    f.name = name;
-                    f.kind = k;
-                    f.length = Duration::fromSeconds(30);
-                    f.probability = 0.1;
-                    sim->injectFault(f);
-                });
-            }
-        }
-    }
-    m_faults->setMenu(menu);
-}
-
 void MainWindow::tick()
 {
     if (!m_session)

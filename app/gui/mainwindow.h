@@ -102,6 +102,9 @@ public:
     // after `delayMs`, then quits the application.
     void screenshotLater(const QString& path, int delayMs, const QString& pane);
     void showError(const QString& message);
+    // Injects a fault written like a faults: entry (the CLI's --fault); without `at:` it starts
+    // now. Returns the errors (file:line:column lines, "fault" for the file), "" when injected.
+    QString injectFault(const QString& spec);
     QString errorText() const; // what the banner says now ("" when hidden)
 
     TopologyPage* topologyPage() const { return m_topology; }
@@ -132,6 +135,7 @@ private:
     void updateTablesIfDue(const EngineSnapshot& snapshot);
     void buildMenus();
     void buildFaultMenu();
+    void customFaultDialog();
     void rebuildRecentMenu();
     void attach(std::unique_ptr<Session> session);
     void hideError();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// MainWindow: what it shows. Opening flow files and recordings, starting the simulator,
-// connecting live sources, and saving a session's recording; attach() (mainwindow.cpp) then
-// wires the session to the panes.
+// MainWindow: what it shows. Opening flow files and recordings, starting the simulator and
+// injecting faults into it, connecting live sources, and saving a session's recording;
+// attach() (mainwindow.cpp) then wires the session to the panes.
 #include "mainwindow.h"
 
 #include "connectdialog.h"
@@ -17,7 +17,14 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QFutureWatcher>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QRegularExpression>
+#include <QSettings>
 #include <QStatusBar>
+#include <QToolButton>
 #include <QtConcurrentRun>
 
 namespace FlowScope::Gui {
@@ -194,6 +201,102 @@ bool MainWindow::connectSource(const QString& kind, std::unique_ptr<Connectors::
         showError(tr("Ignored client properties that librdkafka does not know or FlowScope sets itself: %1")
                       .arg(skipped.join(QStringLiteral(", "))));
     return true;
+}
+
+QString MainWindow::injectFault(const QString& spec)
+{
+    SimSession* sim = simSession();
+    if (!sim)
+        return tr("faults are the simulator's: this session is not a simulation");
+    // Without `at:` it starts now: a fault whose start is past starts at once (its length counts
+    // from then). Appended, so that the columns of an error stay those of the text as typed.
+    static const QRegularExpression hasAt(QStringLiteral("(^|[{,\\s])at\\s*:"));
+    const QString text = hasAt.match(spec).hasMatch() ? spec : spec + QStringLiteral(", at: 0s");
+    QList<FlowError> errors;
+    const std::optional<Fault> fault = FlowFileParser::parseFault(text, *sim->flow(), &errors, QStringLiteral("fault"));
+    if (!fault) {
+        QStringList lines;
+        for (const FlowError& e : std::as_const(errors))
+            lines.append(e.toString());
+        return lines.join(u'\n');
+    }
+    sim->injectFault(*fault);
+    return {};
+}
+
+void MainWindow::customFaultDialog()
+{
+    SimSession* sim = simSession();
+    if (!sim)
+        return;
+    const QList<Service>& services = sim->flow()->services;
+    QString spec = QSettings()
+                       .value(QStringLiteral("faults/last"),
+                              services.isEmpty() ? QStringLiteral("broker: all, down: 30s")
+                                                 : QStringLiteral("service: %1, down: 30s").arg(services.first().name))
+                       .toString();
+    while (true) {
+        bool ok = false;
+        spec = QInputDialog::getText(this, tr("Inject a fault"),
+                                     tr("A fault written like an entry of the flow file's faults: (docs/flow-file.md).\n"
+                                        "It starts now unless it says at: (from the start of the simulation).\n"
+                                        "For example: service: payment, slow: 5x, for: 1m  \u00b7  channel: orders, "
+                                        "delay: exp(500ms), for: 30s  \u00b7  broker: all, down: 20s"),
+                                     QLineEdit::Normal, spec, &ok);
+        if (!ok || spec.trimmed().isEmpty())
+            return;
+        const QString error = injectFault(spec);
+        if (error.isEmpty()) {
+            QSettings().setValue(QStringLiteral("faults/last"), spec);
+            return;
+        }
+        QMessageBox::warning(this, tr("Inject a fault"), error);
+    }
+}
+
+// Ready-made faults of 30 s for each service and channel and for the broker, and any other
+// through customFaultDialog(): the same text as the CLI's --fault.
+void MainWindow::buildFaultMenu()
+{
+    if (QMenu* old = m_faults->menu())
+        old->deleteLater(); // with its actions (and their shortcuts)
+    auto* menu = new QMenu(m_faults);
+    if (SimSession* sim = simSession()) {
+        auto add = [this](QMenu* to, const QString& label, const QString& spec) {
+            connect(to->addAction(label), &QAction::triggered, this, [this, spec] {
+                if (const QString error = injectFault(spec); !error.isEmpty())
+                    showError(error); // a preset names what the flow declares: not expected
+            });
+        };
+        const Flow& flow = *sim->flow();
+        for (const Service& s : flow.services) {
+            QMenu* sub = menu->addMenu(s.name);
+            const QString target = QStringLiteral("service: ") + s.name;
+            add(sub, tr("Down for 30 s"), target + QStringLiteral(", down: 30s"));
+            add(sub, tr("10x slower for 30 s"), target + QStringLiteral(", slow: 10x, for: 30s"));
+            add(sub, tr("20 % errors for 30 s"), target + QStringLiteral(", error: 20%, for: 30s"));
+            add(sub, tr("Cut off from the broker for 30 s"), target + QStringLiteral(", partition: 30s"));
+        }
+        menu->addSeparator();
+        for (const FlowScope::Channel& c : flow.channels) {
+            QMenu* sub = menu->addMenu(tr("channel %1").arg(c.name));
+            const QString target = QStringLiteral("channel: ") + c.name;
+            add(sub, tr("Drop 10 % for 30 s"), target + QStringLiteral(", drop: 10%, for: 30s"));
+            add(sub, tr("Duplicate 10 % for 30 s"), target + QStringLiteral(", duplicate: 10%, for: 30s"));
+            add(sub, tr("Delay by exp(500 ms) for 30 s"), target + QStringLiteral(", delay: exp(500ms), for: 30s"));
+        }
+        menu->addSeparator();
+        QMenu* broker = menu->addMenu(tr("broker"));
+        add(broker, tr("Down for 30 s"), QStringLiteral("broker: all, down: 30s"));
+        add(broker, tr("Delay every delivery by exp(500 ms) for 30 s"),
+            QStringLiteral("broker: all, delay: exp(500ms), for: 30s"));
+        menu->addSeparator();
+        QAction* custom = menu->addAction(tr("Custom fault\u2026"));
+        custom->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+        connect(custom, &QAction::triggered, this, &MainWindow::customFaultDialog);
+        addAction(custom); // its shortcut works without opening the menu
+    }
+    m_faults->setMenu(menu);
 }
 
 } // namespace FlowScope::Gui

@@ -90,7 +90,7 @@ void SimSession::run()
                 faults.swap(m_pendingFaults);
             }
             for (Fault& f : faults) {
-                f.at = Duration { m_sim->now() };
+                f.at = Duration { std::max(f.at.micros, m_sim->now()) }; // one in the past starts now
                 m_sim->injectFault(f);
             }
         }

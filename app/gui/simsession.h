@@ -36,7 +36,8 @@ public:
     void setPaused(bool paused) override;
     bool isPaused() const override { return m_paused.load(); }
     QString kind() const override { return QStringLiteral("simulated"); }
-    // Applied on the simulator's thread at its next step; `fault.at` is ignored (now).
+    // Applied on the simulator's thread at its next step. `fault.at` counts from the start of
+    // the simulation; one in the past (0, say) starts now, and its length counts from now.
     void injectFault(Fault fault);
 
     std::shared_ptr<const EngineSnapshot> snapshot() const override { return m_engine->snapshot(); }

@@ -22,12 +22,16 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
+
+#include <functional>
 
 #include "guitestfixture.h"
 
@@ -46,6 +50,7 @@ private Q_SLOTS:
     void demoRunsInTheWindow();
     void faultTurnsItsNodeRed();
     void serverlessFlowInTheWindow();
+    void faultsFromTheMenuAndFromText();
     void selectedNodeListsItsLatestEvents();
     void sessionRecordingIsSavedAsACopy();
     void kafkaDialogStartsALiveSession();
@@ -158,6 +163,67 @@ void TestGuiSessions::serverlessFlowInTheWindow()
     QVERIFY(w.startSimulation(m_flow));
     QVERIFY(noViews->isHidden());
     QVERIFY(!w.viewTable()->isHidden());
+}
+
+// Inject fault: every ready-made fault of the menu is valid for the shop (4 a service, 3 a
+// channel, 2 for the broker) and reaches the simulator; a fault typed as text starts now unless it
+// says `at:`, and a wrong one is refused with where and what, the column that of the text as typed.
+void TestGuiSessions::faultsFromTheMenuAndFromText()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(10);
+    QToolButton* button = nullptr;
+    for (QToolButton* b : w.findChildren<QToolButton*>())
+        if (b->text() == u"Inject fault")
+            button = b;
+    QVERIFY(button && button->menu());
+    QList<QAction*> presets;
+    std::function<void(QMenu*)> collect = [&](QMenu* menu) {
+        for (QAction* a : menu->actions()) {
+            if (a->menu())
+                collect(a->menu());
+            else if (!a->isSeparator() && !a->text().startsWith(u"Custom"))
+                presets.append(a);
+        }
+    };
+    collect(button->menu());
+    QCOMPARE(presets.size(), 4 * 4 + 4 * 3 + 2);
+    auto faults = [&w] { return w.simSession()->faults().value(u"faults").toArray(); };
+    QTRY_VERIFY_WITH_TIMEOUT(w.simSession()->simSeconds() > 0.5, 10000);
+    const qsizetype before = faults().size(); // the shop's own three
+    for (QAction* a : std::as_const(presets))
+        a->trigger();
+    QVERIFY2(w.errorText().isEmpty(), qPrintable(w.errorText()));
+    QTRY_COMPARE_WITH_TIMEOUT(faults().size(), before + presets.size(), 10000);
+    // the partition of `inventory` is active now (they all start at once and last 30 s)
+    bool cutOff = false;
+    for (const QJsonValue& v : faults()) {
+        const QJsonObject f = v.toObject();
+        cutOff |= f.value(u"name").toString() == u"inventory" && f.value(u"kind").toString() == u"partition"
+            && f.value(u"active").toBool();
+    }
+    QVERIFY(cutOff);
+
+    // typed: without `at:` it starts now; with it, when it says
+    QCOMPARE(w.injectFault(QStringLiteral("service: payment, slow: 3x, for: 5s")), QString());
+    QCOMPARE(w.injectFault(QStringLiteral("at: 1h, broker: all, down: 1s")), QString());
+    QTRY_COMPARE_WITH_TIMEOUT(faults().size(), before + presets.size() + 2, 10000);
+    const QJsonObject slow = faults()[before + presets.size()].toObject();
+    QCOMPARE(slow.value(u"kind").toString(), u"slow");
+    QVERIFY(slow.value(u"active").toBool());
+    QVERIFY(slow.value(u"at_s").toDouble() > 0.5); // now, not the start of the run
+    const QJsonObject later = faults()[before + presets.size() + 1].toObject();
+    QCOMPARE(later.value(u"at_s").toDouble(), 3600.0);
+    QVERIFY(!later.value(u"active").toBool());
+    // wrong: where and what, nothing injected
+    const QString error = w.injectFault(QStringLiteral("service: paymnt, down: 30s"));
+    QVERIFY2(error.startsWith(u"fault:1:10: error: ") && error.contains(u"paymnt") && error.contains(u"payment"),
+             qPrintable(error));
+    QVERIFY(w.injectFault(QStringLiteral("service: payment")).startsWith(u"fault:1:1: error: "));
+    QTest::qWait(200);
+    QCOMPARE(faults().size(), before + presets.size() + 2);
 }
 
 // File > Save session recording: a copy of the simulated session's temporary recording holds

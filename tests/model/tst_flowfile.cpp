@@ -731,12 +731,17 @@ void TestFlowFile::faultSpec_data()
 {
     QTest::addColumn<QString>("spec");
     QTest::addColumn<QString>("error"); // empty: valid
-    QTest::newRow("down") << u"at: 10s, service: payment, down: 30s"_s << QString();
-    QTest::newRow("braces") << u"{ at: 0s, channel: payments, delay: exp(200ms), for: 1m }"_s << QString();
-    QTest::newRow("broker") << u"at: 5s, broker: all, down: 5s"_s << QString();
-    QTest::newRow("unknown service") << u"at: 10s, service: paymnt, down: 30s"_s << u"did you mean `payment`?"_s;
-    QTest::newRow("two kinds") << u"at: 10s, service: payment, down: 30s, slow: 2x"_s << u"a fault does one thing"_s;
-    QTest::newRow("syntax") << u"at: [10s"_s << u"invalid fault"_s;
+    QTest::addColumn<int>("column");    // of the first error, in the text as given; 0: not checked
+    QTest::newRow("down") << u"at: 10s, service: payment, down: 30s"_s << QString() << 0;
+    QTest::newRow("braces") << u"{ at: 0s, channel: payments, delay: exp(200ms), for: 1m }"_s << QString() << 0;
+    QTest::newRow("broker") << u"at: 5s, broker: all, down: 5s"_s << QString() << 0;
+    QTest::newRow("unknown service") << u"at: 10s, service: paymnt, down: 30s"_s << u"did you mean `payment`?"_s << 19;
+    QTest::newRow("unknown service, spaces before")
+        << u"  at: 10s, service: paymnt, down: 30s"_s << u"did you mean `payment`?"_s << 21;
+    QTest::newRow("unknown service, braces")
+        << u"{ at: 10s, service: paymnt, down: 30s }"_s << u"did you mean `payment`?"_s << 21;
+    QTest::newRow("two kinds") << u"at: 10s, service: payment, down: 30s, slow: 2x"_s << u"a fault does one thing"_s << 0;
+    QTest::newRow("syntax") << u"at: [10s"_s << u"invalid fault"_s << 0;
 }
 
 void TestFlowFile::faultSpec()
@@ -753,6 +758,11 @@ void TestFlowFile::faultSpec()
     QVERIFY(!errors.isEmpty());
     QCOMPARE(errors.first().file, u"--fault"_s);
     QVERIFY2(errors.first().toString().contains(error), qPrintable(errors.first().toString()));
+    QFETCH(int, column);
+    if (column > 0) {
+        QCOMPARE(errors.first().line, 1);
+        QCOMPARE(errors.first().column, column);
+    }
 }
 
 void TestFlowFile::helpers()
