@@ -46,9 +46,10 @@ public:
     // One fault given outside the file (the CLI's `--fault SPEC`, the GUI's fault panel),
     // written like an entry of `faults:`, with or without braces:
     // `at: 10s, service: payment, down: 30s`. Checked against `flow` (service and channel
-    // names). On failure returns nothing and appends to `errors`, with `source` as file name.
+    // names). On failure returns nothing and appends to `errors`, with `source` as file name and
+    // the lines and columns of `spec` as given. Without `at:` it is an error, or `defaultAt` if set.
     static std::optional<Fault> parseFault(const QString& spec, const Flow& flow, QList<FlowError>* errors,
-        const QString& source = QStringLiteral("--fault"));
+        const QString& source = QStringLiteral("--fault"), std::optional<Duration> defaultAt = {});
 };
 
 } // namespace FlowScope

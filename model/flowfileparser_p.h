@@ -44,7 +44,8 @@ public:
     explicit FlowReader(QString fileName);
 
     std::optional<Flow> readDocument(const YAML::Node& root);
-    std::optional<Fault> readFaultSpec(const YAML::Node& node, const Flow& flow);
+    // `defaultAt`: the start of a fault that gives no `at:` (else that is an error).
+    std::optional<Fault> readFaultSpec(const YAML::Node& node, const Flow& flow, std::optional<Duration> defaultAt = {});
     void checkReferences(const Flow& flow);
 
     void error(SourcePos pos, QString message, QString hint = {});
@@ -106,7 +107,7 @@ private:
     std::optional<LoadGenerator> readGenerator(const Entry& e);
     std::vector<DataField> readData(const Entry& e, const QString& where, int depth);
     Broker readBroker(const Entry& e);
-    std::optional<Fault> readFault(const Entry& e);
+    std::optional<Fault> readFault(const Entry& e, std::optional<Duration> defaultAt = {});
 
     // ---- references (flowfileparser.cpp)
     void checkType(const QString& type, SourcePos pos, const QString& what, const QStringList& known);

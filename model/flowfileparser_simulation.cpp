@@ -224,7 +224,7 @@ Broker FlowReader::readBroker(const Entry& e)
     return broker;
 }
 
-std::optional<Fault> FlowReader::readFault(const Entry& e)
+std::optional<Fault> FlowReader::readFault(const Entry& e, std::optional<Duration> defaultAt)
 {
     const QString where = u"the fault"_s;
     const Fields f = fields(e, where,
@@ -237,6 +237,8 @@ std::optional<Fault> FlowReader::readFault(const Entry& e)
     fault.pos = e.valuePos;
     if (const Entry* at = f.get(u"at"))
         fault.at = readDuration(*at).value_or(Duration {});
+    else if (defaultAt)
+        fault.at = *defaultAt;
     else
         missing(e.valuePos, where, u"at", u"say when it starts, as in `at: 60s`"_s);
 

@@ -123,8 +123,8 @@ int simCommand(const QStringList& args)
         if (!progress || ms - lastProgressMs < 500)
             return;
         lastProgressMs = ms;
-        err(QStringLiteral("\r\x1b[Ksimulating %1: %2 of %3 s (%4%), %5 events, %6x real time")
-                .arg(flow->name)
+        // short: a line longer than the terminal wraps, and \r then clears only its last row
+        err(QStringLiteral("\r\x1b[Ksimulating: %1 of %2 s (%3%), %4 events, %5x real time")
                 .arg(double(sim.now()) / 1e6, 0, 'f', 0)
                 .arg(double(duration) / 1e6, 0, 'f', 0)
                 .arg(duration > 0 ? sim.now() * 100 / duration : 100)

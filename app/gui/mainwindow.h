@@ -136,6 +136,7 @@ private:
     void buildMenus();
     void buildFaultMenu();
     void customFaultDialog();
+    QAction* m_customFault = nullptr; // Inject fault > Custom fault... (Ctrl+Shift+F)
     void rebuildRecentMenu();
     void attach(std::unique_ptr<Session> session);
     void hideError();

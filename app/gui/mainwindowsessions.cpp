@@ -21,7 +21,6 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
-#include <QRegularExpression>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolButton>
@@ -209,11 +208,10 @@ QString MainWindow::injectFault(const QString& spec)
     if (!sim)
         return tr("faults are the simulator's: this session is not a simulation");
     // Without `at:` it starts now: a fault whose start is past starts at once (its length counts
-    // from then). Appended, so that the columns of an error stay those of the text as typed.
-    static const QRegularExpression hasAt(QStringLiteral("(^|[{,\\s])at\\s*:"));
-    const QString text = hasAt.match(spec).hasMatch() ? spec : spec + QStringLiteral(", at: 0s");
+    // from then).
     QList<FlowError> errors;
-    const std::optional<Fault> fault = FlowFileParser::parseFault(text, *sim->flow(), &errors, QStringLiteral("fault"));
+    const std::optional<Fault> fault
+        = FlowFileParser::parseFault(spec, *sim->flow(), &errors, QStringLiteral("fault"), Duration {});
     if (!fault) {
         QStringList lines;
         for (const FlowError& e : std::as_const(errors))
@@ -230,8 +228,9 @@ void MainWindow::customFaultDialog()
     if (!sim)
         return;
     const QList<Service>& services = sim->flow()->services;
+    const QString key = QStringLiteral("faults/last/") + sim->flow()->name; // another flow's names may not be here
     QString spec = QSettings()
-                       .value(QStringLiteral("faults/last"),
+                       .value(key,
                               services.isEmpty() ? QStringLiteral("broker: all, down: 30s")
                                                  : QStringLiteral("service: %1, down: 30s").arg(services.first().name))
                        .toString();
@@ -247,7 +246,7 @@ void MainWindow::customFaultDialog()
             return;
         const QString error = injectFault(spec);
         if (error.isEmpty()) {
-            QSettings().setValue(QStringLiteral("faults/last"), spec);
+            QSettings().setValue(key, spec);
             return;
         }
         QMessageBox::warning(this, tr("Inject a fault"), error);
@@ -258,8 +257,15 @@ void MainWindow::customFaultDialog()
 // through customFaultDialog(): the same text as the CLI's --fault.
 void MainWindow::buildFaultMenu()
 {
+    if (!m_customFault) {
+        // one action for every session's menu, and on the window: its shortcut works unopened
+        m_customFault = new QAction(tr("Custom fault\u2026"), this);
+        m_customFault->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+        connect(m_customFault, &QAction::triggered, this, &MainWindow::customFaultDialog);
+        addAction(m_customFault);
+    }
     if (QMenu* old = m_faults->menu())
-        old->deleteLater(); // with its actions (and their shortcuts)
+        old->deleteLater(); // with its presets
     auto* menu = new QMenu(m_faults);
     if (SimSession* sim = simSession()) {
         auto add = [this](QMenu* to, const QString& label, const QString& spec) {
@@ -271,7 +277,8 @@ void MainWindow::buildFaultMenu()
         const Flow& flow = *sim->flow();
         for (const Service& s : flow.services) {
             QMenu* sub = menu->addMenu(s.name);
-            const QString target = QStringLiteral("service: ") + s.name;
+            const QString target = QStringLiteral("service: '%1'").arg(s.name); // quoted: a name may hold ':' or '@'
+
             add(sub, tr("Down for 30 s"), target + QStringLiteral(", down: 30s"));
             add(sub, tr("10x slower for 30 s"), target + QStringLiteral(", slow: 10x, for: 30s"));
             add(sub, tr("20 % errors for 30 s"), target + QStringLiteral(", error: 20%, for: 30s"));
@@ -280,7 +287,7 @@ void MainWindow::buildFaultMenu()
         menu->addSeparator();
         for (const FlowScope::Channel& c : flow.channels) {
             QMenu* sub = menu->addMenu(tr("channel %1").arg(c.name));
-            const QString target = QStringLiteral("channel: ") + c.name;
+            const QString target = QStringLiteral("channel: '%1'").arg(c.name);
             add(sub, tr("Drop 10 % for 30 s"), target + QStringLiteral(", drop: 10%, for: 30s"));
             add(sub, tr("Duplicate 10 % for 30 s"), target + QStringLiteral(", duplicate: 10%, for: 30s"));
             add(sub, tr("Delay by exp(500 ms) for 30 s"), target + QStringLiteral(", delay: exp(500ms), for: 30s"));
@@ -291,11 +298,9 @@ void MainWindow::buildFaultMenu()
         add(broker, tr("Delay every delivery by exp(500 ms) for 30 s"),
             QStringLiteral("broker: all, delay: exp(500ms), for: 30s"));
         menu->addSeparator();
-        QAction* custom = menu->addAction(tr("Custom fault\u2026"));
-        custom->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
-        connect(custom, &QAction::triggered, this, &MainWindow::customFaultDialog);
-        addAction(custom); // its shortcut works without opening the menu
+        menu->addAction(m_customFault);
     }
+    m_customFault->setEnabled(simSession() != nullptr);
     m_faults->setMenu(menu);
 }
 

@@ -274,7 +274,7 @@ void TopologyPage::showDetails()
     const QJsonObject stats = m_services.value(name).toObject();
     if (service && !stats.isEmpty())
         html += QStringLiteral("<br>processed %1, failed %2, retries %3, dead-lettered %4, dropped %5, queue %6, "
-                               "lag %7, max queue %8, mean latency %9 ms")
+                               "lag %7, max queue %8, mean latency %9")
                     .arg(stats.value(u"processed").toInteger())
                     .arg(stats.value(u"failed").toInteger())
                     .arg(stats.value(u"retries").toInteger())
@@ -283,7 +283,9 @@ void TopologyPage::showDetails()
                     .arg(stats.value(u"queue").toInteger())
                     .arg(stats.value(u"lag").toInteger())
                     .arg(stats.value(u"max_queue").toInteger())
-                    .arg(stats.value(u"mean_latency_ms").toDouble(), 0, 'f', 2);
+                    .arg(stats.value(u"processed").toInteger() > 0
+                            ? QString::number(stats.value(u"mean_latency_ms").toDouble(), 'f', 2) + u" ms"
+                            : QStringLiteral("\u2013")); // no mean of nothing
     html += latestEventsHtml(key);
     m_details->setText(html);
 }

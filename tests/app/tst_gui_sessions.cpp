@@ -207,9 +207,10 @@ void TestGuiSessions::faultsFromTheMenuAndFromText()
     QVERIFY(cutOff);
 
     // typed: without `at:` it starts now; with it, when it says
-    QCOMPARE(w.injectFault(QStringLiteral("service: payment, slow: 3x, for: 5s")), QString());
+    QCOMPARE(w.injectFault(QStringLiteral("service: payment, slow: 3x, for: 10m")), QString());
     QCOMPARE(w.injectFault(QStringLiteral("at: 1h, broker: all, down: 1s")), QString());
-    QTRY_COMPARE_WITH_TIMEOUT(faults().size(), before + presets.size() + 2, 10000);
+    QCOMPARE(w.injectFault(QStringLiteral("{ channel: orders, drop: 1%, for: 10m }  # braced, no at")), QString());
+    QTRY_COMPARE_WITH_TIMEOUT(faults().size(), before + presets.size() + 3, 10000);
     const QJsonObject slow = faults()[before + presets.size()].toObject();
     QCOMPARE(slow.value(u"kind").toString(), u"slow");
     QVERIFY(slow.value(u"active").toBool());
@@ -223,7 +224,8 @@ void TestGuiSessions::faultsFromTheMenuAndFromText()
              qPrintable(error));
     QVERIFY(w.injectFault(QStringLiteral("service: payment")).startsWith(u"fault:1:1: error: "));
     QTest::qWait(200);
-    QCOMPARE(faults().size(), before + presets.size() + 2);
+    QCOMPARE(faults().size(), before + presets.size() + 3);
+    QVERIFY(faults().last().toObject().value(u"active").toBool()); // the braced one, from now
 }
 
 // File > Save session recording: a copy of the simulated session's temporary recording holds

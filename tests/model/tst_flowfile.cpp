@@ -52,6 +52,7 @@ private Q_SLOTS:
     void neverThrows();
     void faultSpec_data();
     void faultSpec();
+    void faultSpecWithDefaultStart();
     void helpers();
 };
 
@@ -740,8 +741,11 @@ void TestFlowFile::faultSpec_data()
         << u"  at: 10s, service: paymnt, down: 30s"_s << u"did you mean `payment`?"_s << 21;
     QTest::newRow("unknown service, braces")
         << u"{ at: 10s, service: paymnt, down: 30s }"_s << u"did you mean `payment`?"_s << 21;
+    QTest::newRow("unknown service, a blank line before")
+        << u"\n   at: 10s, service: paymnt, down: 30s"_s << u"did you mean `payment`?"_s << 22;
+    QTest::newRow("no target, spaces before") << u"   at: 10s, down: 30s"_s << u"has no target"_s << 4;
     QTest::newRow("two kinds") << u"at: 10s, service: payment, down: 30s, slow: 2x"_s << u"a fault does one thing"_s << 0;
-    QTest::newRow("syntax") << u"at: [10s"_s << u"invalid fault"_s << 0;
+    QTest::newRow("syntax") << u"at: [10s"_s << u"invalid fault"_s << 9; // just past the end
 }
 
 void TestFlowFile::faultSpec()
@@ -760,9 +764,29 @@ void TestFlowFile::faultSpec()
     QVERIFY2(errors.first().toString().contains(error), qPrintable(errors.first().toString()));
     QFETCH(int, column);
     if (column > 0) {
-        QCOMPARE(errors.first().line, 1);
+        QCOMPARE(errors.first().line, spec.startsWith(u'\n') ? 2 : 1);
         QCOMPARE(errors.first().column, column);
     }
+}
+
+// The window's faults start now unless they say when: parseFault's default `at`.
+void TestFlowFile::faultSpecWithDefaultStart()
+{
+    const FlowParseResult demo = FlowFileParser::parseFile(demoPath());
+    QVERIFY(demo.ok());
+    QList<FlowError> errors;
+    const auto now = Duration::fromSeconds(42);
+    auto fault = FlowFileParser::parseFault(u"{ service: payment, down: 30s }  # no at"_s, *demo.flow, &errors,
+                                            u"fault"_s, now);
+    QVERIFY2(fault, errors.isEmpty() ? "" : qPrintable(errors.first().toString()));
+    QCOMPARE(fault->at, now);
+    QCOMPARE(fault->length, Duration::fromSeconds(30));
+    fault = FlowFileParser::parseFault(u"service: payment, down: 30s, at: 5s,"_s, *demo.flow, &errors, u"fault"_s, now);
+    QVERIFY(fault);
+    QCOMPARE(fault->at, Duration::fromSeconds(5)); // said: kept
+    // without a default it is still an error
+    QVERIFY(!FlowFileParser::parseFault(u"service: payment, down: 30s"_s, *demo.flow, &errors));
+    QVERIFY(errors.last().message.contains(u"no `at`"));
 }
 
 void TestFlowFile::helpers()
