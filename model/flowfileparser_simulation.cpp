@@ -1,10 +1,66 @@
 // SPDX-License-Identifier: MIT
-// FlowReader: the `simulation:` section (load generators, payload templates, broker, faults).
+// FlowReader: the `simulation:` section (load generators, payload templates, broker, faults),
+// and FlowFileParser::parseFault, one fault given outside the file.
 #include "flowfileparser_p.h"
 
 using namespace Qt::StringLiterals;
 
-namespace FlowScope::FlowParse {
+namespace FlowScope {
+
+std::optional<Fault> FlowFileParser::parseFault(const QString& spec, const Flow& flow, QList<FlowError>* errors,
+    const QString& source, std::optional<Duration> defaultAt)
+{
+    using FlowParse::FlowReader;
+    FlowReader reader(source);
+    std::optional<Fault> fault;
+    // Errors point into the text as given, not into the trimmed copy nor the braces added to it:
+    // where its first character is (after blank lines and spaces), and how far the copy moved it.
+    qsizetype first = 0;
+    int firstLine = 1, firstColumn = 1;
+    for (; first < spec.size() && spec[first].isSpace(); ++first) {
+        if (spec[first] == u'\n') {
+            ++firstLine;
+            firstColumn = 1;
+        } else {
+            ++firstColumn;
+        }
+    }
+    QString text = spec.trimmed();
+    const bool braced = text.startsWith(u'{');
+    if (!braced)
+        text = u'{' + text + u"\n}"; // on a line of its own: not inside a trailing # comment
+    try {
+        fault = reader.readFaultSpec(YAML::Load(text.toStdString()), flow, defaultAt);
+    } catch (const YAML::Exception& e) {
+        reader.error(e.mark.line >= 0 ? SourcePos { e.mark.line + 1, std::max(1, e.mark.column + 1) }
+                                      : SourcePos {},
+            u"invalid fault: "_s + QString::fromStdString(e.msg));
+    } catch (const std::exception& e) {
+        reader.error({}, u"invalid fault: "_s + QString::fromLocal8Bit(e.what()));
+    }
+    QList<FlowError> found = reader.takeErrors();
+    const QString trimmed = spec.trimmed();
+    const int lines = int(trimmed.count(u'\n')) + 1;
+    for (FlowError& e : found) {
+        if (e.line <= 0)
+            continue;
+        if (!braced && e.line > lines) { // on the added closing brace: just past the text's end
+            e.line = lines;
+            e.column = int(trimmed.size() - trimmed.lastIndexOf(u'\n')); // the last line's length + 1
+            if (lines == 1)
+                ++e.column; // as a column of the braced copy, which the line below maps back
+
+        }
+        if (e.line == 1) // the added brace counts for none: its own errors go to the first character
+            e.column = std::max(firstColumn, e.column - (braced ? 0 : 1) + firstColumn - 1);
+        e.line += firstLine - 1;
+    }
+    if (errors)
+        errors->append(found);
+    return found.isEmpty() ? fault : std::nullopt;
+}
+
+namespace FlowParse {
 
 namespace {
 
@@ -363,4 +419,5 @@ std::optional<Fault> FlowReader::readFault(const Entry& e, std::optional<Duratio
     return fault;
 }
 
-} // namespace FlowScope::FlowParse
+} // namespace FlowParse
+} // namespace FlowScope
