@@ -3,9 +3,10 @@
 //
 //   parse   EventParser (simdjson on demand) vs QJsonDocument picking out the same attributes
 //   import  `flowscope import` of a file vs the sqlite3 shell's `.import` of the same lines as raw text
-//   sim     the simulator (engine alone, and `flowscope sim --speed max --json`) on a tandem of five
-//           M/M/1 stations (bench/tandem.yaml) and on the built-in demo (resources/demo/shop.yaml),
-//           vs SimPy 3 on the same tandem (bench/simpy_tandem.py)
+//   sim     the simulator (in process without events and with them, and `flowscope sim --speed max
+//           --json`) on a tandem of five M/M/1 stations (bench/tandem.yaml) and on the built-in demo
+//           (resources/demo/shop.yaml), vs SimPy 3 (bench/simpy_tandem.py) and a bare C++ event
+//           loop on the same tandem
 //   record  `flowscope record --kafka` of the lines from librdkafka's mock cluster (in this process)
 //           vs `kcat -C -e -o beginning` to /dev/null on the same topic
 //
@@ -15,6 +16,7 @@
 #include <eventparser.h>
 #include <kafkamock.h>
 #include <projections.h>
+#include <random.h>
 #include <flowfileparser.h>
 #include <simulator.h>
 #include <recording.h>
@@ -38,6 +40,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <queue>
 #include <random>
 #include <thread>
 
@@ -196,18 +199,78 @@ struct SimRun {
     double innerWall = 0;   // the process's own measurement (`sim.wall_seconds` of the JSON), if any
 };
 
-// The engine alone, in this process: every event is built and handed to a sink that drops it;
-// with `fold`, the sink folds each batch into the projections on the same thread (what
-// `flowscope sim` does on two threads), which tells the fold's cost from the simulation's.
-SimRun runEngine(const std::shared_ptr<const Flow>& flow, qint64 durationMicros, bool fold = false)
+// The reference of issue 4's "a bare C++ event loop does this tandem at ~75x SimPy": the same
+// tandem as bench/tandem.yaml written out by hand, the least a discrete-event loop can do. A
+// std::priority_queue of (time, station) completions, a count of waiting jobs and a busy flag per
+// station, exponential draws from FlowScope's Rng; a job moving on arrives at once, as with the
+// tandem's broker latency 0. No ids, no events, no statistics but the count.
+SimRun runBareLoop(qint64 durationMicros)
+{
+    constexpr int Stations = 5;
+    constexpr double Rate = 800.0, ServiceMean = 0.001;
+    struct Item {
+        double time;
+        int station; // -1: the next arrival
+        bool operator>(const Item& o) const { return time > o.time; }
+    };
+    QElapsedTimer t;
+    t.start();
+    Rng rng(42);
+    std::priority_queue<Item, std::vector<Item>, std::greater<Item>> agenda;
+    int waiting[Stations] = {};
+    bool busy[Stations] = {};
+    qint64 completions = 0;
+    const double until = double(durationMicros) / 1e6;
+    agenda.push({ rng.exponential(1.0 / Rate), -1 });
+    while (!agenda.empty() && agenda.top().time <= until) {
+        const Item item = agenda.top();
+        agenda.pop();
+        int arriving = 0; // the station a job arrives at now, or Stations: none
+        if (item.station < 0) {
+            agenda.push({ item.time + rng.exponential(1.0 / Rate), -1 });
+        } else {
+            ++completions;
+            arriving = item.station + 1;
+            if (waiting[item.station] > 0) {
+                --waiting[item.station];
+                agenda.push({ item.time + rng.exponential(ServiceMean), item.station });
+            } else {
+                busy[item.station] = false;
+            }
+        }
+        if (arriving < Stations) {
+            if (busy[arriving]) {
+                ++waiting[arriving];
+            } else {
+                busy[arriving] = true;
+                agenda.push({ item.time + rng.exponential(ServiceMean), arriving });
+            }
+        }
+    }
+    SimRun r;
+    r.wall = double(t.nsecsElapsed()) / 1e9;
+    r.completions = completions;
+    return r;
+}
+
+// What the simulator does with its events in runEngine().
+enum class Output {
+    None,    // no sink, so no Event is built: the discrete-event engine alone, as a bare loop runs
+    Dropped, // every event built and handed to a sink that frees it
+    Folded,  // the sink folds each batch into the projections on the same thread (what
+             // `flowscope sim` does on two threads), which tells the fold's cost from the simulation's
+};
+
+// The simulator in this process, timed around runUntil().
+SimRun runEngine(const std::shared_ptr<const Flow>& flow, qint64 durationMicros, Output output)
 {
     Sim::Simulator sim(flow, flow->simulation->seed);
     Projections projections(flow);
     qint64 nextSeq = 1;
-    if (fold) { // as the engine thread does
+    if (output == Output::Folded) { // as the engine thread does
         projections.reserveCausation();
         sim.setSink([&projections, &nextSeq](EventBatch&& batch) { projections.consume(std::move(batch), nextSeq); });
-    } else {
+    } else if (output == Output::Dropped) {
         sim.setSink([](EventBatch&& batch) { EventBatch dropped = std::move(batch); });
     }
     QElapsedTimer t;
@@ -338,18 +401,20 @@ int benchSim(const QString& flowscope, const QString& python, const QString& dem
         print(QStringLiteral("sim: skipped (need %1 and %2 with SimPy 3)\n").arg(flowscope, python));
         return 1;
     }
-    QList<SimRun> engine, folded, cli, simpy, demoEngine, demoCli;
+    QList<SimRun> loop, bare, engine, folded, cli, simpy, demoEngine, demoCli;
     for (int r = 0; r < runs; ++r) {
         simpy.append(runSimPy(python, tandemMicros));
-        engine.append(runEngine(tandem, tandemMicros));
-        folded.append(runEngine(tandem, tandemMicros, true));
+        loop.append(runBareLoop(tandemMicros));
+        bare.append(runEngine(tandem, tandemMicros, Output::None));
+        engine.append(runEngine(tandem, tandemMicros, Output::Dropped));
+        folded.append(runEngine(tandem, tandemMicros, Output::Folded));
         cli.append(runCli(flowscope, tandemFile, tandemMicros));
-        demoEngine.append(runEngine(demo, demoMicros));
+        demoEngine.append(runEngine(demo, demoMicros, Output::Dropped));
         demoCli.append(runCli(flowscope, demoFile, demoMicros));
     }
-    const SimRun e = medianRun(engine), f = medianRun(folded), c = medianRun(cli), s = medianRun(simpy), de = medianRun(demoEngine),
-                 dc = medianRun(demoCli);
-    if (e.wall < 0 || f.wall < 0 || c.wall < 0 || s.wall < 0 || de.wall < 0 || dc.wall < 0)
+    const SimRun l = medianRun(loop), b = medianRun(bare), e = medianRun(engine), f = medianRun(folded), c = medianRun(cli), s = medianRun(simpy),
+                 de = medianRun(demoEngine), dc = medianRun(demoCli);
+    if (l.wall < 0 || b.wall < 0 || e.wall < 0 || f.wall < 0 || c.wall < 0 || s.wall < 0 || de.wall < 0 || dc.wall < 0)
         return 1;
     const double base = double(s.completions) / s.wall;
     const auto row = [](const QString& what, double seconds) -> QString {
@@ -369,9 +434,19 @@ int benchSim(const QString& flowscope, const QString& python, const QString& dem
               .arg(s.completions));
     print(row(QStringLiteral("SimPy 3 (env.run)"), s.wall)
           + perSecond(double(s.completions), s.wall, QStringLiteral("completions")) + u'\n');
-    print(row(QStringLiteral("engine alone (in process)"), e.wall)
+    print(row(QStringLiteral("a bare C++ event loop"), l.wall)
+          + perSecond(double(l.completions), l.wall, QStringLiteral("completions"))
+          + QStringLiteral("   %1x SimPy (issue 4: ~75x)\n").arg(times(l), 0, 'f', 1));
+    print(row(QStringLiteral("engine, no events built"), b.wall)
+          + perSecond(double(b.completions), b.wall, QStringLiteral("completions"))
+          + QStringLiteral("   %1x SimPy, %2 of the bare loop's rate\n")
+                .arg(times(b), 0, 'f', 1)
+                .arg(QStringLiteral("%1 %").arg(100.0 * times(b) / times(l), 0, 'f', 0)));
+    print(row(QStringLiteral("engine, events built, dropped"), e.wall)
           + perSecond(double(e.completions), e.wall, QStringLiteral("completions"))
-          + QStringLiteral("   %1x SimPy (goal: close to ~75x)\n").arg(times(e), 0, 'f', 1));
+          + QStringLiteral("   %1x SimPy; building: %2 ns an event\n")
+                .arg(times(e), 0, 'f', 1)
+                .arg((e.wall - b.wall) * 1e9 / double(std::max<qint64>(1, e.events)), 0, 'f', 0));
     print(row(QStringLiteral("engine + fold, one thread"), f.wall)
           + perSecond(double(f.completions), f.wall, QStringLiteral("completions"))
           + QStringLiteral("   %1x SimPy; the fold: %2 ns an event\n")
@@ -383,7 +458,7 @@ int benchSim(const QString& flowscope, const QString& python, const QString& dem
                 .arg(times(c), 0, 'f', 1)
                 .arg(times(c) >= 30 ? QStringLiteral("met") : QStringLiteral("missed")));
     print(row(QStringLiteral("  its own wall_seconds"), c.innerWall) + QStringLiteral("   (simulate, fold, flush)\n"));
-    if (e.completions != c.completions || e.completions == 0 || e.completions < s.completions * 9 / 10
+    if (e.completions != c.completions || b.completions != e.completions || e.completions == 0 || e.completions < s.completions * 9 / 10
         || e.completions > s.completions * 11 / 10)
         print(QStringLiteral("  warning: the runs disagree: %1 (engine), %2 (command), %3 (SimPy) completions\n")
                   .arg(e.completions)
@@ -395,7 +470,7 @@ int benchSim(const QString& flowscope, const QString& python, const QString& dem
               .arg(double(demoMicros) / 1e6)
               .arg(de.events)
               .arg(de.completions));
-    print(row(QStringLiteral("engine alone (in process)"), de.wall)
+    print(row(QStringLiteral("engine, events built, dropped"), de.wall)
           + perSecond(double(de.events), de.wall, QStringLiteral("events"))
           + perSecond(double(de.completions), de.wall, QStringLiteral("completions"))
           + QStringLiteral("   %1x SimPy's tandem rate\n").arg(times(de), 0, 'f', 1));
@@ -764,25 +839,36 @@ int main(int argc, char* argv[])
     }
 
     if (only == u"engine" || only == u"fold") {
-        // quick: the simulator alone (events built and dropped), or the projections' cost per
-        // event, on the tandem and the demo, nothing else
+        // quick: the bare loop and the simulator alone (without events, then with events built and
+        // dropped), or the projections' cost per event, on the tandem and the demo, nothing else
         const auto tandem = loadFlow(sourcePath(QStringLiteral("bench/tandem.yaml")));
         const auto demo = loadFlow(QFileInfo(cli.value(demoFlowOpt)).absoluteFilePath());
         if (!tandem || !demo)
             return 1;
         if (only == u"engine") {
-            QList<SimRun> t, d;
-            for (int r = 0; r < runs; ++r) {
-                t.append(runEngine(tandem, simDuration->micros));
-                d.append(runEngine(demo, demoDuration->micros));
-            }
-            const SimRun mt = medianRun(t), md = medianRun(d);
-            print(QStringLiteral("engine alone, median of %1: tandem %2 s (%3 ns an event), demo %4 s (%5 ns an event)\n")
+            QList<SimRun> loops;
+            for (int r = 0; r < runs; ++r)
+                loops.append(runBareLoop(simDuration->micros));
+            const SimRun ml = medianRun(loops);
+            print(QStringLiteral("a bare C++ event loop, median of %1: tandem %2 s (%3 completions)\n")
                       .arg(runs)
-                      .arg(mt.wall, 0, 'f', 4)
-                      .arg(mt.wall * 1e9 / double(std::max<qint64>(1, mt.events)), 0, 'f', 0)
-                      .arg(md.wall, 0, 'f', 4)
-                      .arg(md.wall * 1e9 / double(std::max<qint64>(1, md.events)), 0, 'f', 0));
+                      .arg(ml.wall, 0, 'f', 4)
+                      .arg(ml.completions));
+            for (const Output output : { Output::None, Output::Dropped }) {
+                QList<SimRun> t, d;
+                for (int r = 0; r < runs; ++r) {
+                    t.append(runEngine(tandem, simDuration->micros, output));
+                    d.append(runEngine(demo, demoDuration->micros, output));
+                }
+                const SimRun mt = medianRun(t), md = medianRun(d);
+                print(QStringLiteral("engine, %1, median of %2: tandem %3 s (%4 ns an event), demo %5 s (%6 ns an event)\n")
+                          .arg(output == Output::None ? QStringLiteral("no events built") : QStringLiteral("events built, dropped"))
+                          .arg(runs)
+                          .arg(mt.wall, 0, 'f', 4)
+                          .arg(mt.wall * 1e9 / double(std::max<qint64>(1, mt.events)), 0, 'f', 0)
+                          .arg(md.wall, 0, 'f', 4)
+                          .arg(md.wall * 1e9 / double(std::max<qint64>(1, md.events)), 0, 'f', 0));
+            }
             return 0;
         }
         const double t = foldAlone(tandem, simDuration->micros, runs), d = foldAlone(demo, demoDuration->micros, runs);

@@ -57,6 +57,8 @@ public:
 
     static constexpr qint64 DefaultStart = 1'798'761'600'000'000; // 2027-01-01T00:00:00Z
 
+    // Where the events go, in batches of `batchSize` (the last one of a runUntil() may be
+    // shorter). Without a sink no Event is built: stats() and eventsEmitted() are the same.
     void setSink(Sink sink, int batchSize = 4096)
     {
         m_sink = std::move(sink);
