@@ -474,10 +474,19 @@ void Simulator::release(int message)
         release(message);
 }
 
+// How many more deliveries the service takes now: room in its queue, plus the workers that would
+// start on them at once (a `queue: 0` service takes work only when a worker is free).
+static qint64 roomFor(qint64 queued, qint64 capacity, int idleWorkers)
+{
+    const qint64 room = capacity - queued;
+    return room > std::numeric_limits<qint64>::max() - idleWorkers ? room : room + idleWorkers;
+}
+
 void Simulator::deliver(int serviceIndex, int message, qint64 t)
 {
     Service& s = m_services[size_t(serviceIndex)];
-    if (s.partitioned > 0 || m_brokerDown > 0 || qint64(s.queue.size()) >= s.capacity || !s.held.empty()) {
+    const int idle = s.down == 0 ? s.workers - s.stats.busy : 0;
+    if (s.partitioned > 0 || m_brokerDown > 0 || roomFor(qint64(s.queue.size()), s.capacity, idle) <= 0 || !s.held.empty()) {
         // Cut off, or back-pressure: the broker keeps it, in order; lag grows; nothing is lost.
         s.held.push_back(message);
         s.stats.held = qint64(s.held.size());
@@ -493,14 +502,14 @@ void Simulator::enqueue(int serviceIndex, int message, qint64 t)
     const int slot = s.work.take();
     s.work[size_t(slot)] = Work { message, t, 0, false };
     s.queue.push_back(slot);
-    s.stats.queue = qint64(s.queue.size());
-    s.stats.maxQueue = std::max(s.stats.maxQueue, s.stats.queue);
+    s.stats.queue = qint64(s.queue.size()); // maxQueue: in tryStart(), once the free workers took theirs
 }
 
 void Simulator::admitHeld(int serviceIndex, qint64 t)
 {
     Service& s = m_services[size_t(serviceIndex)];
-    while (!s.held.empty() && qint64(s.queue.size()) < s.capacity && s.partitioned == 0 && m_brokerDown == 0) {
+    const int idle = s.down == 0 ? s.workers - s.stats.busy : 0;
+    while (!s.held.empty() && roomFor(qint64(s.queue.size()), s.capacity, idle) > 0 && s.partitioned == 0 && m_brokerDown == 0) {
         const int m = s.held.front();
         s.held.pop_front();
         enqueue(serviceIndex, m, t);
@@ -531,12 +540,14 @@ void Simulator::admitHeld(int serviceIndex, qint64 t)
         schedule(t + serviceTime, Kind::Complete, serviceIndex, slot);
     }
     // Room in the queue now: the broker hands over what it held back.
-    if (s.held.empty())
-        return;
-    const qint64 before = qint64(s.queue.size());
-    admitHeld(serviceIndex, t);
-    if (qint64(s.queue.size()) > before && s.down == 0 && s.stats.busy < s.workers)
-        tryStart(serviceIndex, t);
+    if (!s.held.empty()) {
+        const qint64 before = qint64(s.queue.size());
+        admitHeld(serviceIndex, t);
+        if (qint64(s.queue.size()) > before && s.down == 0 && s.stats.busy < s.workers)
+            tryStart(serviceIndex, t);
+    }
+    // What waits now: a delivery that a free worker took at once never waited.
+    s.stats.maxQueue = std::max(s.stats.maxQueue, qint64(s.queue.size()));
 }
 
 void Simulator::complete(int serviceIndex, int slot, qint64 t)

@@ -25,7 +25,7 @@ struct ServiceStats {
     qint64 retries = 0;
     qint64 deadLettered = 0; // gave up after the last retry
     qint64 dropped = 0;      // lost to a channel fault on the way to it
-    qint64 maxQueue = 0;
+    qint64 maxQueue = 0;     // the most events waiting for a worker at once
     qint64 queue = 0;        // waiting now (not counting deliveries held back by a full queue)
     qint64 held = 0;         // deliveries waiting for room in the queue: the consumer lag
     int busy = 0;            // workers (or function instances) handling an event now

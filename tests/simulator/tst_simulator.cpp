@@ -379,7 +379,8 @@ void TestSimulator::retrySchedule()
 //   - the backlog is gone after ≈ 3000/(400 − 100) = 10 s; at 55.007 s nothing is there (the
 //     55.00 s arrival was done at 55.005 s); generation stops at 60 s: 6000 events, all handled.
 // With `queue: 500` the queue fills at 500 and the rest is held by the broker (lag), in order,
-// and none is lost: the same totals.
+// and none is lost: the same totals. With `queue: 0` nothing waits at the service: the broker
+// holds all of the backlog, the workers take from it as they free up, and the totals are the same.
 void TestSimulator::outageBacklog_data()
 {
     QTest::addColumn<QString>("queue");
@@ -387,6 +388,8 @@ void TestSimulator::outageBacklog_data()
     QTest::addColumn<qint64>("heldAt399");
     QTest::newRow("unbounded") << u"unbounded"_s << qint64(3000) << qint64(0);
     QTest::newRow("queue 500") << u"500"_s << qint64(500) << qint64(2491);
+    // no waiting room: a delivery is taken only by a free worker; everything else is lag
+    QTest::newRow("queue 0") << u"0"_s << qint64(0) << qint64(2991);
 }
 
 void TestSimulator::outageBacklog()
