@@ -3,6 +3,7 @@
 #include "flowfileparser_p.h"
 
 #include <QFile>
+#include <QFileInfo>
 
 #include <yaml-cpp/eventhandler.h>
 
@@ -144,6 +145,8 @@ FlowParseResult FlowFileParser::parseText(const QByteArray& text, const QString&
     result.errors = reader.takeErrors();
     if (!result.errors.isEmpty())
         result.flow.reset();
+    else if (result.flow && result.flow->name.isEmpty())
+        result.flow->name = QFileInfo(fileName).completeBaseName(); // "shop" for shop.yaml: every title needs one
     return result;
 }
 

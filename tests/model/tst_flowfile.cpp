@@ -28,6 +28,7 @@ class TestFlowFile : public QObject {
 private Q_SLOTS:
     void splitCallFollowedByKeys();
     void demoFlow();
+    void nameDefaultsToTheFileName();
     void demoFileOnDiskEqualsJson();
     void orchestratedAndServerless();
     void durations_data();
@@ -55,6 +56,17 @@ private Q_SLOTS:
     void faultSpecWithDefaultStart();
     void helpers();
 };
+
+// A flow without `name:` is called after its file, so that no title or summary is blank.
+void TestFlowFile::nameDefaultsToTheFileName()
+{
+    const FlowParseResult r = FlowFileParser::parseText("flowscope: 1\nservices: { s: {} }\n", u"/tmp/flows/my-flow.yaml"_s);
+    QVERIFY2(r.ok(), qPrintable(r.errorText()));
+    QCOMPARE(r.flow->name, u"my-flow"_s);
+    const FlowParseResult named = FlowFileParser::parseText("flowscope: 1\nname: Shop\n", u"my-flow.yaml"_s);
+    QVERIFY2(named.ok(), qPrintable(named.errorText()));
+    QCOMPARE(named.flow->name, u"Shop"_s);
+}
 
 void TestFlowFile::demoFlow()
 {
