@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: MIT
 // The simulator against queueing theory (M/M/1, M/M/c, Little's law), the retry schedule to the
 // microsecond, a 30 s outage building and draining its backlog, determinism by seed, channel
-// faults, serverless functions, and bad `simulation:` sections with their file:line:column.
+// faults, serverless functions, conservation of events on random flows, and bad `simulation:`
+// sections with their file:line:column.
 #include <flowfileparser.h>
 #include <agenda.h>
 #include <random.h>
 #include <simulator.h>
 
 #include <QJsonDocument>
+#include <QScopeGuard>
 #include <QJsonObject>
 #include <QSet>
 #include <QTest>
 
 #include <cmath>
 #include <memory>
+#include <random>
 
 using namespace Qt::StringLiterals;
 using namespace FlowScope;
@@ -41,6 +44,8 @@ private Q_SLOTS:
     void channelDuplicate();
     void serverless_data();
     void serverless();
+    void conservation_data();
+    void conservation();
     void badSimulation_data();
     void badSimulation();
 };
@@ -164,6 +169,111 @@ QString describe(const Event& e)
                .arg(int(e.format))
                .arg(int(e.flags))
                .arg(QString::fromUtf8(e.error()));
+}
+
+// A random choreographed flow for conservation(): services s0..sN-1 handle event types T0..TN
+// (service i only types up to Ti, and emits only types above Ti, so every chain ends), with
+// random workers or serverless functions, queues (0, small, unbounded), service times, failures,
+// retries, timeouts and dead letters; one or two load generators of T0 that stop at 5 s; a broker
+// with random latency and partitions; and random faults of every kind but `duplicate` (which
+// delivers an event twice by design). `handlers[i]` lists the types service i handles.
+struct RandomFlow {
+    QByteArray yaml;
+    std::vector<std::vector<int>> handlers;
+    std::vector<bool> deadLetter;
+    QHash<QByteArray, int> partitions; // channel -> partitions (absent: the broker's default)
+    int defaultPartitions = 1;
+};
+
+RandomFlow randomFlow(quint64 seed)
+{
+    std::mt19937_64 engine(seed);
+    const auto pick = [&](int n) { return int(engine() % quint64(n)); };
+    const auto ms = [&](int lo, int hi) { return u"%1ms"_s.arg(lo + pick(hi - lo + 1)); };
+    RandomFlow f;
+    const int n = 2 + pick(4);
+    f.handlers.resize(size_t(n));
+    f.deadLetter.resize(size_t(n));
+    QString y = u"flowscope: 1\n"_s;
+    if (pick(2)) // some types on a shared channel, the rest on their producer's
+        y += u"channels:\n  shared: [T1, T%1]\n"_s.arg(n);
+    y += u"services:\n"_s;
+    for (int i = 0; i < n; ++i) {
+        y += u"  s%1:\n    when:\n"_s.arg(i);
+        std::vector<int>& handles = f.handlers[size_t(i)];
+        handles.push_back(pick(i + 1));
+        if (const int other = pick(i + 1); pick(2) && other != handles.front())
+            handles.push_back(other);
+        for (int type : handles) {
+            const int next = i + 1 + pick(n - i); // above Ti, at most TN
+            switch (pick(3)) {
+            case 0: y += u"      T%1: {}\n"_s.arg(type); break;
+            case 1: y += u"      T%1: { emit: T%2 }\n"_s.arg(type).arg(next); break;
+            default:
+                if (i + 1 < n) // a branch: 0.1 emits nothing
+                    y += u"      T%1: { emit: { T%2: 0.6, T%3: 0.3 } }\n"_s.arg(type).arg(i + 1).arg(n);
+                else
+                    y += u"      T%1: { emit: { T%2: 0.5 } }\n"_s.arg(type).arg(n);
+                break;
+            }
+        }
+        y += u"    sim:\n"_s;
+        if (pick(4) == 0)
+            y += u"      serverless: { concurrency: %1, cold_start: %2, idle_timeout: 1s, min_instances: %3 }\n"_s
+                     .arg(1 + pick(4))
+                     .arg(ms(1, 50))
+                     .arg(pick(2));
+        else
+            y += u"      workers: %1\n"_s.arg(1 + pick(3));
+        const QString queues[] = { u"0"_s, u"1"_s, u"3"_s, u"unbounded"_s };
+        y += u"      queue: %1\n"_s.arg(queues[pick(4)]);
+        const QString times[] = { ms(1, 5), u"exp(%1)"_s.arg(ms(1, 6)), u"uniform(1ms, %1)"_s.arg(ms(2, 9)),
+                                  u"lognormal(%1, 0.5)"_s.arg(ms(1, 4)) };
+        y += u"      service_time: %1\n"_s.arg(times[pick(4)]);
+        if (pick(2))
+            y += u"      failure: %1\n"_s.arg(double(pick(30)) / 100);
+        if (pick(2))
+            y += u"      retry: { max: %1, backoff: %2, multiplier: 2, jitter: %3 }\n"_s.arg(pick(4)).arg(ms(1, 30)).arg(
+                     double(pick(5)) / 10);
+        if (pick(3) == 0)
+            y += u"      timeout: %1\n"_s.arg(ms(3, 8));
+        if (pick(2)) {
+            y += u"      dead_letter: dlq\n"_s;
+            f.deadLetter[size_t(i)] = true;
+        }
+    }
+    f.defaultPartitions = 1 + pick(4);
+    y += u"simulation:\n  broker: { latency: %1, partitions: %2"_s.arg(pick(2) ? u"0"_s : u"exp(%1)"_s.arg(ms(1, 5)))
+             .arg(f.defaultPartitions);
+    if (pick(2)) {
+        y += u", channels: { s0: { partitions: 7 } }"_s;
+        f.partitions.insert("s0", 7);
+    }
+    y += u" }\n  load:\n    - { emit: T0, rate: %1/s, arrival: %2, stop: 5s }\n"_s.arg(50 + pick(250)).arg(
+        pick(2) ? u"poisson"_s : u"constant"_s);
+    if (pick(2))
+        y += u"    - { emit: T0, burst: { size: %1, every: 700ms }, stop: 5s }\n"_s.arg(1 + pick(40));
+    y += u"  faults:"_s;
+    const int faults = pick(5);
+    y += faults ? u"\n"_s : u" []\n"_s;
+    for (int k = 0; k < faults; ++k) {
+        const QString at = ms(0, 4500);
+        const QString length = ms(10, 3000);
+        const int s = pick(n);
+        switch (pick(9)) {
+        case 0: y += u"    - { at: %1, service: s%2, down: %3 }\n"_s.arg(at).arg(s).arg(length); break;
+        case 1: y += u"    - { at: %1, service: s%2, partition: %3 }\n"_s.arg(at).arg(s).arg(length); break;
+        case 2: y += u"    - { at: %1, service: s%2, slow: 5x, for: %3 }\n"_s.arg(at).arg(s).arg(length); break;
+        case 3: y += u"    - { at: %1, service: s%2, error: 40%, for: %3 }\n"_s.arg(at).arg(s).arg(length); break;
+        case 4: y += u"    - { at: %1, channel: s%2, drop: 30%, for: %3 }\n"_s.arg(at).arg(s).arg(length); break;
+        case 5: y += u"    - { at: %1, broker: all, drop: 10%, for: %2 }\n"_s.arg(at, length); break;
+        case 6: y += u"    - { at: %1, broker: all, delay: exp(50ms), for: %2 }\n"_s.arg(at, length); break;
+        case 7: y += u"    - { at: %1, channel: load, delay: uniform(1ms, 80ms), for: %2 }\n"_s.arg(at, length); break;
+        default: y += u"    - { at: %1, broker: all, down: %2 }\n"_s.arg(at, length); break;
+        }
+    }
+    f.yaml = y.toUtf8();
+    return f;
 }
 
 } // namespace
@@ -893,4 +1003,104 @@ void TestSimulator::agendaOrder()
 }
 
 QTEST_GUILESS_MAIN(TestSimulator)
+// Never loses or invents an event, on 100 random flows (randomFlow above; 3000 passed once) run to the end: the
+// generators stop at 5 s, and the run goes on until nothing is scheduled.
+//   - Every delivery ends exactly once: the events' subscribers add up to processed + dead
+//     lettered + dropped, summed over the services; nothing is queued, held or in handling.
+//   - Every failure is retried or dead-lettered; a service emits at most one event per event it
+//     handled, and exactly one dead letter per event it gave up on when it has `dead_letter:`.
+//   - Ids are unique; every cause is an earlier event of the same flow (correlation id), handled
+//     by the event's source; times never go back; a partition's offsets run 0, 1, 2 …
+void TestSimulator::conservation_data()
+{
+    QTest::addColumn<quint64>("seed");
+    for (quint64 seed = 1; seed <= 100; ++seed)
+        QTest::addRow("flow %llu", seed) << seed;
+}
+
+void TestSimulator::conservation()
+{
+    QFETCH(quint64, seed);
+    const RandomFlow random = randomFlow(seed);
+    const auto showFlow = qScopeGuard([&] {
+        if (QTest::currentTestFailed())
+            qWarning().noquote() << "the flow:\n" << random.yaml;
+    });
+    PARSE(flow, random.yaml);
+    const int n = int(random.handlers.size());
+
+    Simulator sim(flow, seed);
+    EventBatch events;
+    sim.setSink([&](EventBatch&& b) { events.append(std::move(b)); }, 333);
+    sim.runUntil(5 * S);
+    while (sim.pendingWork() > 0 && sim.now() < 3600 * S)
+        sim.runUntil(sim.now() + 10 * S);
+    QCOMPARE(sim.pendingWork(), qint64(0));
+    QCOMPARE(sim.eventsEmitted(), qint64(events.size()));
+    QVERIFY(events.size() > 0);
+
+    QHash<QByteArray, int> subscribers; // type -> services handling it
+    for (int i = 0; i < n; ++i)
+        for (int type : random.handlers[size_t(i)])
+            ++subscribers["T" + QByteArray::number(type)];
+    const std::vector<ServiceStats> stats = sim.stats();
+    QCOMPARE(int(stats.size()), n);
+
+    qint64 deliveries = 0;
+    QHash<QByteArray, const Event*> byId;
+    QHash<QByteArray, qint64> nextOffset; // "channel/partition" -> the next offset
+    std::vector<qint64> emittedBy(static_cast<size_t>(n)), deadLettersBy(static_cast<size_t>(n));
+    qint64 lastTime = sim.startTime();
+    for (const Event& e : std::as_const(events)) {
+        const QString where = u"%1 (%2 at %3 us)"_s.arg(QString::fromUtf8(e.id), QString::fromUtf8(e.type))
+                                  .arg(e.time - sim.startTime());
+        QVERIFY2(!byId.contains(e.id), qPrintable(where + u": the id again"_s));
+        QVERIFY2(e.time >= lastTime, qPrintable(where + u": earlier than the event before it"_s));
+        lastTime = e.time;
+        const int parts = random.partitions.value(e.channel, random.defaultPartitions);
+        QVERIFY2(e.partition >= 0 && e.partition < (e.channel == "dlq" ? random.defaultPartitions : parts),
+                 qPrintable(where + u": partition %1"_s.arg(e.partition)));
+        const QByteArray partition = e.channel + '/' + QByteArray::number(e.partition);
+        QCOMPARE(e.offset, nextOffset.value(partition));
+        nextOffset[partition] = e.offset + 1;
+        deliveries += subscribers.value(e.type);
+
+        if (e.source == "load") {
+            QCOMPARE(e.type, QByteArray("T0"));
+            QVERIFY2(e.causationId.isEmpty(), qPrintable(where));
+            QCOMPARE(e.correlationId, e.id);
+        } else {
+            const Event* cause = byId.value(e.causationId);
+            QVERIFY2(cause, qPrintable(where + u": its cause %1 is no earlier event"_s.arg(QString::fromUtf8(e.causationId))));
+            QCOMPARE(e.correlationId, cause->correlationId);
+            bool ok = false;
+            const int source = e.source.mid(1).toInt(&ok);
+            QVERIFY2(e.source.startsWith('s') && ok && source >= 0 && source < n, qPrintable(where));
+            const std::vector<int>& handles = random.handlers[size_t(source)];
+            QVERIFY2(std::find(handles.begin(), handles.end(), cause->type.mid(1).toInt()) != handles.end(),
+                     qPrintable(where + u": %1 does not handle its cause's type"_s.arg(QString::fromUtf8(e.source))));
+            if (e.type.endsWith(".deadletter")) {
+                QCOMPARE(e.type, cause->type + ".deadletter");
+                QCOMPARE(e.channel, QByteArray("dlq"));
+                ++deadLettersBy[size_t(source)];
+            } else {
+                ++emittedBy[size_t(source)];
+            }
+        }
+        byId.insert(e.id, &e);
+    }
+
+    qint64 ended = 0;
+    for (int i = 0; i < n; ++i) {
+        const ServiceStats& s = stats[size_t(i)];
+        const QByteArray name = s.name.toUtf8();
+        ended += s.processed + s.deadLettered + s.dropped;
+        QVERIFY2(s.queue == 0 && s.held == 0 && s.busy == 0, name);
+        QVERIFY2(s.failed == s.retries + s.deadLettered, name);
+        QVERIFY2(emittedBy[size_t(i)] <= s.processed, name);
+        QVERIFY2(deadLettersBy[size_t(i)] == (random.deadLetter[size_t(i)] ? s.deadLettered : 0), name);
+    }
+    QCOMPARE(ended, deliveries);
+}
+
 #include "tst_simulator.moc"
