@@ -462,6 +462,7 @@ void Simulator::release(int message)
             continue;
         }
         const int copies = c.duplicate > 0 && m_rng.chance(c.duplicate) ? 2 : 1;
+        m_services[size_t(s)].stats.duplicated += copies - 1;
         for (int k = 0; k < copies; ++k) {
             qint64 latency = m_brokerLatency ? m_rng.sampleMicros(*m_brokerLatency) : 0;
             if (c.delayFaults > 0)
@@ -776,23 +777,27 @@ std::vector<ServiceStats> Simulator::stats() const
     return out;
 }
 
+QJsonObject ServiceStats::toJson() const
+{
+    return QJsonObject { { QStringLiteral("processed"), processed },
+                         { QStringLiteral("failed"), failed },
+                         { QStringLiteral("retries"), retries },
+                         { QStringLiteral("dead_lettered"), deadLettered },
+                         { QStringLiteral("dropped"), dropped },
+                         { QStringLiteral("duplicated"), duplicated },
+                         { QStringLiteral("max_queue"), maxQueue },
+                         { QStringLiteral("mean_latency_ms"), meanLatencyMillis() },
+                         { QStringLiteral("queue"), queue },
+                         { QStringLiteral("lag"), held },
+                         { QStringLiteral("busy"), busy },
+                         { QStringLiteral("cold_starts"), coldStarts } };
+}
+
 QJsonObject Simulator::statsJson() const
 {
     QJsonObject out;
-    for (const Service& s : m_services) {
-        const ServiceStats& st = s.stats;
-        out.insert(st.name, QJsonObject { { QStringLiteral("processed"), st.processed },
-                                          { QStringLiteral("failed"), st.failed },
-                                          { QStringLiteral("retries"), st.retries },
-                                          { QStringLiteral("dead_lettered"), st.deadLettered },
-                                          { QStringLiteral("dropped"), st.dropped },
-                                          { QStringLiteral("max_queue"), st.maxQueue },
-                                          { QStringLiteral("mean_latency_ms"), st.meanLatencyMillis() },
-                                          { QStringLiteral("queue"), st.queue },
-                                          { QStringLiteral("lag"), st.held },
-                                          { QStringLiteral("busy"), st.busy },
-                                          { QStringLiteral("cold_starts"), st.coldStarts } });
-    }
+    for (const Service& s : m_services)
+        out.insert(s.stats.name, s.stats.toJson());
     return out;
 }
 

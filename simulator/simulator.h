@@ -25,6 +25,7 @@ struct ServiceStats {
     qint64 retries = 0;
     qint64 deadLettered = 0; // gave up after the last retry
     qint64 dropped = 0;      // lost to a channel fault on the way to it
+    qint64 duplicated = 0;   // delivered twice by a channel fault (both copies are handled)
     qint64 maxQueue = 0;     // the most events waiting for a worker at once
     qint64 queue = 0;        // waiting now (not counting deliveries held back by a full queue)
     qint64 held = 0;         // deliveries waiting for room in the queue: the consumer lag
@@ -34,6 +35,9 @@ struct ServiceStats {
     double latencySumMicros = 0; // arrival at the service to the end of its handling
 
     double meanLatencyMillis() const { return processed ? latencySumMicros / double(processed) / 1000.0 : 0; }
+    // {processed, failed, retries, dead_lettered, dropped, duplicated, max_queue, mean_latency_ms,
+    // queue, lag, busy, cold_starts}: the CLI's `services` entries and the window's metrics stream
+    QJsonObject toJson() const;
 };
 
 // A deterministic discrete-event simulation of the flow file's services (DESIGN.md
@@ -78,7 +82,7 @@ public:
     qint64 pendingWork() const;
 
     std::vector<ServiceStats> stats() const;
-    QJsonObject statsJson() const; // {service: {processed, failed, retries, dead_lettered, dropped, max_queue, mean_latency_ms, ...}}
+    QJsonObject statsJson() const; // {service: ServiceStats::toJson()}
     // Faults with their state at now(): [{at, end, target, name, kind, active}]
     QJsonObject faultsJson() const;
 

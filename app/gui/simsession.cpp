@@ -53,17 +53,7 @@ QJsonObject SimSession::servicesJson() const
 {
     QJsonObject services;
     for (const Sim::ServiceStats& s : this->services())
-        services.insert(s.name, QJsonObject { { QStringLiteral("queue"), s.queue },
-                                              { QStringLiteral("lag"), s.held },
-                                              { QStringLiteral("mean_latency_ms"), s.meanLatencyMillis() },
-                                              { QStringLiteral("processed"), s.processed },
-                                              { QStringLiteral("failed"), s.failed },
-                                              { QStringLiteral("retries"), s.retries },
-                                              { QStringLiteral("dead_lettered"), s.deadLettered },
-                                              { QStringLiteral("dropped"), s.dropped },
-                                              { QStringLiteral("max_queue"), s.maxQueue },
-                                              { QStringLiteral("busy"), s.busy },
-                                              { QStringLiteral("cold_starts"), s.coldStarts } });
+        services.insert(s.name, s.toJson());
     return services;
 }
 

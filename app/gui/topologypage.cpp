@@ -273,13 +273,14 @@ void TopologyPage::showDetails()
     }
     const QJsonObject stats = m_services.value(name).toObject();
     if (service && !stats.isEmpty())
-        html += QStringLiteral("<br>processed %1, failed %2, retries %3, dead-lettered %4, dropped %5, queue %6, "
-                               "lag %7, max queue %8, mean latency %9")
+        html += QStringLiteral("<br>processed %1, failed %2, retries %3, dead-lettered %4, dropped %5, duplicated %6, "
+                               "queue %7, lag %8, max queue %9, mean latency %10")
                     .arg(stats.value(u"processed").toInteger())
                     .arg(stats.value(u"failed").toInteger())
                     .arg(stats.value(u"retries").toInteger())
                     .arg(stats.value(u"dead_lettered").toInteger())
                     .arg(stats.value(u"dropped").toInteger())
+                    .arg(stats.value(u"duplicated").toInteger())
                     .arg(stats.value(u"queue").toInteger())
                     .arg(stats.value(u"lag").toInteger())
                     .arg(stats.value(u"max_queue").toInteger())
