@@ -356,7 +356,7 @@ void verifyConservation(const Simulator& sim, const EventBatch& events, const Fl
         const QByteArray name = s.name.toUtf8();
         ended += s.processed + s.deadLettered + s.dropped - s.duplicated;
         QVERIFY2(s.queue == 0 && s.held == 0 && s.busy == 0, name);
-        QVERIFY2(s.failed == s.retries + s.deadLettered, name);
+        QVERIFY2(s.failed == s.retries + s.deadLettered, name); // bookkeeping: each failure is one or the other
         QVERIFY2(!facts.oneEventPerHandled || emittedBy.value(name) <= s.processed, name);
         QVERIFY2(deadLettersBy.value(name) == (facts.deadLetter.contains(name) ? s.deadLettered : 0), name);
     }
@@ -1090,7 +1090,6 @@ void TestSimulator::agendaOrder()
         QVERIFY2(popped[i - 1] < popped[i], qPrintable(u"pop %1 out of order"_s.arg(i)));
 }
 
-QTEST_GUILESS_MAIN(TestSimulator)
 // verifyConservation() on 100 random flows (randomFlow; 3000 passed once), run to the end; and
 // the same flow run in random steps gives the same events.
 void TestSimulator::conservation_data()
@@ -1187,5 +1186,7 @@ void TestSimulator::conservationOrchestrated()
     }
     QVERIFY2(dropped > 0 && duplicated > 0, qPrintable(u"dropped %1, duplicated %2"_s.arg(dropped).arg(duplicated)));
 }
+
+QTEST_GUILESS_MAIN(TestSimulator)
 
 #include "tst_simulator.moc"
