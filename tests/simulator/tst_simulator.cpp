@@ -176,7 +176,8 @@ QString describe(const Event& e)
 // A random choreographed flow for conservation(): services s0..sN-1 handle event types T0..TN
 // (service i only types up to Ti, and emits only types above Ti, so every chain ends), with
 // random workers or serverless functions, queues (0, small, unbounded), service times, failures,
-// retries, timeouts and dead letters; one or two load generators of T0 that stop at 5 s; a broker
+// retries, timeouts and dead letters; one to three load generators of T0 (Poisson or constant,
+// bursts, a rate curve starting late) that stop at 5 s; a broker
 // with random latency and partitions; and random faults of every kind. `handlers[i]` lists the
 // types service i handles.
 struct RandomFlow {
@@ -245,8 +246,8 @@ RandomFlow randomFlow(quint64 seed)
         }
     }
     f.defaultPartitions = 1 + pick(4);
-    y += u"simulation:\n  broker: { latency: %1, partitions: %2"_s.arg(pick(2) ? u"0"_s : u"exp(%1)"_s.arg(ms(1, 5)))
-             .arg(f.defaultPartitions);
+    const QString latencies[] = { u"0"_s, u"exp(%1)"_s.arg(ms(1, 5)), u"normal(2ms, 3ms)"_s, u"uniform(0, %1)"_s.arg(ms(1, 9)) };
+    y += u"simulation:\n  broker: { latency: %1, partitions: %2"_s.arg(latencies[pick(4)]).arg(f.defaultPartitions);
     if (pick(2)) {
         y += u", channels: { s0: { partitions: 7 } }"_s;
         f.partitions.insert("s0", 7);
@@ -255,6 +256,8 @@ RandomFlow randomFlow(quint64 seed)
         pick(2) ? u"poisson"_s : u"constant"_s);
     if (pick(2))
         y += u"    - { emit: T0, burst: { size: %1, every: 700ms }, stop: 5s }\n"_s.arg(1 + pick(40));
+    if (pick(3) == 0)
+        y += u"    - { emit: T0, curve: { 0s: 20/s, 2s: %1/s, 4s: 10/s }, start: %2, stop: 5s }\n"_s.arg(100 + pick(300)).arg(ms(0, 2000));
     y += u"  faults:"_s;
     const int faults = pick(5);
     y += faults ? u"\n"_s : u" []\n"_s;
