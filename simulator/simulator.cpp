@@ -86,7 +86,11 @@ struct Simulator::Service {
     ServiceSim sim;
     QByteArray name;
     Fifo<int> queue;         // work slots waiting for a worker
-    Fifo<int> held;          // messages waiting for room in the queue
+    struct Held {
+        int message;
+        qint64 since; // when it reached the service's partition
+    };
+    Fifo<Held> held;         // deliveries waiting for room in the queue
     Slots<Work> work;
     qint64 capacity = std::numeric_limits<qint64>::max();
     int workers = 1;
@@ -489,7 +493,7 @@ void Simulator::deliver(int serviceIndex, int message, qint64 t)
     const int idle = s.down == 0 ? s.workers - s.stats.busy : 0;
     if (s.partitioned > 0 || m_brokerDown > 0 || roomFor(qint64(s.queue.size()), s.capacity, idle) <= 0 || !s.held.empty()) {
         // Cut off, or back-pressure: the broker keeps it, in order; lag grows; nothing is lost.
-        s.held.push_back(message);
+        s.held.push_back({ message, t });
         s.stats.held = qint64(s.held.size());
         return;
     }
@@ -504,6 +508,7 @@ void Simulator::enqueue(int serviceIndex, int message, qint64 t)
     s.work[size_t(slot)] = Work { message, t, 0, false };
     s.queue.push_back(slot);
     s.stats.queue = qint64(s.queue.size()); // maxQueue: in tryStart(), once the free workers took theirs
+    ++s.stats.taken;
 }
 
 void Simulator::admitHeld(int serviceIndex, qint64 t)
@@ -511,9 +516,10 @@ void Simulator::admitHeld(int serviceIndex, qint64 t)
     Service& s = m_services[size_t(serviceIndex)];
     const int idle = s.down == 0 ? s.workers - s.stats.busy : 0;
     while (!s.held.empty() && roomFor(qint64(s.queue.size()), s.capacity, idle) > 0 && s.partitioned == 0 && m_brokerDown == 0) {
-        const int m = s.held.front();
+        const Service::Held h = s.held.front();
         s.held.pop_front();
-        enqueue(serviceIndex, m, t);
+        s.stats.lagSumMicros += double(t - h.since);
+        enqueue(serviceIndex, h.message, t);
     }
     s.stats.held = qint64(s.held.size());
 }
@@ -787,6 +793,8 @@ QJsonObject ServiceStats::toJson() const
                          { QStringLiteral("duplicated"), duplicated },
                          { QStringLiteral("max_queue"), maxQueue },
                          { QStringLiteral("mean_latency_ms"), meanLatencyMillis() },
+                         { QStringLiteral("taken"), taken },
+                         { QStringLiteral("mean_lag_ms"), meanLagMillis() },
                          { QStringLiteral("queue"), queue },
                          { QStringLiteral("lag"), held },
                          { QStringLiteral("busy"), busy },

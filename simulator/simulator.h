@@ -33,10 +33,14 @@ struct ServiceStats {
     int warm = 0;            // serverless: instances alive
     qint64 coldStarts = 0;
     double latencySumMicros = 0; // arrival at the service to the end of its handling
+    qint64 taken = 0;            // deliveries taken from the broker into the queue (or by a worker)
+    double lagSumMicros = 0;     // the time those were held back before (a full queue, a fault)
 
     double meanLatencyMillis() const { return processed ? latencySumMicros / double(processed) / 1000.0 : 0; }
+    // Consumer lag in time: how long a delivery taken so far waited at the broker for the service.
+    double meanLagMillis() const { return taken ? lagSumMicros / double(taken) / 1000.0 : 0; }
     // {processed, failed, retries, dead_lettered, dropped, duplicated, max_queue, mean_latency_ms,
-    // queue, lag, busy, cold_starts}: the CLI's `services` entries and the window's metrics stream
+    // taken, mean_lag_ms, queue, lag, busy, cold_starts}: the CLI's `services` entries and the window's metrics stream
     QJsonObject toJson() const;
 };
 

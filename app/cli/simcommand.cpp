@@ -171,7 +171,7 @@ int simCommand(const QStringList& args)
                 .arg(double(sim.now()) / 1e6, 0, 'f', 1)
                 .arg(wallSeconds, 0, 'f', 2)
                 .arg(sim.eventsEmitted()));
-        out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9 %10\n")
+        out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9 %10 %11\n")
                 .arg(QStringLiteral("service"), -14)
                 .arg(QStringLiteral("processed"), 10)
                 .arg(QStringLiteral("failed"), 8)
@@ -181,9 +181,10 @@ int simCommand(const QStringList& args)
                 .arg(QStringLiteral("dup"), 6)
                 .arg(QStringLiteral("max queue"), 10)
                 .arg(QStringLiteral("cold starts"), 12)
-                .arg(QStringLiteral("latency ms"), 11));
+                .arg(QStringLiteral("latency ms"), 11)
+                .arg(QStringLiteral("lag ms"), 9));
         for (const Sim::ServiceStats& st : sim.stats())
-            out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9 %10\n")
+            out(QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8 %9 %10 %11\n")
                     .arg(st.name, -14)
                     .arg(st.processed, 10)
                     .arg(st.failed, 8)
@@ -195,7 +196,8 @@ int simCommand(const QStringList& args)
                     .arg(st.coldStarts, 12)
                     // no mean of nothing: a service that handled no event (one that only emits)
                     .arg(st.processed > 0 ? QString::number(st.meanLatencyMillis(), 'f', 2) : QStringLiteral("-"),
-                         11));
+                         11)
+                    .arg(st.taken > 0 ? QString::number(st.meanLagMillis(), 'f', 2) : QStringLiteral("-"), 9));
         out(QStringLiteral("\n") + Inspector::toText(result));
     }
     writer.reset(); // closed: its -wal and -shm files go (the engine's pointer to it dangles: exit now)

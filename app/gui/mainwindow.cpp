@@ -188,6 +188,8 @@ MainWindow::MainWindow(QWidget* parent)
         { tr("busy"), tr("Workers (or function instances) handling an event now") },
         { tr("cold starts"), tr("Serverless: instances started, each paying the cold start") },
         { tr("latency ms"), tr("Mean time from arrival at the service to the end of its handling") },
+        { tr("lag ms"), tr("Mean time a delivery waited at the broker before the service took it (its queue full, "
+                           "or the service or broker cut off): consumer lag in time") },
     };
     m_services->setObjectName(QStringLiteral("servicesTable"));
     m_services->setColumnCount(int(std::size(serviceColumns)));
@@ -695,6 +697,9 @@ void MainWindow::updateTablesIfDue(const EngineSnapshot& snapshot)
                                       // no mean of nothing
                                       s.value(u"processed").toInteger() > 0
                                           ? QString::number(s.value(u"mean_latency_ms").toDouble(), 'f', 2)
+                                          : QStringLiteral("\u2013"),
+                                      s.value(u"taken").toInteger() > 0
+                                          ? QString::number(s.value(u"mean_lag_ms").toDouble(), 'f', 2)
                                           : QStringLiteral("\u2013") };
             for (int c = 0; c < cells.size(); ++c) {
                 QTableWidgetItem* item = m_services->item(r, c);

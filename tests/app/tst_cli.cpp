@@ -393,7 +393,7 @@ void TestCli::demo()
     QCOMPARE(outcomes.value(u"compensated").toInteger(), 523);
     QCOMPARE(outcomes.value(u"failed").toInteger(), 887);
     const QJsonObject services = o.value(u"services").toObject();
-    for (const char* key : { "processed", "failed", "retries", "dead_lettered", "dropped", "duplicated", "max_queue", "mean_latency_ms" })
+    for (const char* key : { "processed", "failed", "retries", "dead_lettered", "dropped", "duplicated", "taken", "mean_lag_ms", "max_queue", "mean_latency_ms" })
         QVERIFY2(services.value(u"payment").toObject().contains(QLatin1String(key)), key);
     QCOMPARE(services.value(u"shipping").toObject().value(u"processed").toInteger(), 10507);
     // no arguments at all runs the same demo

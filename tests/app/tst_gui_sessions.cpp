@@ -135,7 +135,7 @@ void TestGuiSessions::serverlessFlowInTheWindow()
     QStringList headers;
     for (int c = 0; c < services->columnCount(); ++c)
         headers.append(services->horizontalHeaderItem(c)->text());
-    QCOMPARE(headers.join(u','), u"service,processed,failed,retries,dead,dropped,dup,queue,lag,busy,cold starts,latency ms");
+    QCOMPARE(headers.join(u','), u"service,processed,failed,retries,dead,dropped,dup,queue,lag,busy,cold starts,latency ms,lag ms");
     // the burst at 0 s: 200 uploads meet functions scaled to zero, so instances start cold
     const int cold = int(headers.indexOf(u"cold starts"));
     auto cell = [services](const QString& service, int column) {

@@ -461,7 +461,8 @@ void TestTopologyView::queueBadge()
     page.show();
     const QJsonObject services { { QStringLiteral("payment"),
                                      QJsonObject { { QStringLiteral("queue"), queue }, { QStringLiteral("lag"), held },
-                                         { QStringLiteral("processed"), 10 }, { QStringLiteral("mean_latency_ms"), 4.2 } } },
+                                         { QStringLiteral("processed"), 10 }, { QStringLiteral("mean_latency_ms"), 4.2 },
+                                         { QStringLiteral("duplicated"), 3 }, { QStringLiteral("mean_lag_ms"), 12.5 } } },
         { QStringLiteral("orders"), QJsonObject { { QStringLiteral("queue"), 0 } } } };
     page.update(Topo(QStringLiteral("s:orders>c:orders c:orders>s:payment")).state(), services, {});
     QCOMPARE(page.view()->nodeBadgeText(QStringLiteral("s:payment")), badge);
@@ -474,7 +475,9 @@ void TestTopologyView::queueBadge()
     const QString ordersDetail = page.view()->nodeStyle(QStringLiteral("s:orders")).detail;
     QVERIFY2(ordersDetail.startsWith(u"emitted ") && !ordersDetail.contains(u"ms"), qPrintable(ordersDetail));
     page.view()->selectNode(QStringLiteral("s:payment"));
-    QVERIFY(page.detailsText().contains(QStringLiteral("queue %1, lag %2").arg(queue).arg(held)));
+    const QString details = page.detailsText();
+    QVERIFY2(details.contains(QStringLiteral("duplicated 3, queue %1, lag %2 (mean 12.50 ms)").arg(queue).arg(held)),
+             qPrintable(details));
 }
 
 void TestTopologyView::demoAnimatesUntilPaused()

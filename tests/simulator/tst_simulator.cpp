@@ -37,6 +37,8 @@ private Q_SLOTS:
     void retrySchedule();
     void outageBacklog_data();
     void outageBacklog();
+    void lagTime_data();
+    void lagTime();
     void determinismBySeed();
     void withoutSinkSameRun_data();
     void withoutSinkSameRun();
@@ -359,6 +361,7 @@ void verifyConservation(const Simulator& sim, const EventBatch& events, const Fl
         const QByteArray name = s.name.toUtf8();
         ended += s.processed + s.deadLettered + s.dropped - s.duplicated;
         QVERIFY2(s.queue == 0 && s.held == 0 && s.busy == 0, name);
+        QVERIFY2(s.taken == s.processed + s.deadLettered, name); // every delivery taken ended once
         QVERIFY2(s.failed == s.retries + s.deadLettered, name); // bookkeeping: each failure is one or the other
         QVERIFY2(!facts.oneEventPerHandled || emittedBy.value(name) <= s.processed, name);
         QVERIFY2(deadLettersBy.value(name) == (facts.deadLetter.contains(name) ? s.deadLettered : 0), name);
@@ -655,6 +658,48 @@ void TestSimulator::outageBacklog()
 // member-wise one). Another seed: different events. The flow uses every random draw there is:
 // Poisson arrivals, payload templates, broker latency, partitions, branching, failures with
 // jittered retries, serverless cold starts and faults.
+// Three jobs at once (a burst at 0), one worker, 10 ms each, no broker latency. A service's
+// latency runs from the delivery's entry into its queue; the time the broker held it back (no
+// room) is lag. Unbounded: latencies 10, 20, 30 ms, no lag. `queue: 1`: the third waits at the
+// broker until 10 ms (lag 10 ms), then 20 ms in the queue. `queue: 0`: the second and third wait
+// 10 and 20 ms at the broker and are handled in 10 ms each.
+void TestSimulator::lagTime_data()
+{
+    QTest::addColumn<QString>("queue");
+    QTest::addColumn<double>("latencyMs");
+    QTest::addColumn<double>("lagMs");
+    QTest::addColumn<qint64>("maxQueue");
+    QTest::newRow("unbounded") << u"unbounded"_s << 20.0 << 0.0 << qint64(2);
+    QTest::newRow("queue 1") << u"1"_s << 50.0 / 3 << 10.0 / 3 << qint64(1);
+    QTest::newRow("queue 0") << u"0"_s << 10.0 << 10.0 << qint64(0);
+}
+
+void TestSimulator::lagTime()
+{
+    QFETCH(QString, queue);
+    QFETCH(double, latencyMs);
+    QFETCH(double, lagMs);
+    QFETCH(qint64, maxQueue);
+    PARSE(flow, u"flowscope: 1\n"
+                "services:\n"
+                "  s:\n"
+                "    when: { Job: {} }\n"
+                "    sim: { workers: 1, queue: %1, service_time: 10ms }\n"
+                "simulation:\n"
+                "  load:\n"
+                "    - { emit: Job, burst: { size: 3, every: 1s } }\n"_s.arg(queue)
+                    .toUtf8());
+    Simulator sim(flow, 1);
+    sim.runUntil(500 * Ms);
+    const ServiceStats s = sim.stats().front();
+    QCOMPARE(s.processed, qint64(3));
+    QCOMPARE(s.taken, qint64(3));
+    QCOMPARE(s.meanLatencyMillis(), latencyMs);
+    QCOMPARE(s.meanLagMillis(), lagMs);
+    QCOMPARE(s.maxQueue, maxQueue);
+    QCOMPARE(sim.statsJson().value(u"s").toObject().value(u"mean_lag_ms").toDouble(), lagMs);
+}
+
 void TestSimulator::determinismBySeed()
 {
     static const char yaml[] = R"yaml(flowscope: 1
