@@ -88,7 +88,7 @@ struct Simulator::Service {
     Fifo<int> queue;         // work slots waiting for a worker
     struct Held {
         int message;
-        qint64 since; // when it reached the service's partition
+        qint64 since; // when it reached the service and was held back
     };
     Fifo<Held> held;         // deliveries waiting for room in the queue
     Slots<Work> work;
@@ -109,6 +109,16 @@ struct Simulator::Service {
     std::vector<int> handlerOfType; // type -> index in handlers, or -1 (may be shorter than m_types)
     int deadLetterChannel = -1;
     ServiceStats stats;
+
+    // How many more deliveries it takes now: room in its queue, plus the idle workers that would
+    // start on them at once (a `queue: 0` service takes work only when a worker is free; a down
+    // one has none idle). An unbounded queue's room stays at the largest qint64.
+    qint64 room() const
+    {
+        const int idle = down == 0 ? workers - stats.busy : 0;
+        const qint64 free = capacity - qint64(queue.size());
+        return free > std::numeric_limits<qint64>::max() - idle ? free : free + idle;
+    }
 };
 
 // An orchestrated saga as its orchestrator runs it: on entering a state it sends the state's
@@ -479,19 +489,10 @@ void Simulator::release(int message)
         release(message);
 }
 
-// How many more deliveries the service takes now: room in its queue, plus the workers that would
-// start on them at once (a `queue: 0` service takes work only when a worker is free).
-static qint64 roomFor(qint64 queued, qint64 capacity, int idleWorkers)
-{
-    const qint64 room = capacity - queued;
-    return room > std::numeric_limits<qint64>::max() - idleWorkers ? room : room + idleWorkers;
-}
-
 void Simulator::deliver(int serviceIndex, int message, qint64 t)
 {
     Service& s = m_services[size_t(serviceIndex)];
-    const int idle = s.down == 0 ? s.workers - s.stats.busy : 0;
-    if (s.partitioned > 0 || m_brokerDown > 0 || roomFor(qint64(s.queue.size()), s.capacity, idle) <= 0 || !s.held.empty()) {
+    if (s.partitioned > 0 || m_brokerDown > 0 || s.room() <= 0 || !s.held.empty()) {
         // Cut off, or back-pressure: the broker keeps it, in order; lag grows; nothing is lost.
         s.held.push_back({ message, t });
         s.stats.held = qint64(s.held.size());
@@ -514,8 +515,7 @@ void Simulator::enqueue(int serviceIndex, int message, qint64 t)
 void Simulator::admitHeld(int serviceIndex, qint64 t)
 {
     Service& s = m_services[size_t(serviceIndex)];
-    const int idle = s.down == 0 ? s.workers - s.stats.busy : 0;
-    while (!s.held.empty() && roomFor(qint64(s.queue.size()), s.capacity, idle) > 0 && s.partitioned == 0 && m_brokerDown == 0) {
+    while (!s.held.empty() && s.room() > 0 && s.partitioned == 0 && m_brokerDown == 0) {
         const Service::Held h = s.held.front();
         s.held.pop_front();
         s.stats.lagSumMicros += double(t - h.since);
