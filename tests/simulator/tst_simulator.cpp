@@ -1,33 +1,30 @@
 // SPDX-License-Identifier: MIT
 // The simulator against queueing theory (M/M/1, M/M/c, Little's law), the retry schedule to the
 // microsecond, a 30 s outage building and draining its backlog, determinism by seed, channel
-// faults, serverless functions, conservation of events on random flows, and bad `simulation:`
-// sections with their file:line:column.
+// faults, serverless functions, and bad `simulation:` sections with their file:line:column.
+// Conservation of events on random flows: tst_simconservation.cpp.
+#include "simtestutil.h"
+
 #include <flowfileparser.h>
-#include <agenda.h>
-#include <random.h>
 #include <simulator.h>
 
-#include <QFile>
 #include <QJsonDocument>
-#include <QScopeGuard>
 #include <QJsonObject>
 #include <QSet>
 #include <QTest>
 
 #include <cmath>
 #include <memory>
-#include <random>
 
 using namespace Qt::StringLiterals;
 using namespace FlowScope;
+using namespace FlowScope::SimTest;
 using FlowScope::Sim::ServiceStats;
 using FlowScope::Sim::Simulator;
 
 class TestSimulator : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void agendaOrder();
     void mm1_data();
     void mm1();
     void mmc_data();
@@ -47,33 +44,11 @@ private Q_SLOTS:
     void channelDuplicate();
     void serverless_data();
     void serverless();
-    void conservation_data();
-    void conservation();
-    void conservationOrchestrated();
     void badSimulation_data();
     void badSimulation();
 };
 
 namespace {
-
-constexpr qint64 Ms = 1000;
-constexpr qint64 S = 1'000'000;
-
-// Parses `yaml`; on failure returns null and puts the errors into `why`.
-std::shared_ptr<const Flow> parseFlow(const QByteArray& yaml, QString* why)
-{
-    FlowParseResult r = FlowFileParser::parseText(yaml, u"sim.yaml"_s);
-    if (!r.ok()) {
-        *why = r.errorText();
-        return nullptr;
-    }
-    return std::make_shared<const Flow>(std::move(*r.flow));
-}
-
-#define PARSE(var, yaml)                                                                                               \
-    QString var##Errors;                                                                                               \
-    const std::shared_ptr<const Flow> var = parseFlow(yaml, &var##Errors);                                             \
-    QVERIFY2(var, qPrintable(var##Errors))
 
 // One station: Poisson arrivals at `lambda`/s of `Job` into `station`, `workers` workers with
 // `serviceTime`, an unbounded queue, and a broker without latency, so that the arrivals at the
@@ -149,224 +124,6 @@ EventBatch runCollect(const std::shared_ptr<const Flow>& flow, quint64 seed, qin
     sim.setSink([&](EventBatch&& b) { all.append(b); }, 512);
     sim.runUntil(until);
     return all;
-}
-
-QString describe(const Event& e)
-{
-    return u"seq=%1 id=%2 type=%3 source=%4 subject=%5 time=%6 spec=%7 dct=%8 schema=%9 corr=%10 cause=%11 trace=%12 "
-           "ext=%13 ingest=%14 channel=%15 partition=%16 offset=%17 key=%18 brokerTime=%19 headers=%20 payload=%21 "
-           "format=%22 flags=%23 error=%24"_s.arg(e.seq)
-               .arg(QString::fromUtf8(e.id), QString::fromUtf8(e.type), QString::fromUtf8(e.source),
-                   QString::fromUtf8(e.subject()))
-               .arg(e.time)
-               .arg(QString::fromUtf8(e.specVersion), QString::fromUtf8(e.dataContentType),
-                   QString::fromUtf8(e.dataSchema()), QString::fromUtf8(e.correlationId),
-                   QString::fromUtf8(e.causationId), QString::fromUtf8(e.traceParent()), QString::fromUtf8(e.extensions()))
-               .arg(e.ingestTime)
-               .arg(QString::fromUtf8(e.channel))
-               .arg(e.partition)
-               .arg(e.offset)
-               .arg(QString::fromUtf8(e.key))
-               .arg(e.brokerTime)
-               .arg(e.headers().size())
-               .arg(QString::fromUtf8(e.payload))
-               .arg(int(e.format))
-               .arg(int(e.flags))
-               .arg(QString::fromUtf8(e.error()));
-}
-
-// A random choreographed flow for conservation(): services s0..sN-1 handle event types T0..TN
-// (service i only types up to Ti, and emits only types above Ti, so every chain ends), with
-// random workers or serverless functions, queues (0, small, unbounded), service times, failures,
-// retries, timeouts and dead letters; one to three load generators of T0 (Poisson or constant,
-// bursts, a rate curve starting late) that stop at 5 s; a broker
-// with random latency and partitions; and random faults of every kind. `handlers[i]` lists the
-// types service i handles.
-struct RandomFlow {
-    QByteArray yaml;
-    std::vector<std::vector<int>> handlers;
-    std::vector<bool> deadLetter;
-    QHash<QByteArray, int> partitions; // channel -> partitions (absent: the broker's default)
-    int defaultPartitions = 1;
-};
-
-RandomFlow randomFlow(quint64 seed)
-{
-    std::mt19937_64 engine(seed);
-    const auto pick = [&](int n) { return int(engine() % quint64(n)); };
-    const auto ms = [&](int lo, int hi) { return u"%1ms"_s.arg(lo + pick(hi - lo + 1)); };
-    RandomFlow f;
-    const int n = 2 + pick(4);
-    f.handlers.resize(size_t(n));
-    f.deadLetter.resize(size_t(n));
-    QString y = u"flowscope: 1\n"_s;
-    if (pick(2)) // some types on a shared channel, the rest on their producer's
-        y += u"channels:\n  shared: [T1, T%1]\n"_s.arg(n);
-    y += u"services:\n"_s;
-    for (int i = 0; i < n; ++i) {
-        y += u"  s%1:\n    when:\n"_s.arg(i);
-        std::vector<int>& handles = f.handlers[size_t(i)];
-        handles.push_back(pick(i + 1));
-        if (const int other = pick(i + 1); pick(2) && other != handles.front())
-            handles.push_back(other);
-        for (int type : handles) {
-            const int next = i + 1 + pick(n - i); // above Ti, at most TN
-            switch (pick(3)) {
-            case 0: y += u"      T%1: {}\n"_s.arg(type); break;
-            case 1: y += u"      T%1: { emit: T%2 }\n"_s.arg(type).arg(next); break;
-            default:
-                if (i + 1 < n) // a branch: 0.1 emits nothing
-                    y += u"      T%1: { emit: { T%2: 0.6, T%3: 0.3 } }\n"_s.arg(type).arg(i + 1).arg(n);
-                else
-                    y += u"      T%1: { emit: { T%2: 0.5 } }\n"_s.arg(type).arg(n);
-                break;
-            }
-        }
-        y += u"    sim:\n"_s;
-        if (pick(4) == 0)
-            y += u"      serverless: { concurrency: %1, cold_start: %2, idle_timeout: 1s, min_instances: %3 }\n"_s
-                     .arg(1 + pick(4))
-                     .arg(ms(1, 50))
-                     .arg(pick(2));
-        else
-            y += u"      workers: %1\n"_s.arg(1 + pick(3));
-        const QString queues[] = { u"0"_s, u"1"_s, u"3"_s, u"unbounded"_s };
-        y += u"      queue: %1\n"_s.arg(queues[pick(4)]);
-        const QString times[] = { ms(1, 5), u"exp(%1)"_s.arg(ms(1, 6)), u"uniform(1ms, %1)"_s.arg(ms(2, 9)),
-                                  u"lognormal(%1, 0.5)"_s.arg(ms(1, 4)) };
-        y += u"      service_time: %1\n"_s.arg(times[pick(4)]);
-        if (pick(2))
-            y += u"      failure: %1\n"_s.arg(double(pick(30)) / 100);
-        if (pick(2))
-            y += u"      retry: { max: %1, backoff: %2, multiplier: 2, jitter: %3 }\n"_s.arg(pick(4)).arg(ms(1, 30)).arg(
-                     double(pick(5)) / 10);
-        if (pick(3) == 0)
-            y += u"      timeout: %1\n"_s.arg(ms(3, 8));
-        if (pick(2)) {
-            y += u"      dead_letter: dlq\n"_s;
-            f.deadLetter[size_t(i)] = true;
-        }
-    }
-    f.defaultPartitions = 1 + pick(4);
-    const QString latencies[] = { u"0"_s, u"exp(%1)"_s.arg(ms(1, 5)), u"normal(2ms, 3ms)"_s, u"uniform(0, %1)"_s.arg(ms(1, 9)) };
-    y += u"simulation:\n  broker: { latency: %1, partitions: %2"_s.arg(latencies[pick(4)]).arg(f.defaultPartitions);
-    if (pick(2)) {
-        y += u", channels: { s0: { partitions: 7 } }"_s;
-        f.partitions.insert("s0", 7);
-    }
-    y += u" }\n  load:\n    - { emit: T0, rate: %1/s, arrival: %2, stop: 5s }\n"_s.arg(50 + pick(250)).arg(
-        pick(2) ? u"poisson"_s : u"constant"_s);
-    if (pick(2))
-        y += u"    - { emit: T0, burst: { size: %1, every: 700ms }, stop: 5s }\n"_s.arg(1 + pick(40));
-    if (pick(3) == 0)
-        y += u"    - { emit: T0, curve: { 0s: 20/s, 2s: %1/s, 4s: 10/s }, start: %2, stop: 5s }\n"_s.arg(100 + pick(300)).arg(ms(0, 2000));
-    y += u"  faults:"_s;
-    const int faults = pick(5);
-    y += faults ? u"\n"_s : u" []\n"_s;
-    for (int k = 0; k < faults; ++k) {
-        const QString at = ms(0, 4500);
-        const QString length = ms(10, 3000);
-        const int s = pick(n);
-        switch (pick(10)) {
-        case 0: y += u"    - { at: %1, service: s%2, down: %3 }\n"_s.arg(at).arg(s).arg(length); break;
-        case 1: y += u"    - { at: %1, service: s%2, partition: %3 }\n"_s.arg(at).arg(s).arg(length); break;
-        case 2: y += u"    - { at: %1, service: s%2, slow: 5x, for: %3 }\n"_s.arg(at).arg(s).arg(length); break;
-        case 3: y += u"    - { at: %1, service: s%2, error: 40%, for: %3 }\n"_s.arg(at).arg(s).arg(length); break;
-        case 4: y += u"    - { at: %1, channel: s%2, drop: 30%, for: %3 }\n"_s.arg(at).arg(s).arg(length); break;
-        case 5: y += u"    - { at: %1, broker: all, drop: 10%, for: %2 }\n"_s.arg(at, length); break;
-        case 6: y += u"    - { at: %1, broker: all, delay: exp(50ms), for: %2 }\n"_s.arg(at, length); break;
-        case 7: y += u"    - { at: %1, channel: load, delay: uniform(1ms, 80ms), for: %2 }\n"_s.arg(at, length); break;
-        case 8: y += u"    - { at: %1, broker: all, duplicate: 25%, for: %2 }\n"_s.arg(at, length); break;
-        default: y += u"    - { at: %1, broker: all, down: %2 }\n"_s.arg(at, length); break;
-        }
-    }
-    f.yaml = y.toUtf8();
-    return f;
-}
-
-// Runs until `stop` (when the load generators stop), then on until nothing is scheduled.
-void runToTheEnd(Simulator& sim, qint64 stop)
-{
-    sim.runUntil(stop);
-    while (sim.pendingWork() > 0 && sim.now() < 3600 * S)
-        sim.runUntil(sim.now() + 10 * S);
-    QCOMPARE(sim.pendingWork(), qint64(0));
-}
-
-// What the conservation checks know of a flow, written from its text (not asked of the simulator).
-struct FlowFacts {
-    QHash<QByteArray, QList<QByteArray>> handlers; // event type -> the services handling it
-    QSet<QByteArray> deadLetter;                   // services with `dead_letter: dlq`
-    QByteArray loadType, loadSource;               // what the load generators emit, and as whom
-    QHash<QByteArray, int> partitions;             // channel -> partitions, where not the default
-    int defaultPartitions = 1;
-    bool oneEventPerHandled = true; // choreography: a service emits only in answer to a handled event
-};
-
-// Never loses or invents an event, on a run that went to the end (runToTheEnd):
-//   - Every delivery ends exactly once: the events' subscribers, plus the second deliveries of a
-//     duplicate fault, add up to processed + dead lettered + dropped, summed over the services;
-//     nothing is queued, held or in handling.
-//   - Every failure is retried or dead-lettered; a service emits exactly one dead letter per event
-//     it gave up on when it has `dead_letter:`, and in a choreography at most one event per event
-//     it handled.
-//   - Ids are unique; every cause is an earlier event of the same flow (correlation id), of a type
-//     the event's source handles; times never go back; a partition's offsets run 0, 1, 2 …
-void verifyConservation(const Simulator& sim, const EventBatch& events, const FlowFacts& facts)
-{
-    QCOMPARE(sim.eventsEmitted(), qint64(events.size()));
-    QVERIFY(events.size() > 0);
-    qint64 deliveries = 0;
-    QHash<QByteArray, const Event*> byId;
-    QHash<QByteArray, qint64> nextOffset; // "channel/partition" -> the next offset
-    QHash<QByteArray, qint64> emittedBy, deadLettersBy;
-    qint64 lastTime = sim.startTime();
-    for (const Event& e : events) {
-        const QString where = u"%1 (%2 at %3 us)"_s.arg(QString::fromUtf8(e.id), QString::fromUtf8(e.type))
-                                  .arg(e.time - sim.startTime());
-        QVERIFY2(!byId.contains(e.id), qPrintable(where + u": the id again"_s));
-        QVERIFY2(e.time >= lastTime, qPrintable(where + u": earlier than the event before it"_s));
-        lastTime = e.time;
-        const int parts = e.channel == "dlq" ? facts.defaultPartitions
-                                             : facts.partitions.value(e.channel, facts.defaultPartitions);
-        QVERIFY2(e.partition >= 0 && e.partition < parts, qPrintable(where + u": partition %1"_s.arg(e.partition)));
-        const QByteArray partition = e.channel + '/' + QByteArray::number(e.partition);
-        QCOMPARE(e.offset, nextOffset.value(partition));
-        nextOffset[partition] = e.offset + 1;
-        deliveries += facts.handlers.value(e.type).size();
-
-        if (e.causationId.isEmpty()) { // generated: a flow of its own
-            QCOMPARE(e.type, facts.loadType);
-            QCOMPARE(e.source, facts.loadSource);
-            QCOMPARE(e.correlationId, e.id);
-        } else {
-            const Event* cause = byId.value(e.causationId);
-            QVERIFY2(cause, qPrintable(where + u": its cause %1 is no earlier event"_s.arg(QString::fromUtf8(e.causationId))));
-            QCOMPARE(e.correlationId, cause->correlationId);
-            QVERIFY2(facts.handlers.value(cause->type).contains(e.source),
-                     qPrintable(where + u": %1 does not handle its cause's type"_s.arg(QString::fromUtf8(e.source))));
-            if (e.type.endsWith(".deadletter")) {
-                QCOMPARE(e.type, cause->type + ".deadletter");
-                QCOMPARE(e.channel, QByteArray("dlq"));
-                ++deadLettersBy[e.source];
-            } else {
-                ++emittedBy[e.source];
-            }
-        }
-        byId.insert(e.id, &e);
-    }
-
-    qint64 ended = 0;
-    for (const ServiceStats& s : sim.stats()) {
-        const QByteArray name = s.name.toUtf8();
-        ended += s.processed + s.deadLettered + s.dropped - s.duplicated;
-        QVERIFY2(s.queue == 0 && s.held == 0 && s.busy == 0, name);
-        QVERIFY2(s.taken == s.processed + s.deadLettered, name); // every delivery taken ended once
-        QVERIFY2(s.failed == s.retries + s.deadLettered, name); // bookkeeping: each failure is one or the other
-        QVERIFY2(!facts.oneEventPerHandled || emittedBy.value(name) <= s.processed, name);
-        QVERIFY2(deadLettersBy.value(name) == (facts.deadLetter.contains(name) ? s.deadLettered : 0), name);
-    }
-    QCOMPARE(ended, deliveries);
 }
 
 } // namespace
@@ -1097,142 +854,6 @@ void TestSimulator::badSimulation()
     QVERIFY2(e.message.contains(message), qPrintable(e.message));
     if (!hint.isEmpty())
         QVERIFY2(e.hint.contains(hint), qPrintable(e.hint));
-}
-
-// The agenda pops in key order, whatever the pushes and pops interleaved (the simulator's
-// determinism rests on it): many equal times, keys made distinct by a counter, as the simulator's.
-void TestSimulator::agendaOrder()
-{
-    struct Item {
-        qint64 time;
-        quint64 order;
-        bool operator<(const Item& o) const { return time != o.time ? time < o.time : order < o.order; }
-    };
-    Sim::Agenda<Item> agenda;
-    std::vector<Item> popped, pushed;
-    Rng rng(7);
-    quint64 order = 0;
-    qint64 now = 0;
-    for (int round = 0; round < 20000; ++round) {
-        const int pushes = int(rng.integer(0, 3));
-        for (int k = 0; k < pushes; ++k) {
-            const Item item { now + rng.integer(0, 20), order++ };
-            agenda.push(item);
-            pushed.push_back(item);
-        }
-        if (!agenda.empty() && rng.chance(0.6)) {
-            const Item top = agenda.top();
-            QVERIFY(top.time >= now); // nothing in the past: an agenda never goes back
-            now = top.time;
-            popped.push_back(top);
-            agenda.pop();
-        }
-    }
-    while (!agenda.empty()) {
-        popped.push_back(agenda.top());
-        agenda.pop();
-    }
-    QCOMPARE(popped.size(), pushed.size());
-    // every push is at or after the last pop's time and later in order: the pops are sorted
-    for (size_t i = 1; i < popped.size(); ++i)
-        QVERIFY2(popped[i - 1] < popped[i], qPrintable(u"pop %1 out of order"_s.arg(i)));
-}
-
-// verifyConservation() on 100 random flows (randomFlow; 3000 passed once), run to the end; and
-// the same flow run in random steps gives the same events.
-void TestSimulator::conservation_data()
-{
-    QTest::addColumn<quint64>("seed");
-    for (quint64 seed = 1; seed <= 100; ++seed)
-        QTest::addRow("flow %llu", seed) << seed;
-}
-
-void TestSimulator::conservation()
-{
-    QFETCH(quint64, seed);
-    const RandomFlow random = randomFlow(seed);
-    const auto showFlow = qScopeGuard([&] {
-        if (QTest::currentTestFailed())
-            qWarning().noquote() << "the flow:\n" << random.yaml;
-    });
-    PARSE(flow, random.yaml);
-    Simulator sim(flow, seed);
-    EventBatch events;
-    sim.setSink([&](EventBatch&& b) { events.append(std::move(b)); }, 333);
-    runToTheEnd(sim, 5 * S);
-
-    FlowFacts facts { {}, {}, "T0", "load", random.partitions, random.defaultPartitions, true };
-    for (size_t i = 0; i < random.handlers.size(); ++i) {
-        const QByteArray service = "s" + QByteArray::number(qulonglong(i));
-        for (int type : random.handlers[i])
-            facts.handlers["T" + QByteArray::number(type)].append(service);
-        if (random.deadLetter[i])
-            facts.deadLetter.insert(service);
-    }
-    verifyConservation(sim, events, facts);
-    if (QTest::currentTestFailed())
-        return;
-
-    // Paced (the window calls runUntil(clock) at whatever times its timer fires, and the speed
-    // may change meanwhile): steps of 1 us to 2 s give the very same events.
-    Simulator paced(flow, seed);
-    EventBatch pacedEvents;
-    paced.setSink([&](EventBatch&& b) { pacedEvents.append(std::move(b)); }, 100);
-    std::mt19937_64 steps(seed);
-    while (paced.now() < 5 * S) {
-        const quint64 longest = steps() % 4 == 0 ? Ms : 2 * S; // now and then a run of short steps
-        paced.runUntil(std::min(5 * S, paced.now() + 1 + qint64(steps() % longest)));
-    }
-    runToTheEnd(paced, 5 * S);
-    QCOMPARE(pacedEvents.size(), events.size());
-    for (qsizetype i = 0; i < events.size(); ++i)
-        if (!(pacedEvents[i] == events[i])) // (QVERIFY2 would describe every event)
-            QFAIL(qPrintable(u"event %1 differs:\n  %2\n  %3"_s.arg(i).arg(describe(events[i]), describe(pacedEvents[i]))));
-    QCOMPARE(QJsonDocument(paced.statsJson()).toJson(), QJsonDocument(sim.statsJson()).toJson());
-}
-
-// The same on the orchestrated demo, its load stopped at 20 s, with payment down, duplicates and
-// lost commands on top of its own faults: the orchestrator (checkout) hears OrderPlaced and every
-// reply, and sends the commands, also on a timeout (without an event handled), so it may emit more
-// events than it handled.
-void TestSimulator::conservationOrchestrated()
-{
-    QFile file(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orchestrated.yaml"));
-    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
-    QByteArray yaml = file.readAll();
-    QVERIFY(yaml.contains("rate: 100/s,"));
-    yaml.replace("rate: 100/s,", "rate: 100/s, stop: 20s,");
-    PARSE(flow, yaml);
-    Simulator sim(flow, 3);
-    for (const char* spec : { "at: 5s, service: payment, down: 3s", "at: 9s, broker: all, duplicate: 10%, for: 4s",
-                              "at: 14s, channel: commands, drop: 5%, for: 3s" }) {
-        QList<FlowError> errors;
-        const std::optional<Fault> fault = FlowFileParser::parseFault(QString::fromLatin1(spec), *flow, &errors);
-        QVERIFY2(fault, errors.isEmpty() ? spec : qPrintable(errors.first().toString()));
-        sim.injectFault(*fault);
-    }
-    EventBatch events;
-    sim.setSink([&](EventBatch&& b) { events.append(std::move(b)); });
-    runToTheEnd(sim, 20 * S);
-
-    const QHash<QByteArray, QList<QByteArray>> handlers {
-        { "OrderPlaced", { "checkout" } },       { "AuthorizePayment", { "payment" } },
-        { "RefundPayment", { "payment" } },      { "ReserveStock", { "inventory" } },
-        { "ShipOrder", { "shipping" } },         { "PaymentAuthorized", { "checkout" } },
-        { "PaymentFailed", { "checkout" } },     { "PaymentRefunded", { "checkout" } },
-        { "StockReserved", { "checkout" } },     { "StockUnavailable", { "checkout" } },
-        { "OrderShipped", { "checkout" } },
-    };
-    verifyConservation(sim, events, FlowFacts { handlers, {}, "OrderPlaced", "checkout", {}, 6, false });
-    if (QTest::currentTestFailed())
-        return;
-    // the faults took effect: deliveries were lost, made twice, and held while payment was down
-    qint64 dropped = 0, duplicated = 0;
-    for (const ServiceStats& st : sim.stats()) {
-        dropped += st.dropped;
-        duplicated += st.duplicated;
-    }
-    QVERIFY2(dropped > 0 && duplicated > 0, qPrintable(u"dropped %1, duplicated %2"_s.arg(dropped).arg(duplicated)));
 }
 
 QTEST_GUILESS_MAIN(TestSimulator)
