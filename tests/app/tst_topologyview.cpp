@@ -254,7 +254,9 @@ void TestTopologyView::dotsNeverExceedTheCap()
     QCOMPARE(p.view()->liveDotCount(), GraphView::MaxDots);
     // A frame with every dot: moving them and painting them costs the GUI thread about a
     // millisecond more than the graph alone (the view is painted whole into an image, the most
-    // a frame repaints). The quickest of ten frames: this machine may be busy with other work.
+    // a frame repaints). The quickest of ten frames, reported and not asserted: speed is for
+    // benchmarks, and a busy VM made a 4 ms bound fail here (8.52 ms against 3.54 ms, CI run of
+    // e52a012) with no change to the view.
     QImage image(p.view()->viewport()->size(), QImage::Format_ARGB32_Premultiplied);
     auto quickestFrame = [&] {
         QElapsedTimer clock;
@@ -276,7 +278,6 @@ void TestTopologyView::dotsNeverExceedTheCap()
     const double without = quickestFrame();
     qInfo("a frame of 160 nodes and 80 edges: %.2f ms with %d dots, %.2f ms without", withDots, GraphView::MaxDots,
         without);
-    QVERIFY2(withDots - without < 4, "the dots cost too much");
 }
 
 void TestTopologyView::switchedOffOrHiddenThereAreNoDots()
