@@ -274,7 +274,7 @@ void TopologyPage::showDetails()
     const QJsonObject stats = m_services.value(name).toObject();
     if (service && !stats.isEmpty())
         html += QStringLiteral("<br>processed %1, failed %2, retries %3, dead-lettered %4, dropped %5, duplicated %6, "
-                               "queue %7, lag %8 (mean %11 ms), max queue %9, mean latency %10")
+                               "queue %7, lag %8 (mean %11), max queue %9, mean latency %10")
                     .arg(stats.value(u"processed").toInteger())
                     .arg(stats.value(u"failed").toInteger())
                     .arg(stats.value(u"retries").toInteger())
@@ -287,7 +287,9 @@ void TopologyPage::showDetails()
                     .arg(stats.value(u"processed").toInteger() > 0
                             ? QString::number(stats.value(u"mean_latency_ms").toDouble(), 'f', 2) + u" ms"
                             : QStringLiteral("\u2013")) // no mean of nothing
-                    .arg(QString::number(stats.value(u"mean_lag_ms").toDouble(), 'f', 2));
+                    .arg(stats.value(u"taken").toInteger() > 0
+                            ? QString::number(stats.value(u"mean_lag_ms").toDouble(), 'f', 2) + u" ms"
+                            : QStringLiteral("\u2013")); // nothing taken from the broker yet
     html += latestEventsHtml(key);
     m_details->setText(html);
 }

@@ -463,7 +463,8 @@ void TestTopologyView::queueBadge()
     const QJsonObject services { { QStringLiteral("payment"),
                                      QJsonObject { { QStringLiteral("queue"), queue }, { QStringLiteral("lag"), held },
                                          { QStringLiteral("processed"), 10 }, { QStringLiteral("mean_latency_ms"), 4.2 },
-                                         { QStringLiteral("duplicated"), 3 }, { QStringLiteral("mean_lag_ms"), 12.5 } } },
+                                         { QStringLiteral("duplicated"), 3 }, { QStringLiteral("taken"), 10 },
+                                         { QStringLiteral("mean_lag_ms"), 12.5 } } },
         { QStringLiteral("orders"), QJsonObject { { QStringLiteral("queue"), 0 } } } };
     page.update(Topo(QStringLiteral("s:orders>c:orders c:orders>s:payment")).state(), services, {});
     QCOMPARE(page.view()->nodeBadgeText(QStringLiteral("s:payment")), badge);
@@ -479,6 +480,9 @@ void TestTopologyView::queueBadge()
     const QString details = page.detailsText();
     QVERIFY2(details.contains(QStringLiteral("duplicated 3, queue %1, lag %2 (mean 12.50 ms)").arg(queue).arg(held)),
              qPrintable(details));
+    // orders took nothing from the broker: no mean lag of nothing either
+    page.view()->selectNode(QStringLiteral("s:orders"));
+    QVERIFY2(page.detailsText().contains(u"lag 0 (mean \u2013)"), qPrintable(page.detailsText()));
 }
 
 void TestTopologyView::demoAnimatesUntilPaused()
