@@ -6,9 +6,15 @@
 // lateness: the longest stall is the longest time the window could not react to input. Every
 // second the process's resident memory and the events folded so far are sampled.
 //
+// With --frames it measures one thing instead: what a frame of the topology pane costs the GUI
+// thread with the most moving dots it ever shows (GraphView::MaxDots on 80 edges), against the
+// same frame without them.
+//
 // Usage: flowscope-guibench [--duration 60s] [--speed 1000] [--flow FLOW]   (docs/benchmarks.md)
+//        flowscope-guibench --frames [--runs 200]
 #include <gui/mainwindow.h>
 #include <gui/session.h>
+#include <topologystate.h>
 
 #include <engine.h>
 #include <flowfileparser.h>
@@ -18,6 +24,8 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
+#include <QPainter>
 #include <QTimer>
 
 #include <algorithm>
@@ -71,6 +79,65 @@ public:
 private:
     int m_depth = 0;
 };
+
+// --frames: two topology panes with the same traffic (as tst_topologyview fills one), one with its
+// dots and one with them switched off, a frame of each in turn so that both see the same moments
+// of a noisy machine. A frame is a step of the animation and the whole view painted into an image
+// (the most a frame repaints). Returns the exit code.
+int benchFrames(int runs)
+{
+    struct Pane {
+        Tests::TopologyPageOnAClock page;
+        Tests::DotTraffic traffic;
+        QImage image;
+        QList<double> ms;
+        QList<int> dots;
+    };
+    Pane with, without;
+    for (Pane* pane : { &with, &without }) {
+        Tests::fillWithDots(pane->page, pane->traffic);
+        pane->image = QImage(pane->page.view()->viewport()->size(), QImage::Format_ARGB32_Premultiplied);
+    }
+    without.page.view()->setAnimateEvents(false);
+    auto frame = [](Pane& pane, int index) {
+        // the traffic goes on, as snapshots bring it: a fifth of a second of it every 6 frames
+        // (not timed)
+        if (index % 6 == 0)
+            pane.traffic.update(pane.page, 0.2);
+        pane.page.now += Gui::GraphView::FrameMs;
+        QElapsedTimer clock;
+        clock.start();
+        pane.page.view()->advanceAnimation();
+        QPainter painter(&pane.image);
+        pane.page.view()->render(&painter);
+        painter.end();
+        pane.ms.append(double(clock.nsecsElapsed()) / 1e6);
+        pane.dots.append(pane.page.view()->liveDotCount());
+    };
+    for (int i = 0; i < runs; ++i) {
+        frame(with, i);
+        frame(without, i);
+    }
+    for (Pane* pane : { &with, &without }) {
+        std::sort(pane->ms.begin(), pane->ms.end());
+        std::sort(pane->dots.begin(), pane->dots.end());
+    }
+    auto at = [](const QList<double>& v, double q) { return v[qsizetype(double(v.size() - 1) * q)]; };
+    std::printf("topology pane, 160 nodes and 80 edges, a %dx%d view, %d frames each, in turn:\n",
+                with.page.view()->viewport()->width(), with.page.view()->viewport()->height(), runs);
+    const QString withLabel = QStringLiteral("with dots (%1-%2, median %3)")
+                                  .arg(with.dots.first())
+                                  .arg(with.dots.last())
+                                  .arg(with.dots[with.dots.size() / 2]);
+    std::printf("  %-32s median %.2f ms, quickest %.2f ms, 90th percentile %.2f ms\n", qPrintable(withLabel),
+                at(with.ms, 0.5), with.ms.first(), at(with.ms, 0.9));
+    std::printf("  %-32s median %.2f ms, quickest %.2f ms, 90th percentile %.2f ms\n", "without dots",
+                at(without.ms, 0.5), without.ms.first(), at(without.ms, 0.9));
+    const double cost = at(with.ms, 0.5) - at(without.ms, 0.5);
+    std::printf("  %-32s %.2f ms a frame (medians): %.0f %% of the %d ms between frames\n", "the dots cost", cost,
+                cost * 100.0 / Gui::GraphView::FrameMs, Gui::GraphView::FrameMs);
+    return without.dots.last() == 0 && with.dots.last() == Gui::GraphView::MaxDots ? 0 : 1;
+}
 } // namespace
 
 int main(int argc, char* argv[])
@@ -91,8 +158,20 @@ int main(int argc, char* argv[])
     const QCommandLineOption traceOpt(QStringLiteral("trace"),
                                       QStringLiteral("Print every GUI-thread event handled in MS or longer."),
                                       QStringLiteral("MS"), QStringLiteral("0"));
-    cli.addOptions({ durationOpt, speedOpt, flowOpt, traceOpt });
+    const QCommandLineOption framesOpt(QStringLiteral("frames"),
+                                       QStringLiteral("Measure a topology frame full of moving dots against one without."));
+    const QCommandLineOption runsOpt(QStringLiteral("runs"), QStringLiteral("Frames of each kind for --frames (default 200)."),
+                                     QStringLiteral("N"), QStringLiteral("200"));
+    cli.addOptions({ durationOpt, speedOpt, flowOpt, traceOpt, framesOpt, runsOpt });
     cli.process(app);
+    if (cli.isSet(framesOpt)) {
+        const int runs = cli.value(runsOpt).toInt();
+        if (runs < 1) {
+            std::fprintf(stderr, "flowscope-guibench: --runs takes a whole number of at least 1\n");
+            return 2;
+        }
+        return benchFrames(runs);
+    }
     app.traceMs = cli.value(traceOpt).toDouble();
     const auto duration = Duration::parse(cli.value(durationOpt));
     if (!duration || duration->micros <= 0) {
