@@ -31,7 +31,12 @@ bool wantsGui(int argc, char* argv[])
                                                || std::strncmp(platform, "minimal", 7) == 0);
     if (headlessPlatform)
         return false;
-    return std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY") || platform;
+    // set but empty (DISPLAY= flowscope) is no display either
+    auto set = [](const char* name) {
+        const char* value = std::getenv(name);
+        return value && *value;
+    };
+    return set("DISPLAY") || set("WAYLAND_DISPLAY") || (platform && *platform);
 }
 
 // Parts of the program live in modules that it loads only when they are needed: the window
@@ -81,14 +86,15 @@ int runGui(int argc, char* argv[])
     return run(argc, argv);
 }
 
-// import, record and replay, from libflowscope-connectors.so.
-int runWithConnectors(const QString& command)
+// import, record and replay, from libflowscope-connectors.so, with `args` as a command gets them
+// (the program name, then the command's own arguments).
+int runWithConnectors(const QString& command, const QStringList& args)
 {
-    using Run = int (*)(const char*);
+    using Run = int (*)(const char*, const QStringList*);
     const QByteArray name = command.toUtf8();
     const auto run = reinterpret_cast<Run>(moduleSymbol("libflowscope-connectors.so", "flowscope_connectors_run",
                                                         "cannot run `" + name.toStdString() + "`"));
-    return run ? run(name.constData()) : FlowScope::Cli::Failed;
+    return run ? run(name.constData(), &args) : FlowScope::Cli::Failed;
 }
 
 QString kafkaVersion()
@@ -105,7 +111,8 @@ See, record and replay event-driven systems. With no command, on a machine with 
 the window opens on the built-in demo; without a display the demo runs headless.
 
 Commands:
-  gui [FLOW] open the window on FLOW's simulation (default: the built-in demo);
+  gui [FLOW|REC]
+            open the window on FLOW's simulation (default: the built-in demo) or on a recording;
             --screenshot OUT.png [--after 5s] [--pane NAME] saves a picture and exits
   demo      run the built-in shop demo in the simulator and summarise it (the default)
   import    read a JSONL / kcat -J file into a recording
@@ -113,10 +120,10 @@ Commands:
   inspect   summarise a recording; with --flow its topology, sagas and views (--json for scripts)
   checkpoint store projection checkpoints in a recording, for fast seeking
   sim       run a flow file's simulation (faults included) and summarise it
-  record    record a live source (Kafka, webhook) into a recording
+  record    record a live source (Kafka, a webhook, a WebSocket, an HTTP feed, a growing file)
   replay    re-publish a recording into Kafka, optionally with chaos (dup, drop, delay, reorder)
 
-Run 'flowscope COMMAND --help' for the options of a command.
+Run 'flowscope COMMAND --help' (or 'flowscope help COMMAND') for the options of a command.
 Options:
   -h, --help     this text
   -v, --version  versions of FlowScope and of the libraries it runs with
@@ -134,7 +141,11 @@ int main(int argc, char* argv[])
     using namespace FlowScope;
 
     QStringList args = QCoreApplication::arguments();
-    const QString command = args.size() > 1 ? args.at(1) : QStringLiteral("demo");
+    QString command = args.size() > 1 ? args.at(1) : QStringLiteral("demo");
+    if (command == u"help" && args.size() > 2) { // `help sim` is `sim --help`
+        command = args.at(2);
+        args = QStringList { args.first(), command, QStringLiteral("--help") };
+    }
     if (command == u"-h" || command == u"--help" || command == u"help") {
         Cli::out(QByteArray(Usage));
         return Cli::Ok;
@@ -146,10 +157,10 @@ int main(int argc, char* argv[])
                           Recording::sqliteVersion()));
         return Cli::Ok;
     }
-    if (command == u"import" || command == u"record" || command == u"replay")
-        return runWithConnectors(command);
     if (args.size() > 1)
         args.removeAt(1); // the subcommand sees [program, its own arguments...]
+    if (command == u"import" || command == u"record" || command == u"replay")
+        return runWithConnectors(command, args);
     if (command == u"demo")
         return Cli::demoCommand(args);
     if (command == u"export")

@@ -814,14 +814,24 @@ QJsonObject Simulator::faultsJson() const
     QJsonArray list;
     for (size_t i = 0; i < m_faults.size(); ++i) {
         const Fault& f = m_faults[i];
-        list.append(QJsonObject { { QStringLiteral("at_s"), f.at.toSeconds() },
-                                  { QStringLiteral("for_s"), f.length.toSeconds() },
-                                  { QStringLiteral("target"), f.target == FaultTarget::Service ? QStringLiteral("service")
-                                                             : f.target == FaultTarget::Channel ? QStringLiteral("channel")
-                                                                                                : QStringLiteral("broker") },
-                                  { QStringLiteral("name"), f.name },
-                                  { QStringLiteral("kind"), faultKindName(f.kind) },
-                                  { QStringLiteral("active"), bool(m_faultActive[i]) } });
+        QJsonObject fault { { QStringLiteral("at_s"), f.at.toSeconds() },
+                            { QStringLiteral("for_s"), f.length.toSeconds() },
+                            { QStringLiteral("target"), f.target == FaultTarget::Service ? QStringLiteral("service")
+                                                       : f.target == FaultTarget::Channel ? QStringLiteral("channel")
+                                                                                          : QStringLiteral("broker") },
+                            { QStringLiteral("name"), f.name },
+                            { QStringLiteral("kind"), faultKindName(f.kind) },
+                            { QStringLiteral("active"), bool(m_faultActive[i]) } };
+        // how strong it is, for the kinds that say
+        switch (f.kind) {
+        case FaultKind::Slow: fault.insert(QStringLiteral("factor"), f.factor); break;
+        case FaultKind::Error:
+        case FaultKind::Drop:
+        case FaultKind::Duplicate: fault.insert(QStringLiteral("probability"), f.probability); break;
+        case FaultKind::Delay: fault.insert(QStringLiteral("delay"), f.delay.toString()); break;
+        default: break;
+        }
+        list.append(fault);
     }
     return { { QStringLiteral("faults"), list } };
 }

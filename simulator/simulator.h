@@ -87,7 +87,8 @@ public:
 
     std::vector<ServiceStats> stats() const;
     QJsonObject statsJson() const; // {service: ServiceStats::toJson()}
-    // Faults with their state at now(): [{at, end, target, name, kind, active}]
+    // Faults with their state at now(): {faults: [{at_s, for_s, target, name, kind, active, and
+    // factor (slow), probability (error, drop, duplicate) or delay (delay)}]}
     QJsonObject faultsJson() const;
 
 private:

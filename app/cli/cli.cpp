@@ -109,23 +109,61 @@ std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path
     return std::make_shared<const Flow>(std::move(*result.flow));
 }
 
-qint64 resolveAt(const QString& command, const Recording& recording, const QString& at)
+qint64 resolveAt(const QString& command, const Recording& recording, const QString& at, int* failure)
 {
+    *failure = Usage;
     bool isNumber = false;
     const qint64 seq = at.toLongLong(&isNumber);
-    if (isNumber && seq >= 0)
+    if (isNumber && seq >= 0) {
+        const qint64 last = recording.eventCount();
+        if (seq > last) {
+            err(QStringLiteral("%1 %2: --at %3: %4 holds %5 events (0 to %5)\n")
+                    .arg(programName(), command, at, recording.path())
+                    .arg(last));
+            return -1;
+        }
         return seq;
+    }
     if (const auto t = TimeFormat::parseRfc3339(at.toUtf8())) {
         QString error;
         const qint64 found = recording.lastSeqAtOrBefore(*t, &error);
-        if (found < 0)
+        if (found < 0) {
             err(QStringLiteral("%1 %2: %3\n").arg(programName(), command, error));
+            *failure = Failed;
+        }
         return found;
     }
-    err(QStringLiteral("%1 %2: --at takes a sequence number or an RFC 3339 time such as 2026-11-27T10:00:00Z, "
-                       "got '%3'\n")
+    err(QStringLiteral("%1 %2: --at takes a sequence number (0 or more) or an RFC 3339 time such as "
+                       "2026-11-27T10:00:00Z, got '%3'\n")
             .arg(programName(), command, at));
     return -1;
+}
+
+OutputCheck checkOutput(const QString& command, const QString& option, const QString& path, bool force,
+                        const QString& forceOption, const QStringList& reads)
+{
+    if (path.isEmpty()) {
+        err(QStringLiteral("%1 %2: %3 takes a file name, got an empty one\n").arg(programName(), command, option));
+        return OutputCheck::Empty;
+    }
+    const QFileInfo target(path);
+    if (target.exists()) {
+        for (const QString& read : reads)
+            if (QFileInfo(read).exists() && QFileInfo(read).canonicalFilePath() == target.canonicalFilePath()) {
+                err(QStringLiteral("%1 %2: %3 %4 is the file this command reads; write elsewhere\n")
+                        .arg(programName(), command, option, path));
+                return OutputCheck::ReadHere;
+            }
+        if (target.isDir()) {
+            err(QStringLiteral("%1 %2: %3 %4 is a directory\n").arg(programName(), command, option, path));
+            return OutputCheck::ReadHere;
+        }
+        if (!force) {
+            err(QStringLiteral("%1 %2: %3 exists; use %4 to replace it\n").arg(programName(), command, path, forceOption));
+            return OutputCheck::Exists;
+        }
+    }
+    return OutputCheck::Free;
 }
 
 bool stderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }

@@ -25,7 +25,8 @@ int exportCommand(const QStringList& args);
 int inspectCommand(const QStringList& args);
 int demoCommand(const QStringList& args);
 int checkpointCommand(const QStringList& args);
-int simCommand(const QStringList& args);
+// `command`: the name in messages (`demo` runs the simulation through this one)
+int simCommand(const QStringList& args, const QString& command = QStringLiteral("sim"));
 int recordCommand(const QStringList& args);
 int replayCommand(const QStringList& args);
 
@@ -48,11 +49,21 @@ Engine::Options commandEngineOptions();
 // engine's writes failed.
 bool finishRecording(const QString& command, RecordingWriter& writer, const Engine& engine, const QString& source);
 
+// Whether a command may write `path`, given as `option` (--out, --record): not empty, not a file
+// the command reads (`reads`: its input, its flow file), and not an existing file unless `force`
+// (then its option is named in the message). Returns false after printing why: the caller
+// exits with Usage for an empty path or one it reads, else Failed; see outputRefusal().
+enum class OutputCheck { Free, Empty, ReadHere, Exists };
+OutputCheck checkOutput(const QString& command, const QString& option, const QString& path, bool force,
+                        const QString& forceOption, const QStringList& reads = {});
+inline int exitCodeFor(OutputCheck c) { return c == OutputCheck::Exists ? Failed : Usage; }
+
 // Reads a flow file; on errors prints them all (file:line:column) and returns null.
 std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path);
-// `--at`: a sequence number, or an RFC 3339 time (the last event at or before it).
-// Returns -1 after printing an error.
-qint64 resolveAt(const QString& command, const Recording& recording, const QString& at);
+// `--at`: a sequence number (at most the recording's last), or an RFC 3339 time (the last event
+// at or before it). Returns -1 after printing an error, with the exit code in `failure`: Usage for
+// a value that is not one or is out of range, Failed when the recording could not be read.
+qint64 resolveAt(const QString& command, const Recording& recording, const QString& at, int* failure);
 
 // Parses `args` for one subcommand; handles --help (prints, exits 0) and reports bad usage on
 // stderr. Returns false when the caller should exit with Usage.

@@ -7,16 +7,15 @@
 
 #include <source.h>
 
-#include <QCoreApplication>
+#include <QStringList>
 
 namespace {
 using namespace FlowScope;
 
-// `command` with the arguments after it, the program name first, as main() hands them on.
-int run(const QString& command)
+// `command` with `args`: the program name, then the command's own arguments (main() takes the
+// command's name out).
+int run(const QString& command, const QStringList& args)
 {
-    QStringList args = QCoreApplication::arguments();
-    args.removeAt(1);
     if (command == u"import")
         return Cli::importCommand(args);
     if (command == u"record")
@@ -27,9 +26,10 @@ int run(const QString& command)
 }
 } // namespace
 
-extern "C" __attribute__((visibility("default"))) int flowscope_connectors_run(const char* command)
+extern "C" __attribute__((visibility("default"))) int flowscope_connectors_run(const char* command,
+                                                                                const QStringList* args)
 {
-    return run(QString::fromUtf8(command));
+    return run(QString::fromUtf8(command), *args);
 }
 
 // For `flowscope --version`.

@@ -17,7 +17,8 @@ int demoCommand(const QStringList& args)
     const QCommandLineOption speedOption(QStringLiteral("speed"),
                                          QStringLiteral("max (default) or Nx of wall time."), QStringLiteral("max|Nx"),
                                          QStringLiteral("max"));
-    parser.addOptions({ outOption, jsonOption, durationOption, speedOption });
+    const QCommandLineOption forceOption(QStringLiteral("force"), QStringLiteral("Replace REC if it exists."));
+    parser.addOptions({ outOption, forceOption, jsonOption, durationOption, speedOption });
     if (!parseArguments(parser, QStringLiteral("demo"),
                         QStringLiteral("Runs the built-in shop demo (an order saga of four services, 200 orders/s) in "
                                        "the simulator and shows its services, sagas, views and topology."),
@@ -25,11 +26,17 @@ int demoCommand(const QStringList& args)
         return Usage;
     QStringList sim { args.first(), QStringLiteral(":/demo/shop.yaml"), QStringLiteral("--duration"),
                       parser.value(durationOption), QStringLiteral("--speed"), parser.value(speedOption) };
-    if (parser.isSet(outOption))
-        sim << QStringLiteral("--record") << parser.value(outOption);
+    if (parser.isSet(outOption)) {
+        // checked here, for the messages to name --out
+        if (const auto c = checkOutput(QStringLiteral("demo"), QStringLiteral("--out"), parser.value(outOption),
+                                       parser.isSet(forceOption), QStringLiteral("--force"));
+            c != OutputCheck::Free)
+            return exitCodeFor(c);
+        sim << QStringLiteral("--record") << parser.value(outOption) << QStringLiteral("--force");
+    }
     if (parser.isSet(jsonOption))
         sim << QStringLiteral("--json");
-    return simCommand(sim);
+    return simCommand(sim, QStringLiteral("demo"));
 }
 
 } // namespace FlowScope::Cli

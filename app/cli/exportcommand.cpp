@@ -26,7 +26,8 @@ int exportCommand(const QStringList& args)
                                         QStringLiteral("SEQ"));
     const QCommandLineOption toOption(QStringLiteral("to"), QStringLiteral("Last sequence number (default: the end)."),
                                       QStringLiteral("SEQ"));
-    parser.addOptions({ formatOption, outOption, fromOption, toOption });
+    const QCommandLineOption forceOption(QStringLiteral("force"), QStringLiteral("Replace FILE if it exists."));
+    parser.addOptions({ formatOption, outOption, forceOption, fromOption, toOption });
     if (!parseArguments(parser, QStringLiteral("export"), QStringLiteral("Writes the events of a recording out."),
                         args, 1, 1))
         return Usage;
@@ -40,12 +41,22 @@ int exportCommand(const QStringList& args)
     const qint64 from = parser.isSet(fromOption) ? parser.value(fromOption).toLongLong(&okFrom) : 1;
     const qint64 to = parser.isSet(toOption) ? parser.value(toOption).toLongLong(&okTo)
                                              : std::numeric_limits<qint64>::max();
-    if (!okFrom || !okTo) {
-        err(QStringLiteral("%1 export: --from and --to take sequence numbers\n").arg(programName()));
+    if (!okFrom || !okTo || from < 1 || to < 1) {
+        err(QStringLiteral("%1 export: --from and --to take sequence numbers (1 or more)\n").arg(programName()));
         return Usage;
     }
+    if (from > to) {
+        err(QStringLiteral("%1 export: --from %2 is after --to %3\n").arg(programName()).arg(from).arg(to));
+        return Usage;
+    }
+    const QString input = parser.positionalArguments().first();
+    if (parser.isSet(outOption))
+        if (const auto c = checkOutput(QStringLiteral("export"), QStringLiteral("--out"), parser.value(outOption),
+                                       parser.isSet(forceOption), QStringLiteral("--force"), { input });
+            c != OutputCheck::Free)
+            return exitCodeFor(c);
     QString error;
-    const auto recording = Recording::open(parser.positionalArguments().first(), &error);
+    const auto recording = Recording::open(input, &error);
     if (!recording) {
         err(QStringLiteral("%1 export: %2\n").arg(programName(), error));
         return Failed;

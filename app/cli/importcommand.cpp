@@ -37,10 +37,10 @@ int importCommand(const QStringList& args)
         err(QStringLiteral("%1 import: %2: no such file\n").arg(programName(), input));
         return Failed;
     }
-    if (QFileInfo::exists(rec) && !parser.isSet(forceOption)) {
-        err(QStringLiteral("%1 import: %2 exists; use --force to replace it\n").arg(programName(), rec));
-        return Failed;
-    }
+    if (const auto c = checkOutput(QStringLiteral("import"), QStringLiteral("--out"), rec, parser.isSet(forceOption),
+                                   QStringLiteral("--force"), { input });
+        c != OutputCheck::Free)
+        return exitCodeFor(c);
 
     QString error;
     auto writer = RecordingWriter::create(rec, &error, WriteMode::Bulk);

@@ -37,8 +37,10 @@ int inspectCommand(const QStringList& args)
         return Failed;
     }
     qint64 at = -1;
-    if (parser.isSet(atOption) && (at = resolveAt(QStringLiteral("inspect"), *recording, parser.value(atOption))) < 0)
-        return Failed;
+    int failure = Failed;
+    if (parser.isSet(atOption)
+        && (at = resolveAt(QStringLiteral("inspect"), *recording, parser.value(atOption), &failure)) < 0)
+        return failure;
     const QJsonObject summary = Inspector::inspect(*recording, flow, &error, at);
     if (summary.isEmpty()) {
         err(QStringLiteral("%1 inspect: %2\n").arg(programName(), error));

@@ -359,10 +359,11 @@ int recordCommand(const QStringList& args)
         if (!flow)
             return Failed;
     }
-    if (QFileInfo::exists(rec) && !parser.isSet(forceOption)) {
-        err(cmd + QStringLiteral(": %1 exists; use --force to replace it\n").arg(rec));
-        return Failed;
-    }
+    if (const auto c = checkOutput(QStringLiteral("record"), QStringLiteral("--out"), rec, parser.isSet(forceOption),
+                                   QStringLiteral("--force"),
+                                   { parser.value(flowOption), parser.value(followOption) });
+        c != OutputCheck::Free)
+        return exitCodeFor(c);
 
     auto writer = RecordingWriter::create(rec, &error, WriteMode::Live);
     if (!writer) {

@@ -14,7 +14,7 @@
 
 namespace FlowScope::Cli {
 
-int simCommand(const QStringList& args)
+int simCommand(const QStringList& args, const QString& command)
 {
     QCommandLineParser parser;
     parser.addPositionalArgument(QStringLiteral("FLOW"), QStringLiteral("Flow file with a simulation: section."));
@@ -28,6 +28,7 @@ int simCommand(const QStringList& args)
                                          QStringLiteral("max|Nx"), QStringLiteral("max"));
     const QCommandLineOption recordOption(QStringLiteral("record"), QStringLiteral("Record the simulated events to REC."),
                                           QStringLiteral("REC"));
+    const QCommandLineOption forceOption(QStringLiteral("force"), QStringLiteral("Replace REC if it exists."));
     const QCommandLineOption faultOption(
         QStringLiteral("fault"),
         QStringLiteral("Add a fault, written like a faults: entry, e.g. \"at: 10s, service: payment, down: 30s\". "
@@ -35,24 +36,31 @@ int simCommand(const QStringList& args)
         QStringLiteral("SPEC"));
     const QCommandLineOption jsonOption(
         QStringLiteral("json"),
-        QStringLiteral("Print one JSON object: what inspect --flow --json prints, plus services and sim."));
-    parser.addOptions({ durationOption, seedOption, speedOption, recordOption, faultOption, jsonOption });
-    if (!parseArguments(parser, QStringLiteral("sim"),
+        QStringLiteral("Print one JSON object: what inspect --flow --json prints for the run, plus services, faults "
+                       "and sim."));
+    parser.addOptions({ durationOption, seedOption, speedOption, recordOption, forceOption, faultOption, jsonOption });
+    if (!parseArguments(parser, command,
                         QStringLiteral("Runs the flow file's simulation and summarises what happened."), args, 1, 1))
         return Usage;
-    const auto flow = loadFlow(QStringLiteral("sim"), parser.positionalArguments().first());
+    const QString cmd = programName() + u' ' + command; // for messages
+    const QString flowPath = parser.positionalArguments().first();
+    if (parser.isSet(recordOption))
+        if (const auto c = checkOutput(command, QStringLiteral("--record"), parser.value(recordOption),
+                                       parser.isSet(forceOption), QStringLiteral("--force"), { flowPath });
+            c != OutputCheck::Free)
+            return exitCodeFor(c);
+    const auto flow = loadFlow(command, flowPath);
     if (!flow)
         return Failed;
     if (!flow->simulation) {
-        err(QStringLiteral("%1 sim: %2 has no simulation: section (see docs/flow-file.md)\n")
-                .arg(programName(), parser.positionalArguments().first()));
+        err(QStringLiteral("%1: %2 has no simulation: section (see docs/flow-file.md)\n").arg(cmd, flowPath));
         return Failed;
     }
     qint64 duration = flow->simulation->duration ? flow->simulation->duration->micros : 60'000'000;
     if (parser.isSet(durationOption)) {
         const auto d = Duration::parse(parser.value(durationOption));
         if (!d) {
-            err(QStringLiteral("%1 sim: --duration: %2\n").arg(programName(), d.error()));
+            err(QStringLiteral("%1: --duration: %2\n").arg(cmd, d.error()));
             return Usage;
         }
         duration = d->micros;
@@ -62,7 +70,7 @@ int simCommand(const QStringList& args)
         bool ok = false;
         seed = parser.value(seedOption).toULongLong(&ok);
         if (!ok) {
-            err(QStringLiteral("%1 sim: --seed takes a whole number\n").arg(programName()));
+            err(QStringLiteral("%1: --seed takes a whole number\n").arg(cmd));
             return Usage;
         }
     }
@@ -71,7 +79,7 @@ int simCommand(const QStringList& args)
     if (speedText != u"max") {
         const auto f = parseFactor(speedText);
         if (!f) {
-            err(QStringLiteral("%1 sim: --speed takes max or a factor such as 10x: %2\n").arg(programName(), f.error()));
+            err(QStringLiteral("%1: --speed takes max or a factor such as 10x: %2\n").arg(cmd, f.error()));
             return Usage;
         }
         speed = *f;
@@ -93,7 +101,7 @@ int simCommand(const QStringList& args)
     if (parser.isSet(recordOption)) {
         writer = RecordingWriter::create(parser.value(recordOption), &error);
         if (!writer) {
-            err(QStringLiteral("%1 sim: %2\n").arg(programName(), error));
+            err(QStringLiteral("%1: %2\n").arg(cmd, error));
             return Failed;
         }
     }
@@ -154,7 +162,7 @@ int simCommand(const QStringList& args)
     const double wallSeconds = double(wall.nsecsElapsed()) / 1e9;
     engine.stop();
     const bool recorded = !writer
-        || finishRecording(programName() + QStringLiteral(" sim"), *writer, engine,
+        || finishRecording(cmd, *writer, engine,
                            QStringLiteral("simulation of %1, seed %2").arg(flow->name).arg(seed));
     QJsonObject result = engine.snapshot()->state;
     result.insert(QStringLiteral("services"), sim.statsJson());

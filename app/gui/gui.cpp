@@ -12,12 +12,45 @@
 #include <QCommandLineParser>
 #include <QTimer>
 
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
 
 namespace FlowScope::Gui {
 
+namespace {
+// While the application starts: Qt aborts the process (a core dump, after advice to reinstall)
+// when no platform plugin starts, e.g. with DISPLAY set to a display that is not there. This says
+// why in one line, with what to do instead, and exits with 1.
+QString g_platformWarning;
+void startupMessages(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    const bool platform = context.category && std::strncmp(context.category, "qt.qpa", 6) == 0;
+    if (type != QtFatalMsg) {
+        if (platform && g_platformWarning.isEmpty())
+            g_platformWarning = message;
+        std::fprintf(stderr, "%s\n", qPrintable(message));
+        return;
+    }
+    const char* display = std::getenv("DISPLAY");
+    std::fprintf(stderr,
+                 "flowscope: cannot open the window: %s\n"
+                 "The commands work without one: `flowscope demo` runs the demo headless, and "
+                 "QT_QPA_PLATFORM=offscreen draws the window without a display (--screenshot).\n",
+                 qPrintable(g_platformWarning.isEmpty()
+                                ? QStringLiteral("no display (DISPLAY=%1)").arg(QString::fromLocal8Bit(display ? display : ""))
+                                : g_platformWarning));
+    std::fflush(stderr);
+    std::_Exit(1);
+}
+} // namespace
+
 int run(int argc, char* argv[])
 {
+    const QtMessageHandler previous = qInstallMessageHandler(startupMessages);
     QApplication app(argc, argv);
+    qInstallMessageHandler(previous);
     QApplication::setApplicationName(QStringLiteral("flowscope"));
     QApplication::setOrganizationName(QStringLiteral("FlowScope"));
     QApplication::setApplicationVersion(QStringLiteral(FLOWSCOPE_VERSION));

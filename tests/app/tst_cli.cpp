@@ -35,6 +35,9 @@ private Q_SLOTS:
     void errorsSayWhere_data();
     void errorsSayWhere();
     void refusesToOverwrite();
+    void outputsAreNeverClobbered();
+    void rangesAreChecked();
+    void noDisplayMeansNoWindow();
     void demo();
     void simShowsProgressOnATerminal();
     void inspectWithFlow();
@@ -55,9 +58,10 @@ struct Run {
     QByteArray err;
 };
 
-Run flowscope(const QStringList& args)
+Run flowscope(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment())
 {
     QProcess p;
+    p.setProcessEnvironment(env);
     p.start(QStringLiteral(FLOWSCOPE_BINARY), args);
     Run r;
     if (!p.waitForFinished(120000)) {
@@ -131,6 +135,10 @@ void TestCli::helpPerSubcommand()
     const QString text = QString::fromUtf8(r.out);
     QVERIFY2(text.contains(QStringLiteral("Usage: flowscope %1").arg(command)), qPrintable(text));
     QVERIFY2(text.contains(mentions), qPrintable(text));
+    // `help COMMAND` says the same
+    const Run help = flowscope({ QStringLiteral("help"), command });
+    QCOMPARE(help.exitCode, 0);
+    QCOMPARE(help.out, r.out);
 }
 
 // Every non-empty line is one event; the ones that are not events are kept, counted and located.
@@ -378,6 +386,105 @@ void TestCli::refusesToOverwrite()
     QCOMPARE(f.readAll(), "hello\n"); // untouched
 }
 
+QByteArray contents(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("(cannot read)");
+}
+
+// No command writes over a file that exists unless told to (--force), nor over the file it reads.
+void TestCli::outputsAreNeverClobbered()
+{
+    const QString precious = path(QStringLiteral("precious.txt"));
+    writeFile(precious, "hello\n");
+    const QString flow = path(QStringLiteral("tandem.yaml"));
+    QVERIFY(QFile::copy(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/bench/tandem.yaml"), flow));
+    const QByteArray flowText = contents(flow);
+    auto refused = [&](const QStringList& args, int exitCode, const QByteArray& message) {
+        const Run r = flowscope(args);
+        QVERIFY2(r.exitCode == exitCode, qPrintable(QStringLiteral("exit %1: ").arg(r.exitCode) + QString::fromUtf8(r.err)));
+        QVERIFY2(r.err.contains(message), r.err);
+    };
+    const QString sim = QStringLiteral("sim"), demo = QStringLiteral("demo"), duration = QStringLiteral("--duration"),
+                  record = QStringLiteral("--record"), outOpt = QStringLiteral("--out"), force = QStringLiteral("--force");
+    refused({ sim, flow, duration, QStringLiteral("1s"), record, precious }, 1, "precious.txt exists; use --force to replace it");
+    refused({ sim, flow, duration, QStringLiteral("1s"), record, flow, force }, 2,
+            "--record " + flow.toUtf8() + " is the file this command reads");
+    refused({ sim, flow, duration, QStringLiteral("1s"), record, QString() }, 2, "--record takes a file name, got an empty one");
+    refused({ sim, flow, duration, QStringLiteral("1s"), record, m_dir.path() }, 2, "is a directory");
+    refused({ demo, duration, QStringLiteral("1s"), outOpt, precious }, 1, "flowscope demo: " + precious.toUtf8() + " exists");
+    QCOMPARE(contents(precious), "hello\n");
+    QCOMPARE(contents(flow), flowText);
+
+    // told to: the demo's recording takes its place
+    const Run forced = flowscope({ demo, duration, QStringLiteral("1s"), outOpt, precious, force });
+    QCOMPARE(forced.exitCode, 0);
+    const qint64 events = readAll(precious).size();
+    QCOMPARE(events, 778); // the demo's first simulated second, as `demo --duration 1s --json` counts it
+    // export: never over the recording it reads; over another file only with --force
+    const QString jsonl = path(QStringLiteral("precious.jsonl"));
+    writeFile(jsonl, "keep\n");
+    refused({ QStringLiteral("export"), precious, outOpt, precious, force }, 2, "is the file this command reads");
+    QCOMPARE(readAll(precious).size(), events);
+    refused({ QStringLiteral("export"), precious, outOpt, jsonl }, 1, "precious.jsonl exists; use --force");
+    QCOMPARE(contents(jsonl), "keep\n");
+    QCOMPARE(flowscope({ QStringLiteral("export"), precious, outOpt, jsonl, force }).exitCode, 0);
+    QCOMPARE(contents(jsonl).count('\n'), events);
+}
+
+// Sequence numbers out of a recording's range are usage errors that say the range.
+void TestCli::rangesAreChecked()
+{
+    writeFile(path(QStringLiteral("three.jsonl")), ce(1) + '\n' + ce(2) + '\n' + ce(3) + '\n');
+    const QString rec = path(QStringLiteral("three.fsrec"));
+    QCOMPARE(flowscope({ QStringLiteral("import"), path(QStringLiteral("three.jsonl")), QStringLiteral("--out"), rec }).exitCode, 0);
+    const struct {
+        QStringList args;
+        int exitCode;
+        QByteArray message;
+    } cases[] = {
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("3"), QStringLiteral("--to"),
+            QStringLiteral("2") },
+          2, "--from 3 is after --to 2" },
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("-3") },
+          2, "--from and --to take sequence numbers (1 or more)" },
+        { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("4") }, 2, "--at 4: " + rec.toUtf8() + " holds 3 events (0 to 3)" },
+        { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("-5") }, 2, "--at takes a sequence number (0 or more)" },
+        { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("foo") }, 2, "got 'foo'" },
+        { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("3") }, 0, "" },
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("3"), QStringLiteral("--to"),
+            QStringLiteral("3") },
+          0, "" },
+    };
+    for (const auto& c : cases) {
+        const Run r = flowscope(c.args);
+        QVERIFY2(r.exitCode == c.exitCode, qPrintable(c.args.join(u' ') + QStringLiteral(": exit %1 ").arg(r.exitCode) + QString::fromUtf8(r.err)));
+        QVERIFY2(r.err.contains(c.message), r.err);
+    }
+    const Run one = flowscope({ QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("3"),
+                                QStringLiteral("--to"), QStringLiteral("3") });
+    QCOMPARE(one.out.count('\n'), 1);
+    QVERIFY2(one.out.contains(R"("id":"e3")"), one.out);
+}
+
+// No display: `flowscope` alone runs the demo headless (an empty DISPLAY is none), and the window
+// asked for where it cannot open says so and exits 1, no abort and core dump.
+void TestCli::noDisplayMeansNoWindow()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.insert(QStringLiteral("DISPLAY"), QString());
+    const Run plain = flowscope({}, env);
+    QCOMPARE(plain.exitCode, 0);
+    QVERIFY2(plain.out.startsWith("Shop (order saga, choreography): 60.0 s simulated"), plain.out.left(200));
+    env.insert(QStringLiteral("DISPLAY"), QStringLiteral(":4711")); // no X server there
+    const Run gui = flowscope({ QStringLiteral("gui") }, env);
+    QCOMPARE(gui.exitCode, 1); // -1 had it crashed
+    QVERIFY2(gui.err.contains("flowscope: cannot open the window: could not connect to display :4711"), gui.err);
+    QVERIFY2(gui.err.contains("`flowscope demo` runs the demo headless"), gui.err);
+}
+
 // The built-in demo is the shop flow in the simulator: deterministic, so exact.
 void TestCli::demo()
 {
@@ -396,6 +503,19 @@ void TestCli::demo()
     for (const char* key : { "processed", "failed", "retries", "dead_lettered", "dropped", "duplicated", "taken", "mean_lag_ms", "max_queue", "mean_latency_ms" })
         QVERIFY2(services.value(u"payment").toObject().contains(QLatin1String(key)), key);
     QCOMPARE(services.value(u"shipping").toObject().value(u"processed").toInteger(), 10507);
+    // the demo's three faults, each with how strong it is; the first begins at 60 s, as the run ends
+    const QJsonArray faults = o.value(u"faults").toArray();
+    QCOMPARE(faults.size(), 3);
+    QCOMPARE(faults[0].toObject(), (QJsonObject { { QStringLiteral("at_s"), 60 }, { QStringLiteral("for_s"), 30 },
+                                                  { QStringLiteral("target"), QStringLiteral("service") },
+                                                  { QStringLiteral("name"), QStringLiteral("payment") },
+                                                  { QStringLiteral("kind"), QStringLiteral("down") },
+                                                  { QStringLiteral("active"), true } }));
+    QCOMPARE(faults[1].toObject().value(u"kind").toString(), u"slow");
+    QCOMPARE(faults[1].toObject().value(u"factor").toDouble(), 10.0);
+    QCOMPARE(faults[2].toObject().value(u"kind").toString(), u"drop");
+    QCOMPARE(faults[2].toObject().value(u"probability").toDouble(), 0.05);
+    QCOMPARE(faults[2].toObject().value(u"active").toBool(), false);
     // no arguments at all runs the same demo
     const Run plain = flowscope({});
     QCOMPARE(plain.exitCode, 0);
