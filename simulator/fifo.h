@@ -8,7 +8,7 @@
 namespace FlowScope::Sim {
 
 // A first-in, first-out queue in a ring that doubles when full: the services' queues and held
-// deliveries. What std::deque does, for the few operations the simulator uses, without its
+// deliveries (and, taken from the back as well, a function's idle instances). What std::deque does, for the few operations the simulator uses, without its
 // per-block bookkeeping (its size() alone is a dozen instructions, and the simulator asks for
 // the size on every delivery).
 template <typename T>
@@ -32,6 +32,7 @@ public:
     bool empty() const { return m_size == 0; }
     size_t size() const { return m_size; }
     const T& front() const { return m_items[m_head]; }
+    const T& back() const { return m_items[(m_head + m_size - 1) & m_mask]; }
 
     void push_back(T value)
     {
@@ -53,6 +54,7 @@ public:
         m_head = (m_head + 1) & m_mask;
         --m_size;
     }
+    void pop_back() { --m_size; }
 
 private:
     void grow()

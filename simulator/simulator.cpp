@@ -23,13 +23,15 @@ enum class Simulator::Kind : quint8 {
     Publish,   // a = message (held back by a fault, published now)
     FaultOn,   // a = fault
     FaultOff,  // a = fault
-    ScaleDown, // a = service, b = token
+    ScaleDown, // a = service: its instances idle for its idle timeout stop
     SagaTimeout, // a = orchestrated saga, b = its SagaWait
 };
 
 struct Simulator::Item {
     qint64 time;
-    quint64 key; // the scheduling order << 8 | the kind: ties are broken by scheduling order, deterministic
+    // faults first (0 in the top bit), then the scheduling order << 8 | the kind: ties are broken
+    // by scheduling order, deterministic
+    quint64 key;
     int a;
     int b;
     Kind kind() const { return Kind(key & 0xff); }
@@ -79,6 +81,25 @@ struct Simulator::Generator {
     int producer;
     qint64 seq = 0;
     DataTemplate data;
+    double peak = 0; // a curve's highest rate (/s): its candidate arrivals come at this rate
+
+    // A curve's rate at `t`: linear between its points, the first one's before them, the last
+    // one's after them.
+    double curveRate(qint64 t) const
+    {
+        const QList<CurvePoint>& curve = def->curve;
+        if (t < curve.first().at.micros)
+            return curve.first().rate.perSecond;
+        for (qsizetype i = 0; i + 1 < curve.size(); ++i) {
+            const CurvePoint& a = curve[i];
+            const CurvePoint& b = curve[i + 1];
+            if (t >= a.at.micros && t < b.at.micros) {
+                const double x = double(t - a.at.micros) / double(b.at.micros - a.at.micros);
+                return a.rate.perSecond + x * (b.rate.perSecond - a.rate.perSecond);
+            }
+        }
+        return curve.last().rate.perSecond;
+    }
 };
 
 struct Simulator::Service {
@@ -100,7 +121,9 @@ struct Simulator::Service {
     qint64 backUp = 0;       // when the latest of those ends
     double slow = 1.0;       // product of active `slow` factors
     double errorRate = 0.0;  // added by `error` faults
-    int scaleToken = 0;
+    // Serverless: when each idle instance last finished, oldest first (there are warm - busy).
+    // Work goes to the one that finished last, so the others stay idle and stop one by one.
+    Fifo<qint64> idleSince;
     struct HandlerSim {
         const Handler* def;
         std::vector<int> emits; // the type of each of def->emits.choices
@@ -154,8 +177,11 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
             svc.capacity = *svc.sim.queue;
         svc.serverless = svc.sim.serverless.has_value();
         svc.workers = svc.serverless ? svc.sim.serverless->concurrency : std::max(1, svc.sim.workers);
-        if (svc.serverless)
+        if (svc.serverless) {
             svc.stats.warm = svc.sim.serverless->minInstances;
+            for (int k = 0; k < svc.stats.warm; ++k)
+                svc.idleSince.push_back(0);
+        }
         m_services.push_back(std::move(svc));
         producerId(m_services.back().name);
     }
@@ -216,7 +242,9 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
             injectFault(fault);
         for (const LoadGenerator& g : f.simulation->load) {
             m_generators.push_back(Generator { &g, typeId(g.type.toUtf8()), producerId(g.from.toUtf8()), 0,
-                                               DataTemplate(g.data) });
+                                               DataTemplate(g.data), 0 });
+            for (const CurvePoint& p : g.curve)
+                m_generators.back().peak = std::max(m_generators.back().peak, p.rate.perSecond);
             schedule(g.start.micros, Kind::Generate, int(m_generators.size() - 1));
         }
     }
@@ -239,8 +267,12 @@ qint64 Simulator::pendingWork() const { return qint64(m_agenda.size() + m_due.si
 [[gnu::always_inline]] inline void Simulator::schedule(qint64 at, Kind kind, int a, int b)
 {
     Q_ASSERT(at >= m_now); // the due FIFO below relies on it, as does time itself
-    const Item item { at, (m_order++ << 8) | quint64(kind), a, b };
-    if (at == m_now)
+    // A fault acts on everything else at its time, whenever it was scheduled (a --fault at 0 s is
+    // scheduled after the generators' first events): its key's top bit is clear, and it goes
+    // through the agenda, whose items for now come before the due FIFO's.
+    const bool fault = kind == Kind::FaultOn || kind == Kind::FaultOff;
+    const Item item { at, (quint64(!fault) << 63) | (m_order++ << 8) | quint64(kind), a, b };
+    if (at == m_now && !fault)
         m_due.push_back(item); // no heap needed: it comes after everything already scheduled for now
     else
         m_agenda.push(item);
@@ -276,6 +308,12 @@ int Simulator::channel(const QByteArray& name)
     c.name = internName(name);
     c.partitions = m_flow->simulation ? std::max(1, m_flow->simulation->broker.partitionsOf(QString::fromUtf8(name))) : 1;
     c.offsets.assign(size_t(c.partitions), 0);
+    // made while a broker-wide drop, duplicate or delay is on (a producer's own channel, a
+    // dead-letter channel, first used now): it is under that fault too, until it ends
+    for (size_t i = 0; i < m_faults.size(); ++i)
+        if (m_faultActive[i] && m_faults[i].target == FaultTarget::Broker && m_faults[i].kind != FaultKind::Down
+            && m_faults[i].kind != FaultKind::Partition)
+            applyChannelFault(int(i), true, c);
     m_channels.push_back(std::move(c));
     m_channelIndex.insert(name, int(m_channels.size() - 1));
     return int(m_channels.size() - 1);
@@ -300,7 +338,8 @@ void Simulator::startFault(int index, bool on, qint64 t)
     const qint64 end = std::max(m_now, f.at.micros) + f.length.micros;
     if (f.target == FaultTarget::Broker && (f.kind == FaultKind::Down || f.kind == FaultKind::Partition)) {
         m_brokerDown += sign;
-        m_brokerBackUp = std::max(m_brokerBackUp, end);
+        if (on) // when it ends (at its start: at its end, `end` would count from then)
+            m_brokerBackUp = std::max(m_brokerBackUp, end);
         if (!on)
             for (size_t i = 0; i < m_services.size(); ++i) {
                 admitHeld(int(i), t);
@@ -316,11 +355,13 @@ void Simulator::startFault(int index, bool on, qint64 t)
             switch (f.kind) {
             case FaultKind::Down:
                 s.down += sign;
-                s.backUp = std::max(s.backUp, end);
+                if (on)
+                    s.backUp = std::max(s.backUp, end);
                 break;
             case FaultKind::Partition:
                 s.partitioned += sign;
-                s.backUp = std::max(s.backUp, end);
+                if (on)
+                    s.backUp = std::max(s.backUp, end);
                 break;
             case FaultKind::Slow: s.slow = on ? s.slow * f.factor : s.slow / f.factor; break;
             case FaultKind::Error: s.errorRate += sign * f.probability; break;
@@ -334,25 +375,31 @@ void Simulator::startFault(int index, bool on, qint64 t)
         }
         return;
     }
-    // channel (or broker-wide channel) faults act where events are published
-    auto apply = [&](ChannelState& c) {
-        switch (f.kind) {
-        case FaultKind::Drop: c.drop += sign * f.probability; break;
-        case FaultKind::Duplicate: c.duplicate += sign * f.probability; break;
-        case FaultKind::Delay:
-            c.delayFaults += sign;
-            c.delay = f.delay;
-            break;
-        default: break;
-        }
-    };
+    // channel (or broker-wide channel) faults act where events are published; a broker-wide one
+    // also acts on the channels made while it is on (channel())
     if (f.target == FaultTarget::Broker) {
-        for (const FlowScope::Channel& decl : m_flow->channels)
-            channel(decl.name.toUtf8());
         for (ChannelState& c : m_channels)
-            apply(c);
+            applyChannelFault(index, on, c);
     } else {
-        apply(m_channels[size_t(channel(f.name.toUtf8()))]);
+        applyChannelFault(index, on, m_channels[size_t(channel(f.name.toUtf8()))]);
+    }
+}
+
+void Simulator::applyChannelFault(int index, bool on, ChannelState& c)
+{
+    const Fault& f = m_faults[size_t(index)];
+    const int sign = on ? 1 : -1;
+    switch (f.kind) {
+    case FaultKind::Drop: c.drop += sign * f.probability; break;
+    case FaultKind::Duplicate: c.duplicate += sign * f.probability; break;
+    case FaultKind::Delay:
+        // each delay fault on at once adds its own draw, and its end takes away its own
+        if (on)
+            c.delays.push_back(index);
+        else
+            c.delays.erase(std::find(c.delays.begin(), c.delays.end(), index));
+        break;
+    default: break;
     }
 }
 
@@ -479,8 +526,8 @@ void Simulator::release(int message)
         m_services[size_t(s)].stats.duplicated += copies - 1;
         for (int k = 0; k < copies; ++k) {
             qint64 latency = m_brokerLatency ? m_rng.sampleMicros(*m_brokerLatency) : 0;
-            if (c.delayFaults > 0)
-                latency += m_rng.sampleMicros(c.delay);
+            for (const int delay : c.delays)
+                latency += m_rng.sampleMicros(m_faults[size_t(delay)].delay);
             ++m.refs;
             schedule(t + latency, Kind::Deliver, s, message);
         }
@@ -534,11 +581,15 @@ void Simulator::admitHeld(int serviceIndex, qint64 t)
         ++s.stats.busy;
         const qint64 sampled = m_rng.sampleMicros(s.sim.serviceTime);
         qint64 serviceTime = s.slow == 1.0 ? sampled : Rng::roundHalfAway(double(sampled) * s.slow);
-        if (s.serverless && s.stats.busy > s.stats.warm) {
-            // no idle instance: start one and pay its cold start
-            ++s.stats.warm;
-            ++s.stats.coldStarts;
-            serviceTime += m_rng.sampleMicros(s.sim.serverless->coldStart);
+        if (s.serverless) {
+            if (s.stats.busy > s.stats.warm) {
+                // no idle instance: start one and pay its cold start
+                ++s.stats.warm;
+                ++s.stats.coldStarts;
+                serviceTime += m_rng.sampleMicros(s.sim.serverless->coldStart);
+            } else {
+                s.idleSince.pop_back(); // the one that finished last
+            }
         }
         Work& w = s.work[size_t(slot)];
         w.timedOut = s.sim.timeout && serviceTime > s.sim.timeout->micros;
@@ -562,6 +613,8 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
     Service& s = m_services[size_t(serviceIndex)];
     Work& w = s.work[size_t(slot)];
     --s.stats.busy;
+    if (s.serverless)
+        s.idleSince.push_back(t);
     const int message = w.message;
     const double failure = std::min(1.0, s.sim.failure + s.errorRate);
     const bool failed = w.timedOut || m_rng.chance(failure);
@@ -616,8 +669,8 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
         s.work.give(slot);
     }
     tryStart(serviceIndex, t);
-    if (s.serverless && s.stats.busy < s.stats.warm && s.queue.empty())
-        schedule(t + s.sim.serverless->idleTimeout.micros, Kind::ScaleDown, serviceIndex, ++s.scaleToken);
+    if (s.serverless && s.stats.busy < s.stats.warm)
+        schedule(t + s.sim.serverless->idleTimeout.micros, Kind::ScaleDown, serviceIndex); // idle from now
 }
 
 void Simulator::orchestrate(int index, int message, qint64 t)
@@ -664,34 +717,23 @@ void Simulator::generate(int index, qint64 t)
     const LoadGenerator& def = *g.def;
     if (def.stop && t >= def.stop->micros)
         return;
+    const bool curve = def.arrival == Arrival::Curve && !def.curve.isEmpty();
+    if (curve) {
+        // A Poisson process whose rate follows the curve, by thinning (Lewis and Shedler): the
+        // candidates come at the curve's peak rate and each is kept with probability rate(t) /
+        // peak. A rate of 0 keeps none, and the stream goes on to where the curve rises again.
+        if (g.peak <= 0)
+            return; // 0/s throughout: nothing, ever
+        const double rate = g.curveRate(t);
+        if (rate >= g.peak || m_rng.uniform() * g.peak < rate)
+            emitGenerated(g, t);
+        schedule(t + std::max<qint64>(Rng::roundHalfAway(m_rng.exponential(1e6 / g.peak)), 1), Kind::Generate, index);
+        return;
+    }
     const int count = def.arrival == Arrival::Bursts ? std::max(1, def.burstSize) : 1;
-    for (int k = 0; k < count; ++k) {
-        ++g.seq;
-        const int m = newMessage(g.type, g.producer, -1);
-        const Message& msg = m_messages[size_t(m)];
-        Job& job = m_jobs[size_t(msg.job)];
-        job.correlationId = msg.id; // a generated event starts a flow of its own
-        job.payload = g.data.render(m_rng, g.seq, msg.id);
-        job.dataContentType = QByteArrayLiteral("application/json");
-        job.flags = PayloadJson;
-        publish(m, t);
-    }
-    double rate = def.rate.perSecond;
-    if (def.arrival == Arrival::Curve && !def.curve.isEmpty()) {
-        // linear between points, held after the last
-        rate = def.curve.last().rate.perSecond;
-        for (qsizetype i = 0; i + 1 < def.curve.size(); ++i) {
-            const CurvePoint& a = def.curve[i];
-            const CurvePoint& b = def.curve[i + 1];
-            if (t >= a.at.micros && t < b.at.micros) {
-                const double x = double(t - a.at.micros) / double(b.at.micros - a.at.micros);
-                rate = a.rate.perSecond + x * (b.rate.perSecond - a.rate.perSecond);
-                break;
-            }
-        }
-        if (t < def.curve.first().at.micros)
-            rate = def.curve.first().rate.perSecond;
-    }
+    for (int k = 0; k < count; ++k)
+        emitGenerated(g, t);
+    const double rate = def.rate.perSecond;
     qint64 gap;
     switch (def.arrival) {
     case Arrival::Constant: gap = rate > 0 ? Rng::roundHalfAway(1e6 / rate) : -1; break;
@@ -700,6 +742,19 @@ void Simulator::generate(int index, qint64 t)
     }
     if (gap >= 0)
         schedule(t + std::max<qint64>(gap, 1), Kind::Generate, index);
+}
+
+void Simulator::emitGenerated(Generator& g, qint64 t)
+{
+    ++g.seq;
+    const int m = newMessage(g.type, g.producer, -1);
+    const Message& msg = m_messages[size_t(m)];
+    Job& job = m_jobs[size_t(msg.job)];
+    job.correlationId = msg.id; // a generated event starts a flow of its own
+    job.payload = g.data.render(m_rng, g.seq, msg.id);
+    job.dataContentType = QByteArrayLiteral("application/json");
+    job.flags = PayloadJson;
+    publish(m, t);
 }
 
 qint64 Simulator::runUntil(qint64 until)
@@ -741,9 +796,14 @@ qint64 Simulator::runUntil(qint64 until)
         case Kind::FaultOn: startFault(item.a, true, item.time); break;
         case Kind::FaultOff: startFault(item.a, false, item.time); break;
         case Kind::SagaTimeout: {
+            Orchestration& o = m_orchestrations[size_t(item.a)];
+            if (const Service& orchestrator = m_services[size_t(o.service)]; orchestrator.down > 0) {
+                // a down orchestrator runs no timers: this one fires when it is back
+                schedule(std::max(orchestrator.backUp, item.time), Kind::SagaTimeout, item.a, item.b);
+                break;
+            }
             const SagaWait wait = m_sagaWaits[size_t(item.b)];
             m_sagaWaits.give(item.b);
-            Orchestration& o = m_orchestrations[size_t(item.a)];
             const auto& in = o.instances[size_t(wait.instance)];
             if (in.entry == wait.entry) { // still waiting where the timer started
                 const SagaState& st = o.saga->states[in.state];
@@ -753,9 +813,14 @@ qint64 Simulator::runUntil(qint64 until)
             break;
         }
         case Kind::ScaleDown: {
+            // every instance idle for the idle timeout stops, down to min_instances
             Service& s = m_services[size_t(item.a)];
-            if (item.b == s.scaleToken && s.stats.busy < s.stats.warm && s.queue.empty())
-                s.stats.warm = std::max(s.sim.serverless->minInstances, s.stats.busy);
+            const qint64 timeout = s.sim.serverless->idleTimeout.micros;
+            while (s.stats.warm > s.sim.serverless->minInstances && !s.idleSince.empty()
+                   && s.idleSince.front() + timeout <= item.time) {
+                s.idleSince.pop_front();
+                --s.stats.warm;
+            }
             break;
         }
         }

@@ -108,7 +108,10 @@ private:
     void tryStart(int service, qint64 t);
     void complete(int service, int work, qint64 t);
     void generate(int generator, qint64 t);
+    void emitGenerated(Generator& g, qint64 t); // one event of `g`, a flow of its own, published at t
     void startFault(int index, bool on, qint64 t);
+    struct ChannelState;
+    void applyChannelFault(int index, bool on, ChannelState& c);
     int newMessage(int type, int producer, int causeIndex);
     void enqueue(int service, int message, qint64 t);
     void admitHeld(int service, qint64 t);
@@ -175,8 +178,7 @@ private:
         int partitions = 1;
         std::vector<qint64> offsets;
         double drop = 0, duplicate = 0;
-        int delayFaults = 0;
-        Distribution delay;
+        std::vector<int> delays; // the delay faults on now (indexes into m_faults), in the order they began
     };
     std::vector<ChannelState> m_channels;
     QHash<QByteArray, int> m_channelIndex;
