@@ -135,7 +135,21 @@ FlowParseResult FlowFileParser::parseText(const QByteArray& text, const QString&
         // 0-based, or -1 when yaml-cpp has no position.
         const QString message = QString::fromStdString(e.msg);
         QString hint;
-        if (message.contains(u"tab"_s))
+        // yaml-cpp names the tab only sometimes ("illegal map value" for a tab-indented key)
+        const QList<QByteArray> lines = text.split('\n');
+        auto tabIndented = [&](int line) { // 0-based
+            if (line < 0 || line >= lines.size())
+                return false;
+            const QByteArray& l = lines[line];
+            for (const char c : l) {
+                if (c == '\t')
+                    return true;
+                if (c != ' ')
+                    return false;
+            }
+            return false;
+        };
+        if (message.contains(u"tab"_s) || tabIndented(e.mark.line) || tabIndented(e.mark.line - 1))
             hint = u"indent with spaces: YAML does not allow tabs for indentation"_s;
         const SourcePos pos = e.mark.line >= 0 ? SourcePos { e.mark.line + 1, e.mark.column + 1 } : SourcePos {};
         reader.error(pos, u"invalid YAML: "_s + message, hint);
@@ -364,8 +378,13 @@ bool FlowReader::expectScalar(const Entry& e, const QString& expected)
 {
     if (e.value.IsScalar())
         return true;
-    error(e.valuePos, u"expected %1, got %2"_s.arg(expected, describe(e.value)));
+    error(e.valuePos, about(e) + u"expected %1, got %2"_s.arg(expected, describe(e.value)));
     return false;
+}
+
+QString FlowReader::about(const Entry& e)
+{
+    return e.name.isEmpty() ? QString() : quoted(e.name) + u": "_s;
 }
 
 std::optional<QString> FlowReader::readName(const Entry& e, const QString& what)
@@ -374,7 +393,7 @@ std::optional<QString> FlowReader::readName(const Entry& e, const QString& what)
         return std::nullopt;
     const QString text = scalarText(e.value).trimmed();
     if (!isValidName(text)) {
-        error(e.valuePos, u"expected %1 (a name without blanks or punctuation), got '%2'"_s.arg(what, text));
+        error(e.valuePos, about(e) + u"expected %1 (a name without blanks or punctuation), got '%2'"_s.arg(what, text));
         return std::nullopt;
     }
     return text;
@@ -390,7 +409,7 @@ std::optional<qint64> FlowReader::readInteger(const Entry& e, qint64 min, qint64
     bool ok = false;
     const qint64 v = scalarText(e.value).trimmed().toLongLong(&ok);
     if (!ok || v < min || v > max) {
-        error(e.valuePos, u"expected %1, got '%2'"_s.arg(range, scalarText(e.value)));
+        error(e.valuePos, about(e) + u"expected %1, got '%2'"_s.arg(range, scalarText(e.value)));
         return std::nullopt;
     }
     return v;
@@ -410,7 +429,7 @@ std::optional<double> FlowReader::readNumber(const Entry& e, double min, double 
         return std::nullopt;
     const std::optional<double> v = parseNumber(scalarText(e.value));
     if (!v || *v < min || *v > max) {
-        error(e.valuePos, u"expected %1, got '%2'"_s.arg(range, scalarText(e.value)));
+        error(e.valuePos, about(e) + u"expected %1, got '%2'"_s.arg(range, scalarText(e.value)));
         return std::nullopt;
     }
     return v;
@@ -428,7 +447,7 @@ std::optional<Duration> FlowReader::readDuration(const Entry& e, bool positive)
 {
     const std::optional<Duration> d = readValue(e, &Duration::parse);
     if (d && positive && d->micros <= 0) {
-        error(e.valuePos, u"expected a duration longer than 0, got '%1'"_s.arg(scalarText(e.value)));
+        error(e.valuePos, about(e) + u"expected a duration longer than 0, got '%1'"_s.arg(scalarText(e.value)));
         return std::nullopt;
     }
     return d;

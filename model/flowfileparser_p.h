@@ -80,6 +80,7 @@ private:
     std::optional<double> readNumber(const Entry& e, double min, double max);
     std::optional<FieldPath> readPath(const Entry& e);
     template <typename T> std::optional<T> readValue(const Entry& e, Parsed<T> (*parse)(QStringView));
+    static QString about(const Entry& e); // "`key`: " for a value's error, or nothing for a list item
     std::optional<Duration> readDuration(const Entry& e, bool positive = false);
     std::optional<Distribution> readTimeDistribution(const Entry& e);
 
@@ -133,12 +134,12 @@ template <typename T> std::optional<T> FlowReader::readValue(const Entry& e, Par
         const qsizetype got = message.lastIndexOf(QStringLiteral(", got "));
         if (got >= 0)
             message.truncate(got);
-        error(e.valuePos, message + QStringLiteral(", got ") + describe(e.value));
+        error(e.valuePos, about(e) + message + QStringLiteral(", got ") + describe(e.value));
         return std::nullopt;
     }
     const Parsed<T> parsed = parse(scalarText(e.value));
     if (!parsed) {
-        error(e.valuePos, parsed.error());
+        error(e.valuePos, about(e) + parsed.error());
         return std::nullopt;
     }
     return parsed.value();

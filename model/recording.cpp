@@ -92,6 +92,10 @@ std::unique_ptr<Recording> Recording::open(const QString& path, QString* error)
         *error = QStringLiteral("%1: no such file").arg(path);
         return nullptr;
     }
+    if (QFileInfo(path).isDir()) { // SQLite says "disk I/O error"
+        *error = QStringLiteral("%1: is a directory, not a FlowScope recording").arg(path);
+        return nullptr;
+    }
     if (QFileInfo(path).size() == 0) { // SQLite would take it for an empty database
         *error = QStringLiteral("%1: the file is empty, not a FlowScope recording").arg(path);
         return nullptr;

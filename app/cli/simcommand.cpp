@@ -56,6 +56,9 @@ int simCommand(const QStringList& args, const QString& command)
         err(QStringLiteral("%1: %2 has no simulation: section (see docs/flow-file.md)\n").arg(cmd, flowPath));
         return Failed;
     }
+    if (flow->simulation->load.isEmpty())
+        err(QStringLiteral("%1: warning: %2 has no load: generators, so nothing will happen (docs/flow-file.md)\n")
+                .arg(cmd, flowPath));
     qint64 duration = flow->simulation->duration ? flow->simulation->duration->micros : 60'000'000;
     if (parser.isSet(durationOption)) {
         const auto d = Duration::parse(parser.value(durationOption));

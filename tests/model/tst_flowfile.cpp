@@ -653,10 +653,10 @@ void TestFlowFile::fixtureFiles_data()
                                    << QStringList {
                                           u"5:5: unknown key `on`"_s,
                                           u"7:35: the probabilities in `emit` add up to 1.2"_s,
-                                          u"9:16: expected a whole number of at least 1"_s,
+                                          u"9:16: `workers`: expected a whole number of at least 1"_s,
                                           u"15:37: state `paid` of saga `order` moves to `shiped`"_s,
                                           u"21:14: column `total` of view `v` reads from `OrderPayed`"_s,
-                                          u"26:14: expected a duration"_s,
+                                          u"26:14: `start`: expected a duration"_s,
                                       };
     QTest::newRow("broken yaml") << u"broken.yaml"_s
                                  << QStringList { u"4:2: invalid YAML: end of map flow not found"_s };

@@ -5,6 +5,7 @@
 #include <recording.h>
 #include <timeformat.h>
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
@@ -291,6 +292,7 @@ void TestRecording::refusesNonRecordings_data()
     QTest::addColumn<QString>("message");
     QTest::newRow("text file") << QByteArray("text") << QStringLiteral("not a FlowScope recording (not a SQLite database)");
     QTest::newRow("empty file") << QByteArray("empty") << QStringLiteral("the file is empty, not a FlowScope recording");
+    QTest::newRow("directory") << QByteArray("dir") << QStringLiteral("is a directory, not a FlowScope recording");
     QTest::newRow("other sqlite") << QByteArray("other") << QStringLiteral("a SQLite database of another kind");
     QTest::newRow("newer version") << QByteArray("newer")
                                    << QStringLiteral("recording format version 2 is newer than this FlowScope reads (1)");
@@ -301,7 +303,9 @@ void TestRecording::refusesNonRecordings()
     QFETCH(QByteArray, kind);
     QFETCH(QString, message);
     const QString file = m_dir.filePath(QStringLiteral("bad-%1.fsrec").arg(QString::fromLatin1(kind)));
-    if (kind == "text" || kind == "empty") {
+    if (kind == "dir") {
+        QVERIFY(QDir().mkpath(file));
+    } else if (kind == "text" || kind == "empty") {
         QFile f(file);
         QVERIFY(f.open(QIODevice::WriteOnly));
         if (kind == "text")

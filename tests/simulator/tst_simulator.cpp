@@ -779,6 +779,20 @@ void TestSimulator::badSimulation_data()
                                                               "  faults:\n"
                                                               "    - { at: 10s, service: paymnet, down: 30s }\n")
                                                 << u"6:27"_s << u"`paymnet`"_s << u"`payment`"_s;
+    QTest::newRow("the key in a value's error") << QByteArray("flowscope: 1\n"
+                                                               "services:\n"
+                                                               "  a:\n"
+                                                               "    sim: { workers: two }\n")
+                                                 << u"4:21"_s << u"`workers`: expected a whole number of at least 1, got 'two'"_s
+                                                 << QString();
+    QTest::newRow("the key in a parsed value's error") << QByteArray("flowscope: 1\n"
+                                                                      "simulation:\n"
+                                                                      "  duration: 10 parsecs\n")
+                                                        << u"3:13"_s << u"`duration`: "_s << QString();
+    QTest::newRow("tab indentation") << QByteArray("flowscope: 1\n"
+                                                   "simulation:\n"
+                                                   "\tload: []\n")
+                                     << u"3:6"_s << u"invalid YAML"_s << u"indent with spaces"_s;
     QTest::newRow("negative rate") << QByteArray("flowscope: 1\n"
                                                  "simulation:\n"
                                                  "  load:\n"
