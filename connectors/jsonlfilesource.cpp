@@ -2,6 +2,7 @@
 #include "jsonlfilesource.h"
 
 #include <eventparser.h>
+#include <threadpriority.h>
 #include <timeformat.h>
 
 #include <QFile>
@@ -130,6 +131,7 @@ bool JsonlFileSource::pause(int ms)
 
 void JsonlFileSource::run()
 {
+    setCurrentThreadName("fs-follow");
     const QString& path = m_options.path;
     const QByteArray fileName = QFileInfo(path).fileName().toUtf8();
     EventParser parser;

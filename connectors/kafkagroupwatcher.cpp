@@ -2,6 +2,8 @@
 #include "kafkagroupwatcher.h"
 #include "kafkaconf.h"
 
+#include <threadpriority.h>
+
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QRegularExpression>
@@ -247,6 +249,7 @@ bool KafkaGroupWatcher::wanted(const QByteArray& topic) const
 
 void KafkaGroupWatcher::run()
 {
+    setCurrentThreadName("fs-kafka-groups");
     QString logged;
     for (;;) {
         Round round;

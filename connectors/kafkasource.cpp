@@ -3,6 +3,7 @@
 #include "kafkaconf.h"
 
 #include <eventparser.h>
+#include <threadpriority.h>
 #include <timeformat.h>
 
 #include <QElapsedTimer>
@@ -521,6 +522,7 @@ void KafkaSource::Private::commit(bool async)
 
 void KafkaSource::pollLoop()
 {
+    setCurrentThreadName("fs-kafka-poll");
     const bool group = !m_options.group.isEmpty();
     rd_kafka_t* rk = d->rk;
     // Assign-only: partitions come from metadata; until the topics exist, retry every second.
@@ -656,6 +658,7 @@ void KafkaSource::pollLoop()
 
 void KafkaSource::handOverLoop()
 {
+    setCurrentThreadName("fs-kafka-hand");
     const bool group = !m_options.group.isEmpty();
     QElapsedTimer sinceCommit;
     sinceCommit.start();

@@ -156,6 +156,7 @@ void Engine::write(WriteJob job)
 
 void Engine::runWriter()
 {
+    setCurrentThreadName("fs-writer");
     lowerCurrentThreadPriority(m_options.threadNice);
     while (true) {
         WriteJob job;
@@ -237,6 +238,7 @@ void Engine::publish(bool withInstances)
 
 void Engine::run()
 {
+    setCurrentThreadName("fs-engine");
     lowerCurrentThreadPriority(m_options.threadNice);
     {
         std::lock_guard lock(m_mutex); // restore() swaps the projections under it

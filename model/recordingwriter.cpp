@@ -143,6 +143,7 @@ private:
 
     void run()
     {
+        setCurrentThreadName("fs-wal-copy");
         std::unique_lock lock(m_mutex);
         int applied = 0; // nice increment applied to this thread so far
         bool warned = false;

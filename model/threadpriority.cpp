@@ -2,6 +2,8 @@
 #include "threadpriority.h"
 
 #include <cerrno>
+#include <cstring>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -18,6 +20,13 @@ bool lowerCurrentThreadPriority(int increment)
     if (increment <= 0)
         return true;
     return setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), currentThreadNice() + increment) == 0;
+}
+
+void setCurrentThreadName(const char* name)
+{
+    char cut[16] = {};
+    std::strncpy(cut, name, sizeof cut - 1);
+    pthread_setname_np(pthread_self(), cut);
 }
 
 } // namespace FlowScope

@@ -13,4 +13,8 @@ bool lowerCurrentThreadPriority(int increment);
 // The calling thread's nice value (tests).
 int currentThreadNice();
 
+// Names the calling thread (at most 15 bytes; longer is cut), as `top -H`, `perf`, gdb and
+// /proc/PID/task/TID/comm show it: "fs-engine", "fs-writer", … instead of the program's name.
+void setCurrentThreadName(const char* name);
+
 } // namespace FlowScope

@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "threadpriority.h"
+
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -76,6 +78,7 @@ public:
             const std::size_t rounded = m_mappedBytes - HugePage;
             try {
                 m_prefaulting = std::thread([p = static_cast<void*>(m_data), rounded] {
+                    setCurrentThreadName("fs-prefault");
                     madvise(p, rounded, PopulateWrite);
                 });
             } catch (const std::system_error&) {

@@ -56,6 +56,7 @@ QString ReplaySession::error() const
 
 void ReplaySession::run()
 {
+    setCurrentThreadName("fs-replay");
     lowerCurrentThreadPriority(WorkerNice);
     double speed = -1;
     bool paused = false;

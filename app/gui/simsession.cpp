@@ -65,6 +65,7 @@ QJsonObject SimSession::faults() const
 
 void SimSession::run()
 {
+    setCurrentThreadName("fs-simulator");
     lowerCurrentThreadPriority(WorkerNice);
     using Clock = std::chrono::steady_clock;
     auto last = Clock::now();
