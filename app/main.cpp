@@ -133,8 +133,20 @@ Options:
 
 int main(int argc, char* argv[])
 {
-    if (wantsGui(argc, argv))
+    // `help gui` is `gui --help`, which needs no screen: the window's options are printed
+    // by its module, offscreen where there is no display
+    char guiWord[] = "gui", helpWord[] = "--help";
+    char* helpGuiArgv[] = { argv[0], guiWord, helpWord, nullptr };
+    if (argc == 3 && std::strcmp(argv[1], "help") == 0 && std::strcmp(argv[2], "gui") == 0) {
+        argc = 3;
+        argv = helpGuiArgv;
+    }
+    if (wantsGui(argc, argv)) {
+        for (int i = 1; i < argc; ++i)
+            if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)
+                qputenv("QT_QPA_PLATFORM", "offscreen"); // help text only: no window, no display needed
         return runGui(argc, argv);
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("flowscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FLOWSCOPE_VERSION));

@@ -100,6 +100,21 @@ struct Simulator::Generator {
         }
         return curve.last().rate.perSecond;
     }
+    // `t` itself when the rate at or right after `t` is above 0; else the start of the next
+    // stretch where it is, or -1 when it stays at 0 for good.
+    qint64 risesAfter(qint64 t) const
+    {
+        const QList<CurvePoint>& curve = def->curve;
+        if (t < curve.first().at.micros)
+            return curve.first().rate.perSecond > 0 ? t : risesAfter(curve.first().at.micros);
+        for (qsizetype i = 0; i + 1 < curve.size(); ++i)
+            if (t < curve[i + 1].at.micros) {
+                if (curve[i].rate.perSecond > 0 || curve[i + 1].rate.perSecond > 0)
+                    return t; // above 0 inside the stretch (a rise from 0 starts at once)
+                t = curve[i + 1].at.micros; // flat at 0 to the next point: go on from there
+            }
+        return curve.last().rate.perSecond > 0 ? t : -1;
+    }
 };
 
 struct Simulator::Service {
@@ -118,7 +133,8 @@ struct Simulator::Service {
     bool serverless = false;
     int down = 0;            // active `down` faults
     int partitioned = 0;     // active `partition` faults
-    qint64 backUp = 0;       // when the latest of those ends
+    qint64 downUntil = 0;        // when the latest `down` fault ends
+    qint64 partitionedUntil = 0; // when the latest `partition` fault ends
     double slow = 1.0;       // product of active `slow` factors
     double errorRate = 0.0;  // added by `error` faults
     // Serverless: when each idle instance last finished, oldest first (there are warm - busy).
@@ -319,6 +335,14 @@ int Simulator::channel(const QByteArray& name)
     return int(m_channels.size() - 1);
 }
 
+// When a fault that starts at `at` ends: at the end of time rather than before its start, when
+// the sum passes what 64 bits hold (the parser takes `at` and `for` up to 9e18 µs each).
+static qint64 faultEnd(qint64 at, qint64 length)
+{
+    length = std::max<qint64>(0, length);
+    return length > std::numeric_limits<qint64>::max() - at ? std::numeric_limits<qint64>::max() : at + length;
+}
+
 int Simulator::injectFault(const Fault& fault)
 {
     m_faults.push_back(fault);
@@ -326,7 +350,7 @@ int Simulator::injectFault(const Fault& fault)
     const int index = int(m_faults.size() - 1);
     const qint64 at = std::max(m_now, fault.at.micros);
     schedule(at, Kind::FaultOn, index);
-    schedule(at + std::max<qint64>(0, fault.length.micros), Kind::FaultOff, index);
+    schedule(faultEnd(at, fault.length.micros), Kind::FaultOff, index);
     return index;
 }
 
@@ -335,7 +359,7 @@ void Simulator::startFault(int index, bool on, qint64 t)
     const Fault& f = m_faults[size_t(index)];
     m_faultActive[size_t(index)] = on;
     const int sign = on ? 1 : -1;
-    const qint64 end = std::max(m_now, f.at.micros) + f.length.micros;
+    const qint64 end = faultEnd(std::max(m_now, f.at.micros), f.length.micros);
     if (f.target == FaultTarget::Broker && (f.kind == FaultKind::Down || f.kind == FaultKind::Partition)) {
         m_brokerDown += sign;
         if (on) // when it ends (at its start: at its end, `end` would count from then)
@@ -356,12 +380,12 @@ void Simulator::startFault(int index, bool on, qint64 t)
             case FaultKind::Down:
                 s.down += sign;
                 if (on)
-                    s.backUp = std::max(s.backUp, end);
+                    s.downUntil = std::max(s.downUntil, end);
                 break;
             case FaultKind::Partition:
                 s.partitioned += sign;
                 if (on)
-                    s.backUp = std::max(s.backUp, end);
+                    s.partitionedUntil = std::max(s.partitionedUntil, end);
                 break;
             case FaultKind::Slow: s.slow = on ? s.slow * f.factor : s.slow / f.factor; break;
             case FaultKind::Error: s.errorRate += sign * f.probability; break;
@@ -394,10 +418,11 @@ void Simulator::applyChannelFault(int index, bool on, ChannelState& c)
     case FaultKind::Duplicate: c.duplicate += sign * f.probability; break;
     case FaultKind::Delay:
         // each delay fault on at once adds its own draw, and its end takes away its own
-        if (on)
+        if (on) {
             c.delays.push_back(index);
-        else
-            c.delays.erase(std::find(c.delays.begin(), c.delays.end(), index));
+        } else if (const auto it = std::find(c.delays.begin(), c.delays.end(), index); it != c.delays.end()) {
+            c.delays.erase(it);
+        }
         break;
     default: break;
     }
@@ -471,7 +496,7 @@ void Simulator::release(int message)
     const int sourceIndex = producer.service;
     const qint64 blockedUntil = std::max(m_brokerDown > 0 ? m_brokerBackUp : 0,
                                          sourceIndex >= 0 && m_services[size_t(sourceIndex)].partitioned > 0
-                                             ? m_services[size_t(sourceIndex)].backUp
+                                             ? m_services[size_t(sourceIndex)].partitionedUntil
                                              : 0);
     if (blockedUntil > t) {
         ++m.refs;
@@ -725,9 +750,17 @@ void Simulator::generate(int index, qint64 t)
         if (g.peak <= 0)
             return; // 0/s throughout: nothing, ever
         const double rate = g.curveRate(t);
-        if (rate >= g.peak || m_rng.uniform() * g.peak < rate)
+        if (rate >= g.peak || (rate > 0 && m_rng.uniform() * g.peak < rate))
             emitGenerated(g, t);
-        schedule(t + std::max<qint64>(Rng::roundHalfAway(m_rng.exponential(1e6 / g.peak)), 1), Kind::Generate, index);
+        qint64 next = t + std::max<qint64>(Rng::roundHalfAway(m_rng.exponential(1e6 / g.peak)), 1);
+        // Where the curve stays at 0/s no candidate can be kept: skip to where it rises (the
+        // gaps are memoryless, so starting afresh there is the same process), or stop for good
+        // when it stays at 0 to the end.
+        if (const qint64 rises = g.risesAfter(next); rises < 0)
+            return;
+        else
+            next = std::max(next, rises);
+        schedule(next, Kind::Generate, index);
         return;
     }
     const int count = def.arrival == Arrival::Bursts ? std::max(1, def.burstSize) : 1;
@@ -799,7 +832,7 @@ qint64 Simulator::runUntil(qint64 until)
             Orchestration& o = m_orchestrations[size_t(item.a)];
             if (const Service& orchestrator = m_services[size_t(o.service)]; orchestrator.down > 0) {
                 // a down orchestrator runs no timers: this one fires when it is back
-                schedule(std::max(orchestrator.backUp, item.time), Kind::SagaTimeout, item.a, item.b);
+                schedule(std::max(orchestrator.downUntil, item.time), Kind::SagaTimeout, item.a, item.b);
                 break;
             }
             const SagaWait wait = m_sagaWaits[size_t(item.b)];

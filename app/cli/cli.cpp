@@ -117,7 +117,7 @@ qint64 resolveAt(const QString& command, const Recording& recording, const QStri
     if (isNumber && seq >= 0) {
         const qint64 last = recording.eventCount();
         if (seq > last) {
-            err(QStringLiteral("%1 %2: --at %3: %4 holds %5 events (0 to %5)\n")
+            err(QStringLiteral("%1 %2: --at %3: %4 ends at event %5 (--at takes 0 to %5)\n")
                     .arg(programName(), command, at, recording.path())
                     .arg(last));
             return -1;

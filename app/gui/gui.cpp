@@ -95,7 +95,20 @@ int run(int argc, char* argv[])
         QStringLiteral("FILE"));
     parser.addOptions({ shotOption, afterOption, paneOption, speedOption, faultOption, flowOption, themeOption,
                         correlationOption, exportTopologyOption, exportSagaOption });
-    parser.process(app);
+    if (!parser.parse(QApplication::arguments())) {
+        std::fprintf(stderr, "flowscope gui: %s\nTry 'flowscope gui --help'.\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        // named as users type it (QCommandLineParser names the program by its path)
+        QString text = parser.helpText();
+        const qsizetype options = text.indexOf(u"[options]");
+        if (text.startsWith(u"Usage: ") && options > 0)
+            text.replace(7, options - 7, QStringLiteral("flowscope gui "));
+        text.replace(QStringLiteral("[options] [gui] "), QStringLiteral("[options] "));
+        std::fputs(qPrintable(text), stdout);
+        return 0;
+    }
     QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty() && positional.first() == u"gui")
         positional.removeFirst();

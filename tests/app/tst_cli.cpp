@@ -124,6 +124,7 @@ void TestCli::helpPerSubcommand_data()
     QTest::newRow("sim") << QStringLiteral("sim") << QStringLiteral("--fault <SPEC>");
     QTest::newRow("checkpoint") << QStringLiteral("checkpoint") << QStringLiteral("--every <N>");
     QTest::newRow("record") << QStringLiteral("record") << QStringLiteral("--follow <FILE>");
+    QTest::newRow("gui") << QStringLiteral("gui") << QStringLiteral("--screenshot <OUT.png>");
 }
 
 void TestCli::helpPerSubcommand()
@@ -448,7 +449,7 @@ void TestCli::rangesAreChecked()
           2, "--from 3 is after --to 2" },
         { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("-3") },
           2, "--from and --to take sequence numbers (1 or more)" },
-        { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("4") }, 2, "--at 4: " + rec.toUtf8() + " holds 3 events (0 to 3)" },
+        { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("4") }, 2, "--at 4: " + rec.toUtf8() + " ends at event 3 (--at takes 0 to 3)" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("-5") }, 2, "--at takes a sequence number (0 or more)" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("foo") }, 2, "got 'foo'" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("3") }, 0, "" },

@@ -29,12 +29,15 @@ private Q_SLOTS:
     void faultEndsWhenItSays_data();
     void faultEndsWhenItSays();
     void downOrchestratorRunsNoTimers();
+    void downAndPartitionEndApart();
+    void faultPastTheEndOfTime();
     void overlappingDelaysAddUp();
     void faultAtStartActsOnTheFirstEvent();
     void idleInstancesStopOneByOne();
     void curveThroughZero_data();
     void curveThroughZero();
     void curveRateIsTheCurves();
+    void curveEndingAtZeroStops();
 };
 
 namespace {
@@ -124,10 +127,10 @@ void TestSimFaults::faultEndsWhenItSays()
     QCOMPARE(at20, 1);  // its own
 }
 
-// checkout orchestrates an order saga and is down from 5 s to 25 s. Orders 1 to 4 (0 to 3 s,
-// from its load) wait 2 s for stock that takes 3 s each: their timers fire while it is up, and
-// it refunds. Orders 5 to 9 (4 to 8 s): their timers come due while it is down, and fire when it
-// is back at 25 s, not before. Nothing of the saga comes from checkout while it is down.
+// checkout orchestrates an order saga and is down from 5 s to 25 s. Each order waits 2 s for
+// stock that takes 3 s each. The timers of the orders of 0, 1 and 2 s fire while it is up, and
+// it refunds; those of 3 and 4 s come due while it is down, and fire when it is back at 25 s,
+// not before. Nothing of the saga comes from checkout while it is down.
 void TestSimFaults::downOrchestratorRunsNoTimers()
 {
     PARSE(flow, "flowscope: 1\n"
@@ -310,6 +313,69 @@ void TestSimFaults::curveRateIsTheCurves()
     sim.runUntil(100 * S - 1);
     const double n = double(sim.eventsEmitted());
     QVERIFY2(std::abs(n - 50000) <= 4 * std::sqrt(50000.0), qPrintable(u"%1 events"_s.arg(n)));
+}
+
+// A service cut off from the broker 5-7 s and down 5-50 s: what it publishes (its load goes on
+// while it is down) waits for the partition's end at 7 s, not for the outage's at 50 s. Before
+// the fix one "back up" time served both, and its publishes waited until 50 s.
+void TestSimFaults::downAndPartitionEndApart()
+{
+    PARSE(flow, pingFlow("    - { at: 5s, service: src, partition: 2s }\n"
+                         "    - { at: 5s, service: src, down: 45s }\n",
+                         "1/s"));
+    Simulator sim(flow, 1);
+    const EventBatch events = collect(sim, 10 * S);
+    int at7 = 0;
+    for (const Event& e : events) {
+        const qint64 t = e.time - sim.startTime();
+        QVERIFY2(t < 5 * S || t >= 7 * S, qPrintable(describe(e))); // held while partitioned
+        at7 += t == 7 * S;
+    }
+    QCOMPARE(at7, 3);           // the Pings of 5, 6 and 7 s: a down service's load goes on (docs/simulator.md)
+    QCOMPARE(events.size(), 11); // 0 to 10 s, none lost
+}
+
+// `at` and `for` that add up past what 64 bits hold (7.2e18 + 2.16e18 µs): the fault lasts to the
+// end of time. Before the fix its end wrapped to a time before its start and came first, which
+// left a down service unable to work ever again and crashed at a delay fault's end.
+void TestSimFaults::faultPastTheEndOfTime()
+{
+    PARSE(flow, pingFlow({}, "1/s"));
+    Simulator sim(flow, 1);
+    QList<FlowError> errors;
+    for (const QString& spec : { u"at: 2000000000h, service: sink, down: 600000000h"_s,
+                                 u"at: 2000000000h, channel: src, delay: 1s, for: 600000000h"_s }) {
+        const auto fault = FlowFileParser::parseFault(spec, *flow, &errors);
+        QVERIFY2(fault, qPrintable(spec));
+        sim.injectFault(*fault);
+    }
+    sim.runUntil(10 * S);
+    const ServiceStats& sink = statsOf(sim.stats(), u"sink"_s);
+    QCOMPARE(sink.processed, qint64(11)); // 0 to 10 s: neither fault has begun
+}
+
+// A curve that ends at 0/s: the generator stops (before the fix it drew candidates at the peak
+// rate for ever, 0.8 s of CPU for 200 s of a 100,000/s peak), and nothing is left scheduled.
+void TestSimFaults::curveEndingAtZeroStops()
+{
+    PARSE(flow, "flowscope: 1\n"
+                "services:\n"
+                "  src: {}\n"
+                "simulation:\n"
+                "  load:\n"
+                "    - { emit: Ping, from: src, curve: { 0s: 1000/s, 1s: 0/s, 2s: 0/s, 3s: 1000/s, 4s: 0/s } }\n");
+    Simulator sim(flow, 5);
+    const EventBatch events = collect(sim, 10 * S);
+    QCOMPARE(sim.pendingWork(), qint64(0));
+    int first = 0, second = 0;
+    for (const Event& e : events) {
+        const double t = double(e.time - sim.startTime()) / 1e6;
+        QVERIFY2(t < 1 || (t >= 2 && t < 4), qPrintable(describe(e)));
+        (t < 1 ? first : second) += 1;
+    }
+    // 500 expected in [0, 1 s), 1000 in [2, 4 s): within 4 standard deviations
+    QVERIFY2(std::abs(first - 500) <= 4 * std::sqrt(500.0), qPrintable(u"%1"_s.arg(first)));
+    QVERIFY2(std::abs(second - 1000) <= 4 * std::sqrt(1000.0), qPrintable(u"%1"_s.arg(second)));
 }
 
 QTEST_GUILESS_MAIN(TestSimFaults)
