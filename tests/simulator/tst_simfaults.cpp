@@ -75,6 +75,18 @@ QByteArray pingFlow(const QByteArray& faults, const char* rate = "100/s")
         + QByteArray(rate) + ", arrival: constant }\n" + (faults.isEmpty() ? QByteArray() : "  faults:\n" + faults);
 }
 
+// src's load follows `curve`, a flow's `curve:` map; nobody handles it
+QByteArray curveFlow(const QByteArray& curve)
+{
+    return "flowscope: 1\n"
+           "services:\n"
+           "  src: {}\n"
+           "simulation:\n"
+           "  load:\n"
+           "    - { emit: Ping, from: src, curve: "
+        + curve + " }\n";
+}
+
 } // namespace
 
 // A broker-wide drop from 0 s: src's channel does not exist yet when it begins (it is made at
@@ -279,13 +291,7 @@ void TestSimFaults::curveThroughZero()
     QFETCH(double, secondTen);
     QFETCH(double, quietFrom);
     QFETCH(double, quietTo);
-    PARSE(flow, "flowscope: 1\n"
-                "services:\n"
-                "  src: {}\n"
-                "simulation:\n"
-                "  load:\n"
-                "    - { emit: Ping, from: src, curve: "
-                    + curve + " }\n");
+    PARSE(flow, curveFlow(curve));
     Simulator sim(flow, 3);
     const EventBatch events = collect(sim, 20 * S - 1);
     int first = 0, second = 0;
@@ -303,12 +309,7 @@ void TestSimFaults::curveThroughZero()
 // as before the fix, comes out short on a rising curve (and here never starts: the rate at 0 s is 0).
 void TestSimFaults::curveRateIsTheCurves()
 {
-    PARSE(flow, "flowscope: 1\n"
-                "services:\n"
-                "  src: {}\n"
-                "simulation:\n"
-                "  load:\n"
-                "    - { emit: Ping, from: src, curve: { 0s: 0/s, 100s: 1000/s } }\n");
+    PARSE(flow, curveFlow("{ 0s: 0/s, 100s: 1000/s }"));
     Simulator sim(flow, 7);
     sim.runUntil(100 * S - 1);
     const double n = double(sim.eventsEmitted());
@@ -358,12 +359,7 @@ void TestSimFaults::faultPastTheEndOfTime()
 // rate for ever, 0.8 s of CPU for 200 s of a 100,000/s peak), and nothing is left scheduled.
 void TestSimFaults::curveEndingAtZeroStops()
 {
-    PARSE(flow, "flowscope: 1\n"
-                "services:\n"
-                "  src: {}\n"
-                "simulation:\n"
-                "  load:\n"
-                "    - { emit: Ping, from: src, curve: { 0s: 1000/s, 1s: 0/s, 2s: 0/s, 3s: 1000/s, 4s: 0/s } }\n");
+    PARSE(flow, curveFlow("{ 0s: 1000/s, 1s: 0/s, 2s: 0/s, 3s: 1000/s, 4s: 0/s }"));
     Simulator sim(flow, 5);
     const EventBatch events = collect(sim, 10 * S);
     QCOMPARE(sim.pendingWork(), qint64(0));
