@@ -139,12 +139,11 @@ qint64 resolveAt(const QString& command, const Recording& recording, const QStri
     return -1;
 }
 
-OutputCheck checkOutput(const QString& command, const QString& option, const QString& path, bool force,
-                        const QString& forceOption, const QStringList& reads)
+int checkOutput(const QString& command, const QString& option, const QString& path, bool force, const QStringList& reads)
 {
     if (path.isEmpty()) {
         err(QStringLiteral("%1 %2: %3 takes a file name, got an empty one\n").arg(programName(), command, option));
-        return OutputCheck::Empty;
+        return Usage;
     }
     const QFileInfo target(path);
     if (target.exists()) {
@@ -152,18 +151,18 @@ OutputCheck checkOutput(const QString& command, const QString& option, const QSt
             if (QFileInfo(read).exists() && QFileInfo(read).canonicalFilePath() == target.canonicalFilePath()) {
                 err(QStringLiteral("%1 %2: %3 %4 is the file this command reads; write elsewhere\n")
                         .arg(programName(), command, option, path));
-                return OutputCheck::ReadHere;
+                return Usage;
             }
         if (target.isDir()) {
             err(QStringLiteral("%1 %2: %3 %4 is a directory\n").arg(programName(), command, option, path));
-            return OutputCheck::ReadHere;
+            return Usage;
         }
         if (!force) {
-            err(QStringLiteral("%1 %2: %3 exists; use %4 to replace it\n").arg(programName(), command, path, forceOption));
-            return OutputCheck::Exists;
+            err(QStringLiteral("%1 %2: %3 exists; use --force to replace it\n").arg(programName(), command, path));
+            return Failed;
         }
     }
-    return OutputCheck::Free;
+    return Ok;
 }
 
 bool stderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }

@@ -49,14 +49,11 @@ Engine::Options commandEngineOptions();
 // engine's writes failed.
 bool finishRecording(const QString& command, RecordingWriter& writer, const Engine& engine, const QString& source);
 
-// Whether a command may write `path`, given as `option` (--out, --record): not empty, not a file
-// the command reads (`reads`: its input, its flow file), and not an existing file unless `force`
-// (then its option is named in the message). Returns false after printing why: the caller
-// exits with Usage for an empty path or one it reads, else Failed; see outputRefusal().
-enum class OutputCheck { Free, Empty, ReadHere, Exists };
-OutputCheck checkOutput(const QString& command, const QString& option, const QString& path, bool force,
-                        const QString& forceOption, const QStringList& reads = {});
-inline int exitCodeFor(OutputCheck c) { return c == OutputCheck::Exists ? Failed : Usage; }
+// Whether a command may write `path`, given as `option` (--out, --record): Ok, or after printing
+// why, Usage for an empty path, a directory or a file the command reads (`reads`: its input, its
+// flow file), and Failed for an existing file without `force` (--force).
+int checkOutput(const QString& command, const QString& option, const QString& path, bool force,
+                const QStringList& reads = {});
 
 // Reads a flow file; on errors prints them all (file:line:column) and returns null.
 std::shared_ptr<const Flow> loadFlow(const QString& command, const QString& path);

@@ -28,10 +28,10 @@ int demoCommand(const QStringList& args)
                       parser.value(durationOption), QStringLiteral("--speed"), parser.value(speedOption) };
     if (parser.isSet(outOption)) {
         // checked here, for the messages to name --out
-        if (const auto c = checkOutput(QStringLiteral("demo"), QStringLiteral("--out"), parser.value(outOption),
-                                       parser.isSet(forceOption), QStringLiteral("--force"));
-            c != OutputCheck::Free)
-            return exitCodeFor(c);
+        if (const int rc = checkOutput(QStringLiteral("demo"), QStringLiteral("--out"), parser.value(outOption),
+                                       parser.isSet(forceOption));
+            rc != Ok)
+            return rc;
         sim << QStringLiteral("--record") << parser.value(outOption) << QStringLiteral("--force");
     }
     if (parser.isSet(jsonOption))

@@ -51,10 +51,10 @@ int exportCommand(const QStringList& args)
     }
     const QString input = parser.positionalArguments().first();
     if (parser.isSet(outOption))
-        if (const auto c = checkOutput(QStringLiteral("export"), QStringLiteral("--out"), parser.value(outOption),
-                                       parser.isSet(forceOption), QStringLiteral("--force"), { input });
-            c != OutputCheck::Free)
-            return exitCodeFor(c);
+        if (const int rc = checkOutput(QStringLiteral("export"), QStringLiteral("--out"), parser.value(outOption),
+                                       parser.isSet(forceOption), { input });
+            rc != Ok)
+            return rc;
     QString error;
     const auto recording = Recording::open(input, &error);
     if (!recording) {

@@ -37,10 +37,9 @@ int importCommand(const QStringList& args)
         err(QStringLiteral("%1 import: %2: no such file\n").arg(programName(), input));
         return Failed;
     }
-    if (const auto c = checkOutput(QStringLiteral("import"), QStringLiteral("--out"), rec, parser.isSet(forceOption),
-                                   QStringLiteral("--force"), { input });
-        c != OutputCheck::Free)
-        return exitCodeFor(c);
+    if (const int rc = checkOutput(QStringLiteral("import"), QStringLiteral("--out"), rec, parser.isSet(forceOption), { input });
+        rc != Ok)
+        return rc;
 
     QString error;
     auto writer = RecordingWriter::create(rec, &error, WriteMode::Bulk);

@@ -359,11 +359,10 @@ int recordCommand(const QStringList& args)
         if (!flow)
             return Failed;
     }
-    if (const auto c = checkOutput(QStringLiteral("record"), QStringLiteral("--out"), rec, parser.isSet(forceOption),
-                                   QStringLiteral("--force"),
+    if (const int rc = checkOutput(QStringLiteral("record"), QStringLiteral("--out"), rec, parser.isSet(forceOption),
                                    { parser.value(flowOption), parser.value(followOption) });
-        c != OutputCheck::Free)
-        return exitCodeFor(c);
+        rc != Ok)
+        return rc;
 
     auto writer = RecordingWriter::create(rec, &error, WriteMode::Live);
     if (!writer) {

@@ -45,10 +45,10 @@ int simCommand(const QStringList& args, const QString& command)
     const QString cmd = programName() + u' ' + command; // for messages
     const QString flowPath = parser.positionalArguments().first();
     if (parser.isSet(recordOption))
-        if (const auto c = checkOutput(command, QStringLiteral("--record"), parser.value(recordOption),
-                                       parser.isSet(forceOption), QStringLiteral("--force"), { flowPath });
-            c != OutputCheck::Free)
-            return exitCodeFor(c);
+        if (const int rc = checkOutput(command, QStringLiteral("--record"), parser.value(recordOption),
+                                       parser.isSet(forceOption), { flowPath });
+            rc != Ok)
+            return rc;
     const auto flow = loadFlow(command, flowPath);
     if (!flow)
         return Failed;
