@@ -148,8 +148,7 @@ int Simulator::channel(const QByteArray& name)
     // made while a broker-wide drop, duplicate or delay is on (a producer's own channel, a
     // dead-letter channel, first used now): it is under that fault too, until it ends
     for (size_t i = 0; i < m_faults.size(); ++i)
-        if (m_faultActive[i] && m_faults[i].target == FaultTarget::Broker && m_faults[i].kind != FaultKind::Down
-            && m_faults[i].kind != FaultKind::Partition)
+        if (m_faultActive[i] && m_faults[i].target == FaultTarget::Broker && actsOnChannels(m_faults[i]))
             applyChannelFault(int(i), true, c);
     m_channels.push_back(std::move(c));
     m_channelIndex.insert(name, int(m_channels.size() - 1));

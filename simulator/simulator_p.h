@@ -172,6 +172,13 @@ struct Simulator::Orchestration {
     QHash<QByteArray, int> byCorrelation;
 };
 
+// Whether a fault acts where events are published (drop, duplicate, delay: on its channel, or on
+// every channel for `broker: all`), not on a service or on the broker as a whole.
+inline bool actsOnChannels(const Fault& f)
+{
+    return f.kind == FaultKind::Drop || f.kind == FaultKind::Duplicate || f.kind == FaultKind::Delay;
+}
+
 // Inlined everywhere: GCC kept it a call even inside the flattened publish(), and its entry and
 // exit were 3 % of the simulator's instructions (cachegrind: 673 M -> 662 M).
 [[gnu::always_inline]] inline void Simulator::schedule(qint64 at, Kind kind, int a, int b)
