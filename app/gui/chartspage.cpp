@@ -11,6 +11,8 @@
 #include <QLineSeries>
 #include <QValueAxis>
 
+#include <cmath>
+
 namespace FlowScope::Gui {
 
 ChartsPage::ChartsPage(QWidget* parent)
@@ -61,6 +63,30 @@ void ChartsPage::clear()
     m_origin = -1;
 }
 
+double ChartsPage::niceStep(double span, int intervals)
+{
+    const double raw = span / std::max(1, intervals);
+    if (!(raw > 0) || !std::isfinite(raw))
+        return 1;
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    for (const double m : { 1.0, 2.0, 5.0 })
+        if (m * power >= raw * (1 - 1e-9))
+            return m * power;
+    return 10 * power;
+}
+
+void ChartsPage::setNiceRange(QValueAxis* axis, double lo, double hi, int intervals)
+{
+    const double step = niceStep(hi - lo, intervals);
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(0);
+    axis->setTickInterval(step);
+    // as many decimals as the step has: 0.5 -> "%.1f", 0.02 -> "%.2f", 20 -> "%.0f"
+    const int decimals = step >= 1 ? 0 : int(std::ceil(-std::log10(step) - 1e-9));
+    axis->setLabelFormat(QStringLiteral("%.") + QString::number(decimals) + u'f');
+    axis->setRange(lo, hi);
+}
+
 ChartsPage::Chart ChartsPage::makeChart(const QString& title, const QString& unit)
 {
     Chart c;
@@ -70,11 +96,9 @@ ChartsPage::Chart ChartsPage::makeChart(const QString& title, const QString& uni
     // axis titles would squeeze the plots in a dock: the unit goes into the title instead
     c.chart->setTitle(title + QStringLiteral(" (") + unit + QStringLiteral(", over s of stream time)"));
     c.x = new QValueAxis;
-    c.x->setLabelFormat(QStringLiteral("%.0f"));
-    c.x->setTickCount(5);
     c.y = new QValueAxis;
-    c.y->setLabelFormat(QStringLiteral("%.0f"));
-    c.y->setTickCount(4);
+    setNiceRange(c.x, 0, 10, XIntervals);
+    setNiceRange(c.y, 0, 1, YIntervals);
     c.chart->addAxis(c.x, Qt::AlignBottom);
     c.chart->addAxis(c.y, Qt::AlignLeft);
     return c;
@@ -151,8 +175,10 @@ void ChartsPage::add(double clockSeconds, const QJsonObject& state, const QJsonO
             for (const QPointF& p : pts)
                 maxY = std::max(maxY, p.y());
         }
-        c->x->setRange(std::max(0.0, t - WindowSeconds), std::max(t, 10.0));
-        c->y->setRange(0, maxY * 1.1);
+        setNiceRange(c->x, std::max(0.0, t - WindowSeconds), std::max(t, 10.0), XIntervals);
+        // the top on a tick, so that the highest line has a label above it
+        const double step = niceStep(maxY * 1.05, YIntervals);
+        setNiceRange(c->y, 0, std::ceil(maxY * 1.05 / step) * step, YIntervals);
     }
 }
 

@@ -29,11 +29,18 @@ public:
     void clear(); // a new session: no series, the clock starts again
     int seriesCount() const { return int(m_points.size()); }
     qsizetype pointCount(const QString& series) const { return m_points.value(series).size(); }
+    // The smallest 1, 2 or 5 times a power of ten that splits `span` into at most `intervals`
+    // steps: an axis labelled 0, 2, 4, 6 instead of 0, 1.3, 2.7, 4 (shown as 0, 1, 3, 4).
+    static double niceStep(double span, int intervals);
+    // Ticks every niceStep() from 0, so they stay on round values while the window slides.
+    static void setNiceRange(QValueAxis* axis, double lo, double hi, int intervals);
 
 protected:
     void changeEvent(QEvent* event) override;
 
 private:
+    static constexpr int XIntervals = 6; // at most, per axis
+    static constexpr int YIntervals = 4;
     void applyTheme();
     struct Chart {
         QChart* chart = nullptr;

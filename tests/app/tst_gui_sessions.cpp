@@ -30,6 +30,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QValueAxis>
 
 #include <functional>
 
@@ -48,6 +49,7 @@ public:
 
 private Q_SLOTS:
     void demoRunsInTheWindow();
+    void chartAxesStepOnRoundValues();
     void faultTurnsItsNodeRed();
     void serverlessFlowInTheWindow();
     void faultsFromTheMenuAndFromText();
@@ -88,6 +90,27 @@ void TestGuiSessions::demoRunsInTheWindow()
     const double at = w.simSession()->simSeconds();
     QTest::qWait(300);
     QCOMPARE(w.simSession()->simSeconds(), at);
+}
+
+void TestGuiSessions::chartAxesStepOnRoundValues()
+{
+    // 1, 2 or 5 times a power of ten, the smallest that needs at most that many steps
+    QCOMPARE(ChartsPage::niceStep(10, 6), 2.0);
+    QCOMPARE(ChartsPage::niceStep(120, 6), 20.0);
+    QCOMPARE(ChartsPage::niceStep(4.1, 4), 2.0); // labelled 0, 1, 1, 3, 4 with 4 ticks from %.0f
+    QCOMPARE(ChartsPage::niceStep(4, 4), 1.0);
+    QCOMPARE(ChartsPage::niceStep(487, 4), 200.0);
+    QCOMPARE(ChartsPage::niceStep(0.3, 4), 0.1);
+    QCOMPARE(ChartsPage::niceStep(0, 4), 1.0);
+    QValueAxis axis;
+    ChartsPage::setNiceRange(&axis, 33.5, 153.5, 6);
+    QCOMPARE(axis.tickType(), QValueAxis::TicksDynamic);
+    QCOMPARE(axis.tickAnchor(), 0.0); // ticks at 40, 60, ..., 140 while the window slides
+    QCOMPARE(axis.tickInterval(), 20.0);
+    QCOMPARE(axis.labelFormat(), QStringLiteral("%.0f"));
+    ChartsPage::setNiceRange(&axis, 0, 0.4, 4);
+    QCOMPARE(axis.tickInterval(), 0.1);
+    QCOMPARE(axis.labelFormat(), QStringLiteral("%.1f"));
 }
 
 void TestGuiSessions::faultTurnsItsNodeRed()
