@@ -52,7 +52,7 @@ void ChartsPage::applyTheme()
         }
 }
 
-void ChartsPage::clear()
+void ChartsPage::clear(double originSeconds)
 {
     for (Chart* c : { &m_throughput, &m_outcomes, &m_latency, &m_queues })
         c->chart->removeAllSeries(); // deletes them
@@ -60,7 +60,7 @@ void ChartsPage::clear()
     m_points.clear();
     m_lastCount.clear();
     m_lastT = -1;
-    m_origin = -1;
+    m_origin = originSeconds;
 }
 
 double ChartsPage::niceStep(double span, int intervals)
@@ -123,7 +123,7 @@ void ChartsPage::push(Chart& c, const QString& key, const QString& label, double
 
 void ChartsPage::add(double clockSeconds, const QJsonObject& state, const QJsonObject& services)
 {
-    if (m_origin < 0)
+    if (std::isnan(m_origin))
         m_origin = clockSeconds;
     const double t = clockSeconds - m_origin;
     if (t <= m_lastT)

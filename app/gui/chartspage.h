@@ -7,6 +7,8 @@
 #include <QPointF>
 #include <QWidget>
 
+#include <limits>
+
 class QChart;
 class QChartView;
 class QLineSeries;
@@ -26,9 +28,12 @@ public:
     explicit ChartsPage(QWidget* parent = nullptr);
     // `clockSeconds`: the stream's time now; one point per series per call.
     void add(double clockSeconds, const QJsonObject& state, const QJsonObject& services);
-    void clear(); // a new session: no series, the clock starts again
+    // A new session: no series. Its seconds count from `originSeconds` (the stream's start), or
+    // from the first add() when that is not known (NaN).
+    void clear(double originSeconds = std::numeric_limits<double>::quiet_NaN());
     int seriesCount() const { return int(m_points.size()); }
     qsizetype pointCount(const QString& series) const { return m_points.value(series).size(); }
+    QList<QPointF> points(const QString& series) const { return m_points.value(series); }
     // The smallest 1, 2 or 5 times a power of ten that splits `span` into at most `intervals`
     // steps: an axis labelled 0, 2, 4, 6 instead of 0, 1.3, 2.7, 4 (shown as 0, 1, 3, 4).
     static double niceStep(double span, int intervals);
@@ -55,7 +60,7 @@ private:
     QHash<QString, QLineSeries*> m_series;
     QHash<QString, double> m_lastCount; // for rates from counters
     double m_lastT = -1;
-    double m_origin = -1;
+    double m_origin = std::numeric_limits<double>::quiet_NaN(); // stream seconds at the axis's 0
 };
 
 } // namespace FlowScope::Gui

@@ -529,7 +529,8 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     m_shownVersion = 0;
     m_shownInstances.reset();
     m_sessionError.clear();
-    m_charts->clear();
+    const qint64 streamStart = m_session->streamStart();
+    m_charts->clear(streamStart == NoTime ? std::numeric_limits<double>::quiet_NaN() : double(streamStart) / 1e6);
     const std::shared_ptr<const Flow>& flow = m_session->flow();
     QString error;
     m_sagas->setFlow(flow);

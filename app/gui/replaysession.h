@@ -44,6 +44,7 @@ public:
     void seek(qint64 seq) override { m_seekTo = seq; }
     void step() override { m_steps.fetch_add(1); }
     const EventDensity* density() const override { return &m_density; }
+    qint64 streamStart() const override { return m_density.byTime ? m_density.from : NoTime; }
 
 private:
     ReplaySession() = default;

@@ -66,6 +66,10 @@ public:
     virtual void step() { }
     // Replays: how the events spread over the recording's time (read once when it opens).
     virtual const EventDensity* density() const { return nullptr; }
+    // Where the stream's own time starts (µs since the epoch): the simulation's start, a
+    // recording's first event. The charts count their seconds from it. NoTime: not known
+    // beforehand (a live source); the charts count from the first time they see.
+    virtual qint64 streamStart() const { return NoTime; }
 
     // The first failure the window should show (the recorder could not write, a seek could not
     // read the recording), or empty.

@@ -44,6 +44,7 @@ public:
     std::vector<Sim::ServiceStats> services() const;
     QJsonObject servicesJson() const override;
     QJsonObject faults() const override;
+    qint64 streamStart() const override { return m_sim->startTime(); }
     double simSeconds() const { return double(m_simNow.load()) / 1e6; }
     const std::shared_ptr<const Flow>& flow() const override { return m_flow; }
     QString recordingPath() const override { return m_recordingPath; }

@@ -74,6 +74,8 @@ void TestGuiRecording::seekInARecordingChangesEveryPane()
     MainWindow w;
     w.show();
     QVERIFY(w.openRecording(rec, flow));
+    // the charts count seconds from the first event, not from their first update
+    QCOMPARE(w.session()->streamStart(), *TimeFormat::parseRfc3339("2026-09-21T14:13:20.041905Z"));
     w.setSpeed(1000);
     QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 1467, 20000);
     QTRY_VERIFY_WITH_TIMEOUT(w.sagaPage()->summary().contains(u"300 instances"), 5000);

@@ -111,6 +111,22 @@ void TestGuiSessions::chartAxesStepOnRoundValues()
     ChartsPage::setNiceRange(&axis, 0, 0.4, 4);
     QCOMPARE(axis.tickInterval(), 0.1);
     QCOMPARE(axis.labelFormat(), QStringLiteral("%.1f"));
+
+    // seconds of stream time: from the stream's start when the session knows it, not from the
+    // first update (which comes 0.5 s of wall time in, 5 s of stream time at 10x)
+    ChartsPage page;
+    const QJsonObject services { { QStringLiteral("payment"), QJsonObject { { QStringLiteral("queue"), 3 }, { QStringLiteral("lag"), 2 } } } };
+    page.clear(1000.0);
+    page.add(1005.5, {}, services);
+    page.add(1006.0, {}, services);
+    QCOMPARE(page.points(QStringLiteral("q:payment")), (QList<QPointF> { { 5.5, 5.0 }, { 6.0, 5.0 } }));
+    page.clear(); // a live source: from the first update
+    page.add(1005.5, {}, services);
+    QCOMPARE(page.points(QStringLiteral("q:payment")), (QList<QPointF> { { 0.0, 5.0 } }));
+    // a window's sessions say where their streams start
+    MainWindow w;
+    QVERIFY(w.startSimulation(m_flow));
+    QCOMPARE(w.session()->streamStart(), Sim::Simulator::DefaultStart);
 }
 
 void TestGuiSessions::faultTurnsItsNodeRed()
