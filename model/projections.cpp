@@ -18,7 +18,9 @@ namespace FlowScope {
 
 namespace {
 constexpr quint32 CheckpointMagic = 0x46534350; // "FSCP"
-constexpr quint32 CheckpointVersion = 3; // 2: sagas and views drop what is old, and say so; 3: causation memory in two generations
+// 2: sagas and views drop what is old, and say so; 3: causation memory in two generations; 4: a saga
+// instance's events are known by source and id
+constexpr quint32 CheckpointVersion = 4;
 
 QJsonObject countsJson(const NamedValues<qint64>& counts)
 {
@@ -69,14 +71,17 @@ QByteArray Projections::fingerprint(const Flow* flow)
 {
     if (!flow)
         return QByteArray("no-flow");
-    // The parts that shape the state: sagas, views, correlation, declared topology. Hashing
-    // the file's text would be simpler but would not survive reformatting.
+    // Every part the projections read: sagas (an orchestrated one's on_timeout moves its
+    // instances), views, correlation, the declared topology (a load generator declares an emits
+    // edge). A part left out lets a checkpoint made under an older flow file be restored under a
+    // newer one: a seek then shows another state than folding from the start. Hashing the file's
+    // text would be simpler but would not survive reformatting.
     QByteArray text;
     QDataStream s(&text, QIODevice::WriteOnly);
     for (const Saga& saga : flow->sagas) {
-        s << saga.name << saga.start << (saga.timeout ? saga.timeout->micros : -1);
+        s << saga.name << saga.start << (saga.timeout ? saga.timeout->micros : -1) << saga.orchestrator;
         for (const SagaState& st : saga.states) {
-            s << st.name << int(st.outcome) << (st.timeout ? st.timeout->micros : -1);
+            s << st.name << int(st.outcome) << (st.timeout ? st.timeout->micros : -1) << st.send << st.onTimeout;
             for (const SagaTransition& t : st.transitions)
                 s << t.type << t.target;
         }
@@ -84,7 +89,7 @@ QByteArray Projections::fingerprint(const Flow* flow)
     for (const View& v : flow->views) {
         s << v.name << v.key.text;
         for (const ViewColumn& c : v.columns)
-            s << c.name << c.text;
+            s << c.name << c.text << c.from;
     }
     s << (flow->correlation.path ? flow->correlation.path->text : QString());
     for (const Correlation::Override& o : flow->correlation.overrides)
@@ -99,6 +104,9 @@ QByteArray Projections::fingerprint(const Flow* flow)
                 s << c.type;
         }
     }
+    if (flow->simulation)
+        for (const LoadGenerator& g : flow->simulation->load)
+            s << g.type << g.from;
     return QCryptographicHash::hash(text, QCryptographicHash::Sha256).toHex().left(32);
 }
 

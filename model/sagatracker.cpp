@@ -206,7 +206,7 @@ void SagaTracker::foldOne(const Event& e, qint64 time, const QByteArray& correla
         in.startedAt = in.enteredAt = in.lastTime = time;
         in.lastType = e.type;
         in.lastSeq = e.seq;
-        in.eventIds.append(e.id);
+        in.remember(e);
         in.seqs.append(e.seq);
         const int index = int(m_instances.size());
         m_instances.push_back(std::move(in));
@@ -218,11 +218,11 @@ void SagaTracker::foldOne(const Event& e, qint64 time, const QByteArray& correla
     }
     const int index = it.value();
     Instance& in = m_instances[size_t(index)];
-    if (!e.id.isEmpty() && in.eventIds.contains(e.id)) {
+    if (!e.id.isEmpty() && in.seen(e)) {
         anomaly(in, Anomaly::Duplicate, e);
         return;
     }
-    in.eventIds.append(e.id);
+    in.remember(e);
     if (in.seqs.size() < MaxSeqsKept)
         in.seqs.append(e.seq);
     in.lastTime = time;
@@ -238,6 +238,14 @@ void SagaTracker::foldOne(const Event& e, qint64 time, const QByteArray& correla
         return;
     }
     enter(index, next, time);
+}
+
+bool SagaTracker::Instance::seen(const Event& e) const
+{
+    for (qsizetype i = 0; i < eventIds.size(); ++i)
+        if (eventIds[i] == e.id && eventSources[i] == e.source)
+            return true;
+    return false;
 }
 
 void SagaTracker::advanceTo(qint64 clock)
@@ -327,7 +335,7 @@ void SagaTracker::save(QDataStream& out) const
     out << quint64(m_instances.size());
     for (const Instance& in : m_instances) {
         out << in.correlationId << qint32(in.state) << in.startedAt << in.enteredAt << in.endedAt << in.lastTime
-            << in.lastType << in.lastSeq << in.entry << in.stuck << in.anomalyCount << in.eventIds << in.seqs;
+            << in.lastType << in.lastSeq << in.entry << in.stuck << in.anomalyCount << in.eventIds << in.eventSources << in.seqs;
         out << qint32(in.anomalies.size());
         for (const AnomalyRecord& a : in.anomalies)
             out << quint8(a.kind) << a.seq << a.type;
@@ -360,8 +368,8 @@ bool SagaTracker::load(QDataStream& in)
         Instance x;
         qint32 state;
         in >> x.correlationId >> state >> x.startedAt >> x.enteredAt >> x.endedAt >> x.lastTime >> x.lastType
-            >> x.lastSeq >> x.entry >> x.stuck >> x.anomalyCount >> x.eventIds >> x.seqs;
-        if (state < 0 || state >= stateCount)
+            >> x.lastSeq >> x.entry >> x.stuck >> x.anomalyCount >> x.eventIds >> x.eventSources >> x.seqs;
+        if (state < 0 || state >= stateCount || x.eventSources.size() != x.eventIds.size())
             return false;
         x.state = state;
         qint32 anomalies = 0;

@@ -57,7 +57,16 @@ public:
         bool stuck = false;
         qint64 anomalyCount = 0;
         QList<AnomalyRecord> anomalies; // the first MaxAnomaliesKept
-        QList<QByteArray> eventIds;     // to recognise duplicates
+        // to recognise duplicates: an event is its source and id together (CloudEvents makes only
+        // the pair unique: two services may number their events alike)
+        QList<QByteArray> eventIds;
+        QList<QByteArray> eventSources; // eventIds' sources, index for index
+        bool seen(const Event& e) const;
+        void remember(const Event& e)
+        {
+            eventIds.append(e.id);
+            eventSources.append(e.source);
+        }
         QList<qint64> seqs;             // its events, for timelines (the first MaxSeqsKept)
     };
     static constexpr int MaxAnomaliesKept = 16;

@@ -797,6 +797,47 @@ void TestProjections::loadRejects()
     // and the real thing loads
     QVERIFY(u.load(bytes));
     QCOMPARE(u.eventCount(), 600);
+
+    // Every part of a flow that the projections read changes the fingerprint: a checkpoint made
+    // under on_timeout: refunding restored under on_timeout: failed showed the instances that
+    // timed out as compensated where folding from the start made them failed.
+    const QByteArray orchestrated = "flowscope: 1\n"
+                                    "correlation: data.orderId\n"
+                                    "channels:\n"
+                                    "  orders: [OrderPlaced, StockReserved, StockUnavailable, PaymentRefunded]\n"
+                                    "services:\n"
+                                    "  checkout: {}\n"
+                                    "  shop: {}\n"
+                                    "simulation:\n"
+                                    "  load:\n"
+                                    "    - { emit: OrderPlaced, from: shop, rate: 1/s }\n"
+                                    "sagas:\n"
+                                    "  order:\n"
+                                    "    orchestrator: checkout\n"
+                                    "    start: OrderPlaced\n"
+                                    "    timeout: 2s\n"
+                                    "    states:\n"
+                                    "      reserving: { send: ReserveStock, when: { StockReserved: done, StockUnavailable: failed }, on_timeout: refunding }\n"
+                                    "      refunding: { when: { PaymentRefunded: cancelled }, on_timeout: failed }\n"
+                                    "      done:      { outcome: completed }\n"
+                                    "      cancelled: { outcome: compensated }\n"
+                                    "      failed:    { outcome: failed }\n";
+    const QByteArray base = Projections::fingerprint(parseFlow(orchestrated).get());
+    const QList<std::pair<QByteArray, QByteArray>> changes {
+        { "on_timeout: failed", "on_timeout: cancelled" },
+        { "orchestrator: checkout", "orchestrator: shop" },
+        { "send: ReserveStock", "send: HoldStock" },
+        { "from: shop", "from: checkout" },
+        { "emit: OrderPlaced, from", "emit: OrderQueued, from" },
+    };
+    for (const auto& [from, to] : changes) {
+        QByteArray text = orchestrated;
+        QVERIFY(text.contains(from));
+        QVERIFY2(Projections::fingerprint(parseFlow(text.replace(from, to)).get()) != base, to.constData());
+    }
+    // and what they do not read does not
+    QByteArray rate = orchestrated;
+    QCOMPARE(Projections::fingerprint(parseFlow(rate.replace("rate: 1/s", "rate: 5/s")).get()), base);
 }
 
 // An orchestrated saga's instance that times out moves to on_timeout, as its orchestrator does,

@@ -13,6 +13,7 @@ private Q_SLOTS:
     void anomalies_data();
     void anomalies();
     void eventBeforeStart();
+    void sameIdFromAnotherSource();
     void eventsOutOfTimeOrder();
     void timeouts_data();
     void timeouts();
@@ -232,6 +233,31 @@ void TestSagaTracker::anomalies()
     QCOMPARE(seqs, expectedSeqs);
     QCOMPARE(types, expectedTypes);
     QCOMPARE(in->seqs, instanceSeqs); // a duplicate is not one of the instance's events
+}
+
+// CloudEvents makes source and id unique together, not the id alone: services that number
+// their events from 1 each are no duplicates of each other.
+void TestSagaTracker::sameIdFromAnotherSource()
+{
+    const auto flow = parseFlow(SagaFlow);
+    Stream s;
+    s.order("OrderCreated", "o1", 0, "orders").id = "1";
+    s.order("PaymentAuthorized", "o1", 1000, "payment").id = "1";
+    s.order("StockReserved", "o1", 2000, "inventory").id = "1";
+    s.order("StockReserved", "o1", 3000, "inventory").id = "1"; // the same source and id again: a duplicate
+    Projections p(flow);
+    feed(p, s.events, 0, 3);
+    // a checkpoint keeps the sources: restored, the repeat is still known as one
+    Projections q(flow);
+    QVERIFY(q.load(p.save()));
+    for (Projections* x : { &p, &q }) {
+        feed(*x, s.events, 3);
+        const QJsonObject saga = sagaJson(*x);
+        COMPARE_JSON(saga.value(u"anomaly_kinds"_s).toObject(),
+            (QJsonObject { { u"duplicate"_s, 1 }, { u"not_accepted"_s, 0 }, { u"after_final"_s, 0 } }));
+        QCOMPARE(saga.value(u"states"_s).toObject(), statesJson({ { u"reserved"_s, 1 } }));
+        QCOMPARE(tracker(*x).instance("o1")->seqs, (QList<qint64> { 1, 2, 3 }));
+    }
 }
 
 void TestSagaTracker::eventBeforeStart()
