@@ -453,8 +453,8 @@ struct EventParser::Private {
                 if (isString) {
                     if (auto t = TimeFormat::parseRfc3339(f.text))
                         e.time = *t;
-                } else if (auto ms = toInt(f)) {
-                    e.time = TimeFormat::fromMillis(*ms); // epoch milliseconds, as JavaScript writes them
+                } else if (auto n = toInt(f)) {
+                    e.time = TimeFormat::fromEpochNumber(*n); // s, ms, µs or ns since the epoch, by size
                 }
             }
         }
@@ -541,7 +541,7 @@ Event EventParser::parseLine(QByteArrayView line)
         r.offset = *v;
     }
     if (const FieldView* f = s.find("ts"))
-        if (const auto v = toInt(*f))
+        if (const auto v = toInt(*f); v && *v >= 0) // Kafka's -1: no timestamp
             r.brokerTime = TimeFormat::fromMillis(*v);
     if (const FieldView* f = s.find("key"); f && f->type != sj::json_type::null)
         r.key = bytes(f->text);

@@ -32,6 +32,8 @@ private Q_SLOTS:
     void kcatEnvelope();
     void kcatHeadersAsMap();
     void plainJson();
+    void plainJsonEpochNumbers_data();
+    void plainJsonEpochNumbers();
     void malformed_data();
     void malformed();
     void largePayload();
@@ -345,6 +347,40 @@ void TestEventParser::plainJson()
     QCOMPARE(e.source, "pinger");
     QCOMPARE(e.time, qint64(1522949460) * 1000000);
     QCOMPARE(e.payload, R"({"type":"Ping","id":42,"timestamp":1522949460000,"source":"pinger","n":1})");
+}
+
+void TestEventParser::plainJsonEpochNumbers_data()
+{
+    QTest::addColumn<QByteArray>("number");
+    QTest::addColumn<QByteArray>("time"); // RFC 3339, or empty for none
+    // the same instant in the four units programs write
+    QTest::newRow("seconds") << QByteArray("1700000000") << QByteArray("2023-11-14T22:13:20Z");
+    QTest::newRow("milliseconds") << QByteArray("1700000000123") << QByteArray("2023-11-14T22:13:20.123Z");
+    QTest::newRow("microseconds") << QByteArray("1700000000123456") << QByteArray("2023-11-14T22:13:20.123456Z");
+    QTest::newRow("nanoseconds") << QByteArray("1700000000123456789") << QByteArray("2023-11-14T22:13:20.123456Z");
+    QTest::newRow("milliseconds in 2001") << QByteArray("1000000000000") << QByteArray("2001-09-09T01:46:40Z");
+    QTest::newRow("seconds before 1970") << QByteArray("-86400") << QByteArray("1969-12-31T00:00:00Z");
+    // was ms * 1000: a signed overflow that invented the year 222737 and made every instance stuck
+    QTest::newRow("largest integer") << QByteArray("9223372036854775807") << QByteArray("2262-04-11T23:47:16.854775Z");
+    QTest::newRow("smallest integer") << QByteArray("-9223372036854775808") << QByteArray("1677-09-21T00:12:43.145225Z");
+    QTest::newRow("the most seconds") << QByteArray("99999999999") << QByteArray("5138-11-16T09:46:39Z");
+    QTest::newRow("the most milliseconds") << QByteArray("99999999999999") << QByteArray("5138-11-16T09:46:39.999Z");
+    QTest::newRow("before the year 1") << QByteArray("-99999999999") << QByteArray();
+}
+
+void TestEventParser::plainJsonEpochNumbers()
+{
+    QFETCH(QByteArray, number);
+    QFETCH(QByteArray, time);
+    EventParser p;
+    const Event e = p.parseLine(QByteArray(R"({"type":"Ping","timestamp":)" + number + "}"));
+    QVERIFY(!e.isUnparsed());
+    QCOMPARE(e.time == NoTime ? QByteArray() : TimeFormat::toRfc3339(e.time), time);
+    // a kcat envelope's `ts` is Kafka's: milliseconds, and -1 for none
+    const QByteArray kcat = R"({"topic":"t","partition":0,"offset":1,"ts":)";
+    QCOMPARE(p.parseLine(QByteArray(kcat + R"(-1,"payload":"{}"})")).brokerTime, NoTime);
+    QCOMPARE(p.parseLine(QByteArray(kcat + R"(9223372036854775807,"payload":"{}"})")).brokerTime, NoTime);
+    QCOMPARE(p.parseLine(QByteArray(kcat + R"(1700000000123,"payload":"{}"})")).brokerTime, qint64(1700000000123) * 1000);
 }
 
 void TestEventParser::malformed_data()
