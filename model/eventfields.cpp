@@ -130,8 +130,10 @@ FieldValue FieldAccessor::get(PayloadCache& cache) const
     case Root::Subject: return stringValue(e.subject());
     case Root::Key: return stringValue(e.key);
     case Root::Channel: return stringValue(e.channel);
-    case Root::Time:
-        return e.hasTime() ? FieldValue { FieldValue::Kind::String, TimeFormat::toRfc3339(e.time), 0 } : FieldValue {};
+    case Root::Time: { // the time the event carries: its own, else the broker's
+        const qint64 t = carriedTime(e);
+        return t != NoTime ? FieldValue { FieldValue::Kind::String, TimeFormat::toRfc3339(t), 0 } : FieldValue {};
+    }
     case Root::Header:
         for (const Header& h : e.headers())
             if (h.name == m_name)

@@ -147,15 +147,19 @@ void Projections::apply(const Event& e, quint64 idKey)
     for (qint64* count : shape.counts)
         if (count)
             ++*count;
-    if (e.hasTime()) {
-        m_firstTime = m_firstTime == NoTime ? e.time : std::min(m_firstTime, e.time);
-        m_lastTime = m_lastTime == NoTime ? e.time : std::max(m_lastTime, e.time);
+    // The time an event carries: its own, else the broker's (plain JSON on Kafka has only that)
+    const qint64 own = carriedTime(e);
+    if (own != NoTime) {
+        m_firstTime = m_firstTime == NoTime ? own : std::min(m_firstTime, own);
+        m_lastTime = m_lastTime == NoTime ? own : std::max(m_lastTime, own);
     }
     // The clock moves only with times events carry: an unparsed line must not drag it to today.
-    const qint64 own = carriedTime(e);
     if (own != NoTime && (m_clock == NoTime || own > m_clock))
         m_clock = own;
-    const qint64 time = placedTime(e, m_clock);
+    // An unparsed line before any time (a garbage first line, a half line where a follow began)
+    // is not placed at when it arrived: it says nothing of the stream's time, and its arrival,
+    // today, would carry every window and saga clock past the times the stream then carries.
+    const qint64 time = e.isUnparsed() && own == NoTime && m_clock == NoTime ? NoTime : placedTime(e, m_clock);
     // Time-driven state (timeouts, decaying rates) moves with the stream clock, event by
     // event, so that the result does not depend on how events were batched.
     for (auto& s : m_sagas)

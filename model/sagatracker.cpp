@@ -180,6 +180,11 @@ void SagaTracker::anomaly(Instance& in, Anomaly kind, const Event& e)
 void SagaTracker::fold(const Event& e, qint64 time, const QByteArray& correlation)
 {
     foldOne(e, time, correlation);
+    // An event older than the clock (from another partition, late) may have moved an instance
+    // into a state whose deadline the clock has passed already: it times out now, not when the
+    // clock next moves.
+    if (m_nextDue < m_clock)
+        fireDue();
     if (m_ended > 2 * m_finishedKept)
         dropOldestEnded();
 }
@@ -253,6 +258,12 @@ void SagaTracker::advanceTo(qint64 clock)
     if (clock == NoTime || (m_clock != NoTime && clock <= m_clock))
         return;
     m_clock = clock;
+    fireDue();
+}
+
+void SagaTracker::fireDue()
+{
+    const qint64 clock = m_clock;
     while (m_nextDue < clock) {
         // the earliest pending deadline: a state queue's first or the late heap's top
         const Deadline* next = m_lateDeadlines.empty() ? nullptr : &m_lateDeadlines.top();

@@ -113,6 +113,7 @@ private:
     void enter(int index, int state, qint64 time);
     void anomaly(Instance& in, Anomaly kind, const Event& e);
     void scheduleTimeout(int index);
+    void fireDue(); // the deadlines before m_clock: stuck, or an orchestrator's on_timeout
     void foldOne(const Event& e, qint64 time, const QByteArray& correlation);
     void dropOldestEnded();
     void reindex(); // m_byCorrelation and the deadlines from m_instances

@@ -41,7 +41,7 @@ void ViewEngine::fold(PayloadCache& cache)
             continue;
         FieldValue v;
         if (col.lazyTime) {
-            if (!e.hasTime())
+            if (carriedTime(e) == NoTime)
                 continue;
         } else if (col.path) {
             v = col.path->get(cache);
@@ -55,7 +55,7 @@ void ViewEngine::fold(PayloadCache& cache)
         if (col.lazyTime) {
             if (col.fold == int(Fold::Last) || cell.count == 0) {
                 cell.value = FieldValue { FieldValue::Kind::String, {}, 0 };
-                cell.time = e.time;
+                cell.time = carriedTime(e);
             }
             ++cell.count;
             continue;

@@ -13,6 +13,7 @@ class TestProjections : public QObject {
 private Q_SLOTS:
     void viewJoin();
     void viewSample();
+    void brokerTimeIsTheTime();
     void viewRowsDropped();
     void correlationByType();
     void correlationExtension_data();
@@ -26,6 +27,7 @@ private Q_SLOTS:
     void topologyDrift();
     void topologyGroupFacts();
     void determinism();
+    void unparsedLineFirst();
     void consumeBatches();
     void checkpoints_data();
     void checkpoints();
@@ -80,6 +82,34 @@ void TestProjections::viewJoin()
     };
     COMPARE_JSON(view, (QJsonObject { { u"rows"_s, 2 }, { u"rows_dropped"_s, 0 }, { u"sample"_s, expected } }));
     QCOMPARE(p.views().front()->rowCount(), 2);
+}
+
+// Plain JSON on Kafka carries no time of its own, only the broker's: that is its time in the
+// view's `time` column and in first_time / last_time, as it is for the clock (they were null).
+void TestProjections::brokerTimeIsTheTime()
+{
+    const auto flow = parseFlow("flowscope: 1\n"
+                                "views:\n"
+                                "  orders:\n"
+                                "    key: data.orderId\n"
+                                "    columns:\n"
+                                "      first_seen: first(time)\n"
+                                "      updated:    last(time)\n");
+    Projections p(flow);
+    EventParser parser;
+    for (const char* line : { R"({"topic":"orders","partition":0,"offset":7,"ts":1700000000123,"payload":{"type":"OrderCreated","orderId":"o1"}})",
+                              R"({"topic":"orders","partition":0,"offset":8,"ts":1700000001000,"payload":{"type":"OrderPaid","orderId":"o1"}})" }) {
+        const Event e = parser.parseLine(line);
+        QVERIFY(!e.isUnparsed());
+        QCOMPARE(e.time, NoTime);
+        p.apply(e);
+    }
+    const QJsonObject json = p.toJson();
+    QCOMPARE(json.value(u"first_time"_s).toString(), u"2023-11-14T22:13:20.123Z"_s);
+    QCOMPARE(json.value(u"last_time"_s).toString(), u"2023-11-14T22:13:21Z"_s);
+    const QJsonObject row = json.value(u"views"_s).toObject().value(u"orders"_s).toObject().value(u"sample"_s).toArray().first().toObject();
+    QCOMPARE(row.value(u"first_seen"_s).toString(), u"2023-11-14T22:13:20.123Z"_s);
+    QCOMPARE(row.value(u"updated"_s).toString(), u"2023-11-14T22:13:21Z"_s);
 }
 
 void TestProjections::viewSample()
@@ -643,6 +673,31 @@ void TestProjections::determinism()
     QVERIFY(json.value(u"views"_s).toObject().value(u"orders"_s).toObject().value(u"rows"_s).toInteger() > 100);
     QCOMPARE(json.value(u"views"_s).toObject().value(u"customers"_s).toObject().value(u"rows"_s).toInteger(), 40);
     QVERIFY(!driftList(json.value(u"topology"_s).toObject(), u"undeclared_seen"_s).isEmpty());
+}
+
+// A garbage first line (no time, nothing parsed) arrives today: placed there, it carried the
+// rate windows and saga clocks past the stream's own times, and every rate read 0.
+void TestProjections::unparsedLineFirst()
+{
+    const auto flow = parseFlow(FullFlow);
+    const QList<Event> events = generateStream(11, 3000);
+    EventParser parser;
+    Event garbage = parser.parseLine("this is not json");
+    QVERIFY(garbage.isUnparsed());
+    garbage.ingestTime = TimeFormat::nowMicros();
+    garbage.seq = 0;
+    Projections clean(flow), dirty(flow);
+    feed(clean, events);
+    dirty.apply(garbage);
+    feed(dirty, events);
+    QJsonObject cleanJson = clean.toJson(), dirtyJson = dirty.toJson();
+    QCOMPARE(dirtyJson.value(u"unparsed"_s).toInteger(), 1);
+    QCOMPARE(dirtyJson.value(u"events"_s).toInteger(), 3001);
+    for (QJsonObject* o : { &cleanJson, &dirtyJson }) {
+        o->remove(u"unparsed"_s);
+        o->remove(u"events"_s);
+    }
+    COMPARE_JSON(dirtyJson, cleanJson);
 }
 
 // The engine's way: each event destroyed right after its fold, unnumbered ones numbered on the

@@ -353,9 +353,18 @@ void TestSagaTracker::timeouts_data()
     QTest::newRow("an older event does not move the clock back")
         << QStringList { u"OrderCreated o1 0"_s, u"Tick - 31000"_s, u"Tick - 1000"_s } << QList<int> { 0, 0, 0, 0, 1 }
         << true;
+    // ...but what it starts is timed against the clock: o2 is 60 s in at once
     QTest::newRow("a late event is not a clock")
         << QStringList { u"OrderCreated o1 20000"_s, u"Tick - 60000"_s, u"OrderCreated o2 0"_s }
-        << QList<int> { 0, 0, 0, 1, 1 } << true;
+        << QList<int> { 0, 0, 0, 0, 2 } << true;
+    // a late transition into a state whose deadline the clock has passed: stuck then, not when
+    // the clock next moves (the Tick at 99 s does not move it)
+    QTest::newRow("a late transition past its deadline")
+        << QStringList { u"OrderCreated o1 0"_s, u"Tick - 100000"_s, u"PaymentAuthorized o1 50000"_s, u"Tick - 99000"_s }
+        << QList<int> { 0, 0, 0, 0, 1 } << true;
+    QTest::newRow("a late transition within its deadline")
+        << QStringList { u"OrderCreated o1 0"_s, u"Tick - 100000"_s, u"PaymentAuthorized o1 80000"_s }
+        << QList<int> { 0, 0, 0, 1, 0 } << false;
     QTest::newRow("an anomaly does not unstick") << QStringList { u"OrderCreated o1 0"_s, u"Tick - 31000"_s,
         u"StockReserved o1 32000"_s, u"OrderCreated o1 33000"_s }
                                                  << QList<int> { 0, 0, 0, 0, 1 } << true;
