@@ -113,6 +113,13 @@ int Topology::edge(int from, int to, EdgeKind kind)
     return index;
 }
 
+bool Topology::emitsTo(int service, int channel) const
+{
+    const quint64 key = (quint64(quint32(service)) << 33) | (quint64(quint32(channel)) << 1) | quint64(EdgeKind::Emits);
+    const auto it = m_edgeIndex.constFind(key);
+    return it != m_edgeIndex.cend() && m_edges[it.value()].observed;
+}
+
 void Topology::forgetShapes()
 {
     m_recentEdges.fill(RecentEdge {});
@@ -357,11 +364,17 @@ qint64 Topology::fold(const Event& e, qint64 time, quint64 idKey)
 {
     if (e.source.isEmpty()) {
         advanceTo(time);
-        // nothing says who sent it; a channel still carried it
+        // nothing says who sent it; a channel still carried it, and an event it causes (its
+        // consumer's, naming it in `causationid`) shows who reads that channel
         if (!e.channel.isEmpty()) {
-            Node& n = m_nodes[node(e.channel, NodeKind::Channel)];
+            const int c = node(e.channel, NodeKind::Channel);
+            Node& n = m_nodes[c];
             n.observed = true;
             ++n.events;
+            if (!e.id.isEmpty())
+                m_byId.remember(idKey ? idKey : keyOf(e.id), Cause { c, time });
+            if (!e.traceParent().isEmpty())
+                m_bySpan.remember(keyOf(spanOf(e.traceParent())), Cause { c, time });
         }
         return NoTime;
     }
@@ -390,8 +403,12 @@ qint64 Topology::fold(const Event& e, qint64 time, const Shape& shape, quint64 i
     if (!e.causationId.isEmpty())
         cause = m_byId.find(keyOf(e.causationId));
     const QByteArray span = e.traceParent().isEmpty() ? QByteArray() : spanOf(e.traceParent());
-    if (!cause && !span.isEmpty())
-        if (const std::optional<Cause> bySpan = m_bySpan.find(keyOf(span)); bySpan && bySpan->channel != c)
+    // Without a causation id, an earlier event of the same span is the cause: a consumer that
+    // passed the trace on. Not one on a channel this service writes to itself: that is the
+    // service publishing twice in one span (to `orders` and `audit`, say), not consuming.
+    if (!cause && e.causationId.isEmpty() && !span.isEmpty())
+        if (const std::optional<Cause> bySpan = m_bySpan.find(keyOf(span));
+            bySpan && bySpan->channel != c && !emitsTo(s, bySpan->channel))
             cause = bySpan;
     if (cause) {
         const int index = edge(cause->channel, s, EdgeKind::Consumes); // may append: before data()

@@ -193,6 +193,7 @@ private:
     static quint64 keyOf(const QByteArray& id); // never 0: CauseMemory keys are never 0
     int node(const QByteArray& name, NodeKind kind);
     int edge(int from, int to, EdgeKind kind);
+    bool emitsTo(int service, int channel) const; // an observed emits edge
     void forgetShapes(); // after the node or edge indexes change wholesale (load)
     QByteArray serviceName(const QByteArray& source) const;
     int channelNodeFor(const Event& e, int serviceNode);

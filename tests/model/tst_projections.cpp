@@ -21,6 +21,8 @@ private Q_SLOTS:
     void topologyChannels_data();
     void topologyChannels();
     void topologyFromCausation();
+    void topologyFromTraceContext();
+    void causeWithoutSource();
     void causationMemoryWindow();
     void causeTimes();
     void zeroedTablePrefault();
@@ -347,6 +349,49 @@ void TestProjections::topologyFromCausation()
     // nothing declared: no drift either way
     QCOMPARE(driftList(topology, u"declared_unseen"_s), QStringList());
     QCOMPARE(driftList(topology, u"undeclared_seen"_s), QStringList());
+}
+
+// Without a causation id, an earlier event of the same span is the cause; but not one on a
+// channel the event's own service publishes to (that invented `orders -consumes-> orders`), and
+// not when a causation id is given but unknown.
+void TestProjections::topologyFromTraceContext()
+{
+    Projections p(parseFlow("flowscope: 1\nname: no declared topology\n"));
+    Stream s;
+    const QByteArray span = ",\"traceparent\":\"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"";
+    p.apply(s.add(makeEvent("OrderCreated", "a1", 0, "{}", "orders", span)));
+    Event audit = makeEvent("AuditLogged", "a2", 1, "{}", "orders", span); // orders again, in its span
+    audit.channel = "audit";
+    p.apply(s.add(audit));
+    // passed the trace on: the span's latest event (on audit) is its cause
+    p.apply(s.add(makeEvent("PaymentAuthorized", "b1", 2, "{}", "payment", span)));
+    p.apply(s.add(makeEvent("StockReserved", "c1", 4, "{}", "inventory", span + ",\"causationid\":\"gone\"")));
+    const QJsonObject topology = p.toJson().value(u"topology"_s).toObject();
+    QCOMPARE(edgeList(topology),
+        (QStringList { u"audit -consumes-> payment count=1 observed"_s, u"inventory -emits-> inventory count=1 observed"_s,
+            u"orders -emits-> audit count=1 observed"_s, u"orders -emits-> orders count=1 observed"_s,
+            u"payment -emits-> payment count=1 observed"_s }));
+}
+
+// Plain JSON on Kafka often has no `source`: its topic still says where it was, so the event
+// that names it as its cause shows who consumes that topic (and how long it took).
+void TestProjections::causeWithoutSource()
+{
+    Projections p(parseFlow("flowscope: 1\nname: no declared topology\n"));
+    EventParser parser;
+    for (const char* line : {
+             R"({"topic":"orders","partition":0,"offset":1,"ts":1700000000000,"payload":{"type":"OrderCreated","id":"a1"}})",
+             R"({"topic":"payments","partition":0,"offset":1,"ts":1700000001000,"payload":{"type":"PaymentAuthorized","id":"b1","source":"payment","causationid":"a1"}})" }) {
+        const Event e = parser.parseLine(line);
+        QVERIFY(!e.isUnparsed());
+        p.apply(e);
+    }
+    const QJsonObject json = p.toJson();
+    QCOMPARE(edgeList(json.value(u"topology"_s).toObject()),
+        (QStringList { u"orders -consumes-> payment count=1 observed"_s, u"payment -emits-> payments count=1 observed"_s }));
+    const QJsonObject latency = json.value(u"metrics"_s).toObject().value(u"types"_s).toObject()
+        .value(u"PaymentAuthorized"_s).toObject().value(u"latency_ms"_s).toObject();
+    QCOMPARE(latency.value(u"p50"_s).toDouble(), 1000.0);
 }
 
 namespace {
