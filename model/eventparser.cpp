@@ -132,12 +132,8 @@ struct EventParser::Private {
             return describe(error, nullptr, buf); // no document to ask for a location
         sj::object obj;
         if ((error = doc.get_object().get(obj))) {
-            sj::json_type t;
-            if (error == simdjson::INCORRECT_TYPE) {
-                if (doc.type().get(t) == simdjson::SUCCESS)
-                    return QByteArray("not a JSON object but ") + typeName(t);
-                return "not JSON (an event is a JSON object, starting with '{')";
-            }
+            if (error == simdjson::INCORRECT_TYPE)
+                return notAnObject(out.json);
             return describe(error, &doc, buf);
         }
         for (auto field : obj) {
@@ -174,6 +170,35 @@ struct EventParser::Private {
             return "unexpected text after the JSON object at column "
                 + QByteArray::number(static_cast<qsizetype>(rest - buf.data()) + 1);
         return {};
+    }
+
+    static bool isNumber(std::string_view text)
+    {
+        double d;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+        return !text.empty() && ec == std::errc() && end == text.data() + text.size();
+    }
+
+    // What a line that is no JSON object is. simdjson types a value by its first byte, so
+    // `not json` would be "null" and `123abc` "a number": the whole text decides here.
+    static QByteArray notAnObject(std::string_view text)
+    {
+        while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+            text.remove_prefix(1);
+        const char* kind = nullptr;
+        if (text.starts_with('['))
+            kind = "an array"; // its own errors do not matter: it is not an event either way
+        else if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+            kind = "a string";
+        else if (text == "true" || text == "false")
+            kind = "a boolean";
+        else if (text == "null")
+            kind = "null";
+        else if (isNumber(text))
+            kind = "a number";
+        if (kind)
+            return QByteArray("not a JSON object but ") + kind;
+        return "not JSON (an event is a JSON object, starting with '{')";
     }
 
     // The exact text of an object or array member (on demand keeps no tape to rebuild it from).
@@ -228,10 +253,10 @@ struct EventParser::Private {
                     ++end;
                 return "unexpected text after the JSON object at column " + QByteArray::number(end + 1);
             }
-            message = "truncated JSON (an object or array is not closed)";
-            break;
+            // it ends too early: a column would only point where simdjson stopped looking
+            return "truncated JSON (an object or array is not closed at the end of the line)";
         }
-        case simdjson::UNCLOSED_STRING: message = "truncated JSON (a string is not closed)"; break;
+        case simdjson::UNCLOSED_STRING: return "truncated JSON (a string is not closed at the end of the line)";
         case simdjson::EMPTY: message = "empty"; break;
         case simdjson::TRAILING_CONTENT: message = "unexpected text after the JSON object"; break;
         default: message = QByteArray("invalid JSON: ") + simdjson::error_message(error); break;

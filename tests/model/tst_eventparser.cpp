@@ -389,6 +389,17 @@ void TestEventParser::malformed_data()
     QTest::addColumn<QByteArray>("error");
     const QByteArray ok = R"("specversion":"1.0","source":"s","type":"T")";
     QTest::newRow("truncated") << QByteArray(R"({"specversion":"1.0","id":"1","sou)") << QByteArray("truncated JSON");
+    // said for what the line is, not for its first byte (simdjson called these null, a boolean, a number)
+    QTest::newRow("words") << QByteArray("not json") << QByteArray("not JSON (an event is a JSON object, starting with '{')");
+    QTest::newRow("a word") << QByteArray("nope") << QByteArray("not JSON (an event is a JSON object, starting with '{')");
+    QTest::newRow("true words") << QByteArray("true story") << QByteArray("not JSON (an event");
+    QTest::newRow("a number and more") << QByteArray("123abc") << QByteArray("not JSON (an event");
+    QTest::newRow("a number") << QByteArray("-12.5e3") << QByteArray("not a JSON object but a number");
+    QTest::newRow("null") << QByteArray("null") << QByteArray("not a JSON object but null");
+    QTest::newRow("a boolean") << QByteArray("false") << QByteArray("not a JSON object but a boolean");
+    QTest::newRow("a string") << QByteArray(R"("hello")") << QByteArray("not a JSON object but a string");
+    QTest::newRow("an array") << QByteArray("[1,2]") << QByteArray("not a JSON object but an array");
+    QTest::newRow("cut after a key") << QByteArray(R"({"a":)") << QByteArray("truncated JSON (an object or array is not closed at the end of the line)");
     QTest::newRow("truncated object") << QByteArray(R"({"specversion":"1.0","id":"1")") << QByteArray("truncated JSON");
     QTest::newRow("id is a number") << "{" + ok + R"(,"id":5})" << QByteArray("attribute `id` must be a string, not a number");
     QTest::newRow("type is an object") << QByteArray(R"({"specversion":"1.0","id":"1","source":"s","type":{}})")
