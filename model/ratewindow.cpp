@@ -15,7 +15,7 @@ constexpr qint64 kMicrosPerSecond = 1000 * 1000;
 constexpr qint64 kFastSeconds = std::numeric_limits<qint64>::max() / kMicrosPerSecond - 1;
 
 // Bumped whenever the layout written by save() changes; load() refuses other versions.
-constexpr quint8 kFormatVersion = 1;
+constexpr quint8 kFormatVersion = 2; // 2: 61 seconds kept (rates over whole seconds)
 
 // C++ division truncates toward zero; event times before 1970 (or test clocks starting at
 // a negative offset) must still fall into the second that contains them.
@@ -53,7 +53,7 @@ void RateWindow::moveNowTo(qint64 second)
     }
     if (second <= m_now)
         return;
-    // Zero the seconds that enter the window; they last held counts from 60 s earlier.
+    // Zero the seconds that enter the window; they last held counts from 61 s earlier.
     if (second - m_now >= kSeconds) {
         m_buckets.fill(0);
     } else {
@@ -82,9 +82,9 @@ double RateWindow::rate(int windowSeconds) const
 {
     if (!m_hasNow)
         return 0.0;
-    const int w = std::clamp(windowSeconds, 1, kSeconds);
+    const int w = std::clamp(windowSeconds, 1, kMaxWindow);
     qint64 sum = 0;
-    for (qint64 s = m_now - w + 1; s <= m_now; ++s)
+    for (qint64 s = m_now - w; s < m_now; ++s)
         sum += bucket(s);
     return static_cast<double>(sum) / w;
 }
@@ -125,7 +125,7 @@ bool RateWindow::load(QDataStream& in)
     if (in.status() != QDataStream::Ok || hasNow > 1 || w.m_total < 0 || nonEmpty > kSeconds)
         return fail();
     w.m_hasNow = hasNow == 1;
-    // add() can only produce seconds in this range; staying inside it keeps now - 59 from overflowing.
+    // add() can only produce seconds in this range; staying inside it keeps now - 60 from overflowing.
     if (w.m_now < floorSecond(std::numeric_limits<qint64>::min())
         || w.m_now > floorSecond(std::numeric_limits<qint64>::max()))
         return fail();

@@ -9,20 +9,23 @@ class QDataStream;
 
 namespace FlowScope {
 
-// Events per second in event time, over the last 1, 10 or 60 seconds.
+// Events per second in event time, over the last 1, 10 or 60 whole seconds.
 //
-// A ring of 60 one-second buckets. "Now" is the largest second (floor(t / 1e6), so -1 us is
-// second -1) ever passed to add() or advanceTo(); it never moves back, which keeps the state a
-// pure function of the calls made. Buckets outside [now - 59, now] are always zero, so two
-// windows that saw the same calls compare and save identically.
+// A ring of 61 one-second buckets: the current second and the 60 before it. "Now" is the
+// largest second (floor(t / 1e6), so -1 us is second -1) ever passed to add() or advanceTo();
+// it never moves back, which keeps the state a pure function of the calls made. Buckets
+// outside [now - 60, now] are always zero, so two windows that saw the same calls compare and
+// save identically. Rates count whole seconds only, the ones before now: the current second is
+// still filling, and counting it made a steady 10/s read 9.1/s over 10 s early in a second.
 class RateWindow final {
 public:
-    static constexpr int kSeconds = 60;
+    static constexpr int kMaxWindow = 60;
+    static constexpr int kSeconds = kMaxWindow + 1;
 
     RateWindow() = default;
 
     // Counts n events at eventTimeMicros. Later seconds move now forward; seconds older than
-    // now - 59 still count in total() but in no window. Negative n is ignored so counts stay
+    // now - 60 still count in total() but in no window. Negative n is ignored so counts stay
     // monotonic; n == 0 just advances now.
     void add(qint64 eventTimeMicros, qint64 n = 1)
     {
@@ -39,7 +42,7 @@ public:
     void advanceTo(qint64 timeMicros);
     void clear();
 
-    // Events per second over the seconds now - windowSeconds + 1 .. now; windowSeconds is
+    // Events per second over the whole seconds now - windowSeconds .. now - 1; windowSeconds is
     // clamped to [1, 60]. 0 before anything was added or advanced to.
     double rate(int windowSeconds) const;
     qint64 total() const { return m_total; }
@@ -63,7 +66,7 @@ private:
     qint64 bucket(qint64 second) const { return m_buckets[slot(second)]; }
     static size_t slot(qint64 second);
 
-    std::array<qint64, kSeconds> m_buckets {}; // indexed by second mod 60 (floor)
+    std::array<qint64, kSeconds> m_buckets {}; // indexed by second mod 61 (floor)
     qint64 m_now = 0;
     qint64 m_total = 0;
     bool m_hasNow = false;

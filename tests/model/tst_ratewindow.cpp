@@ -59,7 +59,8 @@ private Q_SLOTS:
 
     void rates_data()
     {
-        // Expected event counts inside each window, the rate being count / window.
+        // Expected event counts inside each window (the whole seconds before now's), the rate
+        // being count / window.
         QTest::addColumn<QString>("script");
         QTest::addColumn<qint64>("now");
         QTest::addColumn<int>("in1");
@@ -69,28 +70,28 @@ private Q_SLOTS:
         auto row = [](const char* name, const char* script, qint64 now, int in1, int in10, int in60, qint64 total) {
             QTest::newRow(name) << QString::fromLatin1(script) << now << in1 << in10 << in60 << total;
         };
-        row("single", "add 0.5", 0, 1, 1, 1, 1);
-        row("one second", "add 5.0; add 5.999999; add 5.5 3", 5, 5, 5, 5, 5);
-        row("across boundaries", "add 0.9; add 1.0; add 1.1; add 2.0 4; add 9.99", 9, 1, 8, 8, 8);
-        row("10 s window edge", "add 0.5; add 10.0", 10, 1, 1, 2, 2);
-        row("decay 1 s", "add 0.1 6; adv 1.0", 1, 0, 6, 6, 6);
-        row("no decay within the second", "add 0.1 6; adv 0.999999", 0, 6, 6, 6, 6);
-        row("decay 10 s", "add 0.1 6; adv 10.0", 10, 0, 0, 6, 6);
+        row("single", "add 0.5", 0, 0, 0, 0, 1);
+        row("one second", "add 5.0; add 5.999999; add 5.5 3", 5, 0, 0, 0, 5);
+        row("across boundaries", "add 0.9; add 1.0; add 1.1; add 2.0 4; add 9.99", 9, 0, 7, 7, 8);
+        row("10 s window edge", "add 0.5; add 10.0", 10, 0, 1, 1, 2);
+        row("decay 1 s", "add 0.1 6; adv 1.0", 1, 6, 6, 6, 6);
+        row("no decay within the second", "add 0.1 6; adv 0.999999", 0, 0, 0, 0, 6);
+        row("decay 10 s", "add 0.1 6; adv 10.0", 10, 0, 6, 6, 6);
         row("decay 59 s", "add 0.1 6; adv 59.999", 59, 0, 0, 6, 6);
-        row("decay 60 s", "add 0.1 6; adv 60.0", 60, 0, 0, 0, 6);
+        row("decay 60 s", "add 0.1 6; adv 60.0", 60, 0, 0, 6, 6);
         row("decay far", "add 0.1 6; adv 100000.0", 100000, 0, 0, 0, 6);
-        row("advance backwards ignored", "add 10.0 2; adv 3.0", 10, 2, 2, 2, 2);
-        row("late within window", "add 100.0; add 41.0 2; add 95.5 3", 100, 1, 4, 6, 6);
-        row("late beyond window", "add 100.0; add 40.999 5", 100, 1, 1, 1, 6);
-        row("future jump", "add 0.0 3; add 1000.0", 1000, 1, 1, 1, 4);
-        row("jump of exactly 60 s", "add 0.0 2; add 59.0; add 60.0", 60, 1, 2, 2, 4);
-        row("ring slots reused", "add 0.0; add 61.0; add 121.5 2", 121, 2, 2, 2, 4);
+        row("advance backwards ignored", "add 10.0 2; adv 3.0", 10, 0, 0, 0, 2);
+        row("late within window", "add 100.0; add 41.0 2; add 95.5 3", 100, 0, 3, 5, 6);
+        row("late beyond window", "add 100.0; add 39.999 5", 100, 0, 0, 0, 6);
+        row("future jump", "add 0.0 3; add 1000.0", 1000, 0, 0, 0, 4);
+        row("jump of exactly 60 s", "add 0.0 2; add 59.0; add 60.0", 60, 1, 1, 3, 4);
+        row("ring slots reused", "add 0.0; add 61.0; add 121.5 2", 121, 0, 0, 1, 4);
         row("advance before add", "adv 100.0; add 30.0 7", 100, 0, 0, 0, 7);
-        row("negative times", "add -0.000001; add -1.0; add -1.000001 2; add -0.5", -1, 3, 5, 5, 5);
-        row("negative to positive", "add -0.5 2; add 0.5", 0, 1, 3, 3, 3);
-        row("negative far past", "add -1000.5; add -941.0 2; add -940.0 3", -940, 3, 5, 5, 6);
+        row("negative times", "add -0.000001; add -1.0; add -1.000001 2; add -0.5", -1, 2, 2, 2, 5);
+        row("negative to positive", "add -0.5 2; add 0.5", 0, 2, 2, 2, 3);
+        row("negative far past", "add -1000.5; add -941.0 2; add -940.0 3", -940, 2, 2, 2, 6);
         row("zero count advances", "add 0.0 4; add 5.0 0", 5, 0, 4, 4, 4);
-        row("negative count ignored", "add 1.0 -5; add 1.0", 1, 1, 1, 1, 1);
+        row("negative count ignored", "add 1.0 -5; add 1.0", 1, 0, 0, 0, 1);
     }
 
     void rates()
@@ -112,7 +113,7 @@ private Q_SLOTS:
 
     void windowIsClamped()
     {
-        const RateWindow w = run(QStringLiteral("add 0.0 2; add 1.0 3"));
+        const RateWindow w = run(QStringLiteral("add 0.0 2; add 1.0 3; add 2.0"));
         QCOMPARE(w.rate(0), w.rate(1));
         QCOMPARE(w.rate(-7), 3.0);
         QCOMPARE(w.rate(3600), 5.0 / 60);
@@ -123,9 +124,11 @@ private Q_SLOTS:
     {
         RateWindow w;
         w.add(std::numeric_limits<qint64>::min());
+        w.add(std::numeric_limits<qint64>::max() - kSecond);
         w.add(std::numeric_limits<qint64>::max());
-        QCOMPARE(w.total(), 2);
+        QCOMPARE(w.total(), 3);
         QCOMPARE(w.rate(60), 1.0 / 60);
+        QCOMPARE(w.rate(1), 1.0);
         QCOMPARE(w.nowSecond(), std::numeric_limits<qint64>::max() / kSecond);
     }
 
@@ -199,26 +202,27 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("total");
         QTest::addColumn<QList<int>>("ages"); // each with a count of 1
         QTest::addColumn<bool>("valid");
-        QTest::newRow("valid baseline") << quint8(1) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 0, 2 }
+        QTest::newRow("valid baseline") << quint8(2) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 1, 3 }
                                         << true;
         QTest::newRow("unknown version") << quint8(9) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 0 }
                                          << false;
         QTest::newRow("hasNow not a bool")
-            << quint8(1) << quint8(2) << qint64(5) << qint64(3) << QList<int> {} << false;
+            << quint8(2) << quint8(2) << qint64(5) << qint64(3) << QList<int> {} << false;
         QTest::newRow("no now but a total")
-            << quint8(1) << quint8(0) << qint64(0) << qint64(3) << QList<int> {} << false;
+            << quint8(2) << quint8(0) << qint64(0) << qint64(3) << QList<int> {} << false;
         QTest::newRow("no now but counts")
-            << quint8(1) << quint8(0) << qint64(0) << qint64(0) << QList<int> { 0 } << false;
-        QTest::newRow("negative total") << quint8(1) << quint8(1) << qint64(5) << qint64(-1) << QList<int> {} << false;
+            << quint8(2) << quint8(0) << qint64(0) << qint64(0) << QList<int> { 0 } << false;
+        QTest::newRow("negative total") << quint8(2) << quint8(1) << qint64(5) << qint64(-1) << QList<int> {} << false;
         QTest::newRow("windows above total")
-            << quint8(1) << quint8(1) << qint64(5) << qint64(1) << QList<int> { 0, 1 } << false;
-        QTest::newRow("age 60") << quint8(1) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 60 } << false;
+            << quint8(2) << quint8(1) << qint64(5) << qint64(1) << QList<int> { 0, 1 } << false;
+        QTest::newRow("age 61") << quint8(2) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 61 } << false;
+        QTest::newRow("version 1: 60 seconds") << quint8(1) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 1, 3 } << false;
         QTest::newRow("ages out of order")
-            << quint8(1) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 2, 0 } << false;
-        QTest::newRow("duplicate age") << quint8(1) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 1, 1 }
+            << quint8(2) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 2, 0 } << false;
+        QTest::newRow("duplicate age") << quint8(2) << quint8(1) << qint64(5) << qint64(3) << QList<int> { 1, 1 }
                                        << false;
         QTest::newRow("now out of range")
-            << quint8(1) << quint8(1) << std::numeric_limits<qint64>::min() << qint64(3) << QList<int> { 0 } << false;
+            << quint8(2) << quint8(1) << std::numeric_limits<qint64>::min() << qint64(3) << QList<int> { 0 } << false;
     }
 
     void corruptLoadFails()
