@@ -662,7 +662,10 @@ Event EventParser::parseKafkaRecord(KafkaRecord r)
         return e;
     }
     const QByteArray value = std::move(r.value);
-    return d->parseValue(1, value, std::move(e));
+    e = d->parseValue(1, value, std::move(e));
+    if (e.format == EventFormat::PlainJson)
+        e.payload = value; // the record's bytes as they came (a trailing newline too), not the trimmed JSON
+    return e;
 }
 
 } // namespace FlowScope

@@ -288,6 +288,11 @@ void TestEventParser::kcatEnvelope_data()
         << QByteArray(R"({"topic":"legacy","partition":0,"offset":12,"broker":1,"key":"k",)"
                       R"("payload":"{\"type\":\"Ping\",\"n\":1}"})")
         << int(EventFormat::PlainJson) << false << QByteArray("Ping") << QByteArray(R"({"type":"Ping","n":1})");
+    // a record's value is kept as it came, whitespace and all (the replay sends these bytes)
+    QTest::newRow("plain json payload with a newline")
+        << QByteArray(R"({"topic":"legacy","partition":0,"offset":12,"broker":1,"key":"k",)"
+                      R"("payload":"{\"type\":\"Ping\",\"n\":1}\r\n"})")
+        << int(EventFormat::PlainJson) << false << QByteArray("Ping") << QByteArray("{\"type\":\"Ping\",\"n\":1}\r\n");
     QTest::newRow("opaque payload")
         << QByteArray(R"({"topic":"bin","partition":0,"offset":13,"broker":1,"key":"k","payload":"not json at all"})")
         << int(EventFormat::Opaque) << true << QByteArray() << QByteArray("not json at all");
