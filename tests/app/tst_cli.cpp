@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `flowscope` command as users and scripts drive it: reports, JSON keys, round trips,
 // errors that say where, and a writer killed mid-import.
+#include <eventparser.h>
 #include <recording.h>
 
 #include <QDir>
@@ -30,6 +31,7 @@ private Q_SLOTS:
     void importReportsBadLinesByNumber();
     void inspectJsonKeys();
     void exportImportRoundTrip();
+    void exportJsonlKeepsEachEventOnOneLine();
     void exportKcatKeepsTheEnvelope();
     void exportCsv();
     void errorsSayWhere_data();
@@ -271,6 +273,85 @@ void TestCli::exportImportRoundTrip()
     QFile f(exported);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(toStdout.out, f.readAll());
+}
+
+// Live sources keep bodies as they came: a pretty-printed JSON body has line breaks, a Kafka
+// tombstone has no payload at all. Each is still one line of a JSONL export, never blank, and
+// `import` of it gives the same events with the same payload bytes (raw line breaks in JSON,
+// which can only be whitespace between tokens, come back as spaces).
+void TestCli::exportJsonlKeepsEachEventOnOneLine()
+{
+    EventParser parser;
+    auto kafka = [&](const QByteArray& value) {
+        KafkaRecord r;
+        r.topic = "orders";
+        r.partition = 0;
+        r.offset = 7;
+        r.key = "k1";
+        r.value = value;
+        return parser.parseKafkaRecord(std::move(r));
+    };
+    EventBatch batch {
+        parser.parseLine("{\n  \"type\": \"Ping\",\r\n  \"n\": 1\n}"), // a plain object, pretty-printed
+        parser.parseLine("{\"specversion\":\"1.0\",\"id\":\"c1\",\"source\":\"s\",\"type\":\"T\",\n"
+                         "\"data\": {\n  \"a\": \"x\\ny\"\n}\n}"), // a CloudEvent whose data is pretty-printed
+        parser.parseLine("not json\nsecond line"), // unparsed, with a line break in it
+        kafka(QByteArray()),   // a tombstone: no value
+        kafka(QByteArray("")), // an empty value
+        kafka(" \t "),         // a blank one
+        parser.parseLine("PING"),
+        parser.parseLine(ce(1)),
+    };
+    QCOMPARE(batch.size(), 8);
+    QVERIFY(batch[0].payload.contains('\n'));
+    QVERIFY(batch[1].payload.contains('\n'));
+    QVERIFY(batch[2].isUnparsed() && batch[3].isUnparsed() && batch[4].isUnparsed() && batch[5].isUnparsed());
+    QVERIFY(batch[3].payload.isNull());
+    const QString rec1 = path(QStringLiteral("lines1.fsrec")), rec2 = path(QStringLiteral("lines2.fsrec"));
+    const QString exported = path(QStringLiteral("lines.jsonl"));
+    {
+        QString error;
+        auto w = RecordingWriter::create(rec1, &error);
+        QVERIFY2(w, qPrintable(error));
+        QVERIFY2(w->append(batch, &error), qPrintable(error));
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    const Run ex = flowscope({ QStringLiteral("export"), rec1, QStringLiteral("--out"), exported });
+    QVERIFY2(ex.exitCode == 0, ex.err);
+    QFile f(exported);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    QCOMPARE(text.count('\n'), 8); // one line per event ...
+    QVERIFY(text.endsWith('\n'));
+    for (const QByteArray& line : text.chopped(1).split('\n'))
+        QVERIFY2(!line.trimmed().isEmpty() && !line.contains('\r'), text); // ... none blank, none split
+    const Run im = flowscope({ QStringLiteral("import"), exported, QStringLiteral("--out"), rec2 });
+    QVERIFY2(im.exitCode == 0, im.err);
+    QVERIFY2(im.out.contains("8 lines read, 8 events stored (5 unparsed), 0 empty lines skipped"), im.out);
+
+    const QList<Event> back = readAll(rec2);
+    QCOMPARE(back.size(), 8);
+    QCOMPARE(back[0].payload, QByteArray(R"({   "type": "Ping",    "n": 1 })"));
+    QCOMPARE(back[0].type, "Ping");
+    QCOMPARE(back[1].payload, QByteArray(batch[1].payload).replace('\n', ' '));
+    QVERIFY(back[1].payload.contains(R"("x\ny")")); // an escaped line break in a string stays one
+    QCOMPARE(back[1].id, "c1");
+    QCOMPARE(back[1].format, EventFormat::Structured);
+    QCOMPARE(back[2].payload, QByteArray("not json\nsecond line"));
+    QVERIFY(back[3].payload.isNull());
+    QVERIFY(!back[4].payload.isNull());
+    QCOMPARE(back[4].payload, QByteArray(""));
+    QCOMPARE(back[5].payload, QByteArray(" \t "));
+    QCOMPARE(back[6].payload, QByteArray("PING"));
+    QCOMPARE(back[7].payload, batch[7].payload);
+    QCOMPARE(back[7].id, "e1");
+    for (int i = 0; i < 8; ++i)
+        QCOMPARE(back[i].isUnparsed(), batch[i].isUnparsed());
+    for (int i = 3; i < 6; ++i) { // the envelope keeps what the Kafka record said of itself
+        QCOMPARE(back[i].channel, "orders");
+        QCOMPARE(back[i].key, "k1");
+        QCOMPARE(back[i].offset, 7);
+    }
 }
 
 void TestCli::exportKcatKeepsTheEnvelope()
