@@ -51,6 +51,7 @@ public:
 private:
     bool fill();
     const Event* next();
+    void startClock(qint64 eventTime); // the clock shows `eventTime` now
 
     const Recording& m_recording;
     Sink m_sink;
@@ -58,8 +59,9 @@ private:
     std::deque<Event> m_ahead; // read ahead from the recording
     qint64 m_position = 0;     // last handed over
     qint64 m_readUpTo = 0;     // last read into m_ahead
-    qint64 m_total = 0;
-    bool m_clockStarted = false;
+    qint64 m_total = 0;        // the highest seq
+    qint64 m_first = 1;        // the lowest seq (later than 1 in a recording with retention)
+    bool m_clockStarted = false; // set to an event's time: until then the next one with a time is due
     QString m_error;
 };
 

@@ -26,6 +26,8 @@ private Q_SLOTS:
     void seekContinuesFromThere();
     void flatOut();
     void seekDuringReplayIntoTheEngine();
+    void clockStartsAtTheFirstEventWithATime();
+    void retainedRecordingStartingAt5001();
 
 private:
     QTemporaryDir m_dir;
@@ -188,6 +190,100 @@ void TestReplayer::seekDuringReplayIntoTheEngine()
     engine.flush();
     QCOMPARE(engine.snapshot()->events, 1467);
     QCOMPARE(engine.snapshot()->state, Seeker::stateAt(*rec, flow, 1467, &error)->toJson());
+}
+
+// A recording that starts with events that carry no time (unparsed lines): they are due at once,
+// and the clock starts at the first event that carries one, not at event time 0, where the
+// timed events would never come due.
+void TestReplayer::clockStartsAtTheFirstEventWithATime()
+{
+    const QString path = m_dir.filePath(QStringLiteral("timeless-first.fsrec"));
+    QString error;
+    {
+        auto w = RecordingWriter::create(path, &error);
+        QVERIFY2(w, qPrintable(error));
+        EventBatch batch;
+        for (int i = 0; i < 3; ++i) {
+            Event e;
+            e.format = EventFormat::Opaque;
+            e.flags = Unparsed;
+            e.payload = "line " + QByteArray::number(i);
+            batch.append(e);
+        }
+        for (double o : { 0.0, 1.0, 2.5 }) {
+            Event e;
+            e.type = "T";
+            e.time = T0 + qint64(o * 1e6);
+            batch.append(e);
+        }
+        QVERIFY2(w->append(batch, &error), qPrintable(error));
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    const auto rec = Recording::open(path, &error);
+    QVERIFY2(rec, qPrintable(error));
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.play();
+    QCOMPARE(r.pump(), 4); // the three without a time, and the first with one: the clock is at it
+    QCOMPARE(got, (QList<qint64> { 1, 2, 3, 4 }));
+    QCOMPARE(r.waitMicros(), 1'000'000);
+    wall += 1'000'000;
+    QCOMPARE(r.pump(), 1);
+    QCOMPARE(r.waitMicros(), 1'500'000);
+    wall += 1'500'000;
+    QCOMPARE(r.pump(), 1);
+    QVERIFY(r.atEnd());
+    QCOMPARE(got, (QList<qint64> { 1, 2, 3, 4, 5, 6 }));
+}
+
+// A copy of a recording that keeps only its newest events (a window's session recording) starts
+// at seq 5001: the replay starts there, on time, instead of reading seqs 1.. and finding nothing.
+void TestReplayer::retainedRecordingStartingAt5001()
+{
+    const QString path = m_dir.filePath(QStringLiteral("retained.fsrec"));
+    QString error;
+    {
+        auto w = RecordingWriter::create(path, &error);
+        QVERIFY2(w, qPrintable(error));
+        QVERIFY2(w->setRetention(1000, &error), qPrintable(error));
+        for (int b = 0; b < 60; ++b) {
+            EventBatch batch;
+            for (int i = 1; i <= 100; ++i) {
+                Event e;
+                e.type = "T";
+                e.time = T0 + qint64(b * 100 + i) * 1000; // seq n at n ms
+                batch.append(e);
+            }
+            QVERIFY2(w->append(batch, &error), qPrintable(error));
+        }
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    const auto rec = Recording::open(path, &error);
+    QVERIFY2(rec, qPrintable(error));
+    QCOMPARE(rec->firstSeq(), 5001);
+    QCOMPARE(rec->eventCount(), 6000);
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.play();
+    QCOMPARE(r.pump(), 1); // seq 5001 at once, the next 1 ms later
+    QCOMPARE(got, (QList<qint64> { 5001 }));
+    QCOMPARE(r.waitMicros(), 1000);
+    wall += 499'000;
+    QCOMPARE(r.pump(), 499);
+    QCOMPARE(r.position(), 5500);
+    wall += 500'000;
+    QCOMPARE(r.pump(), 500);
+    QVERIFY(r.atEnd());
+    QCOMPARE(got.size(), 1000);
+    QCOMPARE(got.last(), 6000);
+
+    // a seek back to the start of what is kept starts there again
+    got.clear();
+    r.seek(0);
+    QCOMPARE(r.pump(), 1);
+    QCOMPARE(got, (QList<qint64> { 5001 }));
 }
 
 QTEST_GUILESS_MAIN(TestReplayer)
