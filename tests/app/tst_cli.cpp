@@ -531,6 +531,15 @@ void TestCli::rangesAreChecked()
         { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("-3") },
           2, "--from and --to take sequence numbers (1 or more)" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("4") }, 2, "--at 4: " + rec.toUtf8() + " ends at event 3 (--at takes 0 to 3)" },
+        // as --at: a --from past the last event is bad usage, not an empty export with status 0
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("4") }, 2,
+          "export: --from 4: " + rec.toUtf8() + " ends at event 3 (--from takes 1 to 3)" },
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("99999"), QStringLiteral("--to"),
+            QStringLiteral("100000") },
+          2, "--from 99999: " + rec.toUtf8() + " ends at event 3" },
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("2"), QStringLiteral("--to"),
+            QStringLiteral("99") },
+          0, "" }, // a --to past the end exports to the end
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("-5") }, 2, "--at takes a sequence number (0 or more)" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("foo") }, 2, "got 'foo'" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("3") }, 0, "" },
@@ -547,6 +556,11 @@ void TestCli::rangesAreChecked()
                                 QStringLiteral("--to"), QStringLiteral("3") });
     QCOMPARE(one.out.count('\n'), 1);
     QVERIFY2(one.out.contains(R"("id":"e3")"), one.out);
+    const Run past = flowscope({ QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("4"),
+                                 QStringLiteral("--out"), path(QStringLiteral("past.jsonl")) });
+    QCOMPARE(past.exitCode, 2);
+    QCOMPARE(past.out, QByteArray());
+    QVERIFY(!QFile::exists(path(QStringLiteral("past.jsonl")))); // nothing written
 }
 
 // No display: `flowscope` alone runs the demo headless (an empty DISPLAY is none), and the window
