@@ -45,23 +45,31 @@ void Replayer::pause() { m_clock.pause(); }
 bool Replayer::fill()
 {
     // A stretch of seqs may hold nothing (before a retained copy's first event, or a gap): read on
-    // until there is an event or the recording ends.
-    while (m_ahead.empty() && m_readUpTo < m_total) {
+    // until there is an event or the recording ends. A read that fails (a damaged page) stops the
+    // replay after the last event read before it, and error() says where: going on with the next
+    // stretch would hand over a stream with a hole in it, and nobody would know.
+    while (m_ahead.empty() && m_readUpTo < m_total && m_error.isEmpty()) {
         const qint64 to = std::min(m_total, m_readUpTo + ReadAhead);
-        const bool ok = m_recording.readSeqRange(m_readUpTo + 1, to, [this](Event&& e) {
+        qint64 lastRead = m_readUpTo;
+        QString error;
+        const bool ok = m_recording.readSeqRange(m_readUpTo + 1, to, [&](Event&& e) {
+            lastRead = e.seq;
             m_ahead.push_back(std::move(e));
             return true;
-        }, &m_error);
-        m_readUpTo = to;
-        if (!ok)
+        }, &error);
+        if (!ok) {
+            m_readUpTo = lastRead;
+            m_error = QStringLiteral("cannot read the recording after event %1: %2").arg(lastRead).arg(error);
             break;
+        }
+        m_readUpTo = to;
     }
     return !m_ahead.empty();
 }
 
 const Event* Replayer::next() { return fill() ? &m_ahead.front() : nullptr; }
 
-bool Replayer::atEnd() const { return m_ahead.empty() && m_readUpTo >= m_total; }
+bool Replayer::atEnd() const { return m_ahead.empty() && (m_readUpTo >= m_total || !m_error.isEmpty()); }
 
 qint64 Replayer::pump(qint64 maxEvents)
 {
@@ -112,6 +120,7 @@ bool Replayer::step()
 void Replayer::seek(qint64 seq)
 {
     m_ahead.clear();
+    m_error.clear(); // read again from the new place (past the damage, or up to it again)
     m_position = std::clamp<qint64>(seq, 0, m_total);
     m_readUpTo = std::max(m_position, m_first - 1);
     // the clock stands at the next event; without a time there, at the first one after it with one

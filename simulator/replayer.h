@@ -43,9 +43,12 @@ public:
     void seek(qint64 seq);
 
     qint64 position() const { return m_position; } // seq of the last event handed over
+    // Nothing more to hand over: the end of the recording, or a read error (error()).
     bool atEnd() const;
     // Microseconds of wall time until the next event is due: 0 now, -1 while paused or at the end.
     qint64 waitMicros();
+    // Why the replay stopped before the end: the recording could not be read past an event (a
+    // damaged file). Events after it are not skipped to: the replay stops there, until seek().
     QString error() const { return m_error; }
 
 private:

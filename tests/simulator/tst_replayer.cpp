@@ -9,6 +9,7 @@
 #include <seeker.h>
 
 #include <QFile>
+#include <QFileInfo>
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -28,6 +29,7 @@ private Q_SLOTS:
     void seekDuringReplayIntoTheEngine();
     void clockStartsAtTheFirstEventWithATime();
     void retainedRecordingStartingAt5001();
+    void stopsWhereTheRecordingIsDamaged();
 
 private:
     QTemporaryDir m_dir;
@@ -284,6 +286,89 @@ void TestReplayer::retainedRecordingStartingAt5001()
     r.seek(0);
     QCOMPARE(r.pump(), 1);
     QCOMPARE(got, (QList<qint64> { 5001 }));
+}
+
+// A page in the middle of the recording is damaged: the replay hands over every event up to it,
+// stops there and says where, instead of skipping the rest of that stretch and going on as if
+// nothing were missing. A seek past the damage replays from there.
+void TestReplayer::stopsWhereTheRecordingIsDamaged()
+{
+    constexpr int Events = 10000;
+    constexpr qint64 Stretch = 2048; // what the replayer reads at a time
+    const QString intact = m_dir.filePath(QStringLiteral("intact.fsrec"));
+    const QString path = m_dir.filePath(QStringLiteral("damaged.fsrec"));
+    QString error;
+    {
+        auto w = RecordingWriter::create(intact, &error);
+        QVERIFY2(w, qPrintable(error));
+        for (int b = 0; b < Events / 500; ++b) {
+            EventBatch batch;
+            for (int i = 1; i <= 500; ++i) {
+                Event e;
+                e.type = "T";
+                e.id = QByteArray::number(b * 500 + i);
+                e.time = T0 + qint64(b * 500 + i) * 1000;
+                e.payload = QByteArray(60, 'p');
+                batch.append(e);
+            }
+            QVERIFY2(w->append(batch, &error), qPrintable(error));
+        }
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    // Overwrite one page near the middle, the first there that holds events and nothing the rest
+    // depends on: reading stops in it, and reading after the stretch it is in works again.
+    qint64 readable = 0, stretchEnd = 0;
+    const qint64 pages = QFileInfo(intact).size() / RecordingWriter::PageSize;
+    for (qint64 page = pages / 2; page < pages && stretchEnd == 0; ++page) {
+        QFile::remove(path);
+        QVERIFY(QFile::copy(intact, path));
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(page * RecordingWriter::PageSize);
+            f.write(QByteArray(RecordingWriter::PageSize, '\xA5'));
+        }
+        auto rec = Recording::open(path, &error);
+        if (!rec)
+            continue;
+        readable = 0;
+        if (rec->readSeqRange(1, Events, [&](Event&&) { ++readable; return true; }, &error))
+            continue; // not a page of events
+        const qint64 end = (readable / Stretch + 1) * Stretch; // the stretch the damage is in
+        qint64 after = 0;
+        if (readable > 0 && end < Events
+            && rec->readSeqRange(end + 1, Events, [&](Event&&) { ++after; return true; }, &error)
+            && after == Events - end)
+            stretchEnd = end;
+    }
+    QVERIFY2(stretchEnd > 0, "no page of events to damage");
+
+    const auto rec = Recording::open(path, &error);
+    QVERIFY2(rec, qPrintable(error));
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.setSpeed(ReplayClock::Unpaced);
+    r.play();
+    while (r.pump() > 0) { }
+    QVERIFY(r.atEnd());
+    QCOMPARE(got.size(), readable); // every event before the damage, in order, and none after it
+    for (qsizetype i = 0; i < got.size(); ++i)
+        QCOMPARE(got.at(i), i + 1);
+    QVERIFY2(r.error().startsWith(QStringLiteral("cannot read the recording after event %1: ").arg(readable)),
+             qPrintable(r.error()));
+    QCOMPARE(r.pump(), 0); // it stays there
+    QCOMPARE(r.position(), readable);
+
+    got.clear();
+    r.seek(stretchEnd); // past the damage: on from there
+    QVERIFY(r.error().isEmpty());
+    while (r.pump() > 0) { }
+    QVERIFY(r.atEnd());
+    QVERIFY(r.error().isEmpty());
+    QCOMPARE(got.size(), Events - stretchEnd);
+    QCOMPARE(got.first(), stretchEnd + 1);
+    QCOMPARE(got.last(), Events);
 }
 
 QTEST_GUILESS_MAIN(TestReplayer)
