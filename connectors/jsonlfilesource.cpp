@@ -202,8 +202,8 @@ void JsonlFileSource::run()
         }
         m_lineNumber.store(lineNo, std::memory_order_relaxed);
     };
-    // The end of a file we leave (replaced, truncated, or following stopped): its last line
-    // has no newline and never will, so it goes as it is.
+    // The end of a file we leave (replaced or truncated): its last line has no newline and
+    // never will, so it goes as it is.
     auto endOfFile = [&] {
         if (!carry.isEmpty() && more)
             takeLine(std::exchange(carry, {}));
@@ -312,10 +312,19 @@ void JsonlFileSource::run()
         if (!pause(m_options.pollIntervalMs))
             break;
     }
-    if (fatal.isEmpty() && more && m_stopping.load())
-        endOfFile(); // stop(): what was read is handed over, an unfinished last line included
-    else
-        handOver();
+    if (fatal.isEmpty() && more && m_stopping.load() && !carry.isEmpty()) {
+        // stop(): the writer may still be writing the last line. A line is recorded once its
+        // newline is there (docs/cli.md), so half of one is left out, and said so, rather than
+        // recorded as an unparsed event that the file never held.
+        m_unfinishedLineBytes.store(carry.size());
+        qCDebug(LOG_FOLLOW).noquote() << QStringLiteral("%1:%2: the last line had no newline when following stopped "
+                                                       "(%3 bytes): not recorded")
+                                            .arg(path)
+                                            .arg(lineNo + 1)
+                                            .arg(carry.size());
+        carry.clear();
+    }
+    handOver();
     if (!fatal.isEmpty()) {
         qCWarning(LOG_FOLLOW).noquote() << fatal;
         markFinished();

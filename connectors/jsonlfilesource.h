@@ -17,8 +17,9 @@ namespace FlowScope::Connectors {
 //   CloudEvents in structured mode, kcat -J envelopes, plain JSON objects; anything else is
 //   kept as an unparsed event whose error names file:line. Blank lines are skipped.
 // - A line is handed over once its newline is there: the last line, while the writer has not
-//   finished it, waits. When the follow ends (stop(), truncation, replacement) a last line
-//   without a newline is handed over as it is, never dropped.
+//   finished it, waits. When the file is left (truncation, replacement) a last line without a
+//   newline is handed over as it is: it will never get one. At stop() the writer may still be
+//   writing it: it is left out, and unfinishedLineBytes() says how much was.
 // - Reads from the start of the file, or with `fromEnd` only the lines that begin after the
 //   start (an unfinished last line at the start is skipped up to its newline).
 // - Looks at the file every `pollIntervalMs`: a file that shrank below what was read was
@@ -57,6 +58,8 @@ public:
     qint64 replacements() const { return m_replacements.load(); }
     // Lines read so far from the current file (blank ones included), its line number.
     qint64 lineNumber() const { return m_lineNumber.load(); }
+    // Bytes of the last line that stop() left out because its newline had not come (0: none).
+    qint64 unfinishedLineBytes() const { return m_unfinishedLineBytes.load(); }
 
 private:
     void run();
@@ -69,7 +72,7 @@ private:
     std::condition_variable m_stopChanged;
     bool m_stopRequested = false; // under m_stopMutex
     std::atomic<bool> m_stopping { false };
-    std::atomic<qint64> m_truncations { 0 }, m_replacements { 0 }, m_lineNumber { 0 };
+    std::atomic<qint64> m_truncations { 0 }, m_replacements { 0 }, m_lineNumber { 0 }, m_unfinishedLineBytes { 0 };
 };
 
 } // namespace FlowScope::Connectors

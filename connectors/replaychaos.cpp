@@ -149,6 +149,14 @@ void ReplayChaos::finish()
         releaseWindow(m_keyless);
 }
 
+qint64 ReplayChaos::held() const
+{
+    qint64 n = qint64(m_held.size() + m_keyless.size());
+    for (const auto& [key, window] : m_windows)
+        n += qint64(window.size());
+    return n;
+}
+
 qint64 ReplayChaos::nextDue() const { return m_due.empty() ? NoTime : m_due.top().due; }
 
 bool ReplayChaos::takeDue(qint64 upTo, Event* out)

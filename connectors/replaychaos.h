@@ -66,6 +66,9 @@ public:
     // Takes the next event due at or before `upTo` (in due order; ties in arrival order).
     bool takeDue(qint64 upTo, Event* out);
     bool isEmpty() const { return m_due.empty(); }
+    // Messages held here (copies counted): in reorder windows that are not full yet, and in the
+    // delay stage. What a replay that stops early (Ctrl-C) has not sent of what it was given.
+    qint64 held() const;
 
     const ChaosCounts& counts() const { return m_counts; }
     const ChaosOptions& options() const { return m_options; }

@@ -29,13 +29,46 @@ bool payloadIsJsonText(const Event& e)
     return jsonType && Json::isValidJson(std::string_view(e.payload.constData(), static_cast<size_t>(e.payload.size())));
 }
 
-} // namespace
+// In valid JSON a raw CR or LF can only be whitespace between tokens (inside a string it must
+// be escaped), so a space in its place keeps the value and puts it on one line.
+QByteArray onOneLine(const QByteArray& json)
+{
+    if (!json.contains('\n') && !json.contains('\r'))
+        return json;
+    QByteArray flat = json;
+    for (char& c : flat)
+        if (c == '\n' || c == '\r')
+            c = ' ';
+    return flat;
+}
 
-QByteArray toStructuredJson(const Event& e)
+// Whether bytes written as a line come back from `import` as the same bytes: it splits at LF,
+// drops a CR before it and skips lines that are empty or blank (spaces, tabs, CRs).
+bool survivesAsALine(const QByteArray& bytes)
+{
+    if (bytes.isNull() || bytes.contains('\n') || bytes.contains('\r'))
+        return false;
+    for (char c : bytes)
+        if (c != ' ' && c != '\t')
+            return true;
+    return false; // empty or blank
+}
+
+// oneLine: for a JSONL line (raw line breaks in JSON become spaces); else the bytes as they are,
+// for a kcat envelope, which embeds the event as an escaped string.
+QByteArray structuredJson(const Event& e, bool oneLine)
 {
     // Not CloudEvents: written back as they came rather than dressed up with invented attributes.
-    if (e.isUnparsed() || e.format == EventFormat::PlainJson)
-        return e.payload;
+    if (e.isUnparsed()) {
+        if (!oneLine || survivesAsALine(e.payload))
+            return e.payload;
+        // A line break, or nothing at all (a Kafka tombstone): as a raw line it would split into
+        // several events or be skipped as blank. A kcat envelope holds the bytes as a JSON string
+        // (or null) and reads back as the same unparsed event.
+        return toKcatJson(e);
+    }
+    if (e.format == EventFormat::PlainJson)
+        return oneLine ? onOneLine(e.payload) : e.payload;
     QByteArray out;
     out.reserve(e.payload.size() + 256);
     out.append('{');
@@ -55,7 +88,7 @@ QByteArray toStructuredJson(const Event& e)
         out.append(',').append(e.extensions().constData() + 1, e.extensions().size() - 2);
     if (!e.payload.isNull()) {
         if (payloadIsJsonText(e)) {
-            out.append(",\"data\":").append(e.payload);
+            out.append(",\"data\":").append(oneLine ? onOneLine(e.payload) : e.payload);
         } else {
             out.append(",\"data_base64\":\"").append(e.payload.toBase64()).append('"');
         }
@@ -63,6 +96,10 @@ QByteArray toStructuredJson(const Event& e)
     out.append('}');
     return out;
 }
+
+} // namespace
+
+QByteArray toStructuredJson(const Event& e) { return structuredJson(e, true); }
 
 QByteArray toKcatJson(const Event& e)
 {
@@ -96,7 +133,7 @@ QByteArray toKcatJson(const Event& e)
         else
             Json::appendString(out, e.payload);
     } else {
-        Json::appendString(out, toStructuredJson(e));
+        Json::appendString(out, structuredJson(e, false)); // exact: line breaks are escaped in the string
     }
     out.append('}');
     return out;

@@ -5,9 +5,14 @@
 
 namespace FlowScope::CloudEventWriter {
 
-// A structured-mode CloudEvent (one JSON line, no newline). Unparsed events and plain JSON
-// objects come back as the bytes they arrived as, so an export never invents an event nor loses one.
-// `data` is written verbatim when the payload is JSON, as `data_base64` otherwise.
+// A structured-mode CloudEvent: one JSON line, no newline, never blank, so that `import` reads
+// back exactly one event for it. Unparsed events and plain JSON objects come back as the bytes
+// they arrived as, so an export never invents an event nor loses one. `data` is written verbatim
+// when the payload is JSON, as `data_base64` otherwise. Raw CR/LF in JSON (a pretty-printed body
+// from a live source) can only be whitespace between tokens and are written as spaces. An
+// unparsed event whose bytes would not survive as a line (a line break, empty, blank, or a null
+// tombstone) is written as its kcat -J envelope (toKcatJson), which reads back as the same bytes;
+// the envelope's topic is "" for an event without a channel (the parser needs a string there).
 QByteArray toStructuredJson(const Event& e);
 
 // A kcat -J envelope that keeps what a CloudEvent cannot carry: topic, partition, offset,

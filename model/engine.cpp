@@ -8,6 +8,7 @@
 
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <utility>
 #include <QLoggingCategory>
 
@@ -75,8 +76,10 @@ bool Engine::push(EventBatch batch)
     if (batch.isEmpty())
         return true;
     std::unique_lock lock(m_mutex);
-    m_notFull.wait(lock, [&] { return m_queue.size() < size_t(m_options.queueBatches) || m_stopping; });
-    if (m_stopping)
+    m_notFull.wait(lock, [&] {
+        return m_queue.size() < size_t(m_options.queueBatches) || m_stopping || m_recorderFailed.load();
+    });
+    if (m_stopping || m_recorderFailed.load())
         return false;
     m_queue.push_back(std::move(batch));
     ++m_handedOver;
@@ -89,7 +92,7 @@ bool Engine::offer(EventBatch batch)
     if (batch.isEmpty())
         return true;
     std::lock_guard lock(m_mutex);
-    if (m_stopping || m_queue.size() >= size_t(m_options.queueBatches)) {
+    if (m_stopping || m_recorderFailed.load() || m_queue.size() >= size_t(m_options.queueBatches)) {
         m_refused += batch.size();
         return false;
     }
@@ -142,7 +145,11 @@ std::shared_ptr<const EngineSnapshot> Engine::snapshot() const
 QString Engine::error() const
 {
     std::lock_guard lock(m_snapshotMutex);
-    return m_error;
+    if (m_lostFrom == 0)
+        return m_error;
+    const QString lost = m_lostTo > m_lostFrom ? QStringLiteral("events %1-%2 were").arg(m_lostFrom).arg(m_lostTo)
+                                               : QStringLiteral("event %1 was").arg(m_lostFrom);
+    return QStringLiteral("%1; %2 not stored, and the recording ends at event %3").arg(m_error, lost).arg(m_lostFrom - 1);
 }
 
 void Engine::write(WriteJob job)
@@ -170,9 +177,18 @@ void Engine::runWriter()
             m_writeRoom.notify_one();
         }
         QString err;
-        if (!job.batch.isEmpty()) {
+        if (m_recorderFailed.load()) {
+            // After a lost batch nothing more is stored: a later one would leave a gap in the
+            // seqs, a checkpoint would stand for events that are not there. What was handed over
+            // before the engine stopped taking batches is counted as not stored.
+            if (!job.batch.isEmpty()) {
+                std::lock_guard lock(m_snapshotMutex);
+                m_lostTo = std::max(m_lostTo, job.batch.last().seq);
+            }
+        } else if (!job.batch.isEmpty()) {
+            // appendNumbered has already waited out a lock held by another connection
             if (!m_recorder->appendNumbered(job.batch, &err))
-                recordError(err);
+                recordLoss(job.batch.first().seq, job.batch.last().seq, err);
         } else if (!m_recorder->storeCheckpoint(m_fingerprint, job.seq, job.time, job.checkpoint, &err)) {
             qCWarning(LOG_ENGINE) << err;
         }
@@ -183,12 +199,20 @@ void Engine::runWriter()
     }
 }
 
-void Engine::recordError(const QString& error)
+void Engine::recordLoss(qint64 firstSeq, qint64 lastSeq, const QString& error)
 {
-    qCWarning(LOG_ENGINE) << error;
-    std::lock_guard lock(m_snapshotMutex);
-    if (m_error.isEmpty())
+    qCWarning(LOG_ENGINE).noquote() << error << "- events" << firstSeq << "to" << lastSeq << "not stored";
+    {
+        std::lock_guard lock(m_snapshotMutex);
         m_error = error;
+        m_lostFrom = firstSeq;
+        m_lostTo = lastSeq;
+    }
+    {
+        std::lock_guard lock(m_mutex);
+        m_recorderFailed = true; // push() and offer() refuse from now on
+    }
+    m_notFull.notify_all(); // a push() waiting for room returns false
 }
 
 void Engine::publish(bool withInstances)

@@ -93,7 +93,8 @@ public:
     // Folds what is queued, publishes a last snapshot and stops the thread.
     void stop();
 
-    bool push(EventBatch batch);  // waits while the queue is full; false once stopped
+    // Both return false once stopped, or once the recorder lost a batch (see error()).
+    bool push(EventBatch batch);  // waits while the queue is full
     bool offer(EventBatch batch); // never waits; false (and counted) when the queue is full
     // Waits until everything handed over so far is folded, published and written.
     void flush();
@@ -107,7 +108,12 @@ public:
 
     std::shared_ptr<const EngineSnapshot> snapshot() const;
     qint64 refused() const { return m_refused.load(); }
-    QString error() const; // the recorder's first failure; folding goes on without it
+    // The recorder's failure: a batch it could not store even after waiting out a lock
+    // (RecordingWriter::appendNumbered), with the seqs that were not stored. From then on the
+    // engine takes no more batches (push() and offer() return false, so a source stops) and
+    // stores nothing more, so that the recording holds every event up to the lost one, without
+    // a gap. Batches already handed over are still folded.
+    QString error() const;
 
 private:
     void run();
@@ -120,7 +126,7 @@ private:
     };
     void write(WriteJob job); // engine thread: waits while the writer is WriterQueue jobs behind
     void runWriter();
-    void recordError(const QString& error);
+    void recordLoss(qint64 firstSeq, qint64 lastSeq, const QString& error); // writer thread
 
     Options m_options;
     std::unique_ptr<Projections> m_projections;
@@ -156,7 +162,9 @@ private:
     bool m_instancesStale = false; // the state moved on since the last copy
     quint64 m_generation = 0;
     std::atomic<qint64> m_refused { 0 };
-    QString m_error;
+    std::atomic<bool> m_recorderFailed { false }; // set under m_mutex, so that a waiting push() sees it
+    QString m_error;                // under m_snapshotMutex, as are:
+    qint64 m_lostFrom = 0, m_lostTo = 0; // the seqs not stored (0: none)
 };
 
 } // namespace FlowScope

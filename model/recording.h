@@ -54,9 +54,16 @@ public:
     // Assigns seq (1, 2, ...) in arrival order to the events and stores them. On failure nothing
     // of this batch is stored, earlier batches stay, and *error says why.
     bool append(EventBatch& batch, QString* error);
-    // Stores events numbered already: their seqs must increase and come after count(). For a
-    // caller that numbers on one thread and writes on another without copying the batch.
+    // Stores events numbered already: their seqs must be count() + 1, count() + 2, ... (a batch
+    // that would leave a gap is refused). For a caller that numbers on one thread and writes on
+    // another without copying the batch. A database locked by another connection is waited for
+    // and the batch tried again, up to busyTimeoutMs(); then it fails as any other error does.
     bool appendNumbered(const EventBatch& batch, QString* error);
+    // How long a write waits for a lock that another connection holds (another process writing,
+    // a tool that has the file open) before it fails.
+    static constexpr int DefaultBusyTimeoutMs = 60000;
+    void setBusyTimeout(int ms);
+    int busyTimeoutMs() const { return m_busyTimeoutMs; }
     bool setMeta(const QString& key, const QString& value, QString* error);
     // Stores a projection checkpoint: the state after event `seq` for the projections of kind
     // `kind` (a flow file's fingerprint). Replaces one stored for the same kind and seq.
@@ -94,6 +101,8 @@ private:
     class WalCopier; // the thread that copies the WAL (recordingwriter.cpp)
     RecordingWriter() = default;
     bool prepare(QString* error); // the statements append() uses
+    // One transaction for the batch; *busy says whether it failed on a lock (worth trying again).
+    bool writeBatch(const EventBatch& batch, QString* error, bool* busy);
     QString m_path;
     sqlite3* m_db = nullptr;
     std::unique_ptr<WalCopier> m_walCopier; // Live mode, until finish()
@@ -103,6 +112,7 @@ private:
     qint64 m_lastSeq = 0;
     qint64 m_firstSeq = 1;
     qint64 m_retention = 0;
+    int m_busyTimeoutMs = DefaultBusyTimeoutMs;
     WriteMode m_mode = WriteMode::Live;
 };
 

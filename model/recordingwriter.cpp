@@ -5,12 +5,14 @@
 #include "threadpriority.h"
 #include "timeformat.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -215,7 +217,8 @@ std::unique_ptr<RecordingWriter> RecordingWriter::create(const QString& path, QS
         *error = sqliteError(w->m_db, QStringLiteral("cannot create %1").arg(path));
         return nullptr;
     }
-    sqlite3_busy_timeout(w->m_db, 10000); // readers may hold a shared lock for a moment
+    // readers may hold a shared lock for a moment; another writer, longer (appendNumbered)
+    sqlite3_busy_timeout(w->m_db, w->m_busyTimeoutMs);
     const QByteArray setup = creationPragmas(mode) + "PRAGMA application_id = "
         + QByteArray::number(RecordingApplicationId) + ";PRAGMA user_version = " + QByteArray::number(RecordingFormatVersion)
         + ";BEGIN;" + Schema + "COMMIT;";
@@ -263,7 +266,7 @@ std::unique_ptr<RecordingWriter> RecordingWriter::openExisting(const QString& pa
         *error = sqliteError(w->m_db, QStringLiteral("%1: cannot open for writing").arg(path));
         return nullptr;
     }
-    sqlite3_busy_timeout(w->m_db, 10000);
+    sqlite3_busy_timeout(w->m_db, w->m_busyTimeoutMs);
     QString err;
     if (!exec(w->m_db, LiveJournal, &err)) {
         *error = QStringLiteral("%1: %2").arg(path, err);
@@ -338,27 +341,63 @@ bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
 {
     if (batch.isEmpty())
         return true;
-    if (batch.first().seq <= m_lastSeq) {
-        *error = QStringLiteral("cannot write %1: event %2 comes after event %3 was stored")
-                     .arg(m_path)
-                     .arg(batch.first().seq)
-                     .arg(m_lastSeq);
-        return false;
+    // Seqs are dense (docs/recording-format.md): a batch that does not follow the last one
+    // stored would leave a gap that readers take for a damaged file.
+    qint64 expected = m_lastSeq + 1;
+    for (const Event& e : batch) {
+        if (e.seq != expected) {
+            *error = &e == &batch.first()
+                ? QStringLiteral("cannot write %1: event %2 does not follow event %3, the last one stored")
+                      .arg(m_path)
+                      .arg(e.seq)
+                      .arg(m_lastSeq)
+                : QStringLiteral("cannot write %1: event %2 comes where event %3 belongs")
+                      .arg(m_path)
+                      .arg(e.seq)
+                      .arg(expected);
+            return false;
+        }
+        ++expected;
     }
+    // Another connection holding the write lock (another process writing, a tool that has the file
+    // open) makes SQLite wait up to the busy timeout; a lock it cannot wait for without risking a
+    // deadlock fails at once instead. Either way the batch is tried again, with pauses that double,
+    // until the busy timeout has passed: a lock held for a moment costs no events.
+    QElapsedTimer waited;
+    waited.start();
+    for (int pauseMs = 5;; pauseMs = std::min(pauseMs * 2, 500)) {
+        bool busy = false;
+        if (writeBatch(batch, error, &busy))
+            return true;
+        if (!busy || waited.elapsed() + pauseMs > m_busyTimeoutMs)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(pauseMs));
+    }
+}
+
+void RecordingWriter::setBusyTimeout(int ms)
+{
+    m_busyTimeoutMs = std::max(0, ms);
+    sqlite3_busy_timeout(m_db, m_busyTimeoutMs);
+}
+
+bool RecordingWriter::writeBatch(const EventBatch& batch, QString* error, bool* busy)
+{
+    // Called with the failing statement's result, before ROLLBACK replaces it.
+    auto failed = [&](int rc) {
+        *busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+        exec(m_db, "ROLLBACK", nullptr);
+        return false;
+    };
     QString err;
     if (!exec(m_db, "BEGIN", &err)) {
         *error = QStringLiteral("cannot write %1: %2").arg(m_path, err);
-        return false;
+        return failed(sqlite3_extended_errcode(m_db));
     }
     qint64 seq = m_lastSeq;
     const qint64 firstSeq = batch.first().seq;
     qint64 minTime = NoTime, maxTime = NoTime;
     for (const Event& e : batch) {
-        if (e.seq <= seq) {
-            *error = QStringLiteral("cannot write %1: event %2 is out of order").arg(m_path).arg(e.seq);
-            exec(m_db, "ROLLBACK", nullptr);
-            return false;
-        }
         seq = e.seq;
         if (e.time != NoTime) {
             minTime = minTime == NoTime ? e.time : std::min(minTime, e.time);
@@ -397,12 +436,13 @@ bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
         bindText(s, 23, e.error());
         bindBlob(s, 24, e.payload);
         const int rc = sqlite3_step(s);
-        sqlite3_reset(s);
         if (rc != SQLITE_DONE) {
             *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
-            exec(m_db, "ROLLBACK", nullptr);
-            return false;
+            const int code = sqlite3_extended_errcode(m_db);
+            sqlite3_reset(s);
+            return failed(code);
         }
+        sqlite3_reset(s);
     }
     // One row per batch: which seqs it holds and the span of their event times. Time-range reads
     // find their batches here, so the events table needs no index (which would halve the write rate).
@@ -411,21 +451,21 @@ bool RecordingWriter::appendNumbered(const EventBatch& batch, QString* error)
     bindTime(m_segment, 3, minTime);
     bindTime(m_segment, 4, maxTime);
     const int rc = sqlite3_step(m_segment);
-    sqlite3_reset(m_segment);
     if (rc != SQLITE_DONE) {
         *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
-        exec(m_db, "ROLLBACK", nullptr);
-        return false;
+        const int code = sqlite3_extended_errcode(m_db);
+        sqlite3_reset(m_segment);
+        return failed(code);
     }
+    sqlite3_reset(m_segment);
     const qint64 slack = std::clamp<qint64>(m_retention / 16, 1, 65536);
-    if (m_retention > 0 && seq - m_firstSeq + 1 > m_retention + slack && !dropBefore(seq - m_retention + 1, error)) {
-        exec(m_db, "ROLLBACK", nullptr);
-        return false;
-    }
+    const qint64 firstKept = m_firstSeq;
+    if (m_retention > 0 && seq - m_firstSeq + 1 > m_retention + slack && !dropBefore(seq - m_retention + 1, error))
+        return failed(sqlite3_extended_errcode(m_db));
     if (!exec(m_db, "COMMIT", &err)) {
         *error = QStringLiteral("cannot write %1: %2").arg(m_path, err);
-        exec(m_db, "ROLLBACK", nullptr);
-        return false;
+        m_firstSeq = firstKept; // the rows dropBefore() deleted are back
+        return failed(sqlite3_extended_errcode(m_db));
     }
     m_lastSeq = seq;
     return true;

@@ -43,14 +43,18 @@ public:
     void seek(qint64 seq);
 
     qint64 position() const { return m_position; } // seq of the last event handed over
+    // Nothing more to hand over: the end of the recording, or a read error (error()).
     bool atEnd() const;
     // Microseconds of wall time until the next event is due: 0 now, -1 while paused or at the end.
     qint64 waitMicros();
+    // Why the replay stopped before the end: the recording could not be read past an event (a
+    // damaged file). Events after it are not skipped to: the replay stops there, until seek().
     QString error() const { return m_error; }
 
 private:
     bool fill();
     const Event* next();
+    void startClock(qint64 eventTime); // the clock shows `eventTime` now
 
     const Recording& m_recording;
     Sink m_sink;
@@ -58,8 +62,9 @@ private:
     std::deque<Event> m_ahead; // read ahead from the recording
     qint64 m_position = 0;     // last handed over
     qint64 m_readUpTo = 0;     // last read into m_ahead
-    qint64 m_total = 0;
-    bool m_clockStarted = false;
+    qint64 m_total = 0;        // the highest seq
+    qint64 m_first = 1;        // the lowest seq (later than 1 in a recording with retention)
+    bool m_clockStarted = false; // set to an event's time: until then the next one with a time is due
     QString m_error;
 };
 

@@ -61,6 +61,15 @@ int exportCommand(const QStringList& args)
         err(QStringLiteral("%1 export: %2\n").arg(programName(), error));
         return Failed;
     }
+    // A --from past the last event is a mistake, as `inspect --at` past it is: an empty export
+    // with status 0 would look like a recording with nothing there. (--to past it means "to the end".)
+    if (const qint64 last = recording->eventCount(); parser.isSet(fromOption) && from > last) {
+        err(QStringLiteral("%1 export: --from %2: %3 ends at event %4 (%5)\n")
+                .arg(programName(), parser.value(fromOption), input)
+                .arg(last)
+                .arg(last > 0 ? QStringLiteral("--from takes 1 to %1").arg(last) : QStringLiteral("it holds no events")));
+        return Usage;
+    }
     qint64 n;
     if (parser.isSet(outOption)) {
         // written beside and renamed at the end: a failed export never leaves half a file

@@ -181,8 +181,9 @@ int replayCommand(const QStringList& args)
     // time order go out at once rather than moving the clock back.
     qint64 position = NoTime;
     bool stopped = false;
+    QString readError; // the recording could not be read on: what was read still goes out
     const qint64 total = recording->eventCount();
-    for (qint64 from = 1; from <= total && !stopped; from += ReadChunk) {
+    for (qint64 from = 1; from <= total && !stopped && readError.isEmpty(); from += ReadChunk) {
         const qint64 to = std::min(total, from + ReadChunk - 1);
         const bool read = recording->readSeqRange(
             from, to,
@@ -208,11 +209,8 @@ int replayCommand(const QStringList& args)
                 return true;
             },
             &error);
-        if (!read) {
-            err(cmd + QStringLiteral(": ") + error + u'\n');
-            sink.stop(int(timeout->micros / 1000));
-            return Failed;
-        }
+        if (!read)
+            readError = error;
     }
     if (!stopped) {
         chaos.finish();
@@ -230,6 +228,9 @@ int replayCommand(const QStringList& args)
     // Everything handed over gets its delivery report (or counts as an error after the timeout).
     sink.stop(int(timeout->micros / 1000));
     const double seconds = double(wall.nsecsElapsed()) / 1e9;
+    // Interrupted, the chaos stages still hold what they delayed or keep for a reorder window:
+    // not sent, and counted, so that produced + held_unsent = events - dropped + duplicated.
+    const qint64 heldUnsent = chaos.held();
 
     const auto& counts = chaos.counts();
     const auto& c = sink.counters();
@@ -247,6 +248,7 @@ int replayCommand(const QStringList& args)
         { QStringLiteral("dropped"), counts.dropped },
         { QStringLiteral("delayed"), counts.delayed },
         { QStringLiteral("reordered"), counts.reordered },
+        { QStringLiteral("held_unsent"), heldUnsent },
         { QStringLiteral("delivery_errors"), c.deliveryErrors.load() },
         { QStringLiteral("first_error"), sink.firstError() },
         { QStringLiteral("topics"), topics },
@@ -254,6 +256,7 @@ int replayCommand(const QStringList& args)
         { QStringLiteral("seed"), QString::number(chaosOptions.seed) },
         { QStringLiteral("speed"), paced ? QStringLiteral("%1x").arg(speed) : QStringLiteral("max") },
         { QStringLiteral("interrupted"), stopped },
+        { QStringLiteral("read_error"), readError },
         { QStringLiteral("seconds"), seconds },
     };
     if (parser.isSet(jsonOption)) {
@@ -275,6 +278,12 @@ int replayCommand(const QStringList& args)
                 .arg(c.deliveryErrors.load()));
         if (!chaosOptions.isEmpty())
             out(QStringLiteral("chaos %1, seed %2\n").arg(chaosOptions.toString()).arg(chaosOptions.seed));
+        if (heldUnsent > 0)
+            out(QStringLiteral("held back by the chaos and not sent when it stopped: %1\n").arg(heldUnsent));
+    }
+    if (!readError.isEmpty()) {
+        err(cmd + QStringLiteral(": ") + readError + u'\n');
+        return Failed;
     }
     if (c.deliveryErrors.load() > 0) {
         err(cmd

@@ -51,7 +51,7 @@ QString ReplaySession::error() const
     if (!engine.isEmpty())
         return engine;
     std::lock_guard lock(m_errorMutex);
-    return m_error;
+    return m_replayError.isEmpty() ? m_error : m_replayError;
 }
 
 void ReplaySession::run()
@@ -84,6 +84,11 @@ void ReplaySession::run()
             m_replayer->step();
         m_replayer->pump(20000);
         m_position = m_replayer->position();
+        if (QString replayError = m_replayer->error(); !replayError.isEmpty()) {
+            // the replay stopped at a damaged part of the file: the window says so
+            std::lock_guard lock(m_errorMutex);
+            m_replayError = std::move(replayError);
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(m_replayer->atEnd() ? 50 : 5));
     }
 }

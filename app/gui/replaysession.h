@@ -67,6 +67,7 @@ private:
     std::atomic<int> m_steps { 0 };
     mutable std::mutex m_errorMutex;
     QString m_error; // the first seek that failed
+    QString m_replayError; // where the replayer stopped reading: shown before m_error
 };
 
 } // namespace FlowScope::Gui

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The `flowscope` command as users and scripts drive it: reports, JSON keys, round trips,
 // errors that say where, and a writer killed mid-import.
+#include <eventparser.h>
 #include <recording.h>
 
 #include <QDir>
@@ -30,6 +31,7 @@ private Q_SLOTS:
     void importReportsBadLinesByNumber();
     void inspectJsonKeys();
     void exportImportRoundTrip();
+    void exportJsonlKeepsEachEventOnOneLine();
     void exportKcatKeepsTheEnvelope();
     void exportCsv();
     void errorsSayWhere_data();
@@ -273,6 +275,85 @@ void TestCli::exportImportRoundTrip()
     QCOMPARE(toStdout.out, f.readAll());
 }
 
+// Live sources keep bodies as they came: a pretty-printed JSON body has line breaks, a Kafka
+// tombstone has no payload at all. Each is still one line of a JSONL export, never blank, and
+// `import` of it gives the same events with the same payload bytes (raw line breaks in JSON,
+// which can only be whitespace between tokens, come back as spaces).
+void TestCli::exportJsonlKeepsEachEventOnOneLine()
+{
+    EventParser parser;
+    auto kafka = [&](const QByteArray& value) {
+        KafkaRecord r;
+        r.topic = "orders";
+        r.partition = 0;
+        r.offset = 7;
+        r.key = "k1";
+        r.value = value;
+        return parser.parseKafkaRecord(std::move(r));
+    };
+    EventBatch batch {
+        parser.parseLine("{\n  \"type\": \"Ping\",\r\n  \"n\": 1\n}"), // a plain object, pretty-printed
+        parser.parseLine("{\"specversion\":\"1.0\",\"id\":\"c1\",\"source\":\"s\",\"type\":\"T\",\n"
+                         "\"data\": {\n  \"a\": \"x\\ny\"\n}\n}"), // a CloudEvent whose data is pretty-printed
+        parser.parseLine("not json\nsecond line"), // unparsed, with a line break in it
+        kafka(QByteArray()),   // a tombstone: no value
+        kafka(QByteArray("")), // an empty value
+        kafka(" \t "),         // a blank one
+        parser.parseLine("PING"),
+        parser.parseLine(ce(1)),
+    };
+    QCOMPARE(batch.size(), 8);
+    QVERIFY(batch[0].payload.contains('\n'));
+    QVERIFY(batch[1].payload.contains('\n'));
+    QVERIFY(batch[2].isUnparsed() && batch[3].isUnparsed() && batch[4].isUnparsed() && batch[5].isUnparsed());
+    QVERIFY(batch[3].payload.isNull());
+    const QString rec1 = path(QStringLiteral("lines1.fsrec")), rec2 = path(QStringLiteral("lines2.fsrec"));
+    const QString exported = path(QStringLiteral("lines.jsonl"));
+    {
+        QString error;
+        auto w = RecordingWriter::create(rec1, &error);
+        QVERIFY2(w, qPrintable(error));
+        QVERIFY2(w->append(batch, &error), qPrintable(error));
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    const Run ex = flowscope({ QStringLiteral("export"), rec1, QStringLiteral("--out"), exported });
+    QVERIFY2(ex.exitCode == 0, ex.err);
+    QFile f(exported);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray text = f.readAll();
+    QCOMPARE(text.count('\n'), 8); // one line per event ...
+    QVERIFY(text.endsWith('\n'));
+    for (const QByteArray& line : text.chopped(1).split('\n'))
+        QVERIFY2(!line.trimmed().isEmpty() && !line.contains('\r'), text); // ... none blank, none split
+    const Run im = flowscope({ QStringLiteral("import"), exported, QStringLiteral("--out"), rec2 });
+    QVERIFY2(im.exitCode == 0, im.err);
+    QVERIFY2(im.out.contains("8 lines read, 8 events stored (5 unparsed), 0 empty lines skipped"), im.out);
+
+    const QList<Event> back = readAll(rec2);
+    QCOMPARE(back.size(), 8);
+    QCOMPARE(back[0].payload, QByteArray(R"({   "type": "Ping",    "n": 1 })"));
+    QCOMPARE(back[0].type, "Ping");
+    QCOMPARE(back[1].payload, QByteArray(batch[1].payload).replace('\n', ' '));
+    QVERIFY(back[1].payload.contains(R"("x\ny")")); // an escaped line break in a string stays one
+    QCOMPARE(back[1].id, "c1");
+    QCOMPARE(back[1].format, EventFormat::Structured);
+    QCOMPARE(back[2].payload, QByteArray("not json\nsecond line"));
+    QVERIFY(back[3].payload.isNull());
+    QVERIFY(!back[4].payload.isNull());
+    QCOMPARE(back[4].payload, QByteArray(""));
+    QCOMPARE(back[5].payload, QByteArray(" \t "));
+    QCOMPARE(back[6].payload, QByteArray("PING"));
+    QCOMPARE(back[7].payload, batch[7].payload);
+    QCOMPARE(back[7].id, "e1");
+    for (int i = 0; i < 8; ++i)
+        QCOMPARE(back[i].isUnparsed(), batch[i].isUnparsed());
+    for (int i = 3; i < 6; ++i) { // the envelope keeps what the Kafka record said of itself
+        QCOMPARE(back[i].channel, "orders");
+        QCOMPARE(back[i].key, "k1");
+        QCOMPARE(back[i].offset, 7);
+    }
+}
+
 void TestCli::exportKcatKeepsTheEnvelope()
 {
     const QByteArray in =
@@ -450,6 +531,15 @@ void TestCli::rangesAreChecked()
         { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("-3") },
           2, "--from and --to take sequence numbers (1 or more)" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("4") }, 2, "--at 4: " + rec.toUtf8() + " ends at event 3 (--at takes 0 to 3)" },
+        // as --at: a --from past the last event is bad usage, not an empty export with status 0
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("4") }, 2,
+          "export: --from 4: " + rec.toUtf8() + " ends at event 3 (--from takes 1 to 3)" },
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("99999"), QStringLiteral("--to"),
+            QStringLiteral("100000") },
+          2, "--from 99999: " + rec.toUtf8() + " ends at event 3" },
+        { { QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("2"), QStringLiteral("--to"),
+            QStringLiteral("99") },
+          0, "" }, // a --to past the end exports to the end
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("-5") }, 2, "--at takes a sequence number (0 or more)" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("foo") }, 2, "got 'foo'" },
         { { QStringLiteral("inspect"), rec, QStringLiteral("--at"), QStringLiteral("3") }, 0, "" },
@@ -466,6 +556,11 @@ void TestCli::rangesAreChecked()
                                 QStringLiteral("--to"), QStringLiteral("3") });
     QCOMPARE(one.out.count('\n'), 1);
     QVERIFY2(one.out.contains(R"("id":"e3")"), one.out);
+    const Run past = flowscope({ QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("4"),
+                                 QStringLiteral("--out"), path(QStringLiteral("past.jsonl")) });
+    QCOMPARE(past.exitCode, 2);
+    QCOMPARE(past.out, QByteArray());
+    QVERIFY(!QFile::exists(path(QStringLiteral("past.jsonl")))); // nothing written
 }
 
 // No display: `flowscope` alone runs the demo headless (an empty DISPLAY is none), and the window

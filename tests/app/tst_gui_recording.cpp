@@ -20,6 +20,8 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QDockWidget>
+#include <QFile>
+#include <QFileInfo>
 #include <QFontInfo>
 #include <QImage>
 #include <QPlainTextEdit>
@@ -51,6 +53,7 @@ private Q_SLOTS:
     void jumpFromAViewRowFiltersTheLog();
     void densityStripCountsTheRecording();
     void densitySpreadsBatchesOverTheirTime();
+    void damagedRecordingSaysWhereTheReplayStopped();
 };
 
 // A recording in the window: it replays to the end; a seek back puts every pane at that event
@@ -375,6 +378,62 @@ void TestGuiRecording::eventLogKeepsAWindowOfRows()
     model.setFilter({});
     QCOMPARE(model.rowCount(), 270);
     QCOMPARE(model.seqAt(0), 1831);
+}
+
+// A recording with a damaged page in the middle: the replay stops after the last event it could
+// read, and the window's banner says so (it used to skip on silently).
+void TestGuiRecording::damagedRecordingSaysWhereTheReplayStopped()
+{
+    QTemporaryDir dir;
+    const QString intact = dir.filePath(QStringLiteral("intact.fsrec"));
+    const QString rec = dir.filePath(QStringLiteral("damaged.fsrec"));
+    QString error;
+    {
+        auto w = RecordingWriter::create(intact, &error);
+        QVERIFY2(w, qPrintable(error));
+        for (int b = 0; b < 20; ++b) {
+            EventBatch batch;
+            for (int i = 1; i <= 500; ++i) {
+                Event e;
+                e.type = "T";
+                e.source = "s";
+                e.time = 1'790'000'000'000'000 + qint64(b * 500 + i) * 1000;
+                e.payload = QByteArray(60, 'p');
+                batch.append(e);
+            }
+            QVERIFY2(w->append(batch, &error), qPrintable(error));
+        }
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    // the first page from the middle on whose damage a read of the events runs into
+    qint64 readable = -1;
+    const qint64 pages = QFileInfo(intact).size() / RecordingWriter::PageSize;
+    for (qint64 page = pages / 2; page < pages && readable < 0; ++page) {
+        QFile::remove(rec);
+        QVERIFY(QFile::copy(intact, rec));
+        {
+            QFile f(rec);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(page * RecordingWriter::PageSize);
+            f.write(QByteArray(RecordingWriter::PageSize, '\xA5'));
+        }
+        auto r = Recording::open(rec, &error);
+        qint64 n = 0;
+        if (r && !r->readSeqRange(1, 10000, [&](Event&&) { ++n; return true; }, &error) && n > 0)
+            readable = n;
+    }
+    QVERIFY2(readable > 0, "no page of events to damage");
+
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(rec, m_orderFlow));
+    w.setSpeed(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, readable, 20000);
+    const QString where = QStringLiteral("cannot read the recording after event %1: ").arg(readable);
+    QTRY_VERIFY2_WITH_TIMEOUT(w.errorText().contains(where), qPrintable(w.errorText()), 5000);
+    QVERIFY(w.session()->error().startsWith(where));
+    QCOMPARE(w.session()->position(), readable);
+    QCOMPARE(w.session()->snapshot()->events, readable); // nothing skipped to after the damage
 }
 
 QTEST_MAIN(TestGuiRecording)

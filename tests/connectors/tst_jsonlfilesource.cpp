@@ -71,6 +71,8 @@ private Q_SLOTS:
     void limitStopsTheSource();
     void fullEngineMakesItWait();
     void recordCommandFollow();
+    void stopLeavesAnUnfinishedLineOut();
+    void recordCommandSaysWhatItLeftOut();
 
 private:
     QString path(const QString& name) const { return m_dir.filePath(name); }
@@ -311,6 +313,61 @@ void TestJsonlFileSource::recordCommandFollow()
     QVERIFY(missing.waitForFinished(60000));
     QCOMPARE(missing.exitCode(), 1);
     QVERIFY(missing.readAllStandardError().contains("nope.jsonl: no such file"));
+}
+
+// Stopped while the writer is half way through a line: that half is not an event (a line is
+// recorded once its newline is written), and the source says how many bytes it left out.
+void TestJsonlFileSource::stopLeavesAnUnfinishedLineOut()
+{
+    const QString file = path(QStringLiteral("half.jsonl"));
+    const QByteArray half = line(3).left(40);
+    append(file, lines(0, 3) + half);
+    Collector collected;
+    JsonlFileSource source(follow(file));
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    const qint64 written = QFile(file).size();
+    QTRY_COMPARE_WITH_TIMEOUT(source.counters().bytes.load(), written, 10000); // the half line was read
+    QTRY_COMPARE_WITH_TIMEOUT(collected.size(), 3, 10000);
+    QCOMPARE(source.unfinishedLineBytes(), 0);
+    source.stop();
+    QCOMPARE(source.status().state, SourceState::Stopped);
+    QCOMPARE(source.status().reason, QString()); // stopped, not failed
+    const QList<Event> events = collected.all();
+    QCOMPARE(events.size(), 3);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(events.at(i).id, QByteArray("e" + QByteArray::number(i)));
+    QCOMPARE(source.counters().handedOver.load(), 3);
+    QCOMPARE(source.counters().unparsed.load(), 0);
+    QCOMPARE(source.unfinishedLineBytes(), 40);
+}
+
+// The same through `flowscope record --follow`: the recording holds the finished lines only,
+// stderr says what was left out, and --json has it as source.unfinished_line_bytes.
+void TestJsonlFileSource::recordCommandSaysWhatItLeftOut()
+{
+    const QString file = path(QStringLiteral("cli-half.jsonl"));
+    append(file, lines(0, 2) + line(2).left(25));
+    const QString rec = path(QStringLiteral("half.fsrec"));
+    QProcess p;
+    p.start(QStringLiteral(FLOWSCOPE_BINARY),
+        { QStringLiteral("record"), QStringLiteral("--follow"), file, QStringLiteral("--duration"),
+            QStringLiteral("1s"), QStringLiteral("--out"), rec, QStringLiteral("--json") });
+    QVERIFY(p.waitForFinished(60000));
+    const QByteArray errors = p.readAllStandardError();
+    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, errors.constData());
+    const QByteArray said = file.toUtf8() + ": the last line had no newline yet when recording stopped (25 bytes): not recorded";
+    QVERIFY2(errors.contains(said), errors.constData());
+    const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    QCOMPARE(o.value(u"events").toInteger(), 2);
+    QCOMPARE(o.value(u"unparsed").toInteger(), 0);
+    QCOMPARE(o.value(u"source").toObject().value(u"recorded").toInteger(), 2);
+    QCOMPARE(o.value(u"source").toObject().value(u"unfinished_line_bytes").toInteger(), 25);
+    QString error;
+    auto recording = Recording::open(rec, &error);
+    QVERIFY2(recording, qPrintable(error));
+    QCOMPARE(recording->eventCount(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestJsonlFileSource)

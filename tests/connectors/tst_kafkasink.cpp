@@ -9,6 +9,7 @@
 #include <replaychaos.h>
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -18,7 +19,10 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <csignal>
 #include <map>
+
+#include <sys/types.h>
 
 using namespace FlowScope;
 using Connectors::ChaosOptions;
@@ -104,8 +108,18 @@ private Q_SLOTS:
     void replayCommandDrops();
     void replayCommandPacedWithDelayAndReorder();
     void replayCommandBadInput();
+    void replayCommandInterruptedCountsWhatWasHeld();
+    void replayCommandReadErrorStillReports();
 
 private:
+    struct ReplayRun {
+        int exitCode = -1;
+        QJsonObject report;
+        QByteArray errors;
+    };
+    // Runs `flowscope replay REC` into topics prefix+... with --json, whatever its exit status;
+    // with `interruptAfterMs`, sends it SIGINT (Ctrl-C) that long after it started.
+    ReplayRun runReplayOf(const QString& rec, const QByteArray& prefix, const QStringList& extra, int interruptAfterMs = 0);
     void createTopics(const QByteArray& prefix);
     // Reads every message of prefix+orders and prefix+payments from the beginning until
     // `expected` arrived, in partition order; checks that the topics hold no more than that.
@@ -534,6 +548,108 @@ void TestKafkaSink::replayCommandBadInput()
                      QStringLiteral("fast") },
                  &errors),
         2);
+}
+
+TestKafkaSink::ReplayRun TestKafkaSink::runReplayOf(const QString& rec, const QByteArray& prefix,
+                                                    const QStringList& extra, int interruptAfterMs)
+{
+    QProcess p;
+    QStringList args { QStringLiteral("replay"), rec, QStringLiteral("--to-kafka"), QString::fromUtf8(m_bootstrap),
+        QStringLiteral("--topic-map"), QStringLiteral("orders=") + QString::fromUtf8(prefix) + QStringLiteral("orders"),
+        QStringLiteral("--topic-map"),
+        QStringLiteral("payments=") + QString::fromUtf8(prefix) + QStringLiteral("payments"), QStringLiteral("--property"),
+        QStringLiteral("log_level=0"), QStringLiteral("--json") };
+    p.start(QStringLiteral(FLOWSCOPE_BINARY), args + extra);
+    ReplayRun r;
+    if (!p.waitForStarted(10000))
+        return r;
+    if (interruptAfterMs > 0 && !p.waitForFinished(interruptAfterMs))
+        ::kill(pid_t(p.processId()), SIGINT);
+    if (!p.waitForFinished(60000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.report = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    r.errors = p.readAllStandardError();
+    return r;
+}
+
+// Ctrl-C in a paced replay with delay and reorder: the chaos stages still hold events (delayed,
+// or in reorder windows that are not full). They are counted as held_unsent, so that the report
+// adds up: produced + held_unsent = events - dropped + duplicated, and the cluster holds exactly
+// what was reported sent.
+void TestKafkaSink::replayCommandInterruptedCountsWhatWasHeld()
+{
+    const QByteArray prefix = "int-";
+    createTopics(prefix);
+    // 1x: the recording's events are 1 ms apart, so about 1500 are read before the interrupt
+    const ReplayRun r = runReplayOf(m_recPath, prefix,
+        { QStringLiteral("--speed"), QStringLiteral("1x"), QStringLiteral("--chaos"),
+            QStringLiteral("dup=0.05,drop=0.05,delay=3s,reorder=4"), QStringLiteral("--seed"), QStringLiteral("5") },
+        1500);
+    QVERIFY2(r.exitCode == 130, r.errors.constData());
+    const QJsonObject& o = r.report;
+    QVERIFY2(!o.isEmpty(), r.errors.constData());
+    QCOMPARE(o.value(u"interrupted").toBool(), true);
+    const qint64 events = o.value(u"events").toInteger(), produced = o.value(u"produced").toInteger();
+    const qint64 held = o.value(u"held_unsent").toInteger();
+    const qint64 dropped = o.value(u"dropped").toInteger(), duplicated = o.value(u"duplicated").toInteger();
+    qInfo() << "interrupted after" << events << "events:" << produced << "produced," << held << "held," << dropped
+            << "dropped," << duplicated << "duplicated";
+    QVERIFY(events > 100 && events < N);
+    QVERIFY(held > 0);
+    QCOMPARE(produced + held, events - dropped + duplicated);
+    QCOMPARE(o.value(u"delivery_errors").toInteger(), 0);
+    QCOMPARE(o.value(u"sent").toInteger(), produced);
+    QList<Message> messages;
+    readBack(prefix, produced, &messages);
+}
+
+// The recording is damaged part way: what was read before the damage goes out (what the chaos
+// held included), the report is printed with the reason, and the status is 1.
+void TestKafkaSink::replayCommandReadErrorStillReports()
+{
+    const QString damaged = m_dir.filePath(QStringLiteral("damaged.fsrec"));
+    QVERIFY(QFile::copy(m_recPath, damaged));
+    {
+        QFile f(damaged);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        const qint64 pageSize = RecordingWriter::PageSize;
+        const qint64 pages = f.size() / pageSize;
+        for (qint64 page = pages * 3 / 4; page < pages * 3 / 4 + 4; ++page) { // leaf pages of late events
+            f.seek(page * pageSize);
+            f.write(QByteArray(pageSize, '\xA5'));
+        }
+    }
+    qint64 readable = 0;
+    {
+        QString error;
+        auto rec = Recording::open(damaged, &error);
+        QVERIFY2(rec, qPrintable(error));
+        QVERIFY(!rec->readSeqRange(1, N, [&](Event&&) { ++readable; return true; }, &error));
+        QVERIFY(readable > 0 && readable < N);
+    }
+    const QByteArray prefix = "dmg-";
+    createTopics(prefix);
+    const ReplayRun r = runReplayOf(damaged, prefix,
+        { QStringLiteral("--chaos"), QStringLiteral("dup=0.05,drop=0.05,delay=50ms,reorder=4"), QStringLiteral("--seed"),
+            QStringLiteral("5") });
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.errors.contains("replay: ") && r.errors.contains(damaged.toUtf8()), r.errors.constData());
+    const QJsonObject& o = r.report;
+    QVERIFY2(!o.isEmpty(), r.errors.constData());
+    QVERIFY(!o.value(u"read_error").toString().isEmpty());
+    QVERIFY2(r.errors.contains(o.value(u"read_error").toString().toUtf8()), r.errors.constData());
+    const qint64 events = o.value(u"events").toInteger(), produced = o.value(u"produced").toInteger();
+    // every event read (in whole chunks, up to the damaged one) went out
+    QVERIFY2(events > 0 && events <= readable, qPrintable(QStringLiteral("%1 of %2").arg(events).arg(readable)));
+    QCOMPARE(o.value(u"held_unsent").toInteger(), 0);
+    QCOMPARE(produced, events - o.value(u"dropped").toInteger() + o.value(u"duplicated").toInteger());
+    QCOMPARE(o.value(u"sent").toInteger(), produced);
+    QList<Message> messages;
+    readBack(prefix, produced, &messages);
 }
 
 QTEST_GUILESS_MAIN(TestKafkaSink)

@@ -19,6 +19,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <sqlite3.h>
+
 #include <thread>
 
 using namespace FlowScope;
@@ -35,6 +37,9 @@ private Q_SLOTS:
     void sagaInstancesFollowTheState();
     void groupFactsArePublished();
     void workerThreadsRunBelowTheCaller();
+    void recorderWaitsOutAnotherWritersLock();
+    void recorderStoresNothingAfterALostBatch();
+    void recorderLockedTooLongStopsTheRecording();
 
 private:
     QList<Event> demoEvents() const;
@@ -368,6 +373,152 @@ void TestEngine::workerThreadsRunBelowTheCaller()
     QCOMPARE(currentThreadNice(), base);
     engine.stop();
     QTRY_VERIFY(named({ "fs-engine", "fs-writer" }).isEmpty()); // joined; /proc may lag a moment
+}
+
+namespace {
+
+EventBatch numberedBatch(int from, int n)
+{
+    EventBatch b;
+    for (int i = from; i < from + n; ++i) {
+        Event e;
+        e.type = "T";
+        e.id = QByteArray::number(i);
+        b.append(e);
+    }
+    return b;
+}
+
+// The seqs a recording holds, in order, and the ids they carry.
+QList<QPair<qint64, QByteArray>> storedSeqs(const QString& path)
+{
+    QString error;
+    QList<QPair<qint64, QByteArray>> out;
+    auto rec = Recording::open(path, &error);
+    if (!rec) {
+        qWarning("%s", qPrintable(error));
+        return out;
+    }
+    rec->readSeqRange(1, std::numeric_limits<qint64>::max(), [&](Event&& e) {
+        out.append({ e.seq, e.id });
+        return true;
+    }, &error);
+    return out;
+}
+
+QList<QPair<qint64, QByteArray>> expectedSeqs(int from, int to)
+{
+    QList<QPair<qint64, QByteArray>> out;
+    for (int i = from; i <= to; ++i)
+        out.append({ i, QByteArray::number(i) });
+    return out;
+}
+
+// A second connection to a recording, as another process (sqlite3, a backup tool) would hold it.
+struct OtherConnection {
+    sqlite3* db = nullptr;
+    explicit OtherConnection(const QString& path)
+    {
+        sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE, nullptr);
+    }
+    ~OtherConnection() { sqlite3_close_v2(db); }
+    bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+};
+
+} // namespace
+
+// Another process holds the recording's write lock for a while (longer than the 10 s SQLite
+// used to wait): the batches behind it wait and are stored, with no gap and no error.
+void TestEngine::recorderWaitsOutAnotherWritersLock()
+{
+    const QString path = m_dir.filePath(QStringLiteral("locked.fsrec"));
+    QString error;
+    auto writer = RecordingWriter::create(path, &error);
+    QVERIFY2(writer, qPrintable(error));
+    Engine engine({}, writer.get(), Engine::Options {});
+    engine.start();
+    QVERIFY(engine.push(numberedBatch(1, 5)));
+    engine.flush();
+
+    OtherConnection other(path);
+    QVERIFY(other.exec("BEGIN IMMEDIATE")); // the write lock, until ROLLBACK
+    std::thread holder([&] {
+        std::this_thread::sleep_for(std::chrono::seconds(11));
+        other.exec("ROLLBACK");
+    });
+    QVERIFY(engine.push(numberedBatch(6, 5)));
+    QVERIFY(engine.push(numberedBatch(11, 5)));
+    engine.flush(); // returns once both are written: after the lock is released
+    holder.join();
+    QVERIFY2(engine.error().isEmpty(), qPrintable(engine.error()));
+    QVERIFY(engine.push(numberedBatch(16, 5)));
+    engine.flush();
+    engine.stop();
+    QVERIFY2(writer->finish(&error), qPrintable(error));
+    QCOMPARE(storedSeqs(path), expectedSeqs(1, 20));
+}
+
+// A batch that cannot be stored at all (here: another process put a row where event 6 goes):
+// the batches after it are not stored either, so the recording has no gap; the engine takes no
+// more, and its error names the events that were lost.
+void TestEngine::recorderStoresNothingAfterALostBatch()
+{
+    const QString path = m_dir.filePath(QStringLiteral("lost.fsrec"));
+    QString error;
+    auto writer = RecordingWriter::create(path, &error);
+    QVERIFY2(writer, qPrintable(error));
+    Engine engine({}, writer.get(), Engine::Options {});
+    engine.start();
+    QVERIFY(engine.push(numberedBatch(1, 5)));
+    engine.flush();
+    {
+        OtherConnection other(path);
+        QVERIFY(other.exec("INSERT INTO events (seq, ingest_time, type, id, format, flags) VALUES (6, 0, 'X', 'x', 0, 0)"));
+    }
+    QVERIFY(engine.push(numberedBatch(6, 5)));
+    QTRY_VERIFY(!engine.error().isEmpty());
+    QVERIFY(!engine.push(numberedBatch(11, 5))); // refused: it would follow a gap
+    engine.flush();
+    engine.stop();
+    QVERIFY2(engine.error().contains(QStringLiteral("events 6-10 were not stored")), qPrintable(engine.error()));
+    QVERIFY2(engine.error().contains(QStringLiteral("UNIQUE constraint failed")), qPrintable(engine.error()));
+    QVERIFY2(writer->finish(&error), qPrintable(error));
+    auto stored = storedSeqs(path);
+    QCOMPARE(stored.size(), 6);
+    QCOMPARE(stored.takeLast(), (QPair<qint64, QByteArray>(6, "x"))); // the other process's row, nothing after it
+    QCOMPARE(stored, expectedSeqs(1, 5));
+}
+
+// The lock is held past the writer's busy timeout: that batch is lost, and the ones behind it,
+// already handed over, are counted with it; nothing after it is stored, even once the lock is free.
+void TestEngine::recorderLockedTooLongStopsTheRecording()
+{
+    const QString path = m_dir.filePath(QStringLiteral("locked-long.fsrec"));
+    QString error;
+    auto writer = RecordingWriter::create(path, &error);
+    QVERIFY2(writer, qPrintable(error));
+    writer->setBusyTimeout(300);
+    Engine engine({}, writer.get(), Engine::Options {});
+    engine.start();
+    QVERIFY(engine.push(numberedBatch(1, 5)));
+    engine.flush();
+    {
+        OtherConnection other(path);
+        QVERIFY(other.exec("BEGIN IMMEDIATE"));
+        QVERIFY(engine.push(numberedBatch(6, 5)));
+        QVERIFY(engine.push(numberedBatch(11, 5)));
+        QTRY_VERIFY_WITH_TIMEOUT(!engine.error().isEmpty(), 10000);
+        engine.flush();
+        QVERIFY(other.exec("ROLLBACK"));
+    }
+    QVERIFY(!engine.push(numberedBatch(16, 5)));
+    engine.stop();
+    QCOMPARE(engine.error(),
+             QStringLiteral("cannot write %1: database is locked; events 6-15 were not stored, and the recording ends "
+                            "at event 5")
+                 .arg(path));
+    QVERIFY2(writer->finish(&error), qPrintable(error));
+    QCOMPARE(storedSeqs(path), expectedSeqs(1, 5));
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

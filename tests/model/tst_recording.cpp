@@ -152,16 +152,26 @@ void TestRecording::seqsAreDenseAcrossBatches()
     }
     QCOMPARE(w->count(), 5000);
     // numbered by the caller (the engine numbers on its thread and writes on another): a batch
-    // that does not come after what is stored, or is out of order, is refused whole
+    // that does not follow what is stored, or leaves a gap in itself, is refused whole
     EventBatch numbered { makeEvent(9000), makeEvent(9001) };
-    numbered[0].seq = 5000;
-    numbered[1].seq = 5001;
-    QVERIFY(!w->appendNumbered(numbered, &error));
-    QVERIFY2(error.contains(u"event 5000 comes after event 5000 was stored"), qPrintable(error));
-    numbered[0].seq = 5002;
-    QVERIFY(!w->appendNumbered(numbered, &error));
-    QVERIFY2(error.contains(u"event 5001 is out of order"), qPrintable(error));
-    QCOMPARE(w->count(), 5000);
+    const struct {
+        qint64 first, second;
+        const char16_t* message;
+    } refused[] = {
+        { 5002, 5003, u"event 5002 does not follow event 5000, the last one stored" }, // a gap before
+        { 5000, 5001, u"event 5000 does not follow event 5000, the last one stored" },
+        { 5002, 5001, u"event 5002 does not follow event 5000, the last one stored" },
+        { 5001, 5003, u"event 5003 comes where event 5002 belongs" }, // a gap inside
+        { 5001, 5001, u"event 5001 comes where event 5002 belongs" },
+    };
+    for (const auto& r : refused) {
+        numbered[0].seq = r.first;
+        numbered[1].seq = r.second;
+        error.clear();
+        QVERIFY2(!w->appendNumbered(numbered, &error), qPrintable(QStringLiteral("%1, %2").arg(r.first).arg(r.second)));
+        QVERIFY2(error.contains(QStringView(r.message)), qPrintable(error));
+        QCOMPARE(w->count(), 5000);
+    }
     QVERIFY(w->finish(&error));
     auto r = Recording::open(path("dense.fsrec"), &error);
     QVERIFY(r);

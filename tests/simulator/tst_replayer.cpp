@@ -9,6 +9,7 @@
 #include <seeker.h>
 
 #include <QFile>
+#include <QFileInfo>
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -26,6 +27,9 @@ private Q_SLOTS:
     void seekContinuesFromThere();
     void flatOut();
     void seekDuringReplayIntoTheEngine();
+    void clockStartsAtTheFirstEventWithATime();
+    void retainedRecordingStartingAt5001();
+    void stopsWhereTheRecordingIsDamaged();
 
 private:
     QTemporaryDir m_dir;
@@ -188,6 +192,183 @@ void TestReplayer::seekDuringReplayIntoTheEngine()
     engine.flush();
     QCOMPARE(engine.snapshot()->events, 1467);
     QCOMPARE(engine.snapshot()->state, Seeker::stateAt(*rec, flow, 1467, &error)->toJson());
+}
+
+// A recording that starts with events that carry no time (unparsed lines): they are due at once,
+// and the clock starts at the first event that carries one, not at event time 0, where the
+// timed events would never come due.
+void TestReplayer::clockStartsAtTheFirstEventWithATime()
+{
+    const QString path = m_dir.filePath(QStringLiteral("timeless-first.fsrec"));
+    QString error;
+    {
+        auto w = RecordingWriter::create(path, &error);
+        QVERIFY2(w, qPrintable(error));
+        EventBatch batch;
+        for (int i = 0; i < 3; ++i) {
+            Event e;
+            e.format = EventFormat::Opaque;
+            e.flags = Unparsed;
+            e.payload = "line " + QByteArray::number(i);
+            batch.append(e);
+        }
+        for (double o : { 0.0, 1.0, 2.5 }) {
+            Event e;
+            e.type = "T";
+            e.time = T0 + qint64(o * 1e6);
+            batch.append(e);
+        }
+        QVERIFY2(w->append(batch, &error), qPrintable(error));
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    const auto rec = Recording::open(path, &error);
+    QVERIFY2(rec, qPrintable(error));
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.play();
+    QCOMPARE(r.pump(), 4); // the three without a time, and the first with one: the clock is at it
+    QCOMPARE(got, (QList<qint64> { 1, 2, 3, 4 }));
+    QCOMPARE(r.waitMicros(), 1'000'000);
+    wall += 1'000'000;
+    QCOMPARE(r.pump(), 1);
+    QCOMPARE(r.waitMicros(), 1'500'000);
+    wall += 1'500'000;
+    QCOMPARE(r.pump(), 1);
+    QVERIFY(r.atEnd());
+    QCOMPARE(got, (QList<qint64> { 1, 2, 3, 4, 5, 6 }));
+}
+
+// A copy of a recording that keeps only its newest events (a window's session recording) starts
+// at seq 5001: the replay starts there, on time, instead of reading seqs 1.. and finding nothing.
+void TestReplayer::retainedRecordingStartingAt5001()
+{
+    const QString path = m_dir.filePath(QStringLiteral("retained.fsrec"));
+    QString error;
+    {
+        auto w = RecordingWriter::create(path, &error);
+        QVERIFY2(w, qPrintable(error));
+        QVERIFY2(w->setRetention(1000, &error), qPrintable(error));
+        for (int b = 0; b < 60; ++b) {
+            EventBatch batch;
+            for (int i = 1; i <= 100; ++i) {
+                Event e;
+                e.type = "T";
+                e.time = T0 + qint64(b * 100 + i) * 1000; // seq n at n ms
+                batch.append(e);
+            }
+            QVERIFY2(w->append(batch, &error), qPrintable(error));
+        }
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    const auto rec = Recording::open(path, &error);
+    QVERIFY2(rec, qPrintable(error));
+    QCOMPARE(rec->firstSeq(), 5001);
+    QCOMPARE(rec->eventCount(), 6000);
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.play();
+    QCOMPARE(r.pump(), 1); // seq 5001 at once, the next 1 ms later
+    QCOMPARE(got, (QList<qint64> { 5001 }));
+    QCOMPARE(r.waitMicros(), 1000);
+    wall += 499'000;
+    QCOMPARE(r.pump(), 499);
+    QCOMPARE(r.position(), 5500);
+    wall += 500'000;
+    QCOMPARE(r.pump(), 500);
+    QVERIFY(r.atEnd());
+    QCOMPARE(got.size(), 1000);
+    QCOMPARE(got.last(), 6000);
+
+    // a seek back to the start of what is kept starts there again
+    got.clear();
+    r.seek(0);
+    QCOMPARE(r.pump(), 1);
+    QCOMPARE(got, (QList<qint64> { 5001 }));
+}
+
+// A page in the middle of the recording is damaged: the replay hands over every event up to it,
+// stops there and says where, instead of skipping the rest of that stretch and going on as if
+// nothing were missing. A seek past the damage replays from there.
+void TestReplayer::stopsWhereTheRecordingIsDamaged()
+{
+    constexpr int Events = 10000;
+    constexpr qint64 Stretch = 2048; // what the replayer reads at a time
+    const QString intact = m_dir.filePath(QStringLiteral("intact.fsrec"));
+    const QString path = m_dir.filePath(QStringLiteral("damaged.fsrec"));
+    QString error;
+    {
+        auto w = RecordingWriter::create(intact, &error);
+        QVERIFY2(w, qPrintable(error));
+        for (int b = 0; b < Events / 500; ++b) {
+            EventBatch batch;
+            for (int i = 1; i <= 500; ++i) {
+                Event e;
+                e.type = "T";
+                e.id = QByteArray::number(b * 500 + i);
+                e.time = T0 + qint64(b * 500 + i) * 1000;
+                e.payload = QByteArray(60, 'p');
+                batch.append(e);
+            }
+            QVERIFY2(w->append(batch, &error), qPrintable(error));
+        }
+        QVERIFY2(w->finish(&error), qPrintable(error));
+    }
+    // Overwrite one page near the middle, the first there that holds events and nothing the rest
+    // depends on: reading stops in it, and reading after the stretch it is in works again.
+    qint64 readable = 0, stretchEnd = 0;
+    const qint64 pages = QFileInfo(intact).size() / RecordingWriter::PageSize;
+    for (qint64 page = pages / 2; page < pages && stretchEnd == 0; ++page) {
+        QFile::remove(path);
+        QVERIFY(QFile::copy(intact, path));
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            f.seek(page * RecordingWriter::PageSize);
+            f.write(QByteArray(RecordingWriter::PageSize, '\xA5'));
+        }
+        auto rec = Recording::open(path, &error);
+        if (!rec)
+            continue;
+        readable = 0;
+        if (rec->readSeqRange(1, Events, [&](Event&&) { ++readable; return true; }, &error))
+            continue; // not a page of events
+        const qint64 end = (readable / Stretch + 1) * Stretch; // the stretch the damage is in
+        qint64 after = 0;
+        if (readable > 0 && end < Events
+            && rec->readSeqRange(end + 1, Events, [&](Event&&) { ++after; return true; }, &error)
+            && after == Events - end)
+            stretchEnd = end;
+    }
+    QVERIFY2(stretchEnd > 0, "no page of events to damage");
+
+    const auto rec = Recording::open(path, &error);
+    QVERIFY2(rec, qPrintable(error));
+    qint64 wall = 0;
+    QList<qint64> got;
+    Replayer r(*rec, [&](EventBatch&& b) { for (const Event& e : b) got.append(e.seq); }, [&] { return wall; });
+    r.setSpeed(ReplayClock::Unpaced);
+    r.play();
+    while (r.pump() > 0) { }
+    QVERIFY(r.atEnd());
+    QCOMPARE(got.size(), readable); // every event before the damage, in order, and none after it
+    for (qsizetype i = 0; i < got.size(); ++i)
+        QCOMPARE(got.at(i), i + 1);
+    QVERIFY2(r.error().startsWith(QStringLiteral("cannot read the recording after event %1: ").arg(readable)),
+             qPrintable(r.error()));
+    QCOMPARE(r.pump(), 0); // it stays there
+    QCOMPARE(r.position(), readable);
+
+    got.clear();
+    r.seek(stretchEnd); // past the damage: on from there
+    QVERIFY(r.error().isEmpty());
+    while (r.pump() > 0) { }
+    QVERIFY(r.atEnd());
+    QVERIFY(r.error().isEmpty());
+    QCOMPARE(got.size(), Events - stretchEnd);
+    QCOMPARE(got.first(), stretchEnd + 1);
+    QCOMPARE(got.last(), Events);
 }
 
 QTEST_GUILESS_MAIN(TestReplayer)
