@@ -101,11 +101,38 @@ QByteArray structuredJson(const Event& e, bool oneLine)
 
 QByteArray toStructuredJson(const Event& e) { return structuredJson(e, true); }
 
+namespace {
+// Stateless: a stateful decoder holds a sequence cut off at the end back for the next call
+// instead of calling it an error, so "\xD2" at the end passed as UTF-8.
+bool isValidUtf8(const QByteArray& v)
+{
+    auto decoder = QStringDecoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    [[maybe_unused]] const QString s = decoder(v);
+    return !decoder.hasError();
+}
+
+// `"name":"text"` for UTF-8 bytes; else `"name_base64":"..."` (a JSON string holds only text,
+// and kcat's own form would turn the other bytes into U+FFFD: an Avro key would not come back)
+void bytesMember(QByteArray& out, const char* name, const QByteArray& v)
+{
+    out.append('"').append(name);
+    if (isValidUtf8(v)) {
+        out.append("\":");
+        Json::appendString(out, v);
+    } else {
+        out.append("_base64\":\"").append(v.toBase64()).append('"');
+    }
+}
+} // namespace
+
 QByteArray toKcatJson(const Event& e)
 {
     QByteArray out;
     out.append("{\"topic\":");
-    Json::appendString(out, e.channel.isNull() ? QByteArray("") : e.channel);
+    if (e.channel.isNull())
+        out.append("null"); // no channel, not an empty one
+    else
+        Json::appendString(out, e.channel);
     out.append(",\"partition\":").append(QByteArray::number(e.partition));
     out.append(",\"offset\":").append(QByteArray::number(e.offset));
     if (e.brokerTime != NoTime)
@@ -121,18 +148,19 @@ QByteArray toKcatJson(const Event& e)
         else
             Json::appendString(out, e.headers()[i].value);
     }
-    out.append("],\"key\":");
+    out.append("],");
     if (e.key.isNull())
-        out.append("null");
+        out.append("\"key\":null");
     else
-        Json::appendString(out, e.key);
-    out.append(",\"payload\":");
+        bytesMember(out, "key", e.key);
+    out.append(',');
     if (e.format == EventFormat::Binary || e.isUnparsed()) {
         if (e.payload.isNull())
-            out.append("null");
+            out.append("\"payload\":null");
         else
-            Json::appendString(out, e.payload);
+            bytesMember(out, "payload", e.payload);
     } else {
+        out.append("\"payload\":");
         Json::appendString(out, structuredJson(e, false)); // exact: line breaks are escaped in the string
     }
     out.append('}');
@@ -159,12 +187,7 @@ void csvField(QByteArray& out, const QByteArray& v)
     }
 }
 
-bool isUtf8Text(const QByteArray& v)
-{
-    auto decoder = QStringDecoder(QStringDecoder::Utf8);
-    const QString s = decoder(v);
-    return !decoder.hasError() && !v.contains('\0');
-}
+bool isUtf8Text(const QByteArray& v) { return isValidUtf8(v) && !v.contains('\0'); }
 } // namespace
 
 QByteArray toCsvRow(const Event& e)

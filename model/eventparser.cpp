@@ -81,6 +81,18 @@ std::optional<qint64> toInt(const FieldView& f)
     return v;
 }
 
+// A JSON string of base64 (FlowScope's `key_base64` / `payload_base64`), decoded.
+std::optional<QByteArray> base64(const FieldView& f)
+{
+    if (f.type != sj::json_type::string)
+        return std::nullopt;
+    auto decoded = QByteArray::fromBase64Encoding(
+        QByteArray::fromRawData(f.text.data(), qsizetype(f.text.size())), QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded)
+        return std::nullopt;
+    return std::move(*decoded);
+}
+
 bool isJsonContentType(const QByteArray& ct)
 {
     // application/json, application/cloudevents+json, text/json, anything/+json; parameters ignored
@@ -536,7 +548,9 @@ Event EventParser::parseLine(QByteArrayView line)
         return unparsed(line, EventFormat::Opaque, std::move(err));
     const ObjectScan& s = d->scan[0];
     const FieldView* topic = s.find("topic");
-    if (s.find("specversion") || !topic || !s.find("payload")) {
+    const FieldView* payload = s.find("payload");
+    const FieldView* payload64 = s.find("payload_base64"); // FlowScope's export, for bytes that are not UTF-8
+    if (s.find("specversion") || !topic || (!payload && !payload64)) {
         Event e;
         if (s.find("specversion")) {
             err = Private::fillStructured(s, e);
@@ -550,9 +564,10 @@ Event EventParser::parseLine(QByteArrayView line)
 
     // a kcat -J envelope: {"topic","partition","offset","tstype","ts","broker","headers","key","payload"}
     KafkaRecord r;
-    if (topic->type != sj::json_type::string)
-        return unparsed(line, EventFormat::Opaque, "kcat envelope: `topic` must be a string");
-    r.topic = bytes(topic->text);
+    if (topic->type != sj::json_type::string && topic->type != sj::json_type::null)
+        return unparsed(line, EventFormat::Opaque, "kcat envelope: `topic` must be a string (or null: no channel)");
+    if (topic->type == sj::json_type::string)
+        r.topic = bytes(topic->text);
     if (const FieldView* f = s.find("partition")) {
         const auto v = toInt(*f);
         if (!v)
@@ -570,10 +585,22 @@ Event EventParser::parseLine(QByteArrayView line)
             r.brokerTime = TimeFormat::fromMillis(*v);
     if (const FieldView* f = s.find("key"); f && f->type != sj::json_type::null)
         r.key = bytes(f->text);
+    if (const FieldView* f = s.find("key_base64")) {
+        std::optional<QByteArray> key = base64(*f);
+        if (!key)
+            return unparsed(line, EventFormat::Opaque, "kcat envelope: `key_base64` is not valid base64");
+        r.key = std::move(*key);
+    }
     for (const HeaderView& h : s.headers)
         r.headers.append(Header { bytes(h.name), h.isNull ? QByteArray() : bytes(h.value), h.isNull });
-    const FieldView* payload = s.find("payload");
-    if (payload->type != sj::json_type::null) {
+    if (payload && payload64)
+        return unparsed(line, EventFormat::Opaque, "kcat envelope: both `payload` and `payload_base64` are present");
+    if (payload64) {
+        std::optional<QByteArray> value = base64(*payload64);
+        if (!value)
+            return unparsed(line, EventFormat::Opaque, "kcat envelope: `payload_base64` is not valid base64");
+        r.value = value->isNull() ? QByteArray("") : std::move(*value); // empty, not a tombstone
+    } else if (payload->type != sj::json_type::null) {
         r.value = bytes(payload->text);
         if (r.value.isNull())
             r.value = QByteArray("");
@@ -584,7 +611,8 @@ Event EventParser::parseLine(QByteArrayView line)
 Event EventParser::parseKafkaRecord(KafkaRecord r)
 {
     Event e;
-    e.channel = repeatedName(r.topic);
+    if (!r.topic.isNull()) // null: the envelope said no channel
+        e.channel = repeatedName(r.topic);
     e.partition = r.partition;
     e.offset = r.offset;
     e.key = std::move(r.key);

@@ -523,6 +523,36 @@ void TestEventParser::kcatRoundTrip()
         const Event second = p.parseLine(CloudEventWriter::toKcatJson(first));
         QCOMPARE(second, first);
     }
+
+    // Bytes that are not UTF-8 (an Avro key and value, say) go out as base64 and come back
+    // exact; kcat's own form would have turned them into U+FFFD. No channel stays no channel.
+    KafkaRecord r;
+    r.topic = "avro";
+    r.partition = 1;
+    r.offset = 7;
+    r.key = QByteArray::fromHex("00000007d2");
+    r.value = QByteArray::fromHex("0000000001ff80c3");
+    Event binary = p.parseKafkaRecord(r);
+    QVERIFY(binary.isUnparsed());
+    Event noChannel = p.parseLine("not json");
+    QVERIFY(noChannel.channel.isNull());
+    r.value = QByteArray("");
+    const Event empty = p.parseKafkaRecord(r); // an empty value, not a tombstone
+    for (const Event& e : { binary, noChannel, empty }) {
+        const QByteArray line = CloudEventWriter::toKcatJson(e);
+        const Event back = p.parseLine(line);
+        QCOMPARE(back.key, e.key);
+        QCOMPARE(back.payload, e.payload);
+        QCOMPARE(back.payload.isNull(), e.payload.isNull());
+        QCOMPARE(back.channel, e.channel);
+        QCOMPARE(back.channel.isNull(), e.channel.isNull());
+        QCOMPARE(back.offset, e.offset);
+    }
+    QVERIFY(CloudEventWriter::toKcatJson(binary).contains(R"("key_base64":"AAAAB9I=")"));
+    QVERIFY(CloudEventWriter::toKcatJson(binary).contains(R"("payload_base64":"AAAAAAH/gMM=")"));
+    QVERIFY(CloudEventWriter::toKcatJson(noChannel).startsWith(R"({"topic":null,)"));
+    QVERIFY(p.parseLine(R"({"topic":"t","partition":0,"offset":1,"payload_base64":"!!"})").error().contains("`payload_base64` is not valid base64"));
+    QVERIFY(p.parseLine(R"({"topic":"t","partition":0,"offset":1,"payload":"a","payload_base64":"YQ=="})").error().contains("both"));
 }
 
 // The rarely-set attributes live out of line: absent ones allocate nothing, present ones are
