@@ -27,6 +27,7 @@ namespace FlowScope::Connectors {
 namespace {
 
 constexpr std::size_t MaxReadyBatches = 2; // between the poll and the hand-over threads
+constexpr qsizetype MaxGaps = 100;         // ranges deleted before they were read, kept for the report
 
 struct PartitionListDeleter {
     void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
@@ -47,6 +48,7 @@ struct KafkaSource::Private {
     std::atomic<bool> fatal { false };
     QString fatalReason;
     qint64 ingestTime = 0; // poll thread: when the messages being taken arrived (pollLoop sets it)
+    bool paused = false;   // poll thread: the assigned partitions are paused (the engine is behind)
 
     static void onError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
     static void onLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
@@ -58,6 +60,7 @@ struct KafkaSource::Private {
     void applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew);
     bool matches(const QString& topic) const;
     Event toEvent(const rd_kafka_message_t* msg);
+    QString restartAfterReset(const rd_kafka_message_t* msg);
     void commit(bool async);
 };
 
@@ -189,9 +192,15 @@ bool KafkaSource::start(QString* error)
     auto set = [&](const QByteArray& key, const QByteArray& value) {
         return setKafkaProperty(conf, key, value, &m_skipped, error);
     };
-    const QByteArray reset = m_options.startAt == StartAt::End || m_options.startAt == StartAt::Time
-        ? QByteArrayLiteral("latest")
-        : QByteArrayLiteral("earliest");
+    // auto.offset.reset decides where a partition goes when its position is not on the broker:
+    // mostly when the broker deleted (retention) what the source had not read yet, because it
+    // was paused behind a slow engine or stopped (SIGSTOP, a laptop asleep). "latest" would then
+    // skip everything still on the broker, silently. Assign-only positions are explicit, so the
+    // reset only ever means "fell off the log": "error" hands it to the poll loop, which counts
+    // and reports the deleted offsets and goes on at the earliest offset (restartAfterReset). A
+    // group reads from the earliest offset still there (a partition without a committed offset
+    // too, as documented for --from stored).
+    const QByteArray reset = group ? QByteArrayLiteral("earliest") : QByteArrayLiteral("error");
     // Defaults first, the user's properties after them (they win). queued.min.messages: with the
     // default of 100 k, librdkafka 2.0 stalls about a second each time its queue passes it.
     const QList<QPair<QByteArray, QByteArray>> defaults {
@@ -212,8 +221,10 @@ bool KafkaSource::start(QString* error)
     // start positions are explicit so no committed offset is fetched, and nothing is committed.
     ok = ok && set("group.id", group ? m_options.group.toUtf8() : QByteArrayLiteral("flowscope-assign-only"));
     for (const auto& [k, v] : std::as_const(m_options.properties)) {
-        if (k == "group.id" || k == "enable.auto.commit" || k == "enable.auto.offset.store") {
-            // FlowScope decides these: assign-only must not commit, a group commits what was stored
+        if (k == "group.id" || k == "enable.auto.commit" || k == "enable.auto.offset.store"
+            || (!group && k == "auto.offset.reset")) {
+            // FlowScope decides these: assign-only must not commit, a group commits what was
+            // stored, and assign-only reports what fell off the log instead of jumping (above)
             m_skipped.append(QString::fromUtf8(k));
             continue;
         }
@@ -462,6 +473,61 @@ void KafkaSource::Private::assignNewPartitions()
 
 // --- reading ----------------------------------------------------------------------------------
 
+// Assign-only, auto.offset.reset=error: the partition's position is not on the broker, and
+// librdkafka stopped fetching it (its fetch state is NONE, where even a seek is refused, so it is
+// assigned again). Usually retention deleted offsets [position, low watermark) before they were
+// read: they are counted and named, and reading goes on at the low watermark. Returns what the
+// status says about it.
+QString KafkaSource::Private::restartAfterReset(const rd_kafka_message_t* msg)
+{
+    const QByteArray topic = msg->rkt ? QByteArray(rd_kafka_topic_name(msg->rkt)) : QByteArray();
+    const QString where = QStringLiteral("%1[%2]").arg(QString::fromUtf8(topic)).arg(msg->partition);
+    if (topic.isEmpty() || !q->m_options.group.isEmpty()) // a group resets by itself (earliest)
+        return QStringLiteral("%1: %2").arg(where, fromKafka(rd_kafka_message_errstr(msg)));
+    int64_t low = -1, high = -1;
+    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, topic.constData(), msg->partition, &low,
+                                                                     &high, q->m_options.metadataTimeoutMs);
+    PartitionList list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic.constData(), msg->partition)->offset
+        = err ? RD_KAFKA_OFFSET_BEGINNING : low;
+    rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, list.get());
+    if (!e)
+        e = rd_kafka_incremental_assign(rk, list.get());
+    if (!e && paused) // taken while the others wait for the engine: this one waits too
+        rd_kafka_pause_partitions(rk, list.get());
+    if (e) {
+        const QString why = QStringLiteral("%1: %2; reading it again failed: %3")
+                                .arg(where, fromKafka(rd_kafka_message_errstr(msg)), fromKafka(rd_kafka_error_string(e)));
+        rd_kafka_error_destroy(e);
+        return why;
+    }
+    const qint64 from = msg->offset;
+    QString text;
+    if (err) {
+        text = QStringLiteral("%1: offset %2 is no longer on the broker; reading from its earliest offset (%3)")
+                   .arg(where)
+                   .arg(from)
+                   .arg(fromKafka(rd_kafka_err2str(err)));
+    } else if (from >= 0 && from < low) {
+        text = QStringLiteral("%1 offsets %2..%3 were deleted before they were read").arg(where).arg(from).arg(low - 1);
+        q->m_deletedBeforeRead.fetch_add(low - from, std::memory_order_relaxed);
+    } else if (from >= 0) {
+        // past the end: the partition was emptied or the topic recreated; what is there is new
+        text = QStringLiteral("%1: offset %2 is past the end (%3); reading again from offset %4")
+                   .arg(where)
+                   .arg(from)
+                   .arg(high)
+                   .arg(low);
+    } else {
+        text = QStringLiteral("%1: no position; reading from offset %2").arg(where).arg(low);
+    }
+    qCWarning(LOG_KAFKA).noquote() << text;
+    std::lock_guard lock(q->m_gapsMutex);
+    if (q->m_gaps.size() < MaxGaps)
+        q->m_gaps.append(text);
+    return text;
+}
+
 Event KafkaSource::Private::toEvent(const rd_kafka_message_t* msg)
 {
     KafkaRecord r;
@@ -545,7 +611,11 @@ void KafkaSource::pollLoop()
     bool live = !group && status().state == SourceState::Live;
 
     auto takeMessage = [&](rd_kafka_message_t* msg) {
-        if (msg->err) {
+        if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+            // still live: the other partitions go on, and this one at once from its earliest offset
+            setStatus(SourceState::Live, d->restartAfterReset(msg));
+            live = true;
+        } else if (msg->err) {
             if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 setStatus(SourceState::Retrying, fromKafka(rd_kafka_message_errstr(msg)));
                 live = false;
@@ -569,6 +639,7 @@ void KafkaSource::pollLoop()
             if (rd_kafka_assignment(rk, &paused) == RD_KAFKA_RESP_ERR_NO_ERROR && paused) {
                 rd_kafka_pause_partitions(rk, paused);
                 m_pauses.fetch_add(1, std::memory_order_relaxed);
+                d->paused = true;
             }
             while (m_ready.size() >= MaxReadyBatches && !m_handOverDone && !m_stopRequested) {
                 lock.unlock();
@@ -582,6 +653,7 @@ void KafkaSource::pollLoop()
             }
             if (paused) {
                 lock.unlock();
+                d->paused = false;
                 rd_kafka_resume_partitions(rk, paused);
                 rd_kafka_topic_partition_list_destroy(paused);
                 lock.lock();

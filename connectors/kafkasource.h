@@ -33,7 +33,9 @@ namespace FlowScope::Connectors {
 //   broker keeps the data, prefetched messages are discarded by librdkafka and fetched again
 //   from the position after the last message handed to us, and consumption resumes when the
 //   engine catches up. A group member keeps polling meanwhile, so it is not evicted. Nothing is
-//   lost or doubled.
+//   lost or doubled, unless the broker deletes (retention) what waits there before it is read:
+//   assign-only then counts and names the deleted offsets (deletedBeforeRead(), gaps(), the
+//   status's reason) and goes on at the earliest offset still there; a group goes on there too.
 // - A broker outage sets the status to Retrying with librdkafka's reason; librdkafka reconnects
 //   by itself and fetching goes on from the positions it had (status Live again at the next
 //   message).
@@ -87,6 +89,16 @@ public:
     int assignedPartitions() const { return m_assignedCount.load(); }
     // How often the partitions were paused because the sink was behind.
     qint64 pauses() const { return m_pauses.load(); }
+    // Assign-only: offsets the broker deleted (retention) before the source read them, because
+    // it was paused or stopped for too long; reading went on at the earliest offset still there.
+    qint64 deletedBeforeRead() const { return m_deletedBeforeRead.load(); }
+    // What happened, one line per time it happened (the first 100): "orders[3] offsets 120..4031
+    // were deleted before they were read". Any thread.
+    QStringList gaps() const
+    {
+        std::lock_guard lock(m_gapsMutex);
+        return m_gaps;
+    }
 
 private:
     struct Private;
@@ -98,6 +110,9 @@ private:
     std::unique_ptr<Private> d;
     std::atomic<int> m_assignedCount { 0 };
     std::atomic<qint64> m_pauses { 0 };
+    std::atomic<qint64> m_deletedBeforeRead { 0 };
+    mutable std::mutex m_gapsMutex;
+    QStringList m_gaps;
     std::atomic<bool> m_stopRequested { false };
     std::thread m_pollThread, m_handOverThread;
 

@@ -460,6 +460,11 @@ int recordCommand(const QStringList& args)
     // the state it was in when asked to stop: "retrying" says why nothing (more) arrived
     sourceObject.insert(QStringLiteral("state_at_stop"), Connectors::stateName(beforeStop.state));
     sourceObject.insert(QStringLiteral("reason_at_stop"), beforeStop.reason);
+    if (kafka) {
+        // what the broker deleted before it was read (the source was paused or stopped too long)
+        sourceObject.insert(QStringLiteral("deleted_before_read"), kafka->deletedBeforeRead());
+        sourceObject.insert(QStringLiteral("gaps"), QJsonArray::fromStringList(kafka->gaps()));
+    }
     result.insert(QStringLiteral("source"), sourceObject);
     if (watcher)
         result.insert(QStringLiteral("groups"), groupsJson(*watcher));
@@ -476,6 +481,14 @@ int recordCommand(const QStringList& args)
                 .arg(seconds, 0, 'f', 2)
                 .arg(qint64(seconds > 0 ? double(n) / seconds : 0)));
         out(QStringLiteral("source: %1\n").arg(source.describe()));
+        if (kafka && !kafka->gaps().isEmpty()) {
+            out(kafka->deletedBeforeRead() > 0
+                    ? QStringLiteral("%1 events were deleted by the broker before they were read:\n")
+                          .arg(kafka->deletedBeforeRead())
+                    : QStringLiteral("positions no longer on the broker:\n"));
+            for (const QString& gap : kafka->gaps())
+                out(QStringLiteral("  %1\n").arg(gap));
+        }
         out(QStringLiteral("\n") + Inspector::toText(result));
     }
     if (beforeStop.state == Connectors::SourceState::Retrying || beforeStop.state == Connectors::SourceState::Connecting)

@@ -8,9 +8,11 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -19,6 +21,8 @@
 
 #include <map>
 #include <mutex>
+
+#include <signal.h>
 
 using namespace FlowScope;
 using Connectors::KafkaSource;
@@ -67,6 +71,7 @@ private Q_SLOTS:
     void groupCommitsWhatWasHandedOver();
     void recordCommandMaxEvents();
     void recordCommandInterrupted();
+    void recordCommandReportsDeletedEvents();
     void badSettingsFailAtStart();
 
 private:
@@ -511,6 +516,106 @@ void TestKafkaSource::recordCommandInterrupted()
     QVERIFY2(recording, qPrintable(error));
     QCOMPARE(recording->eventCount(), 3000);
     QVERIFY(recording->meta(QStringLiteral("source")).startsWith(u"kafka "));
+}
+
+// Review finding 1, as the reviewer found it: `record --from end` suspended (SIGSTOP) while
+// retention deletes what it had not read. It used to jump to the end (auto.offset.reset=latest)
+// and lose everything still on the broker, saying nothing. Now it reads on from the earliest
+// offset still there, and the report says which offsets were deleted. The mock keeps ~5 MiB per
+// partition: 8000 records of 1 KiB delete about 3000.
+void TestKafkaSource::recordCommandReportsDeletedEvents()
+{
+    const QByteArray topic = "cli-falloff";
+    createTopic(topic, 1);
+    const QString rec = m_dir.filePath(QStringLiteral("cli-falloff.fsrec"));
+    QProcess p;
+    p.start(QStringLiteral(FLOWSCOPE_BINARY),
+            { QStringLiteral("record"), QStringLiteral("--kafka"), QString::fromUtf8(m_bootstrap), QStringLiteral("--topic"),
+              QString::fromUtf8(topic), QStringLiteral("--from"), QStringLiteral("end"), QStringLiteral("--out"), rec,
+              QStringLiteral("--json") });
+    QVERIFY(p.waitForStarted());
+    auto cont = qScopeGuard([&] { // a failure must not leave it stopped
+        ::kill(pid_t(p.processId()), SIGCONT);
+        p.kill();
+        p.waitForFinished();
+    });
+    QString error;
+    auto recorded = [&] {
+        auto r = Recording::open(rec, &error);
+        return r ? r->eventCount() : qint64(0);
+    };
+    const QByteArray pad(1000, 'x');
+    int produced = 0;
+    auto produce = [&](int n) {
+        for (int i = 0; i < n; ++i, ++produced)
+            QVERIFY2(m_cluster->produce(topic, "r" + QByteArray::number(produced),
+                                        R"({"n":)" + QByteArray::number(produced) + R"(,"pad":")" + pad + "\"}", {},
+                                        &error, 0),
+                     qPrintable(error));
+        QVERIFY2(m_cluster->flush(30000, &error), qPrintable(error));
+    };
+    // From the end: records produced before it reads the partition are not recorded; one a
+    // second until one is.
+    QElapsedTimer waited;
+    waited.start();
+    while (recorded() == 0 && waited.elapsed() < 30000) {
+        produce(1);
+        if (QTest::currentTestFailed())
+            return;
+        for (int i = 0; i < 10 && recorded() == 0; ++i)
+            QTest::qWait(100);
+    }
+    QVERIFY(recorded() > 0);
+    const int before = produced;
+    QCOMPARE(::kill(pid_t(p.processId()), SIGSTOP), 0);
+    produce(8000);
+    if (QTest::currentTestFailed())
+        return;
+    const int end = produced;
+    int64_t low = -1, high = -1;
+    {
+        QString e;
+        rd_kafka_t* rk = Connectors::KafkaMockCluster::newGroupConsumer(m_bootstrap, "watermarks", &e);
+        QVERIFY2(rk, qPrintable(e));
+        QCOMPARE(rd_kafka_query_watermark_offsets(rk, topic.constData(), 0, &low, &high, 5000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        rd_kafka_destroy(rk);
+    }
+    QCOMPARE(high, qint64(end));
+    QVERIFY(low > before + 1000); // the premise: much of what it had not read is gone
+    QCOMPARE(::kill(pid_t(p.processId()), SIGCONT), 0);
+
+    // What was read before the stop, [0, read) with read <= before, then [low, end).
+    auto lastOffset = [&] {
+        auto r = Recording::open(rec, &error);
+        qint64 last = -1;
+        if (r && r->eventCount() > 0)
+            r->readSeqRange(r->eventCount(), r->eventCount(), [&](Event&& e) { last = e.offset; return true; }, &error);
+        return last;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(lastOffset(), qint64(end - 1), 30000);
+    p.terminate();
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 130);
+    const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    auto recording = Recording::open(rec, &error);
+    QVERIFY2(recording, qPrintable(error));
+    QList<qint64> offsets;
+    QVERIFY(recording->readSeqRange(1, recording->eventCount(), [&](Event&& e) {
+        offsets.append(e.offset);
+        return true;
+    }, &error));
+    qint64 read = 0;
+    while (read < offsets.size() && offsets[read] == read)
+        ++read;
+    QVERIFY(read > 0 && read <= before);
+    QCOMPARE(offsets.size(), qsizetype(read + (end - low)));
+    for (qsizetype i = read; i < offsets.size(); ++i)
+        QCOMPARE(offsets[i], low + (i - read));
+    const QJsonObject source = o.value(u"source").toObject();
+    QCOMPARE(source.value(u"recorded").toInteger(), offsets.size());
+    QCOMPARE(source.value(u"deleted_before_read").toInteger(), low - read);
+    QCOMPARE(source.value(u"gaps").toArray(),
+             QJsonArray { QStringLiteral("cli-falloff[0] offsets %1..%2 were deleted before they were read").arg(read).arg(low - 1) });
 }
 
 void TestKafkaSource::propertiesFileAndSecrets()
