@@ -45,6 +45,8 @@ struct KafkaSource::Private {
     std::unordered_map<const rd_kafka_topic_t*, QByteArray> topicNames;
     std::set<std::pair<QByteArray, qint32>> seenPartitions; // group: first assignment of each
     std::set<std::pair<QByteArray, qint32>> assigned;       // assign-only: what is assigned
+    bool metadataRead = false; // assign-only: the first metadata (what exists at the start) was read
+    QStringList missing;       // assign-only: topics and patterns with nothing found yet
     std::atomic<bool> fatal { false };
     QString fatalReason;
     qint64 ingestTime = 0; // poll thread: when the messages being taken arrived (pollLoop sets it)
@@ -55,8 +57,7 @@ struct KafkaSource::Private {
     static void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                             void* opaque);
 
-    bool assignFromMetadata(QString* reason);
-    void assignNewPartitions();
+    bool assignFromMetadata(int timeoutMs, QString* reason);
     void applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew);
     bool matches(const QString& topic) const;
     Event toEvent(const rd_kafka_message_t* msg);
@@ -340,61 +341,82 @@ bool KafkaSource::Private::matches(const QString& topic) const
     return false;
 }
 
+// The start position of the partitions in `list` (those not seen before, with `onlyNew`), as
+// offsets asked for now: what is produced once they are assigned is read, whatever the timing
+// (librdkafka would resolve a logical END only after assign() returned, while the status
+// already says live). Beginning stays logical: nothing is missed by resolving it later.
 void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew)
 {
     const StartAt at = q->m_options.startAt;
     if (at == StartAt::Stored)
         return;
     PartitionList timed(rd_kafka_topic_partition_list_new(list->cnt));
+    PartitionList ends(rd_kafka_topic_partition_list_new(list->cnt));
     for (int i = 0; i < list->cnt; ++i) {
         rd_kafka_topic_partition_t& p = list->elems[i];
         const auto key = std::make_pair(QByteArray(p.topic), p.partition);
         const bool isNew = seenPartitions.insert(key).second;
         if (onlyNew && !isNew)
             continue; // re-assigned after a rebalance: the committed offset is right
-        if (at == StartAt::Beginning)
+        if (at == StartAt::Beginning) {
             p.offset = RD_KAFKA_OFFSET_BEGINNING;
-        else if (at == StartAt::End)
+        } else if (at == StartAt::End) {
             p.offset = RD_KAFKA_OFFSET_END;
-        else
+            rd_kafka_topic_partition_list_add(ends.get(), p.topic, p.partition)->offset = RD_KAFKA_OFFSET_END;
+        } else {
             rd_kafka_topic_partition_list_add(timed.get(), p.topic, p.partition)->offset
                 = q->m_options.startTime / 1000;
+        }
     }
-    if (timed->cnt == 0)
+    if (timed->cnt > 0) {
+        const rd_kafka_resp_err_t err
+            = rd_kafka_offsets_for_times(rk, timed.get(), q->m_options.metadataTimeoutMs);
+        if (err)
+            qCWarning(LOG_KAFKA) << "offsets for times:" << rd_kafka_err2str(err) << "- reading from the end";
+        // -1: no message at or after that time (yet): start at the end offset
+        for (int i = 0; i < timed->cnt; ++i) {
+            const rd_kafka_topic_partition_t& t = timed->elems[i];
+            rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_find(list, t.topic, t.partition);
+            p->offset = (err || t.err || t.offset < 0) ? RD_KAFKA_OFFSET_END : t.offset;
+            if (p->offset == RD_KAFKA_OFFSET_END)
+                rd_kafka_topic_partition_list_add(ends.get(), t.topic, t.partition)->offset = RD_KAFKA_OFFSET_END;
+        }
+    }
+    // ListOffsets for the latest offset (timestamp -1), one request per leader for them all.
+    if (ends->cnt == 0)
         return;
-    const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, timed.get(), q->m_options.metadataTimeoutMs);
-    if (err)
-        qCWarning(LOG_KAFKA) << "offsets for times:" << rd_kafka_err2str(err) << "- reading from the end";
-    // -1: no message at or after that time (yet): start at the end. As an offset, asked now,
-    // rather than the logical END that librdkafka resolves later: what arrives once the
-    // partition is assigned is read, whatever the timing.
-    PartitionList ends(rd_kafka_topic_partition_list_new(timed->cnt));
-    for (int i = 0; i < timed->cnt; ++i) {
-        const rd_kafka_topic_partition_t& t = timed->elems[i];
-        rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_find(list, t.topic, t.partition);
-        p->offset = (err || t.err || t.offset < 0) ? RD_KAFKA_OFFSET_END : t.offset;
-        if (p->offset == RD_KAFKA_OFFSET_END)
-            rd_kafka_topic_partition_list_add(ends.get(), t.topic, t.partition)->offset = RD_KAFKA_OFFSET_END;
-    }
-    // ListOffsets for the latest offset of those partitions, one request per leader.
-    if (ends->cnt == 0 || rd_kafka_offsets_for_times(rk, ends.get(), q->m_options.metadataTimeoutMs))
-        return; // they keep the logical end
+    const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, ends.get(), q->m_options.metadataTimeoutMs);
     for (int i = 0; i < ends->cnt; ++i) {
         const rd_kafka_topic_partition_t& e = ends->elems[i];
-        if (!e.err && e.offset >= 0)
+        if (!err && !e.err && e.offset >= 0)
             rd_kafka_topic_partition_list_find(list, e.topic, e.partition)->offset = e.offset;
+        else // keeps the logical end, which librdkafka resolves once assigned
+            qCWarning(LOG_KAFKA) << "end offset of" << e.topic << e.partition << ":"
+                                 << rd_kafka_err2str(err ? err : e.err) << "- librdkafka resolves it later";
     }
 }
 
-bool KafkaSource::Private::assignFromMetadata(QString* reason)
+// Assign-only: reads the metadata and assigns the matching partitions that are not assigned yet,
+// each topic as soon as it exists. Those in the first metadata read (what exists at the start)
+// start at the start position; everything that appears later (a topic created, a partition
+// added) arrived after the start, so it is read from its beginning and nothing written to it is
+// missed. Fills `missing`. Returns false with *reason set when the metadata could not be read or
+// the partitions not assigned.
+bool KafkaSource::Private::assignFromMetadata(int timeoutMs, QString* reason)
 {
+    const bool patterns = std::any_of(q->m_options.topics.cbegin(), q->m_options.topics.cend(),
+                                      [](const QString& t) { return t.startsWith(u'^'); });
+    // Named topics that are all assigned: the topics this client knows are enough to see them
+    // grow. A pattern, or a topic not found yet, needs every topic (asking for an unknown topic
+    // by name could create it on a broker that creates topics automatically).
+    const bool all = !metadataRead || patterns || !missing.isEmpty();
     const rd_kafka_metadata_t* md = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, q->m_options.metadataTimeoutMs);
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, all ? 1 : 0, nullptr, &md, timeoutMs);
     if (err) {
         *reason = QStringLiteral("metadata: %1").arg(fromKafka(rd_kafka_err2str(err)));
         return false;
     }
-    PartitionList list(rd_kafka_topic_partition_list_new(16));
+    PartitionList fresh(rd_kafka_topic_partition_list_new(16));
     QSet<QString> found;
     for (int i = 0; i < md->topic_cnt; ++i) {
         const rd_kafka_metadata_topic_t& t = md->topics[i];
@@ -403,73 +425,57 @@ bool KafkaSource::Private::assignFromMetadata(QString* reason)
             continue;
         found.insert(name);
         for (int p = 0; p < t.partition_cnt; ++p)
-            rd_kafka_topic_partition_list_add(list.get(), t.topic, t.partitions[p].id);
-    }
-    rd_kafka_metadata_destroy(md);
-    for (const QString& t : std::as_const(q->m_options.topics)) {
-        const bool present = t.startsWith(u'^')
-            ? std::any_of(found.cbegin(), found.cend(), [&](const QString& f) { return QRegularExpression(t).match(f).hasMatch(); })
-            : found.contains(t);
-        if (!present) {
-            *reason = t.startsWith(u'^') ? QStringLiteral("no topic matches %1").arg(t)
-                                         : QStringLiteral("topic %1 not found").arg(t);
-            return false;
-        }
-    }
-    applyStartPositions(list.get(), false);
-    const rd_kafka_resp_err_t aerr = rd_kafka_assign(rk, list.get());
-    if (aerr) {
-        *reason = QStringLiteral("assign: %1").arg(fromKafka(rd_kafka_err2str(aerr)));
-        return false;
-    }
-    for (int i = 0; i < list->cnt; ++i)
-        assigned.emplace(QByteArray(list->elems[i].topic), list->elems[i].partition);
-    q->m_assignedCount = list->cnt;
-    return true;
-}
-
-// Assign-only: partitions that appeared since the start (a topic grown, a new topic matching a
-// pattern). Everything in them arrived after the source started, so they are read from their
-// beginning whatever the start position: nothing written to them is missed.
-void KafkaSource::Private::assignNewPartitions()
-{
-    const rd_kafka_metadata_t* md = nullptr;
-    // Named topics only: the topics this client knows (the assigned ones) are enough to see them
-    // grow. A pattern needs every topic. A short wait: this runs on the poll thread, between
-    // messages; a failure is retried next time.
-    const bool patterns = std::any_of(q->m_options.topics.cbegin(), q->m_options.topics.cend(),
-                                      [](const QString& t) { return t.startsWith(u'^'); });
-    const rd_kafka_resp_err_t err
-        = rd_kafka_metadata(rk, patterns ? 1 : 0, nullptr, &md, std::min(1000, q->m_options.metadataTimeoutMs));
-    if (err) {
-        qCDebug(LOG_KAFKA) << "metadata refresh:" << rd_kafka_err2str(err);
-        return;
-    }
-    PartitionList fresh(rd_kafka_topic_partition_list_new(8));
-    for (int i = 0; i < md->topic_cnt; ++i) {
-        const rd_kafka_metadata_topic_t& t = md->topics[i];
-        if (t.err || !matches(QString::fromUtf8(t.topic)))
-            continue;
-        for (int p = 0; p < t.partition_cnt; ++p)
             if (!assigned.count({ QByteArray(t.topic), t.partitions[p].id }))
                 rd_kafka_topic_partition_list_add(fresh.get(), t.topic, t.partitions[p].id)->offset
                     = RD_KAFKA_OFFSET_BEGINNING;
     }
     rd_kafka_metadata_destroy(md);
-    if (fresh->cnt == 0)
-        return;
-    // Incremental: the partitions already assigned keep their positions.
-    if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, fresh.get())) {
-        qCWarning(LOG_KAFKA) << "assigning new partitions:" << rd_kafka_error_string(e);
-        rd_kafka_error_destroy(e);
-        return;
+    if (all) {
+        missing.clear();
+        for (const QString& t : std::as_const(q->m_options.topics)) {
+            const bool present = t.startsWith(u'^')
+                ? std::any_of(found.cbegin(), found.cend(),
+                              [&](const QString& f) { return QRegularExpression(t).match(f).hasMatch(); })
+                : found.contains(t);
+            if (!present)
+                missing.append(t);
+        }
     }
-    for (int i = 0; i < fresh->cnt; ++i) {
-        assigned.emplace(QByteArray(fresh->elems[i].topic), fresh->elems[i].partition);
-        qCDebug(LOG_KAFKA) << "new partition" << fresh->elems[i].topic << fresh->elems[i].partition;
+    const bool atStart = !metadataRead;
+    if (fresh->cnt > 0) {
+        if (atStart)
+            applyStartPositions(fresh.get(), false);
+        // Incremental: the partitions already assigned keep their positions.
+        if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, fresh.get())) {
+            *reason = QStringLiteral("assign: %1").arg(fromKafka(rd_kafka_error_string(e)));
+            rd_kafka_error_destroy(e);
+            return false; // the start, if it was, is tried again
+        }
+        for (int i = 0; i < fresh->cnt; ++i) {
+            assigned.emplace(QByteArray(fresh->elems[i].topic), fresh->elems[i].partition);
+            qCDebug(LOG_KAFKA) << "assigned" << fresh->elems[i].topic << fresh->elems[i].partition << "at"
+                               << fresh->elems[i].offset;
+        }
+        q->m_assignedCount = int(assigned.size());
     }
-    q->m_assignedCount = int(assigned.size());
+    metadataRead = true;
+    return true;
 }
+
+namespace {
+// What the status says about the topics not found yet (empty: none).
+QString missingText(const QStringList& missing, bool nothingAssigned)
+{
+    QStringList parts;
+    for (const QString& t : missing)
+        parts.append(t.startsWith(u'^') ? QStringLiteral("no topic matches %1").arg(t)
+                                        : QStringLiteral("topic %1 not found").arg(t));
+    QString text = parts.join(QStringLiteral("; "));
+    if (!text.isEmpty() && !nothingAssigned)
+        text += QStringLiteral(" (read from its beginning once it exists)");
+    return text;
+}
+} // namespace
 
 // --- reading ----------------------------------------------------------------------------------
 
@@ -591,16 +597,36 @@ void KafkaSource::pollLoop()
     setCurrentThreadName("fs-kafka-poll");
     const bool group = !m_options.group.isEmpty();
     rd_kafka_t* rk = d->rk;
-    // Assign-only: partitions come from metadata; until the topics exist, retry every second.
-    if (!group) {
+    // Assign-only: the partitions come from the metadata, each topic as soon as it exists. Live
+    // once something is assigned at offsets (what is produced from then on is read); the reason
+    // names the topics not found yet, which are looked for every second.
+    bool live = false, wasLive = false;
+    QString note;
+    auto refresh = [&](int timeoutMs) {
         QString reason;
-        while (!m_stopRequested && !d->assignFromMetadata(&reason)) {
-            setStatus(SourceState::Retrying, reason);
-            for (int i = 0; i < 10 && !m_stopRequested; ++i)
+        const bool read = d->assignFromMetadata(timeoutMs, &reason);
+        if (m_assignedCount == 0) {
+            setStatus(SourceState::Retrying, read ? missingText(d->missing, true) : reason);
+            live = false;
+            return;
+        }
+        if (!read) {
+            qCDebug(LOG_KAFKA) << "metadata refresh:" << reason; // tried again next time
+            return;
+        }
+        const QString text = missingText(d->missing, false);
+        if (!wasLive || (live && text != note)) {
+            setStatus(SourceState::Live, text);
+            live = wasLive = true;
+        }
+        note = text;
+    };
+    if (!group) {
+        while (!m_stopRequested && !d->fatal && m_assignedCount == 0) {
+            refresh(m_options.metadataTimeoutMs);
+            for (int i = 0; i < 10 && !m_stopRequested && m_assignedCount == 0; ++i)
                 rd_kafka_poll(rk, 100);
         }
-        if (!m_stopRequested && !d->fatal)
-            setStatus(SourceState::Live);
     }
 
     EventBatch batch;
@@ -608,7 +634,6 @@ void KafkaSource::pollLoop()
     QElapsedTimer sinceFlush, sinceRefresh;
     sinceFlush.start();
     sinceRefresh.start();
-    bool live = !group && status().state == SourceState::Live;
 
     auto takeMessage = [&](rd_kafka_message_t* msg) {
         if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
@@ -687,8 +712,10 @@ void KafkaSource::pollLoop()
                     break;
                 }
             }
-            if (!group && m_options.metadataRefreshMs > 0 && sinceRefresh.elapsed() >= m_options.metadataRefreshMs) {
-                d->assignNewPartitions();
+            // Topics not found yet are looked for every second, whatever metadataRefreshMs says.
+            const int refreshMs = d->missing.isEmpty() ? m_options.metadataRefreshMs : 1000;
+            if (!group && refreshMs > 0 && sinceRefresh.elapsed() >= refreshMs) {
+                refresh(std::min(1000, m_options.metadataTimeoutMs));
                 sinceRefresh.restart();
             }
             if (!batch.isEmpty() && sinceFlush.elapsed() >= m_options.flushIntervalMs)

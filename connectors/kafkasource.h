@@ -19,8 +19,11 @@ namespace FlowScope::Connectors {
 //
 // - Assign-only (the default, no group): reads every partition of the topics found in the
 //   cluster's metadata, joins no group and commits nothing, so watching never moves a consumer
-//   group's offsets. The metadata is read again every few seconds: partitions added since, and
-//   topics created since that match a pattern, are assigned too and read from their beginning.
+//   group's offsets. Each topic is assigned as soon as it exists; those there at the start begin
+//   at the start position, resolved to offsets before the status says Live. The metadata is read
+//   again every few seconds (every second while a topic is missing): partitions added since, and
+//   topics created since, named or matching a pattern, are assigned too and read from their
+//   beginning.
 //   With a group it subscribes (topic regexes included; librdkafka follows new partitions and
 //   topics itself), and commits what was handed over and stored (after Source's drain) every
 //   few seconds and when stopped.
@@ -63,7 +66,8 @@ public:
         int commitIntervalMs = 5000;
         int metadataTimeoutMs = 5000;
         // Assign-only: how often the metadata is read again for partitions and matching topics
-        // created since the start (they are read from their beginning); 0: never.
+        // created since the start (they are read from their beginning); 0: never. A topic not
+        // found yet is looked for every second whatever this says.
         int metadataRefreshMs = 5000;
     };
 

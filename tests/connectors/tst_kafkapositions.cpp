@@ -115,6 +115,7 @@ private Q_SLOTS:
     void fromTimeStartsAtTheTimestamp();
     void assignOnlyPicksUpNewTopics();
     void deletedBeforeReadIsReported();
+    void fromEndReadsEachTopicOnceItExists();
 
 private:
     std::unique_ptr<KafkaMockCluster> m_mock;
@@ -339,6 +340,63 @@ void TestKafkaPositions::deletedBeforeReadIsReported()
     QCOMPARE(source.gaps(), QStringList { gap });
     QCOMPARE(status.state, SourceState::Live); // reading on, and saying what was lost
     QCOMPARE(status.reason, gap);
+}
+
+// Review finding 2: --from end with two topics, one not created yet. The source used to assign
+// nothing until every topic existed, then started all of them at their end: the events written
+// to the first topic meanwhile, and the first ones of the late topic, were lost. Now each topic
+// is read once it exists: those there at the start from their end, as offsets asked for before
+// the status says live (so what is produced from then on is read), a later one from its
+// beginning. The late topic is looked for every second, however seldom the metadata is
+// refreshed otherwise.
+void TestKafkaPositions::fromEndReadsEachTopicOnceItExists()
+{
+    QString error;
+    QVERIFY2(m_mock->createTopic("early", 2, &error), qPrintable(error));
+    for (int i = 0; i < 10; ++i) // before the start, which is at the end
+        QVERIFY2(m_mock->produce("early", "old" + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+
+    KafkaSource::Options o;
+    o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
+    o.topics = { QStringLiteral("early"), QStringLiteral("late") };
+    o.startAt = KafkaSource::StartAt::End;
+    o.metadataRefreshMs = 60000;
+    KafkaSource source(o);
+    Sink sink;
+    sink.attach(source);
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(source.status().state, SourceState::Live, 10000);
+    QCOMPARE(source.assignedPartitions(), 2);
+    QCOMPARE(source.status().reason, QStringLiteral("topic late not found (read from its beginning once it exists)"));
+
+    // Produced as soon as it is live: read.
+    for (int i = 0; i < 10; ++i)
+        QVERIFY2(m_mock->produce("early", "e" + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(sink.count(), 10, 10000);
+
+    // Written to before the source notices it: read from its beginning.
+    QVERIFY2(m_mock->createTopic("late", 3, &error), qPrintable(error));
+    for (int i = 0; i < 30; ++i)
+        QVERIFY2(m_mock->produce("late", "l" + QByteArray::number(i), "{}", {}, &error, i % 3), qPrintable(error));
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(sink.count(), 40, 10000);
+    QCOMPARE(source.assignedPartitions(), 5);
+    QTRY_COMPARE_WITH_TIMEOUT(source.status().reason, QString(), 5000);
+    QCOMPARE(source.status().state, SourceState::Live);
+    source.stop();
+
+    QSet<QByteArray> early, late;
+    for (int i = 0; i < 10; ++i)
+        early.insert("e" + QByteArray::number(i));
+    for (int i = 0; i < 30; ++i)
+        late.insert("l" + QByteArray::number(i));
+    const QList<Event> events = sink.taken();
+    QCOMPARE(keysOf(events, "early"), early);
+    QCOMPARE(keysOf(events, "late"), late);
+    QCOMPARE(events.size(), 40);
+    QCOMPARE(source.counters().received.load(), 40);
 }
 
 QTEST_GUILESS_MAIN(TestKafkaPositions)
