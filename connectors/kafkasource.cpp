@@ -572,6 +572,10 @@ Event KafkaSource::Private::toEvent(const rd_kafka_message_t* msg)
     q->m_counters.bytes.fetch_add(bytes, std::memory_order_relaxed);
     Event e = parser.parseKafkaRecord(std::move(r));
     e.ingestTime = ingestTime;
+    // Where a bad record is, as file sources say file:line: (kcat -t T -p P -o O -c 1 fetches it)
+    if (!e.error().isEmpty())
+        e.setError(it->second + '[' + QByteArray::number(msg->partition) + "]@" + QByteArray::number(msg->offset)
+                   + ": " + e.error());
     return e;
 }
 

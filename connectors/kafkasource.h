@@ -29,7 +29,8 @@ namespace FlowScope::Connectors {
 //   few seconds and when stopped.
 // - Each message becomes a KafkaRecord (topic, partition, offset, key, broker timestamp, headers,
 //   value) and then an Event through EventParser::parseKafkaRecord: CloudEvents binary mode
-//   (ce_* headers), structured mode, plain JSON, or opaque bytes (counted as unparsed).
+//   (ce_* headers), structured mode, plain JSON, or opaque bytes (counted as unparsed). An
+//   unparsed event's error starts with where the record is: "topic[partition]@offset: ".
 // - Back-pressure: a poll thread reads and parses; a hand-over thread calls the sink (which waits
 //   while the engine is full). Between them sit at most two batches. When they are full the poll
 //   thread pauses all assigned partitions (rd_kafka_pause_partitions) instead of reading on: the

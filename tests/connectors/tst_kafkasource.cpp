@@ -268,6 +268,9 @@ void TestKafkaSource::checkComplete(const QList<Event>& events, int from, int to
         if (isGarbage(i)) {
             QVERIFY(e.isUnparsed());
             QCOMPARE(e.payload, "not json #" + seqText);
+            // where it is, as file sources say file:line: (review finding 3), then the reason
+            const QByteArray where = e.channel + '[' + QByteArray::number(e.partition) + "]@" + QByteArray::number(e.offset) + ": ";
+            QVERIFY2(e.error().startsWith(where) && e.error().size() > where.size(), e.error().constData());
             ++unparsed;
         } else {
             QVERIFY2(!e.isUnparsed(), e.error().constData());
@@ -486,6 +489,23 @@ void TestKafkaSource::recordCommandMaxEvents()
         &error));
     QCOMPARE(o.value(u"unparsed").toInteger(), unparsed);
     QCOMPARE(source.value(u"unparsed").toInteger(), unparsed);
+    QVERIFY(unparsed > 0);
+    // Their errors, each saying where the record is (topic[partition]@offset: ), in recorded order.
+    QJsonArray bad;
+    qint64 located = 0;
+    QVERIFY(recording->readSeqRange(
+        1, 2500,
+        [&](Event&& e) {
+            if (e.isUnparsed()) {
+                bad.append(QJsonObject { { QStringLiteral("error"), QString::fromUtf8(e.error()) } });
+                const QByteArray where = "cli[" + QByteArray::number(e.partition) + "]@" + QByteArray::number(e.offset) + ": ";
+                located += e.error().startsWith(where) ? 1 : 0;
+            }
+            return true;
+        },
+        &error));
+    QCOMPARE(located, unparsed);
+    QCOMPARE(o.value(u"bad_events").toArray(), bad);
     QVERIFY(recording->meta(QStringLiteral("source")).contains(u"sasl.password=***"));
     QVERIFY(!recording->meta(QStringLiteral("source")).contains(u"do-not-print-me"));
 }
@@ -515,6 +535,22 @@ void TestKafkaSource::recordCommandInterrupted()
     auto recording = Recording::open(rec, &error);
     QVERIFY2(recording, qPrintable(error));
     QCOMPARE(recording->eventCount(), 3000);
+    // The summary lists them, as import lists its bad lines, each saying where it is.
+    QByteArray listed = "unparsed events:\n";
+    int bad = 0;
+    QVERIFY(recording->readSeqRange(
+        1, 3000,
+        [&](Event&& e) {
+            if (e.isUnparsed()) {
+                ++bad;
+                listed += "  cli[" + QByteArray::number(e.partition) + "]@" + QByteArray::number(e.offset) + ": ";
+                listed += e.error().mid(e.error().indexOf(": ") + 2) + '\n';
+            }
+            return true;
+        },
+        &error));
+    QCOMPARE(bad, 3);
+    QVERIFY2(output.contains(listed), output.constData());
     QVERIFY(recording->meta(QStringLiteral("source")).startsWith(u"kafka "));
 }
 
