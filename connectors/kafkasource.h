@@ -82,9 +82,11 @@ public:
 
     // librdkafka properties that must never be printed, logged or stored.
     static bool isSecret(const QByteArray& key);
-    // Reads a Java-style client properties file: `key=value` or `key: value` lines, `#`/`!`
-    // comments. A `sasl.jaas.config` with a PlainLoginModule/ScramLoginModule becomes
-    // sasl.username and sasl.password, which librdkafka understands. Errors name file:line.
+    // Reads a Java-style client properties file as java.util.Properties does: `key=value` or
+    // `key: value`, `#`/`!` comments, `\` line continuations, escapes (\: \= \\ \uXXXX ...);
+    // but a line without '=' or ':' is an error. A `sasl.jaas.config` with a
+    // PlainLoginModule/ScramLoginModule becomes sasl.username and sasl.password, which
+    // librdkafka understands. Errors name file:line (the line the property starts on).
     static bool readProperties(const QString& path, QList<QPair<QByteArray, QByteArray>>* properties,
                                QString* error);
     // Properties that librdkafka did not know and that were skipped (Java-only ones such as

@@ -68,6 +68,10 @@ private Q_SLOTS:
     void fullEngineQueuePauses();
     void kcatProducedIsRecorded();
     void propertiesFileAndSecrets();
+    void propertiesFileJavaSyntax_data();
+    void propertiesFileJavaSyntax();
+    void propertiesFileErrors_data();
+    void propertiesFileErrors();
     void groupCommitsWhatWasHandedOver();
     void recordCommandMaxEvents();
     void recordCommandInterrupted();
@@ -695,6 +699,90 @@ void TestKafkaSource::propertiesFileAndSecrets()
     bad.close();
     QVERIFY(!KafkaSource::readProperties(bad.fileName(), &props, &error));
     QVERIFY2(error.endsWith(u"bad.properties:2: expected key=value"), qPrintable(error));
+}
+
+using Properties = QList<QPair<QByteArray, QByteArray>>;
+
+// Review finding 4: files as java.util.Properties.load reads them. A sasl.jaas.config spread
+// over three lines with '\' continuations (as Confluent's and Kafka's examples write it) used
+// to be refused ("line 4: expected key=value"), and escapes such as "\:" were kept as they were.
+void TestKafkaSource::propertiesFileJavaSyntax_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<Properties>("expected");
+    QTest::newRow("jaas over three lines")
+        << QByteArray("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+                      "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \\\n"
+                      "    username=\"alice\" \\\n"
+                      "    password=\"s3cr3t\";\n")
+        << Properties { { "security.protocol", "SASL_PLAINTEXT" }, { "sasl.mechanism", "PLAIN" },
+                        { "sasl.username", "alice" }, { "sasl.password", "s3cr3t" } };
+    QTest::newRow("escapes")
+        << QByteArray("bootstrap.servers=broker1\\:9092,broker2\\:9092\n"
+                      "ssl.ca.location = C\\:\\\\certs\\\\ca.pem\n"
+                      "client.id=caf\\u00e9 \\ud83d\\ude00\\t.\n"
+                      "odd\\ key\\=name=x\\y\n")
+        << Properties { { "bootstrap.servers", "broker1:9092,broker2:9092" },
+                        { "ssl.ca.location", "C:\\certs\\ca.pem" },
+                        { "client.id", "caf\xc3\xa9 \xf0\x9f\x98\x80\t." },
+                        { "odd key=name", "xy" } };
+    QTest::newRow("separators and space")
+        << QByteArray("a : b\nc= d\n  e =f  \ng:h\nkey==v\ntab\t=\tt\ntrailing=kept\\ \n")
+        << Properties { { "a", "b" }, { "c", "d" }, { "e", "f" }, { "g", "h" }, { "key", "=v" }, { "tab", "t" },
+                        { "trailing", "kept " } };
+    QTest::newRow("where continuations end")
+        << QByteArray("even=ends\\\\\\\\\nnext=1\n" // two escaped backslashes: no continuation
+                      "blank=1\\\n\nafter=2\n"       // a blank line ends it
+                      "hash=x\\\n  #not a comment\n" // inside a property, # is text
+                      "last=y\\")                    // a continuation at the end of the file
+        << Properties { { "even", "ends\\\\" }, { "next", "1" }, { "blank", "1" }, { "after", "2" },
+                        { "hash", "x#not a comment" }, { "last", "y" } };
+    QTest::newRow("CRLF") << QByteArray("a=1\r\n# c\r\nb=2\\\r\n   3\r\n")
+                          << Properties { { "a", "1" }, { "b", "23" } };
+}
+
+void TestKafkaSource::propertiesFileJavaSyntax()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(Properties, expected);
+    const QString file = m_dir.filePath(QStringLiteral("java.properties"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(text);
+    }
+    Properties props;
+    QString error;
+    QVERIFY2(KafkaSource::readProperties(file, &props, &error), qPrintable(error));
+    QCOMPARE(props, expected);
+}
+
+// Errors name the line the property starts on.
+void TestKafkaSource::propertiesFileErrors_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("no separator") << QByteArray("ok=1\njust words\n") << QStringLiteral(":2: expected key=value");
+    QTest::newRow("lone key") << QByteArray("ok=1\n\nkey\n") << QStringLiteral(":3: expected key=value");
+    QTest::newRow("no key") << QByteArray("=1\n") << QStringLiteral(":1: expected key=value");
+    QTest::newRow("bad \\u on a continued line")
+        << QByteArray("ok=1\nsasl.jaas.config=a \\\n  b \\\n  \\u12x4\n") << QStringLiteral(":2: malformed \\uXXXX escape");
+}
+
+void TestKafkaSource::propertiesFileErrors()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QString, error);
+    const QString file = m_dir.filePath(QStringLiteral("bad-java.properties"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(text);
+    }
+    Properties props;
+    QString message;
+    QVERIFY(!KafkaSource::readProperties(file, &props, &message));
+    QCOMPARE(message, file + error);
 }
 
 void TestKafkaSource::badSettingsFailAtStart()
