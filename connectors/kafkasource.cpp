@@ -44,6 +44,9 @@ struct KafkaSource::Private {
     EventParser parser; // poll thread only
     std::unordered_map<const rd_kafka_topic_t*, QByteArray> topicNames;
     std::set<std::pair<QByteArray, qint32>> seenPartitions; // group: first assignment of each
+    std::set<std::pair<QByteArray, qint32>> startPartitions; // group: what existed at the start
+    bool startKnown = false;                                 // group: startPartitions was read
+    EventBatch* pending = nullptr; // poll thread: the batch being filled (pollLoop's), for revokes
     std::set<std::pair<QByteArray, qint32>> assigned;       // assign-only: what is assigned
     bool metadataRead = false; // assign-only: the first metadata (what exists at the start) was read
     QStringList missing;       // assign-only: topics and patterns with nothing found yet
@@ -58,6 +61,8 @@ struct KafkaSource::Private {
                             void* opaque);
 
     bool assignFromMetadata(int timeoutMs, QString* reason);
+    void readStartPartitions();
+    void revoke(const rd_kafka_topic_partition_list_t* partitions);
     void applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew);
     bool matches(const QString& topic) const;
     Event toEvent(const rd_kafka_message_t* msg);
@@ -416,13 +421,27 @@ void KafkaSource::Private::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     const bool cooperative = QByteArrayView(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         self->applyStartPositions(partitions, true);
+        {
+            // A partition started at an offset counts as handed over up to there: if it is
+            // revoked before anything was read from it, that offset is committed, and its next
+            // owner (this member again, too) goes on from it instead of the reset position.
+            std::lock_guard lock(self->q->m_readyMutex);
+            for (int i = 0; i < partitions->cnt; ++i) {
+                const rd_kafka_topic_partition_t& p = partitions->elems[i];
+                if (p.offset < 0)
+                    continue;
+                auto [it, inserted] = self->q->m_handedOffsets.try_emplace({ QByteArray(p.topic), p.partition }, p.offset);
+                if (!inserted)
+                    it->second = std::max<qint64>(it->second, p.offset);
+            }
+        }
         if (cooperative)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions));
         else
             rd_kafka_assign(rk, partitions);
         self->q->setStatus(SourceState::Live);
     } else {
-        self->commit(false); // what was handed over, so that the next owner does not read it again
+        self->revoke(partitions);
         if (cooperative)
             rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions));
         else
@@ -433,6 +452,43 @@ void KafkaSource::Private::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
         self->q->m_assignedCount = now->cnt;
         rd_kafka_topic_partition_list_destroy(now);
     }
+}
+
+// Group, poll thread (the rebalance callback): `partitions` go to another member, which starts
+// at what this one commits now. Their events that were read but not handed over are dropped
+// (the next owner reads them: handing them over later as well would record them twice); the
+// batch being handed over is waited for (m_deliverMutex), what was handed over is stored
+// (drain) and committed, and the revoked partitions are forgotten, so that a later assignment
+// of one of them starts from its committed offset, never from a stale handed one.
+void KafkaSource::Private::revoke(const rd_kafka_topic_partition_list_t* partitions)
+{
+    q->m_revokes.fetch_add(1, std::memory_order_relaxed);
+    std::set<std::pair<QByteArray, qint32>> revoked;
+    for (int i = 0; i < partitions->cnt; ++i)
+        revoked.emplace(QByteArray(partitions->elems[i].topic), partitions->elems[i].partition);
+    auto isRevoked = [&](const Event& e) { return revoked.count({ e.channel, e.partition }) > 0; };
+    {
+        std::lock_guard lock(q->m_readyMutex);
+        q->m_revoking = true; // the hand-over thread takes no other batch (a mutex is not fair)
+    }
+    {
+        std::lock_guard deliverLock(q->m_deliverMutex);
+        if (pending)
+            pending->removeIf(isRevoked);
+        {
+            std::lock_guard lock(q->m_readyMutex);
+            for (EventBatch& b : q->m_ready)
+                b.removeIf(isRevoked);
+            std::erase_if(q->m_ready, [](const EventBatch& b) { return b.isEmpty(); });
+        }
+        q->drain();
+        commit(false);
+        std::lock_guard lock(q->m_readyMutex);
+        for (const auto& key : revoked)
+            q->m_handedOffsets.erase(key);
+        q->m_revoking = false;
+    }
+    q->m_readyChanged.notify_all();
 }
 
 // --- assignment -------------------------------------------------------------------------------
@@ -463,6 +519,8 @@ void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* 
         const bool isNew = seenPartitions.insert(key).second;
         if (onlyNew && !isNew)
             continue; // re-assigned after a rebalance: the committed offset is right
+        if (onlyNew && startKnown && !startPartitions.count(key))
+            continue; // created after the start: its committed offset, else its beginning (reset)
         if (at == StartAt::Beginning) {
             p.offset = RD_KAFKA_OFFSET_BEGINNING;
         } else if (at == StartAt::End) {
@@ -565,6 +623,31 @@ bool KafkaSource::Private::assignFromMetadata(int timeoutMs, QString* reason)
     }
     metadataRead = true;
     return true;
+}
+
+// Group: the partitions of the matching topics that exist at the start. Only they start at the
+// start position when first assigned; a partition created later is read from its committed
+// offset, else (auto.offset.reset=earliest) from its beginning, so that --from end or a time
+// does not skip what was written to it before this member got it. Unknown (every first
+// assignment starts at the start position) when the cluster cannot be read now.
+void KafkaSource::Private::readStartPartitions()
+{
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, q->m_options.metadataTimeoutMs);
+    if (err) {
+        qCWarning(LOG_KAFKA) << "metadata at the start:" << rd_kafka_err2str(err)
+                             << "- partitions created later start at the start position too";
+        return;
+    }
+    for (int i = 0; i < md->topic_cnt; ++i) {
+        const rd_kafka_metadata_topic_t& t = md->topics[i];
+        if (t.err || !matches(QString::fromUtf8(t.topic)))
+            continue;
+        for (int p = 0; p < t.partition_cnt; ++p)
+            startPartitions.emplace(QByteArray(t.topic), t.partitions[p].id);
+    }
+    rd_kafka_metadata_destroy(md);
+    startKnown = true;
 }
 
 namespace {
@@ -730,6 +813,8 @@ void KafkaSource::pollLoop()
         }
         note = text;
     };
+    if (group && m_options.startAt != StartAt::Stored)
+        d->readStartPartitions(); // before the first poll, which serves the first assignment
     if (!group) {
         while (!m_stopRequested && !d->fatal && m_assignedCount == 0) {
             refresh(m_options.metadataTimeoutMs);
@@ -740,6 +825,7 @@ void KafkaSource::pollLoop()
 
     EventBatch batch;
     batch.reserve(m_options.batchSize);
+    d->pending = &batch;
     QElapsedTimer sinceFlush, sinceRefresh;
     sinceFlush.start();
     sinceRefresh.start();
@@ -856,6 +942,7 @@ void KafkaSource::pollLoop()
     m_handOverThread.join();
     if (group)
         rd_kafka_consumer_close(rk); // leaves the group; the revoke callback commits once more
+    d->pending = nullptr;
     rd_kafka_destroy(rk);
     d->rk = nullptr;
     m_assignedCount = 0;
@@ -871,12 +958,20 @@ void KafkaSource::handOverLoop()
     QElapsedTimer sinceCommit;
     sinceCommit.start();
     for (;;) {
-        EventBatch batch;
         {
             std::unique_lock lock(m_readyMutex);
-            m_readyChanged.wait(lock, [this] { return !m_ready.empty() || m_pollDone; });
+            m_readyChanged.wait(lock, [this] { return (!m_ready.empty() && !m_revoking) || m_pollDone; });
             if (m_ready.empty())
                 break; // m_pollDone and nothing left
+        }
+        // Held from taking a batch to recording its offsets: a revoke (Private::revoke) waits
+        // for the batch in hand and takes the revoked partitions' events out of those waiting.
+        std::unique_lock deliverLock(m_deliverMutex);
+        EventBatch batch;
+        {
+            std::lock_guard lock(m_readyMutex);
+            if (m_ready.empty() || m_revoking)
+                continue; // a revoke takes them out first
             batch = std::move(m_ready.front());
             m_ready.pop_front();
         }
@@ -886,8 +981,10 @@ void KafkaSource::handOverLoop()
         const bool handed = m_counters.handedOver.load() > before;
         if (group && handed) {
             std::lock_guard lock(m_readyMutex);
-            for (const Event& e : std::as_const(batch))
-                m_handedOffsets[{ e.channel, e.partition }] = e.offset + 1;
+            for (const Event& e : std::as_const(batch)) {
+                qint64& next = m_handedOffsets[{ e.channel, e.partition }];
+                next = std::max(next, e.offset + 1); // never back
+            }
         }
         if (group && sinceCommit.elapsed() >= m_options.commitIntervalMs) {
             drain(); // everything handed over is stored: now it may be acknowledged

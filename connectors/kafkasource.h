@@ -26,7 +26,10 @@ namespace FlowScope::Connectors {
 //   beginning.
 //   With a group it subscribes (topic regexes included; librdkafka follows new partitions and
 //   topics itself), and commits what was handed over and stored (after Source's drain) every
-//   few seconds and when stopped.
+//   few seconds, when partitions are revoked and when stopped. The start position applies to
+//   the partitions that existed at the start; later ones start at their committed offset, else
+//   their beginning. A revoke drops the revoked partitions' events not handed over yet (their
+//   next owner reads them) and forgets those partitions.
 // - Each message becomes a KafkaRecord (topic, partition, offset, key, broker timestamp, headers,
 //   value) and then an Event through EventParser::parseKafkaRecord: CloudEvents binary mode
 //   (ce_* headers), structured mode, plain JSON, or opaque bytes (counted as unparsed). An
@@ -96,6 +99,8 @@ public:
     int assignedPartitions() const { return m_assignedCount.load(); }
     // How often the partitions were paused because the sink was behind.
     qint64 pauses() const { return m_pauses.load(); }
+    // Group: how often partitions were taken away (revoked), counted as a revoke begins.
+    qint64 revokes() const { return m_revokes.load(); }
     // Assign-only: offsets the broker deleted (retention) before the source read them, because
     // it was paused or stopped for too long; reading went on at the earliest offset still there.
     qint64 deletedBeforeRead() const { return m_deletedBeforeRead.load(); }
@@ -117,6 +122,7 @@ private:
     std::unique_ptr<Private> d;
     std::atomic<int> m_assignedCount { 0 };
     std::atomic<qint64> m_pauses { 0 };
+    std::atomic<qint64> m_revokes { 0 };
     std::atomic<qint64> m_deletedBeforeRead { 0 };
     mutable std::mutex m_gapsMutex;
     QStringList m_gaps;
@@ -129,8 +135,12 @@ private:
     std::deque<EventBatch> m_ready;
     bool m_pollDone = false;     // the poll thread queues nothing more
     bool m_handOverDone = false; // the sink takes nothing more (refused, or limit reached)
-    // Next offset to commit per topic/partition: what was handed over (groups only).
+    // Next offset to commit per topic/partition: what was handed over, or where the partition
+    // started (groups only; m_readyMutex). Revoked partitions are taken out.
     std::map<std::pair<QByteArray, qint32>, qint64> m_handedOffsets;
+    // Held by the hand-over thread from taking a batch to recording its offsets, and by a revoke.
+    std::mutex m_deliverMutex;
+    bool m_revoking = false; // a revoke is waiting for m_deliverMutex (m_readyMutex)
 };
 
 } // namespace FlowScope::Connectors

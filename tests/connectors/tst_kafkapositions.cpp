@@ -6,6 +6,7 @@
 #include <kafkasource.h>
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QScopeGuard>
 #include <QSet>
 #include <QTest>
@@ -52,6 +53,7 @@ struct GatedSink : Sink {
     std::condition_variable changed;
     bool shut = false;
     bool waiting = false; // a batch waits at the gate
+    QList<int> batchSizes; // of the batches taken, in order
     void attach(KafkaSource& source)
     {
         source.setSink([this](EventBatch&& batch) {
@@ -59,6 +61,7 @@ struct GatedSink : Sink {
             waiting = true;
             changed.wait(lock, [this] { return !shut; });
             waiting = false;
+            batchSizes.append(int(batch.size()));
             events.append(batch);
             return true;
         });
@@ -116,6 +119,8 @@ private Q_SLOTS:
     void assignOnlyPicksUpNewTopics();
     void deletedBeforeReadIsReported();
     void fromEndReadsEachTopicOnceItExists();
+    void groupReadsNewTopicFromItsBeginning();
+    void groupRevokeHandsNothingOverTwice();
 
 private:
     std::unique_ptr<KafkaMockCluster> m_mock;
@@ -397,6 +402,144 @@ void TestKafkaPositions::fromEndReadsEachTopicOnceItExists()
     QCOMPARE(keysOf(events, "late"), late);
     QCOMPARE(events.size(), 40);
     QCOMPARE(source.counters().received.load(), 40);
+}
+
+// Review finding 5: a group member subscribed to a pattern, from the end. A topic created later
+// that matches is assigned at the next rebalance; its partitions used to get the start position
+// too (the end, then), so what was written to them before that rebalance was lost. Partitions
+// that did not exist at the start now start at their committed offset, else their beginning.
+void TestKafkaPositions::groupReadsNewTopicFromItsBeginning()
+{
+    QString error;
+    QVERIFY2(m_mock->createTopic("grp.a", 2, &error), qPrintable(error));
+    auto produce = [&](const QByteArray& topic, const QByteArray& prefix, int from, int to) {
+        for (int i = from; i < to; ++i)
+            QVERIFY2(m_mock->produce(topic, prefix + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
+        QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+    };
+    produce("grp.a", "a", 0, 10); // before the start, which is at the end
+    KafkaSource::Options o;
+    o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
+    o.topics = { QStringLiteral("^grp\\.") };
+    o.group = QStringLiteral("flowscope-newtopic");
+    o.startAt = KafkaSource::StartAt::End;
+    // a new matching topic is seen at librdkafka's next metadata refresh, then the group rebalances
+    o.properties = { { "session.timeout.ms", "6000" },
+                     { "heartbeat.interval.ms", "500" },
+                     { "topic.metadata.refresh.interval.ms", "1000" } };
+    KafkaSource source(o);
+    Sink sink;
+    sink.attach(source);
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(source.assignedPartitions(), 2, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(source.status().state, SourceState::Live, 5000);
+    produce("grp.a", "a", 10, 20); // once live: read
+    QVERIFY2(m_mock->createTopic("grp.b", 2, &error), qPrintable(error));
+    produce("grp.b", "b", 0, 10); // before this member has it: read too
+    QTRY_COMPARE_WITH_TIMEOUT(source.assignedPartitions(), 4, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(sink.count(), 20, 20000);
+    source.stop();
+    QSet<QByteArray> a, b;
+    for (int i = 10; i < 20; ++i)
+        a.insert("a" + QByteArray::number(i));
+    for (int i = 0; i < 10; ++i)
+        b.insert("b" + QByteArray::number(i));
+    const QList<Event> events = sink.taken();
+    QCOMPARE(keysOf(events, "grp.a"), a);
+    QCOMPARE(keysOf(events, "grp.b"), b);
+    QCOMPARE(events.size(), 20);
+    QCOMPARE(source.counters().received.load(), 20);
+}
+
+// Review finding 5: a rebalance while a member holds events it read but has not handed over (its
+// engine is behind). The revoke used to commit what had been handed over and then hand the rest
+// over anyway, although the partitions' next owners read them again from the committed offsets:
+// recorded twice. Now the revoke waits for the batch in hand, then drops the revoked partitions'
+// events that wait, commits and forgets those partitions.
+//
+// What this mock cannot show: librdkafka 2.0.2's mock refuses OffsetCommit while the group is
+// joining (REBALANCE_IN_PROGRESS, where a real broker takes a commit of the current generation),
+// so the revoke's commit fails here and both members start again from the beginning. What it can
+// show: after the batch in hand, the first member hands over nothing read before the rebalance,
+// so every event recorded twice is one of that first batch (the old code also handed over the
+// two batches waiting behind it and the one being filled).
+void TestKafkaPositions::groupRevokeHandsNothingOverTwice()
+{
+    QString error;
+    constexpr int N = 2000;
+    QVERIFY2(m_mock->createTopic("split", 2, &error), qPrintable(error));
+    for (int i = 0; i < N; ++i)
+        QVERIFY2(m_mock->produce("split", "s" + QByteArray::number(i), "{}", {}, &error, i % 2), qPrintable(error));
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+
+    KafkaSource::Options o;
+    o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
+    o.topics = { QStringLiteral("split") };
+    o.group = QStringLiteral("flowscope-split");
+    o.startAt = KafkaSource::StartAt::Stored; // nothing committed yet: the beginning
+    o.batchSize = 100;
+    o.properties = { { "session.timeout.ms", "6000" }, { "heartbeat.interval.ms", "500" } };
+    KafkaSource first(o), second(o);
+    GatedSink firstSink;
+    Sink secondSink;
+    firstSink.attach(first);
+    secondSink.attach(second);
+    const auto reopen = qScopeGuard([&] { firstSink.setShut(false); });
+    firstSink.setShut(true); // its engine is behind: a batch in hand, two waiting, paused
+    QVERIFY2(first.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(first.assignedPartitions(), 2, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(first.pauses() > 0 && firstSink.isWaiting(), 20000);
+
+    QVERIFY2(second.start(&error), qPrintable(error)); // the group rebalances
+    QTRY_VERIFY_WITH_TIMEOUT(first.revokes() > 0, 30000);
+    firstSink.setShut(false); // the revoke waits for the batch in hand, then goes on
+    QTRY_VERIFY_WITH_TIMEOUT(first.assignedPartitions() == 1 && second.assignedPartitions() == 1, 30000);
+    // each member reads its partition to the end (1000 records each)
+    auto done = [&](Sink& sink) {
+        qint64 ends = 0;
+        for (const Event& e : sink.taken())
+            ends += e.offset == N / 2 - 1 ? 1 : 0;
+        return ends;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(done(firstSink) >= 1 && done(secondSink) >= 1, 30000);
+    first.stop();
+    second.stop();
+
+    const QList<Event> a = firstSink.taken(), b = secondSink.taken();
+    QVERIFY(!firstSink.batchSizes.isEmpty());
+    const qsizetype inHand = firstSink.batchSizes.first();
+    QVERIFY(inHand > 0 && inHand <= 100);
+    const qint32 kept = a.last().partition; // the first member's partition after the rebalance
+    QVERIFY(!b.isEmpty());
+    QCOMPARE(b.first().partition, 1 - kept);
+    // After the batch in hand, the first member hands over only its new partition's events, read
+    // after the rebalance: contiguous from where it started to the end, each once.
+    QVERIFY(a.size() > inHand);
+    const qint64 from = a[inHand].offset;
+    QCOMPARE(qint64(a.size()), qint64(inHand) + (N / 2 - from));
+    for (qsizetype i = inHand; i < a.size(); ++i) {
+        QCOMPARE(a[i].partition, kept);
+        QCOMPARE(a[i].offset, from + (i - inHand));
+    }
+    // The second member: its partition from its start to the end, each once.
+    for (qsizetype i = 0; i < b.size(); ++i) {
+        QCOMPARE(b[i].partition, 1 - kept);
+        QCOMPARE(b[i].offset, b.first().offset + i);
+    }
+    QCOMPARE(b.last().offset, qint64(N / 2 - 1));
+    // Nothing lost, and whatever was recorded twice is in the batch that was in hand.
+    QSet<QByteArray> firstBatch;
+    for (qsizetype i = 0; i < inHand; ++i)
+        firstBatch.insert(a[i].key);
+    QSet<QByteArray> seen;
+    for (const Event& e : a + b) {
+        if (seen.contains(e.key))
+            QVERIFY2(firstBatch.contains(e.key), e.key.constData());
+        seen.insert(e.key);
+    }
+    QCOMPARE(seen.size(), qsizetype(N));
+    qInfo() << "in hand at the revoke" << inHand << "; recorded twice (the mock refuses the revoke's commit)"
+            << a.size() + b.size() - N;
 }
 
 QTEST_GUILESS_MAIN(TestKafkaPositions)
