@@ -27,6 +27,7 @@ namespace FlowScope::Connectors {
 namespace {
 
 constexpr std::size_t MaxReadyBatches = 2; // between the poll and the hand-over threads
+constexpr qsizetype MaxGaps = 100;         // ranges deleted before they were read, kept for the report
 
 struct PartitionListDeleter {
     void operator()(rd_kafka_topic_partition_list_t* list) const { rd_kafka_topic_partition_list_destroy(list); }
@@ -43,21 +44,29 @@ struct KafkaSource::Private {
     EventParser parser; // poll thread only
     std::unordered_map<const rd_kafka_topic_t*, QByteArray> topicNames;
     std::set<std::pair<QByteArray, qint32>> seenPartitions; // group: first assignment of each
+    std::set<std::pair<QByteArray, qint32>> startPartitions; // group: what existed at the start
+    bool startKnown = false;                                 // group: startPartitions was read
+    EventBatch* pending = nullptr; // poll thread: the batch being filled (pollLoop's), for revokes
     std::set<std::pair<QByteArray, qint32>> assigned;       // assign-only: what is assigned
+    bool metadataRead = false; // assign-only: the first metadata (what exists at the start) was read
+    QStringList missing;       // assign-only: topics and patterns with nothing found yet
     std::atomic<bool> fatal { false };
     QString fatalReason;
     qint64 ingestTime = 0; // poll thread: when the messages being taken arrived (pollLoop sets it)
+    bool paused = false;   // poll thread: the assigned partitions are paused (the engine is behind)
 
     static void onError(rd_kafka_t* rk, int err, const char* reason, void* opaque);
     static void onLog(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
     static void onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
                             void* opaque);
 
-    bool assignFromMetadata(QString* reason);
-    void assignNewPartitions();
+    bool assignFromMetadata(int timeoutMs, QString* reason);
+    void readStartPartitions();
+    void revoke(const rd_kafka_topic_partition_list_t* partitions);
     void applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew);
     bool matches(const QString& topic) const;
     Event toEvent(const rd_kafka_message_t* msg);
+    QString restartAfterReset(const rd_kafka_message_t* msg);
     void commit(bool async);
 };
 
@@ -70,6 +79,78 @@ bool KafkaSource::isSecret(const QByteArray& key)
         || k == "ssl_key" || k.contains("oauthbearer.config") || k.contains("token");
 }
 
+namespace {
+
+bool isPropertySpace(char c) { return c == ' ' || c == '\t' || c == '\f'; }
+
+// A natural line ending in an odd number of backslashes continues on the next one.
+bool continues(QByteArrayView line)
+{
+    qsizetype n = 0;
+    while (n < line.size() && line.at(line.size() - 1 - n) == '\\')
+        ++n;
+    return n % 2 == 1;
+}
+
+QByteArrayView withoutLeadingSpace(QByteArrayView line)
+{
+    qsizetype i = 0;
+    while (i < line.size() && isPropertySpace(line.at(i)))
+        ++i;
+    return line.sliced(i);
+}
+
+// java.util.Properties' escapes: \t \n \r \f, \uXXXX, and a backslash before any other character
+// stands for that character (\: \= \# \\ and "\ "). False on a malformed \uXXXX.
+bool unescapeProperty(QByteArrayView text, QByteArray* out)
+{
+    QString result; // \u escapes are UTF-16: a surrogate pair is two of them
+    const QString in = QString::fromUtf8(text);
+    for (qsizetype i = 0; i < in.size(); ++i) {
+        const QChar c = in.at(i);
+        if (c != u'\\') {
+            result.append(c);
+            continue;
+        }
+        if (++i == in.size())
+            break; // a backslash at the very end stands for nothing
+        switch (in.at(i).unicode()) {
+        case u't':
+            result.append(u'\t');
+            break;
+        case u'n':
+            result.append(u'\n');
+            break;
+        case u'r':
+            result.append(u'\r');
+            break;
+        case u'f':
+            result.append(u'\f');
+            break;
+        case u'u': {
+            bool ok = i + 4 < in.size();
+            const ushort code = ok ? in.mid(i + 1, 4).toUShort(&ok, 16) : 0;
+            if (!ok)
+                return false;
+            result.append(QChar(code));
+            i += 4;
+            break;
+        }
+        default:
+            result.append(in.at(i));
+        }
+    }
+    *out = result.toUtf8();
+    return true;
+}
+
+} // namespace
+
+// As java.util.Properties.load reads it: a logical line goes on over natural lines that end in
+// an odd number of backslashes (the next line's leading space dropped); the key ends at the
+// first unescaped '=', ':' or space, and the separator may have space around it; escapes are
+// undone in keys and values. Stricter than Java in one way: a line without '=' or ':' (Java
+// takes "key value" and a lone "key") is refused, since here it is far more often a mistake.
 bool KafkaSource::readProperties(const QString& path, QList<QPair<QByteArray, QByteArray>>* properties,
                                  QString* error)
 {
@@ -78,27 +159,60 @@ bool KafkaSource::readProperties(const QString& path, QList<QPair<QByteArray, QB
         *error = QStringLiteral("%1: %2").arg(path, file.errorString());
         return false;
     }
+    auto naturalLine = [&file] {
+        QByteArray line = file.readLine();
+        while (line.endsWith('\n') || line.endsWith('\r'))
+            line.chop(1);
+        return line;
+    };
     int lineNo = 0;
     QByteArray mechanism;
     QByteArray jaas;
     while (!file.atEnd()) {
         ++lineNo;
-        const QByteArray line = file.readLine().trimmed();
+        const int firstLine = lineNo; // errors name the line the property starts on
+        QByteArray line = withoutLeadingSpace(naturalLine()).toByteArray();
         if (line.isEmpty() || line.startsWith('#') || line.startsWith('!'))
             continue;
-        qsizetype sep = -1;
-        for (qsizetype i = 0; i < line.size(); ++i) {
-            if (line.at(i) == '=' || line.at(i) == ':') {
-                sep = i;
+        while (continues(line)) {
+            line.chop(1);
+            if (file.atEnd())
+                break;
+            ++lineNo;
+            line += withoutLeadingSpace(naturalLine()); // a blank one ends the property
+        }
+        // Trailing space is dropped (Kafka's clients trim values too), unless escaped.
+        while (!line.isEmpty() && isPropertySpace(line.back()) && !continues(line.left(line.size() - 1)))
+            line.chop(1);
+        qsizetype keyEnd = 0, valueStart = line.size();
+        bool escaped = false, separator = false;
+        for (; keyEnd < line.size(); ++keyEnd) {
+            const char c = line.at(keyEnd);
+            if (!escaped && (c == '=' || c == ':' || isPropertySpace(c))) {
+                separator = c != ' ' && c != '\t' && c != '\f';
+                valueStart = keyEnd + 1;
                 break;
             }
+            escaped = c == '\\' && !escaped;
         }
-        if (sep <= 0) {
-            *error = QStringLiteral("%1:%2: expected key=value").arg(path).arg(lineNo);
+        for (; valueStart < line.size(); ++valueStart) {
+            const char c = line.at(valueStart);
+            if (!isPropertySpace(c)) {
+                if (separator || (c != '=' && c != ':'))
+                    break;
+                separator = true;
+            }
+        }
+        if (!separator || keyEnd == 0) {
+            *error = QStringLiteral("%1:%2: expected key=value").arg(path).arg(firstLine);
             return false;
         }
-        const QByteArray key = line.left(sep).trimmed();
-        const QByteArray value = line.mid(sep + 1).trimmed();
+        QByteArray key, value;
+        if (!unescapeProperty(QByteArrayView(line).first(keyEnd), &key)
+            || !unescapeProperty(QByteArrayView(line).sliced(valueStart), &value)) {
+            *error = QStringLiteral("%1:%2: malformed \\uXXXX escape").arg(path).arg(firstLine);
+            return false;
+        }
         if (key == "sasl.jaas.config") {
             jaas = value; // Java only: turned into sasl.username / sasl.password below
             continue;
@@ -189,9 +303,15 @@ bool KafkaSource::start(QString* error)
     auto set = [&](const QByteArray& key, const QByteArray& value) {
         return setKafkaProperty(conf, key, value, &m_skipped, error);
     };
-    const QByteArray reset = m_options.startAt == StartAt::End || m_options.startAt == StartAt::Time
-        ? QByteArrayLiteral("latest")
-        : QByteArrayLiteral("earliest");
+    // auto.offset.reset decides where a partition goes when its position is not on the broker:
+    // mostly when the broker deleted (retention) what the source had not read yet, because it
+    // was paused behind a slow engine or stopped (SIGSTOP, a laptop asleep). "latest" would then
+    // skip everything still on the broker, silently. Assign-only positions are explicit, so the
+    // reset only ever means "fell off the log": "error" hands it to the poll loop, which counts
+    // and reports the deleted offsets and goes on at the earliest offset (restartAfterReset). A
+    // group reads from the earliest offset still there (a partition without a committed offset
+    // too, as documented for --from stored).
+    const QByteArray reset = group ? QByteArrayLiteral("earliest") : QByteArrayLiteral("error");
     // Defaults first, the user's properties after them (they win). queued.min.messages: with the
     // default of 100 k, librdkafka 2.0 stalls about a second each time its queue passes it.
     const QList<QPair<QByteArray, QByteArray>> defaults {
@@ -212,8 +332,10 @@ bool KafkaSource::start(QString* error)
     // start positions are explicit so no committed offset is fetched, and nothing is committed.
     ok = ok && set("group.id", group ? m_options.group.toUtf8() : QByteArrayLiteral("flowscope-assign-only"));
     for (const auto& [k, v] : std::as_const(m_options.properties)) {
-        if (k == "group.id" || k == "enable.auto.commit" || k == "enable.auto.offset.store") {
-            // FlowScope decides these: assign-only must not commit, a group commits what was stored
+        if (k == "group.id" || k == "enable.auto.commit" || k == "enable.auto.offset.store"
+            || (!group && k == "auto.offset.reset")) {
+            // FlowScope decides these: assign-only must not commit, a group commits what was
+            // stored, and assign-only reports what fell off the log instead of jumping (above)
             m_skipped.append(QString::fromUtf8(k));
             continue;
         }
@@ -299,13 +421,27 @@ void KafkaSource::Private::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     const bool cooperative = QByteArrayView(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         self->applyStartPositions(partitions, true);
+        {
+            // A partition started at an offset counts as handed over up to there: if it is
+            // revoked before anything was read from it, that offset is committed, and its next
+            // owner (this member again, too) goes on from it instead of the reset position.
+            std::lock_guard lock(self->q->m_readyMutex);
+            for (int i = 0; i < partitions->cnt; ++i) {
+                const rd_kafka_topic_partition_t& p = partitions->elems[i];
+                if (p.offset < 0)
+                    continue;
+                auto [it, inserted] = self->q->m_handedOffsets.try_emplace({ QByteArray(p.topic), p.partition }, p.offset);
+                if (!inserted)
+                    it->second = std::max<qint64>(it->second, p.offset);
+            }
+        }
         if (cooperative)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions));
         else
             rd_kafka_assign(rk, partitions);
         self->q->setStatus(SourceState::Live);
     } else {
-        self->commit(false); // what was handed over, so that the next owner does not read it again
+        self->revoke(partitions);
         if (cooperative)
             rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions));
         else
@@ -316,6 +452,43 @@ void KafkaSource::Private::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
         self->q->m_assignedCount = now->cnt;
         rd_kafka_topic_partition_list_destroy(now);
     }
+}
+
+// Group, poll thread (the rebalance callback): `partitions` go to another member, which starts
+// at what this one commits now. Their events that were read but not handed over are dropped
+// (the next owner reads them: handing them over later as well would record them twice); the
+// batch being handed over is waited for (m_deliverMutex), what was handed over is stored
+// (drain) and committed, and the revoked partitions are forgotten, so that a later assignment
+// of one of them starts from its committed offset, never from a stale handed one.
+void KafkaSource::Private::revoke(const rd_kafka_topic_partition_list_t* partitions)
+{
+    q->m_revokes.fetch_add(1, std::memory_order_relaxed);
+    std::set<std::pair<QByteArray, qint32>> revoked;
+    for (int i = 0; i < partitions->cnt; ++i)
+        revoked.emplace(QByteArray(partitions->elems[i].topic), partitions->elems[i].partition);
+    auto isRevoked = [&](const Event& e) { return revoked.count({ e.channel, e.partition }) > 0; };
+    {
+        std::lock_guard lock(q->m_readyMutex);
+        q->m_revoking = true; // the hand-over thread takes no other batch (a mutex is not fair)
+    }
+    {
+        std::lock_guard deliverLock(q->m_deliverMutex);
+        if (pending)
+            pending->removeIf(isRevoked);
+        {
+            std::lock_guard lock(q->m_readyMutex);
+            for (EventBatch& b : q->m_ready)
+                b.removeIf(isRevoked);
+            std::erase_if(q->m_ready, [](const EventBatch& b) { return b.isEmpty(); });
+        }
+        q->drain();
+        commit(false);
+        std::lock_guard lock(q->m_readyMutex);
+        for (const auto& key : revoked)
+            q->m_handedOffsets.erase(key);
+        q->m_revoking = false;
+    }
+    q->m_readyChanged.notify_all();
 }
 
 // --- assignment -------------------------------------------------------------------------------
@@ -329,61 +502,84 @@ bool KafkaSource::Private::matches(const QString& topic) const
     return false;
 }
 
+// The start position of the partitions in `list` (those not seen before, with `onlyNew`), as
+// offsets asked for now: what is produced once they are assigned is read, whatever the timing
+// (librdkafka would resolve a logical END only after assign() returned, while the status
+// already says live). Beginning stays logical: nothing is missed by resolving it later.
 void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew)
 {
     const StartAt at = q->m_options.startAt;
     if (at == StartAt::Stored)
         return;
     PartitionList timed(rd_kafka_topic_partition_list_new(list->cnt));
+    PartitionList ends(rd_kafka_topic_partition_list_new(list->cnt));
     for (int i = 0; i < list->cnt; ++i) {
         rd_kafka_topic_partition_t& p = list->elems[i];
         const auto key = std::make_pair(QByteArray(p.topic), p.partition);
         const bool isNew = seenPartitions.insert(key).second;
         if (onlyNew && !isNew)
             continue; // re-assigned after a rebalance: the committed offset is right
-        if (at == StartAt::Beginning)
+        if (onlyNew && startKnown && !startPartitions.count(key))
+            continue; // created after the start: its committed offset, else its beginning (reset)
+        if (at == StartAt::Beginning) {
             p.offset = RD_KAFKA_OFFSET_BEGINNING;
-        else if (at == StartAt::End)
+        } else if (at == StartAt::End) {
             p.offset = RD_KAFKA_OFFSET_END;
-        else
+            rd_kafka_topic_partition_list_add(ends.get(), p.topic, p.partition)->offset = RD_KAFKA_OFFSET_END;
+        } else {
             rd_kafka_topic_partition_list_add(timed.get(), p.topic, p.partition)->offset
                 = q->m_options.startTime / 1000;
+        }
     }
-    if (timed->cnt == 0)
+    if (timed->cnt > 0) {
+        const rd_kafka_resp_err_t err
+            = rd_kafka_offsets_for_times(rk, timed.get(), q->m_options.metadataTimeoutMs);
+        if (err)
+            qCWarning(LOG_KAFKA) << "offsets for times:" << rd_kafka_err2str(err) << "- reading from the end";
+        // -1: no message at or after that time (yet): start at the end offset
+        for (int i = 0; i < timed->cnt; ++i) {
+            const rd_kafka_topic_partition_t& t = timed->elems[i];
+            rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_find(list, t.topic, t.partition);
+            p->offset = (err || t.err || t.offset < 0) ? RD_KAFKA_OFFSET_END : t.offset;
+            if (p->offset == RD_KAFKA_OFFSET_END)
+                rd_kafka_topic_partition_list_add(ends.get(), t.topic, t.partition)->offset = RD_KAFKA_OFFSET_END;
+        }
+    }
+    // ListOffsets for the latest offset (timestamp -1), one request per leader for them all.
+    if (ends->cnt == 0)
         return;
-    const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, timed.get(), q->m_options.metadataTimeoutMs);
-    if (err)
-        qCWarning(LOG_KAFKA) << "offsets for times:" << rd_kafka_err2str(err) << "- reading from the end";
-    // -1: no message at or after that time (yet): start at the end. As an offset, asked now,
-    // rather than the logical END that librdkafka resolves later: what arrives once the
-    // partition is assigned is read, whatever the timing.
-    PartitionList ends(rd_kafka_topic_partition_list_new(timed->cnt));
-    for (int i = 0; i < timed->cnt; ++i) {
-        const rd_kafka_topic_partition_t& t = timed->elems[i];
-        rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_find(list, t.topic, t.partition);
-        p->offset = (err || t.err || t.offset < 0) ? RD_KAFKA_OFFSET_END : t.offset;
-        if (p->offset == RD_KAFKA_OFFSET_END)
-            rd_kafka_topic_partition_list_add(ends.get(), t.topic, t.partition)->offset = RD_KAFKA_OFFSET_END;
-    }
-    // ListOffsets for the latest offset of those partitions, one request per leader.
-    if (ends->cnt == 0 || rd_kafka_offsets_for_times(rk, ends.get(), q->m_options.metadataTimeoutMs))
-        return; // they keep the logical end
+    const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, ends.get(), q->m_options.metadataTimeoutMs);
     for (int i = 0; i < ends->cnt; ++i) {
         const rd_kafka_topic_partition_t& e = ends->elems[i];
-        if (!e.err && e.offset >= 0)
+        if (!err && !e.err && e.offset >= 0)
             rd_kafka_topic_partition_list_find(list, e.topic, e.partition)->offset = e.offset;
+        else // keeps the logical end, which librdkafka resolves once assigned
+            qCWarning(LOG_KAFKA) << "end offset of" << e.topic << e.partition << ":"
+                                 << rd_kafka_err2str(err ? err : e.err) << "- librdkafka resolves it later";
     }
 }
 
-bool KafkaSource::Private::assignFromMetadata(QString* reason)
+// Assign-only: reads the metadata and assigns the matching partitions that are not assigned yet,
+// each topic as soon as it exists. Those in the first metadata read (what exists at the start)
+// start at the start position; everything that appears later (a topic created, a partition
+// added) arrived after the start, so it is read from its beginning and nothing written to it is
+// missed. Fills `missing`. Returns false with *reason set when the metadata could not be read or
+// the partitions not assigned.
+bool KafkaSource::Private::assignFromMetadata(int timeoutMs, QString* reason)
 {
+    const bool patterns = std::any_of(q->m_options.topics.cbegin(), q->m_options.topics.cend(),
+                                      [](const QString& t) { return t.startsWith(u'^'); });
+    // Named topics that are all assigned: the topics this client knows are enough to see them
+    // grow. A pattern, or a topic not found yet, needs every topic (asking for an unknown topic
+    // by name could create it on a broker that creates topics automatically).
+    const bool all = !metadataRead || patterns || !missing.isEmpty();
     const rd_kafka_metadata_t* md = nullptr;
-    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, q->m_options.metadataTimeoutMs);
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, all ? 1 : 0, nullptr, &md, timeoutMs);
     if (err) {
         *reason = QStringLiteral("metadata: %1").arg(fromKafka(rd_kafka_err2str(err)));
         return false;
     }
-    PartitionList list(rd_kafka_topic_partition_list_new(16));
+    PartitionList fresh(rd_kafka_topic_partition_list_new(16));
     QSet<QString> found;
     for (int i = 0; i < md->topic_cnt; ++i) {
         const rd_kafka_metadata_topic_t& t = md->topics[i];
@@ -392,75 +588,139 @@ bool KafkaSource::Private::assignFromMetadata(QString* reason)
             continue;
         found.insert(name);
         for (int p = 0; p < t.partition_cnt; ++p)
-            rd_kafka_topic_partition_list_add(list.get(), t.topic, t.partitions[p].id);
-    }
-    rd_kafka_metadata_destroy(md);
-    for (const QString& t : std::as_const(q->m_options.topics)) {
-        const bool present = t.startsWith(u'^')
-            ? std::any_of(found.cbegin(), found.cend(), [&](const QString& f) { return QRegularExpression(t).match(f).hasMatch(); })
-            : found.contains(t);
-        if (!present) {
-            *reason = t.startsWith(u'^') ? QStringLiteral("no topic matches %1").arg(t)
-                                         : QStringLiteral("topic %1 not found").arg(t);
-            return false;
-        }
-    }
-    applyStartPositions(list.get(), false);
-    const rd_kafka_resp_err_t aerr = rd_kafka_assign(rk, list.get());
-    if (aerr) {
-        *reason = QStringLiteral("assign: %1").arg(fromKafka(rd_kafka_err2str(aerr)));
-        return false;
-    }
-    for (int i = 0; i < list->cnt; ++i)
-        assigned.emplace(QByteArray(list->elems[i].topic), list->elems[i].partition);
-    q->m_assignedCount = list->cnt;
-    return true;
-}
-
-// Assign-only: partitions that appeared since the start (a topic grown, a new topic matching a
-// pattern). Everything in them arrived after the source started, so they are read from their
-// beginning whatever the start position: nothing written to them is missed.
-void KafkaSource::Private::assignNewPartitions()
-{
-    const rd_kafka_metadata_t* md = nullptr;
-    // Named topics only: the topics this client knows (the assigned ones) are enough to see them
-    // grow. A pattern needs every topic. A short wait: this runs on the poll thread, between
-    // messages; a failure is retried next time.
-    const bool patterns = std::any_of(q->m_options.topics.cbegin(), q->m_options.topics.cend(),
-                                      [](const QString& t) { return t.startsWith(u'^'); });
-    const rd_kafka_resp_err_t err
-        = rd_kafka_metadata(rk, patterns ? 1 : 0, nullptr, &md, std::min(1000, q->m_options.metadataTimeoutMs));
-    if (err) {
-        qCDebug(LOG_KAFKA) << "metadata refresh:" << rd_kafka_err2str(err);
-        return;
-    }
-    PartitionList fresh(rd_kafka_topic_partition_list_new(8));
-    for (int i = 0; i < md->topic_cnt; ++i) {
-        const rd_kafka_metadata_topic_t& t = md->topics[i];
-        if (t.err || !matches(QString::fromUtf8(t.topic)))
-            continue;
-        for (int p = 0; p < t.partition_cnt; ++p)
             if (!assigned.count({ QByteArray(t.topic), t.partitions[p].id }))
                 rd_kafka_topic_partition_list_add(fresh.get(), t.topic, t.partitions[p].id)->offset
                     = RD_KAFKA_OFFSET_BEGINNING;
     }
     rd_kafka_metadata_destroy(md);
-    if (fresh->cnt == 0)
-        return;
-    // Incremental: the partitions already assigned keep their positions.
-    if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, fresh.get())) {
-        qCWarning(LOG_KAFKA) << "assigning new partitions:" << rd_kafka_error_string(e);
-        rd_kafka_error_destroy(e);
-        return;
+    if (all) {
+        missing.clear();
+        for (const QString& t : std::as_const(q->m_options.topics)) {
+            const bool present = t.startsWith(u'^')
+                ? std::any_of(found.cbegin(), found.cend(),
+                              [&](const QString& f) { return QRegularExpression(t).match(f).hasMatch(); })
+                : found.contains(t);
+            if (!present)
+                missing.append(t);
+        }
     }
-    for (int i = 0; i < fresh->cnt; ++i) {
-        assigned.emplace(QByteArray(fresh->elems[i].topic), fresh->elems[i].partition);
-        qCDebug(LOG_KAFKA) << "new partition" << fresh->elems[i].topic << fresh->elems[i].partition;
+    const bool atStart = !metadataRead;
+    if (fresh->cnt > 0) {
+        if (atStart)
+            applyStartPositions(fresh.get(), false);
+        // Incremental: the partitions already assigned keep their positions.
+        if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, fresh.get())) {
+            *reason = QStringLiteral("assign: %1").arg(fromKafka(rd_kafka_error_string(e)));
+            rd_kafka_error_destroy(e);
+            return false; // the start, if it was, is tried again
+        }
+        for (int i = 0; i < fresh->cnt; ++i) {
+            assigned.emplace(QByteArray(fresh->elems[i].topic), fresh->elems[i].partition);
+            qCDebug(LOG_KAFKA) << "assigned" << fresh->elems[i].topic << fresh->elems[i].partition << "at"
+                               << fresh->elems[i].offset;
+        }
+        q->m_assignedCount = int(assigned.size());
     }
-    q->m_assignedCount = int(assigned.size());
+    metadataRead = true;
+    return true;
 }
 
+// Group: the partitions of the matching topics that exist at the start. Only they start at the
+// start position when first assigned; a partition created later is read from its committed
+// offset, else (auto.offset.reset=earliest) from its beginning, so that --from end or a time
+// does not skip what was written to it before this member got it. Unknown (every first
+// assignment starts at the start position) when the cluster cannot be read now.
+void KafkaSource::Private::readStartPartitions()
+{
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 1, nullptr, &md, q->m_options.metadataTimeoutMs);
+    if (err) {
+        qCWarning(LOG_KAFKA) << "metadata at the start:" << rd_kafka_err2str(err)
+                             << "- partitions created later start at the start position too";
+        return;
+    }
+    for (int i = 0; i < md->topic_cnt; ++i) {
+        const rd_kafka_metadata_topic_t& t = md->topics[i];
+        if (t.err || !matches(QString::fromUtf8(t.topic)))
+            continue;
+        for (int p = 0; p < t.partition_cnt; ++p)
+            startPartitions.emplace(QByteArray(t.topic), t.partitions[p].id);
+    }
+    rd_kafka_metadata_destroy(md);
+    startKnown = true;
+}
+
+namespace {
+// What the status says about the topics not found yet (empty: none).
+QString missingText(const QStringList& missing, bool nothingAssigned)
+{
+    QStringList parts;
+    for (const QString& t : missing)
+        parts.append(t.startsWith(u'^') ? QStringLiteral("no topic matches %1").arg(t)
+                                        : QStringLiteral("topic %1 not found").arg(t));
+    QString text = parts.join(QStringLiteral("; "));
+    if (!text.isEmpty() && !nothingAssigned)
+        text += QStringLiteral(" (read from its beginning once it exists)");
+    return text;
+}
+} // namespace
+
 // --- reading ----------------------------------------------------------------------------------
+
+// Assign-only, auto.offset.reset=error: the partition's position is not on the broker, and
+// librdkafka stopped fetching it (its fetch state is NONE, where even a seek is refused, so it is
+// assigned again). Usually retention deleted offsets [position, low watermark) before they were
+// read: they are counted and named, and reading goes on at the low watermark. Returns what the
+// status says about it.
+QString KafkaSource::Private::restartAfterReset(const rd_kafka_message_t* msg)
+{
+    const QByteArray topic = msg->rkt ? QByteArray(rd_kafka_topic_name(msg->rkt)) : QByteArray();
+    const QString where = QStringLiteral("%1[%2]").arg(QString::fromUtf8(topic)).arg(msg->partition);
+    if (topic.isEmpty() || !q->m_options.group.isEmpty()) // a group resets by itself (earliest)
+        return QStringLiteral("%1: %2").arg(where, fromKafka(rd_kafka_message_errstr(msg)));
+    int64_t low = -1, high = -1;
+    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, topic.constData(), msg->partition, &low,
+                                                                     &high, q->m_options.metadataTimeoutMs);
+    PartitionList list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic.constData(), msg->partition)->offset
+        = err ? RD_KAFKA_OFFSET_BEGINNING : low;
+    rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, list.get());
+    if (!e)
+        e = rd_kafka_incremental_assign(rk, list.get());
+    if (!e && paused) // taken while the others wait for the engine: this one waits too
+        rd_kafka_pause_partitions(rk, list.get());
+    if (e) {
+        const QString why = QStringLiteral("%1: %2; reading it again failed: %3")
+                                .arg(where, fromKafka(rd_kafka_message_errstr(msg)), fromKafka(rd_kafka_error_string(e)));
+        rd_kafka_error_destroy(e);
+        return why;
+    }
+    const qint64 from = msg->offset;
+    QString text;
+    if (err) {
+        text = QStringLiteral("%1: offset %2 is no longer on the broker; reading from its earliest offset (%3)")
+                   .arg(where)
+                   .arg(from)
+                   .arg(fromKafka(rd_kafka_err2str(err)));
+    } else if (from >= 0 && from < low) {
+        text = QStringLiteral("%1 offsets %2..%3 were deleted before they were read").arg(where).arg(from).arg(low - 1);
+        q->m_deletedBeforeRead.fetch_add(low - from, std::memory_order_relaxed);
+    } else if (from >= 0) {
+        // past the end: the partition was emptied or the topic recreated; what is there is new
+        text = QStringLiteral("%1: offset %2 is past the end (%3); reading again from offset %4")
+                   .arg(where)
+                   .arg(from)
+                   .arg(high)
+                   .arg(low);
+    } else {
+        text = QStringLiteral("%1: no position; reading from offset %2").arg(where).arg(low);
+    }
+    qCWarning(LOG_KAFKA).noquote() << text;
+    std::lock_guard lock(q->m_gapsMutex);
+    if (q->m_gaps.size() < MaxGaps)
+        q->m_gaps.append(text);
+    return text;
+}
 
 Event KafkaSource::Private::toEvent(const rd_kafka_message_t* msg)
 {
@@ -500,6 +760,10 @@ Event KafkaSource::Private::toEvent(const rd_kafka_message_t* msg)
     q->m_counters.bytes.fetch_add(bytes, std::memory_order_relaxed);
     Event e = parser.parseKafkaRecord(std::move(r));
     e.ingestTime = ingestTime;
+    // Where a bad record is, as file sources say file:line: (kcat -t T -p P -o O -c 1 fetches it)
+    if (!e.error().isEmpty())
+        e.setError(it->second + '[' + QByteArray::number(msg->partition) + "]@" + QByteArray::number(msg->offset)
+                   + ": " + e.error());
     return e;
 }
 
@@ -525,27 +789,53 @@ void KafkaSource::pollLoop()
     setCurrentThreadName("fs-kafka-poll");
     const bool group = !m_options.group.isEmpty();
     rd_kafka_t* rk = d->rk;
-    // Assign-only: partitions come from metadata; until the topics exist, retry every second.
-    if (!group) {
+    // Assign-only: the partitions come from the metadata, each topic as soon as it exists. Live
+    // once something is assigned at offsets (what is produced from then on is read); the reason
+    // names the topics not found yet, which are looked for every second.
+    bool live = false, wasLive = false;
+    QString note;
+    auto refresh = [&](int timeoutMs) {
         QString reason;
-        while (!m_stopRequested && !d->assignFromMetadata(&reason)) {
-            setStatus(SourceState::Retrying, reason);
-            for (int i = 0; i < 10 && !m_stopRequested; ++i)
+        const bool read = d->assignFromMetadata(timeoutMs, &reason);
+        if (m_assignedCount == 0) {
+            setStatus(SourceState::Retrying, read ? missingText(d->missing, true) : reason);
+            live = false;
+            return;
+        }
+        if (!read) {
+            qCDebug(LOG_KAFKA) << "metadata refresh:" << reason; // tried again next time
+            return;
+        }
+        const QString text = missingText(d->missing, false);
+        if (!wasLive || (live && text != note)) {
+            setStatus(SourceState::Live, text);
+            live = wasLive = true;
+        }
+        note = text;
+    };
+    if (group && m_options.startAt != StartAt::Stored)
+        d->readStartPartitions(); // before the first poll, which serves the first assignment
+    if (!group) {
+        while (!m_stopRequested && !d->fatal && m_assignedCount == 0) {
+            refresh(m_options.metadataTimeoutMs);
+            for (int i = 0; i < 10 && !m_stopRequested && m_assignedCount == 0; ++i)
                 rd_kafka_poll(rk, 100);
         }
-        if (!m_stopRequested && !d->fatal)
-            setStatus(SourceState::Live);
     }
 
     EventBatch batch;
     batch.reserve(m_options.batchSize);
+    d->pending = &batch;
     QElapsedTimer sinceFlush, sinceRefresh;
     sinceFlush.start();
     sinceRefresh.start();
-    bool live = !group && status().state == SourceState::Live;
 
     auto takeMessage = [&](rd_kafka_message_t* msg) {
-        if (msg->err) {
+        if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+            // still live: the other partitions go on, and this one at once from its earliest offset
+            setStatus(SourceState::Live, d->restartAfterReset(msg));
+            live = true;
+        } else if (msg->err) {
             if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 setStatus(SourceState::Retrying, fromKafka(rd_kafka_message_errstr(msg)));
                 live = false;
@@ -569,6 +859,7 @@ void KafkaSource::pollLoop()
             if (rd_kafka_assignment(rk, &paused) == RD_KAFKA_RESP_ERR_NO_ERROR && paused) {
                 rd_kafka_pause_partitions(rk, paused);
                 m_pauses.fetch_add(1, std::memory_order_relaxed);
+                d->paused = true;
             }
             while (m_ready.size() >= MaxReadyBatches && !m_handOverDone && !m_stopRequested) {
                 lock.unlock();
@@ -582,6 +873,7 @@ void KafkaSource::pollLoop()
             }
             if (paused) {
                 lock.unlock();
+                d->paused = false;
                 rd_kafka_resume_partitions(rk, paused);
                 rd_kafka_topic_partition_list_destroy(paused);
                 lock.lock();
@@ -615,8 +907,10 @@ void KafkaSource::pollLoop()
                     break;
                 }
             }
-            if (!group && m_options.metadataRefreshMs > 0 && sinceRefresh.elapsed() >= m_options.metadataRefreshMs) {
-                d->assignNewPartitions();
+            // Topics not found yet are looked for every second, whatever metadataRefreshMs says.
+            const int refreshMs = d->missing.isEmpty() ? m_options.metadataRefreshMs : 1000;
+            if (!group && refreshMs > 0 && sinceRefresh.elapsed() >= refreshMs) {
+                refresh(std::min(1000, m_options.metadataTimeoutMs));
                 sinceRefresh.restart();
             }
             if (!batch.isEmpty() && sinceFlush.elapsed() >= m_options.flushIntervalMs)
@@ -648,6 +942,7 @@ void KafkaSource::pollLoop()
     m_handOverThread.join();
     if (group)
         rd_kafka_consumer_close(rk); // leaves the group; the revoke callback commits once more
+    d->pending = nullptr;
     rd_kafka_destroy(rk);
     d->rk = nullptr;
     m_assignedCount = 0;
@@ -663,12 +958,20 @@ void KafkaSource::handOverLoop()
     QElapsedTimer sinceCommit;
     sinceCommit.start();
     for (;;) {
-        EventBatch batch;
         {
             std::unique_lock lock(m_readyMutex);
-            m_readyChanged.wait(lock, [this] { return !m_ready.empty() || m_pollDone; });
+            m_readyChanged.wait(lock, [this] { return (!m_ready.empty() && !m_revoking) || m_pollDone; });
             if (m_ready.empty())
                 break; // m_pollDone and nothing left
+        }
+        // Held from taking a batch to recording its offsets: a revoke (Private::revoke) waits
+        // for the batch in hand and takes the revoked partitions' events out of those waiting.
+        std::unique_lock deliverLock(m_deliverMutex);
+        EventBatch batch;
+        {
+            std::lock_guard lock(m_readyMutex);
+            if (m_ready.empty() || m_revoking)
+                continue; // a revoke takes them out first
             batch = std::move(m_ready.front());
             m_ready.pop_front();
         }
@@ -678,8 +981,10 @@ void KafkaSource::handOverLoop()
         const bool handed = m_counters.handedOver.load() > before;
         if (group && handed) {
             std::lock_guard lock(m_readyMutex);
-            for (const Event& e : std::as_const(batch))
-                m_handedOffsets[{ e.channel, e.partition }] = e.offset + 1;
+            for (const Event& e : std::as_const(batch)) {
+                qint64& next = m_handedOffsets[{ e.channel, e.partition }];
+                next = std::max(next, e.offset + 1); // never back
+            }
         }
         if (group && sinceCommit.elapsed() >= m_options.commitIntervalMs) {
             drain(); // everything handed over is stored: now it may be acknowledged

@@ -24,7 +24,9 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
+#include <mutex>
 
 namespace FlowScope::Cli {
 
@@ -43,6 +45,40 @@ QJsonObject groupsJson(const Connectors::KafkaGroupWatcher& watcher)
                          { QStringLiteral("error"), watcher.error() },
                          { QStringLiteral("facts"), facts } };
 }
+
+// The errors of the first unparsed events recorded (written on a source thread, read at the end).
+class BadEvents {
+public:
+    static constexpr int Max = 10; // as import's bad_lines
+
+    bool wanted() const { return m_count.load(std::memory_order_relaxed) < Max; }
+    static QList<QByteArray> errorsIn(const EventBatch& batch)
+    {
+        QList<QByteArray> errors;
+        for (const Event& e : batch)
+            if (e.isUnparsed() && errors.size() < Max)
+                errors.append(e.error());
+        return errors;
+    }
+    void add(const QList<QByteArray>& errors)
+    {
+        std::lock_guard lock(m_mutex);
+        for (const QByteArray& e : errors)
+            if (m_errors.size() < Max)
+                m_errors.append(e);
+        m_count.store(int(m_errors.size()), std::memory_order_relaxed);
+    }
+    QList<QByteArray> errors() const
+    {
+        std::lock_guard lock(m_mutex);
+        return m_errors;
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    QList<QByteArray> m_errors;
+    std::atomic<int> m_count { 0 };
+};
 
 QJsonObject sourceJson(const Connectors::Source& source)
 {
@@ -376,8 +412,22 @@ int recordCommand(const QStringList& args)
     engine.start();
     Connectors::Source& source = *owned;
     // Push sources cannot make their peer wait: a full engine refuses (503 for the webhook) and
-    // the source counts it. Pull sources wait for room.
-    source.handOverTo(engine);
+    // the source counts it. Pull sources wait for room (Engine::push), through a sink that also
+    // keeps the first unparsed events' errors for the summary, as import lists its first bad
+    // lines; the errors say where each event came from (topic[partition]@offset, file:line, URL).
+    BadEvents bad;
+    if (webhook || parser.isSet(websocketOption))
+        source.handOverTo(engine);
+    else
+        source.setSink(
+            [&engine, &bad](EventBatch&& batch) {
+                const QList<QByteArray> errors = bad.wanted() ? BadEvents::errorsIn(batch) : QList<QByteArray>();
+                if (!engine.push(std::move(batch)))
+                    return false;
+                bad.add(errors); // recorded
+                return true;
+            },
+            [&engine] { engine.flush(); });
     source.setLimit(maxEvents);
     if (!source.start(&error)) {
         engine.stop();
@@ -472,7 +522,19 @@ int recordCommand(const QStringList& args)
     sourceObject.insert(QStringLiteral("reason_at_stop"), beforeStop.reason);
     if (followed)
         sourceObject.insert(QStringLiteral("unfinished_line_bytes"), unfinishedBytes);
+    if (kafka) {
+        // what the broker deleted before it was read (the source was paused or stopped too long)
+        sourceObject.insert(QStringLiteral("deleted_before_read"), kafka->deletedBeforeRead());
+        sourceObject.insert(QStringLiteral("gaps"), QJsonArray::fromStringList(kafka->gaps()));
+    }
     result.insert(QStringLiteral("source"), sourceObject);
+    const QList<QByteArray> badErrors = bad.errors();
+    {
+        QJsonArray badJson;
+        for (const QByteArray& e : badErrors)
+            badJson.append(QJsonObject { { QStringLiteral("error"), QString::fromUtf8(e) } });
+        result.insert(QStringLiteral("bad_events"), badJson);
+    }
     if (watcher)
         result.insert(QStringLiteral("groups"), groupsJson(*watcher));
     result.insert(QStringLiteral("recording"), rec);
@@ -488,6 +550,20 @@ int recordCommand(const QStringList& args)
                 .arg(seconds, 0, 'f', 2)
                 .arg(qint64(seconds > 0 ? double(n) / seconds : 0)));
         out(QStringLiteral("source: %1\n").arg(source.describe()));
+        if (kafka && !kafka->gaps().isEmpty()) {
+            out(kafka->deletedBeforeRead() > 0
+                    ? QStringLiteral("%1 events were deleted by the broker before they were read:\n")
+                          .arg(kafka->deletedBeforeRead())
+                    : QStringLiteral("positions no longer on the broker:\n"));
+            for (const QString& gap : kafka->gaps())
+                out(QStringLiteral("  %1\n").arg(gap));
+        }
+        if (!badErrors.isEmpty()) {
+            out(source.counters().unparsed.load() > badErrors.size() ? QStringLiteral("first unparsed events:\n")
+                                                                      : QStringLiteral("unparsed events:\n"));
+            for (const QByteArray& e : badErrors)
+                out(QStringLiteral("  %1\n").arg(QString::fromUtf8(e)));
+        }
         out(QStringLiteral("\n") + Inspector::toText(result));
     }
     if (beforeStop.state == Connectors::SourceState::Retrying || beforeStop.state == Connectors::SourceState::Connecting)

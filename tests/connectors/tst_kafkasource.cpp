@@ -8,9 +8,11 @@
 
 #include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -19,6 +21,8 @@
 
 #include <map>
 #include <mutex>
+
+#include <signal.h>
 
 using namespace FlowScope;
 using Connectors::KafkaSource;
@@ -64,9 +68,14 @@ private Q_SLOTS:
     void fullEngineQueuePauses();
     void kcatProducedIsRecorded();
     void propertiesFileAndSecrets();
+    void propertiesFileJavaSyntax_data();
+    void propertiesFileJavaSyntax();
+    void propertiesFileErrors_data();
+    void propertiesFileErrors();
     void groupCommitsWhatWasHandedOver();
     void recordCommandMaxEvents();
     void recordCommandInterrupted();
+    void recordCommandReportsDeletedEvents();
     void badSettingsFailAtStart();
 
 private:
@@ -263,6 +272,9 @@ void TestKafkaSource::checkComplete(const QList<Event>& events, int from, int to
         if (isGarbage(i)) {
             QVERIFY(e.isUnparsed());
             QCOMPARE(e.payload, "not json #" + seqText);
+            // where it is, as file sources say file:line: (review finding 3), then the reason
+            const QByteArray where = e.channel + '[' + QByteArray::number(e.partition) + "]@" + QByteArray::number(e.offset) + ": ";
+            QVERIFY2(e.error().startsWith(where) && e.error().size() > where.size(), e.error().constData());
             ++unparsed;
         } else {
             QVERIFY2(!e.isUnparsed(), e.error().constData());
@@ -481,6 +493,23 @@ void TestKafkaSource::recordCommandMaxEvents()
         &error));
     QCOMPARE(o.value(u"unparsed").toInteger(), unparsed);
     QCOMPARE(source.value(u"unparsed").toInteger(), unparsed);
+    QVERIFY(unparsed > 0);
+    // Their errors, each saying where the record is (topic[partition]@offset: ), in recorded order.
+    QJsonArray bad;
+    qint64 located = 0;
+    QVERIFY(recording->readSeqRange(
+        1, 2500,
+        [&](Event&& e) {
+            if (e.isUnparsed()) {
+                bad.append(QJsonObject { { QStringLiteral("error"), QString::fromUtf8(e.error()) } });
+                const QByteArray where = "cli[" + QByteArray::number(e.partition) + "]@" + QByteArray::number(e.offset) + ": ";
+                located += e.error().startsWith(where) ? 1 : 0;
+            }
+            return true;
+        },
+        &error));
+    QCOMPARE(located, unparsed);
+    QCOMPARE(o.value(u"bad_events").toArray(), bad);
     QVERIFY(recording->meta(QStringLiteral("source")).contains(u"sasl.password=***"));
     QVERIFY(!recording->meta(QStringLiteral("source")).contains(u"do-not-print-me"));
 }
@@ -510,7 +539,123 @@ void TestKafkaSource::recordCommandInterrupted()
     auto recording = Recording::open(rec, &error);
     QVERIFY2(recording, qPrintable(error));
     QCOMPARE(recording->eventCount(), 3000);
+    // The summary lists them, as import lists its bad lines, each saying where it is.
+    QByteArray listed = "unparsed events:\n";
+    int bad = 0;
+    QVERIFY(recording->readSeqRange(
+        1, 3000,
+        [&](Event&& e) {
+            if (e.isUnparsed()) {
+                ++bad;
+                listed += "  cli[" + QByteArray::number(e.partition) + "]@" + QByteArray::number(e.offset) + ": ";
+                listed += e.error().mid(e.error().indexOf(": ") + 2) + '\n';
+            }
+            return true;
+        },
+        &error));
+    QCOMPARE(bad, 3);
+    QVERIFY2(output.contains(listed), output.constData());
     QVERIFY(recording->meta(QStringLiteral("source")).startsWith(u"kafka "));
+}
+
+// Review finding 1, as the reviewer found it: `record --from end` suspended (SIGSTOP) while
+// retention deletes what it had not read. It used to jump to the end (auto.offset.reset=latest)
+// and lose everything still on the broker, saying nothing. Now it reads on from the earliest
+// offset still there, and the report says which offsets were deleted. The mock keeps ~5 MiB per
+// partition: 8000 records of 1 KiB delete about 3000.
+void TestKafkaSource::recordCommandReportsDeletedEvents()
+{
+    const QByteArray topic = "cli-falloff";
+    createTopic(topic, 1);
+    const QString rec = m_dir.filePath(QStringLiteral("cli-falloff.fsrec"));
+    QProcess p;
+    p.start(QStringLiteral(FLOWSCOPE_BINARY),
+            { QStringLiteral("record"), QStringLiteral("--kafka"), QString::fromUtf8(m_bootstrap), QStringLiteral("--topic"),
+              QString::fromUtf8(topic), QStringLiteral("--from"), QStringLiteral("end"), QStringLiteral("--out"), rec,
+              QStringLiteral("--json") });
+    QVERIFY(p.waitForStarted());
+    auto cont = qScopeGuard([&] { // a failure must not leave it stopped
+        ::kill(pid_t(p.processId()), SIGCONT);
+        p.kill();
+        p.waitForFinished();
+    });
+    QString error;
+    auto recorded = [&] {
+        auto r = Recording::open(rec, &error);
+        return r ? r->eventCount() : qint64(0);
+    };
+    const QByteArray pad(1000, 'x');
+    int produced = 0;
+    auto produce = [&](int n) {
+        for (int i = 0; i < n; ++i, ++produced)
+            QVERIFY2(m_cluster->produce(topic, "r" + QByteArray::number(produced),
+                                        R"({"n":)" + QByteArray::number(produced) + R"(,"pad":")" + pad + "\"}", {},
+                                        &error, 0),
+                     qPrintable(error));
+        QVERIFY2(m_cluster->flush(30000, &error), qPrintable(error));
+    };
+    // From the end: records produced before it reads the partition are not recorded; one a
+    // second until one is.
+    QElapsedTimer waited;
+    waited.start();
+    while (recorded() == 0 && waited.elapsed() < 30000) {
+        produce(1);
+        if (QTest::currentTestFailed())
+            return;
+        for (int i = 0; i < 10 && recorded() == 0; ++i)
+            QTest::qWait(100);
+    }
+    QVERIFY(recorded() > 0);
+    const int before = produced;
+    QCOMPARE(::kill(pid_t(p.processId()), SIGSTOP), 0);
+    produce(8000);
+    if (QTest::currentTestFailed())
+        return;
+    const int end = produced;
+    int64_t low = -1, high = -1;
+    {
+        QString e;
+        rd_kafka_t* rk = Connectors::KafkaMockCluster::newGroupConsumer(m_bootstrap, "watermarks", &e);
+        QVERIFY2(rk, qPrintable(e));
+        QCOMPARE(rd_kafka_query_watermark_offsets(rk, topic.constData(), 0, &low, &high, 5000), RD_KAFKA_RESP_ERR_NO_ERROR);
+        rd_kafka_destroy(rk);
+    }
+    QCOMPARE(high, qint64(end));
+    QVERIFY(low > before + 1000); // the premise: much of what it had not read is gone
+    QCOMPARE(::kill(pid_t(p.processId()), SIGCONT), 0);
+
+    // What was read before the stop, [0, read) with read <= before, then [low, end).
+    auto lastOffset = [&] {
+        auto r = Recording::open(rec, &error);
+        qint64 last = -1;
+        if (r && r->eventCount() > 0)
+            r->readSeqRange(r->eventCount(), r->eventCount(), [&](Event&& e) { last = e.offset; return true; }, &error);
+        return last;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(lastOffset(), qint64(end - 1), 30000);
+    p.terminate();
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 130);
+    const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+    auto recording = Recording::open(rec, &error);
+    QVERIFY2(recording, qPrintable(error));
+    QList<qint64> offsets;
+    QVERIFY(recording->readSeqRange(1, recording->eventCount(), [&](Event&& e) {
+        offsets.append(e.offset);
+        return true;
+    }, &error));
+    qint64 read = 0;
+    while (read < offsets.size() && offsets[read] == read)
+        ++read;
+    QVERIFY(read > 0 && read <= before);
+    QCOMPARE(offsets.size(), qsizetype(read + (end - low)));
+    for (qsizetype i = read; i < offsets.size(); ++i)
+        QCOMPARE(offsets[i], low + (i - read));
+    const QJsonObject source = o.value(u"source").toObject();
+    QCOMPARE(source.value(u"recorded").toInteger(), offsets.size());
+    QCOMPARE(source.value(u"deleted_before_read").toInteger(), low - read);
+    QCOMPARE(source.value(u"gaps").toArray(),
+             QJsonArray { QStringLiteral("cli-falloff[0] offsets %1..%2 were deleted before they were read").arg(read).arg(low - 1) });
 }
 
 void TestKafkaSource::propertiesFileAndSecrets()
@@ -554,6 +699,90 @@ void TestKafkaSource::propertiesFileAndSecrets()
     bad.close();
     QVERIFY(!KafkaSource::readProperties(bad.fileName(), &props, &error));
     QVERIFY2(error.endsWith(u"bad.properties:2: expected key=value"), qPrintable(error));
+}
+
+using Properties = QList<QPair<QByteArray, QByteArray>>;
+
+// Review finding 4: files as java.util.Properties.load reads them. A sasl.jaas.config spread
+// over three lines with '\' continuations (as Confluent's and Kafka's examples write it) used
+// to be refused ("line 4: expected key=value"), and escapes such as "\:" were kept as they were.
+void TestKafkaSource::propertiesFileJavaSyntax_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<Properties>("expected");
+    QTest::newRow("jaas over three lines")
+        << QByteArray("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+                      "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \\\n"
+                      "    username=\"alice\" \\\n"
+                      "    password=\"s3cr3t\";\n")
+        << Properties { { "security.protocol", "SASL_PLAINTEXT" }, { "sasl.mechanism", "PLAIN" },
+                        { "sasl.username", "alice" }, { "sasl.password", "s3cr3t" } };
+    QTest::newRow("escapes")
+        << QByteArray("bootstrap.servers=broker1\\:9092,broker2\\:9092\n"
+                      "ssl.ca.location = C\\:\\\\certs\\\\ca.pem\n"
+                      "client.id=caf\\u00e9 \\ud83d\\ude00\\t.\n"
+                      "odd\\ key\\=name=x\\y\n")
+        << Properties { { "bootstrap.servers", "broker1:9092,broker2:9092" },
+                        { "ssl.ca.location", "C:\\certs\\ca.pem" },
+                        { "client.id", "caf\xc3\xa9 \xf0\x9f\x98\x80\t." },
+                        { "odd key=name", "xy" } };
+    QTest::newRow("separators and space")
+        << QByteArray("a : b\nc= d\n  e =f  \ng:h\nkey==v\ntab\t=\tt\ntrailing=kept\\ \n")
+        << Properties { { "a", "b" }, { "c", "d" }, { "e", "f" }, { "g", "h" }, { "key", "=v" }, { "tab", "t" },
+                        { "trailing", "kept " } };
+    QTest::newRow("where continuations end")
+        << QByteArray("even=ends\\\\\\\\\nnext=1\n" // two escaped backslashes: no continuation
+                      "blank=1\\\n\nafter=2\n"       // a blank line ends it
+                      "hash=x\\\n  #not a comment\n" // inside a property, # is text
+                      "last=y\\")                    // a continuation at the end of the file
+        << Properties { { "even", "ends\\\\" }, { "next", "1" }, { "blank", "1" }, { "after", "2" },
+                        { "hash", "x#not a comment" }, { "last", "y" } };
+    QTest::newRow("CRLF") << QByteArray("a=1\r\n# c\r\nb=2\\\r\n   3\r\n")
+                          << Properties { { "a", "1" }, { "b", "23" } };
+}
+
+void TestKafkaSource::propertiesFileJavaSyntax()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(Properties, expected);
+    const QString file = m_dir.filePath(QStringLiteral("java.properties"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(text);
+    }
+    Properties props;
+    QString error;
+    QVERIFY2(KafkaSource::readProperties(file, &props, &error), qPrintable(error));
+    QCOMPARE(props, expected);
+}
+
+// Errors name the line the property starts on.
+void TestKafkaSource::propertiesFileErrors_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("no separator") << QByteArray("ok=1\njust words\n") << QStringLiteral(":2: expected key=value");
+    QTest::newRow("lone key") << QByteArray("ok=1\n\nkey\n") << QStringLiteral(":3: expected key=value");
+    QTest::newRow("no key") << QByteArray("=1\n") << QStringLiteral(":1: expected key=value");
+    QTest::newRow("bad \\u on a continued line")
+        << QByteArray("ok=1\nsasl.jaas.config=a \\\n  b \\\n  \\u12x4\n") << QStringLiteral(":2: malformed \\uXXXX escape");
+}
+
+void TestKafkaSource::propertiesFileErrors()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QString, error);
+    const QString file = m_dir.filePath(QStringLiteral("bad-java.properties"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(text);
+    }
+    Properties props;
+    QString message;
+    QVERIFY(!KafkaSource::readProperties(file, &props, &message));
+    QCOMPARE(message, file + error);
 }
 
 void TestKafkaSource::badSettingsFailAtStart()
