@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <utility>
+#include <vector>
 
 namespace FlowScope::Connectors {
 
@@ -104,6 +105,12 @@ bool KafkaMockCluster::setBrokerDown(int broker, bool down, QString* error)
         return true;
     *error = QStringLiteral("broker %1: %2").arg(broker).arg(QString::fromUtf8(rd_kafka_err2str(err)));
     return false;
+}
+
+void KafkaMockCluster::failRequests(int apiKey, int count, int kafkaError)
+{
+    const std::vector<rd_kafka_resp_err_t> errors(static_cast<size_t>(count), static_cast<rd_kafka_resp_err_t>(kafkaError));
+    rd_kafka_mock_push_request_errors_array(m_cluster, static_cast<int16_t>(apiKey), errors.size(), errors.data());
 }
 
 bool KafkaMockCluster::produce(const QByteArray& topic, const QByteArray& key, const QByteArray& value,

@@ -31,6 +31,9 @@ public:
     QByteArray bootstrap() const { return m_bootstrap; } // "127.0.0.1:PORT,..."
     bool createTopic(const QByteArray& topic, int partitions, QString* error);
     bool setBrokerDown(int broker, bool down, QString* error); // brokers count from 1
+    // The next `count` requests of Kafka API `apiKey` (2: ListOffsets, 3: Metadata, ...) to any
+    // broker are answered with the error `kafkaError` (an rd_kafka_resp_err_t broker error).
+    void failRequests(int apiKey, int count, int kafkaError);
 
     using Headers = QList<QPair<QByteArray, QByteArray>>;
     // Queues one record (partition from the key, or -1 for the producer's choice); returns

@@ -62,7 +62,7 @@ struct KafkaSource::Private {
     bool assignFromMetadata(int timeoutMs, QString* reason);
     void readStartPartitions();
     void revoke(const rd_kafka_topic_partition_list_t* partitions);
-    void applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew);
+    bool applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew, QString* reason);
     bool matches(const QString& topic) const;
     Event toEvent(const rd_kafka_message_t* msg);
     QString restartAfterReset(const rd_kafka_message_t* msg);
@@ -247,7 +247,9 @@ void KafkaSource::Private::onRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     auto* self = static_cast<Private*>(opaque);
     const bool cooperative = QByteArrayView(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        self->applyStartPositions(partitions, true);
+        QString reason;
+        if (!self->applyStartPositions(partitions, true, &reason))
+            qCWarning(LOG_KAFKA).noquote() << reason;
         {
             // A partition started at an offset counts as handed over up to there: if it is
             // revoked before anything was read from it, that offset is committed, and its next
@@ -333,11 +335,15 @@ bool KafkaSource::Private::matches(const QString& topic) const
 // offsets asked for now: what is produced once they are assigned is read, whatever the timing
 // (librdkafka would resolve a logical END only after assign() returned, while the status
 // already says live). Beginning stays logical: nothing is missed by resolving it later.
-void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew)
+// A start time that could not be looked up never becomes the end (what was written since that
+// time would be skipped unseen): assign-only returns false with *reason set, and the start is
+// tried again; a group's partition goes on from its committed offset, else its beginning, and
+// *reason says so (returns false too, the list still usable).
+bool KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* list, bool onlyNew, QString* reason)
 {
     const StartAt at = q->m_options.startAt;
     if (at == StartAt::Stored)
-        return;
+        return true;
     PartitionList timed(rd_kafka_topic_partition_list_new(list->cnt));
     PartitionList ends(rd_kafka_topic_partition_list_new(list->cnt));
     for (int i = 0; i < list->cnt; ++i) {
@@ -358,23 +364,39 @@ void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* 
                 = q->m_options.startTime / 1000;
         }
     }
+    QStringList failed;
     if (timed->cnt > 0) {
         const rd_kafka_resp_err_t err
             = rd_kafka_offsets_for_times(rk, timed.get(), q->m_options.metadataTimeoutMs);
-        if (err)
-            qCWarning(LOG_KAFKA) << "offsets for times:" << rd_kafka_err2str(err) << "- reading from the end";
-        // -1: no message at or after that time (yet): start at the end offset
         for (int i = 0; i < timed->cnt; ++i) {
             const rd_kafka_topic_partition_t& t = timed->elems[i];
             rd_kafka_topic_partition_t* p = rd_kafka_topic_partition_list_find(list, t.topic, t.partition);
-            p->offset = (err || t.err || t.offset < 0) ? RD_KAFKA_OFFSET_END : t.offset;
+            if (err || t.err) {
+                failed.append(QStringLiteral("%1[%2]: %3")
+                                  .arg(QString::fromUtf8(t.topic))
+                                  .arg(t.partition)
+                                  .arg(fromKafka(rd_kafka_err2str(err ? err : t.err))));
+                p->offset = RD_KAFKA_OFFSET_INVALID; // a group: committed, else auto.offset.reset
+                continue;
+            }
+            // -1: no message at or after that time (yet): start at the end offset
+            p->offset = t.offset < 0 ? RD_KAFKA_OFFSET_END : t.offset;
             if (p->offset == RD_KAFKA_OFFSET_END)
                 rd_kafka_topic_partition_list_add(ends.get(), t.topic, t.partition)->offset = RD_KAFKA_OFFSET_END;
         }
     }
+    if (!failed.isEmpty()) {
+        *reason = QStringLiteral("cannot find where %1 starts in %2")
+                      .arg(TimeFormat::toRfc3339String(q->m_options.startTime), failed.join(QStringLiteral("; ")));
+        if (!onlyNew) {
+            *reason += QStringLiteral(" (tried again)");
+            return false; // assign-only: nothing is assigned, the start is tried again
+        }
+        *reason += QStringLiteral(" - reading from the group's committed offset, else the beginning");
+    }
     // ListOffsets for the latest offset (timestamp -1), one request per leader for them all.
     if (ends->cnt == 0)
-        return;
+        return failed.isEmpty();
     const rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, ends.get(), q->m_options.metadataTimeoutMs);
     for (int i = 0; i < ends->cnt; ++i) {
         const rd_kafka_topic_partition_t& e = ends->elems[i];
@@ -384,6 +406,7 @@ void KafkaSource::Private::applyStartPositions(rd_kafka_topic_partition_list_t* 
             qCWarning(LOG_KAFKA) << "end offset of" << e.topic << e.partition << ":"
                                  << rd_kafka_err2str(err ? err : e.err) << "- librdkafka resolves it later";
     }
+    return failed.isEmpty();
 }
 
 // Assign-only: reads the metadata and assigns the matching partitions that are not assigned yet,
@@ -433,8 +456,8 @@ bool KafkaSource::Private::assignFromMetadata(int timeoutMs, QString* reason)
     }
     const bool atStart = !metadataRead;
     if (fresh->cnt > 0) {
-        if (atStart)
-            applyStartPositions(fresh.get(), false);
+        if (atStart && !applyStartPositions(fresh.get(), false, reason))
+            return false; // the start is tried again
         // Incremental: the partitions already assigned keep their positions.
         if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, fresh.get())) {
             *reason = QStringLiteral("assign: %1").arg(fromKafka(rd_kafka_error_string(e)));

@@ -21,10 +21,15 @@ Engine::Engine(std::shared_ptr<const Flow> flow, RecordingWriter* recorder, Opti
     , m_projections(std::make_unique<Projections>(flow))
     , m_fingerprint(Projections::fingerprint(flow.get()))
     , m_recorder(recorder)
-    , m_snapshot(std::make_shared<EngineSnapshot>())
 {
     if (m_recorder)
         m_nextSeq = m_recorder->count() + 1;
+    // Before anything is folded, the state of nothing (every key, the declared topology), not an
+    // empty object: a run that sees no events still reports its zeros.
+    auto first = std::make_shared<EngineSnapshot>();
+    first->clock = m_projections->clock();
+    first->state = m_projections->toJson(m_options.viewSample);
+    m_snapshot = std::move(first);
 }
 
 Engine::Engine(std::shared_ptr<const Flow> flow, RecordingWriter* recorder)

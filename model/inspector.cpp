@@ -48,7 +48,7 @@ QString Inspector::toText(const QJsonObject& s)
 {
     QString out;
     auto line = [&out](const QString& label, const QString& value) { out += label.leftJustified(12) + value + u'\n'; };
-    auto time = [](const QJsonValue& v) { return v.isNull() ? QStringLiteral("-") : v.toString(); };
+    auto time = [](const QJsonValue& v) { return v.isString() ? v.toString() : QStringLiteral("-"); };
     line(QStringLiteral("events"), QString::number(s.value(u"events").toInteger()));
     line(QStringLiteral("unparsed"), QString::number(s.value(u"unparsed").toInteger()));
     line(QStringLiteral("first time"), time(s.value(u"first_time")));

@@ -253,7 +253,7 @@ qint64 Recording::lastSeqAtOrBefore(qint64 micros, QString* error) const
     if (sqlite3_prepare_v2(m_db,
                            "SELECT max(e.seq) FROM (SELECT first_seq, last_seq FROM segments WHERE min_time <= ?1 "
                            "ORDER BY first_seq DESC LIMIT 1) g JOIN events e ON e.seq BETWEEN g.first_seq AND g.last_seq "
-                           "WHERE e.time <= ?1",
+                           "WHERE coalesce(e.time, e.broker_time) <= ?1",
                            -1, &s, nullptr)
         != SQLITE_OK) {
         *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
@@ -387,7 +387,8 @@ bool Recording::readTimeRange(qint64 fromMicros, qint64 toMicros, const Sink& si
     columns.replace(", ", ", e.");
     const QByteArray sql = "SELECT " + columns
         + " FROM segments s JOIN events e ON e.seq BETWEEN s.first_seq AND s.last_seq"
-          " WHERE s.max_time >= ?1 AND s.min_time < ?2 AND e.time >= ?1 AND e.time < ?2 ORDER BY e.seq";
+          " WHERE s.max_time >= ?1 AND s.min_time < ?2 AND coalesce(e.time, e.broker_time) >= ?1"
+          " AND coalesce(e.time, e.broker_time) < ?2 ORDER BY e.seq";
     if (sqlite3_prepare_v2(m_db, sql.constData(), -1, &s, nullptr) != SQLITE_OK) {
         *error = sqliteError(m_db, QStringLiteral("%1: cannot read").arg(m_path));
         return false;

@@ -142,7 +142,8 @@ public:
     // false. Returns false and sets *error when the file cannot be read (damage shows up here).
     using Sink = std::function<bool(Event&&)>;
     bool readSeqRange(qint64 fromSeq, qint64 toSeq, const Sink& sink, QString* error) const;
-    // Events whose event time is in [fromMicros, toMicros), in seq order.
+    // Events whose time (their own, else the broker's: carriedTime) is in [fromMicros, toMicros),
+    // in seq order.
     bool readTimeRange(qint64 fromMicros, qint64 toMicros, const Sink& sink, QString* error) const;
     // The events with these seqs, in seq order (the order given does not matter).
     bool readSeqs(QList<qint64> seqs, const Sink& sink, QString* error) const;
@@ -166,8 +167,9 @@ public:
     // The latest checkpoint of `kind` at or before `seq`, if there is one.
     std::optional<Checkpoint> checkpointAtOrBefore(const QByteArray& kind, qint64 seq) const;
     qint64 checkpointCount(const QByteArray& kind) const;
-    // The seq of the last event, in arrival order, whose event time is at or before `micros`;
-    // 0 when there is none.
+    // The seq of the last event, in arrival order, whose time (its own, else the broker's) is at
+    // or before `micros`; 0 when there is none. Recordings written before broker times counted
+    // in `segments` find only events with a time of their own.
     qint64 lastSeqAtOrBefore(qint64 micros, QString* error) const;
     // The events per `buckets` equal stretches of the recording's event time (EventDensity).
     // False with *error set when the file cannot be read.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "recording.h"
 
+#include "eventfields.h"
 #include "recordingsql.h"
 #include "threadpriority.h"
 #include "timeformat.h"
@@ -399,9 +400,10 @@ bool RecordingWriter::writeBatch(const EventBatch& batch, QString* error, bool* 
     qint64 minTime = NoTime, maxTime = NoTime;
     for (const Event& e : batch) {
         seq = e.seq;
-        if (e.time != NoTime) {
-            minTime = minTime == NoTime ? e.time : std::min(minTime, e.time);
-            maxTime = maxTime == NoTime ? e.time : std::max(maxTime, e.time);
+        // the time the projections go by: the event's own, else the broker's
+        if (const qint64 t = carriedTime(e); t != NoTime) {
+            minTime = minTime == NoTime ? t : std::min(minTime, t);
+            maxTime = maxTime == NoTime ? t : std::max(maxTime, t);
         }
         sqlite3_stmt* s = m_insert;
         const QByteArray headers = encodeHeaders(e.headers());

@@ -34,14 +34,18 @@ bool parseArguments(QCommandLineParser& parser, const QString& command, const QS
                     const QStringList& args, int minPositional, int maxPositional)
 {
     parser.setApplicationDescription(description);
-    parser.addHelpOption();
+    // -h/--help only: addHelpOption() would offer --help-all too, for Qt options the commands do
+    // not have (and an unhandled --help-all ran the command)
+    const QCommandLineOption helpOption({ QStringLiteral("h"), QStringLiteral("help") },
+                                        QStringLiteral("Displays help on commandline options."));
+    parser.addOption(helpOption);
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     if (!parser.parse(args)) {
         err(programName() + u' ' + command + QStringLiteral(": ") + parser.errorText() + u'\n');
         err(QStringLiteral("Try '%1 %2 --help'.\n").arg(programName(), command));
         return false;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
+    if (parser.isSet(helpOption)) {
         out(helpFor(parser, command));
         std::exit(Ok);
     }
@@ -89,6 +93,18 @@ bool finishRecording(const QString& command, RecordingWriter& writer, const Engi
         ok = false;
     }
     return ok;
+}
+
+QJsonObject recordedStateJson(const Engine& engine, const RecordingWriter* writer)
+{
+    const auto snapshot = engine.snapshot();
+    QJsonObject result = snapshot->state;
+    if (writer) {
+        result.insert(QStringLiteral("format_version"), RecordingFormatVersion);
+        result.insert(QStringLiteral("at"), snapshot->lastSeq);
+        result.insert(QStringLiteral("recorded_events"), writer->count());
+    }
+    return result;
 }
 
 Engine::Options commandEngineOptions()

@@ -48,6 +48,10 @@ Engine::Options commandEngineOptions();
 // recording. False, with the reason on stderr after "`command`: ", when that or any of the
 // engine's writes failed.
 bool finishRecording(const QString& command, RecordingWriter& writer, const Engine& engine, const QString& source);
+// The JSON of a command that folded while recording (sim --record, record): the engine's state with
+// the keys `inspect --json` adds about the recording (`at`, `recorded_events`, `format_version`),
+// so that both give the same keys.
+QJsonObject recordedStateJson(const Engine& engine, const RecordingWriter* writer);
 
 // Whether a command may write `path`, given as `option` (--out, --record): Ok, or after printing
 // why, Usage for an empty path, a directory or a file the command reads (`reads`: its input, its

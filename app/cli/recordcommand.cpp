@@ -201,20 +201,36 @@ int recordCommand(const QStringList& args)
                                  "--websocket URL, --poll URL or --follow FILE\n"));
         return Usage;
     }
-    if (parser.isSet(intervalOption) && !parser.isSet(pollOption)) {
-        err(cmd + QStringLiteral(": --interval goes with --poll\n"));
-        return Usage;
-    }
-    if (parser.isSet(channelOption) && !parser.isSet(websocketOption) && !parser.isSet(pollOption)) {
-        err(cmd + QStringLiteral(": --channel goes with --websocket or --poll\n"));
+    // An option of another source would do nothing: a usage error, not silence (a --secret-file
+    // given to --follow would leave a webhook meant to be signed unchecked elsewhere).
+    struct Belongs {
+        const QCommandLineOption* option;
+        std::initializer_list<const QCommandLineOption*> sources;
+        const char* with;
+    };
+    const Belongs belongs[] = {
+        { &secretFileOption, { &webhookOption }, "--webhook" },
+        { &maxBodyOption, { &webhookOption }, "--webhook" },
+        { &intervalOption, { &pollOption }, "--poll" },
+        { &channelOption, { &websocketOption, &pollOption }, "--websocket or --poll" },
+        { &fromOption, { &kafkaOption, &followOption }, "--kafka or --follow" },
+        { &topicOption, { &kafkaOption }, "--kafka" },
+        { &groupOption, { &kafkaOption }, "--kafka" },
+        { &configOption, { &kafkaOption }, "--kafka" },
+        { &propertyOption, { &kafkaOption }, "--kafka" },
+        { &groupsOption, { &kafkaOption }, "--kafka" },
+        { &watchGroupOption, { &kafkaOption }, "--kafka" },
+        { &groupsIntervalOption, { &kafkaOption }, "--kafka" },
+    };
+    for (const Belongs& b : belongs) {
+        if (!parser.isSet(*b.option)
+            || std::any_of(b.sources.begin(), b.sources.end(), [&](const auto* o) { return parser.isSet(*o); }))
+            continue;
+        err(cmd + QStringLiteral(": --%1 goes with %2\n").arg(b.option->names().constFirst(), QLatin1StringView(b.with)));
         return Usage;
     }
     const bool watchGroups
         = parser.isSet(groupsOption) || parser.isSet(watchGroupOption) || parser.isSet(groupsIntervalOption);
-    if (watchGroups && !parser.isSet(kafkaOption)) {
-        err(cmd + QStringLiteral(": --groups, --watch-group and --groups-interval go with --kafka\n"));
-        return Usage;
-    }
     int groupsIntervalMs = 5000;
     if (parser.isSet(groupsIntervalOption)) {
         const auto d = Duration::parse(parser.value(groupsIntervalOption));
@@ -515,7 +531,7 @@ int recordCommand(const QStringList& args)
     const bool ok = finishRecording(cmd, *writer, engine, source.describe());
 
     const auto status = source.status();
-    QJsonObject result = engine.snapshot()->state;
+    QJsonObject result = recordedStateJson(engine, writer.get());
     QJsonObject sourceObject = sourceJson(source);
     // the state it was in when asked to stop: "retrying" says why nothing (more) arrived
     sourceObject.insert(QStringLiteral("state_at_stop"), Connectors::stateName(beforeStop.state));

@@ -167,7 +167,7 @@ int simCommand(const QStringList& args, const QString& command)
     const bool recorded = !writer
         || finishRecording(cmd, *writer, engine,
                            QStringLiteral("simulation of %1, seed %2").arg(flow->name).arg(seed));
-    QJsonObject result = engine.snapshot()->state;
+    QJsonObject result = recordedStateJson(engine, writer.get());
     result.insert(QStringLiteral("services"), sim.statsJson());
     result.insert(QStringLiteral("faults"), sim.faultsJson().value(u"faults"));
     result.insert(QStringLiteral("sim"), QJsonObject { { QStringLiteral("events"), sim.eventsEmitted() },

@@ -57,7 +57,10 @@ int run(int argc, char* argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("FlowScope: see, record, replay and disturb event-driven systems."));
-    parser.addHelpOption();
+    // -h/--help only: addHelpOption() would offer --help-all too, for Qt options this has none of
+    const QCommandLineOption helpOption({ QStringLiteral("h"), QStringLiteral("help") },
+                                        QStringLiteral("Displays help on commandline options."));
+    parser.addOption(helpOption);
     parser.addPositionalArgument(QStringLiteral("FILE"),
                                  QStringLiteral("A flow file to simulate (default: the built-in shop demo), or a recording "
                                                 "(.fsrec) to replay."),
@@ -99,7 +102,7 @@ int run(int argc, char* argv[])
         std::fprintf(stderr, "flowscope gui: %s\nTry 'flowscope gui --help'.\n", qPrintable(parser.errorText()));
         return 2;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
+    if (parser.isSet(helpOption)) {
         // named as users type it (QCommandLineParser names the program by its path)
         QString text = parser.helpText();
         const qsizetype options = text.indexOf(u"[options]");
@@ -109,6 +112,17 @@ int run(int argc, char* argv[])
         std::fputs(qPrintable(text), stdout);
         return 0;
     }
+    // A value that is not one is a usage error (status 2), as in the other commands, not a default.
+    auto usage = [](const QString& message) {
+        std::fprintf(stderr, "flowscope gui: %s\nTry 'flowscope gui --help'.\n", qPrintable(message));
+        return 2;
+    };
+    if (parser.isSet(afterOption) && !Duration::parse(parser.value(afterOption)))
+        return usage(QStringLiteral("--after: '%1' is not a duration (e.g. 5s, 500ms, 2m)").arg(parser.value(afterOption)));
+    if (parser.isSet(speedOption) && !parseFactor(parser.value(speedOption)))
+        return usage(QStringLiteral("--speed: '%1' is not a speed (e.g. 10x, 0.5x)").arg(parser.value(speedOption)));
+    if (parser.isSet(themeOption) && parser.value(themeOption) != u"light" && parser.value(themeOption) != u"dark")
+        return usage(QStringLiteral("--theme: '%1' is not a theme (light or dark)").arg(parser.value(themeOption)));
     QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty() && positional.first() == u"gui")
         positional.removeFirst();

@@ -44,6 +44,8 @@ private Q_SLOTS:
     void simShowsProgressOnATerminal();
     void inspectWithFlow();
     void inspectAtWithAndWithoutCheckpoints();
+    void inspectAtGoesByBrokerTimeWithoutAnEventTime();
+    void simAndRecordGiveInspectsKeys();
     void badFlowFileSaysWhere();
     void killedImportKeepsCommittedBatches();
 
@@ -439,6 +441,34 @@ void TestCli::errorsSayWhere_data()
         << QStringList { QStringLiteral("record"), QStringLiteral("--follow"), missing, QStringLiteral("--interval"),
                          QStringLiteral("1s"), QStringLiteral("--out"), rec }
         << 2 << QStringLiteral("--interval goes with --poll");
+    // another source's option would do nothing: refused, not ignored
+    QTest::newRow("record --secret-file with --follow")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--follow"), missing, QStringLiteral("--secret-file"),
+                         missing, QStringLiteral("--out"), rec }
+        << 2 << QStringLiteral("--secret-file goes with --webhook");
+    QTest::newRow("record --from with --webhook")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--webhook"), QStringLiteral("0"),
+                         QStringLiteral("--from"), QStringLiteral("beginning"), QStringLiteral("--out"), rec }
+        << 2 << QStringLiteral("--from goes with --kafka or --follow");
+    QTest::newRow("record --topic with --poll")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--poll"), QStringLiteral("http://127.0.0.1:1/x"),
+                         QStringLiteral("--topic"), QStringLiteral("t"), QStringLiteral("--out"), rec }
+        << 2 << QStringLiteral("--topic goes with --kafka");
+    // the window's options: a value that is not one is bad usage, not a default
+    QTest::newRow("gui --after not a duration")
+        << QStringList { QStringLiteral("gui"), QStringLiteral("--screenshot"), rec + QStringLiteral(".png"),
+                         QStringLiteral("--after"), QStringLiteral("xx") }
+        << 2 << QStringLiteral("--after: 'xx' is not a duration");
+    QTest::newRow("gui --speed not a speed")
+        << QStringList { QStringLiteral("gui"), QStringLiteral("--speed"), QStringLiteral("fast") } << 2
+        << QStringLiteral("--speed: 'fast' is not a speed");
+    QTest::newRow("gui --theme unknown")
+        << QStringList { QStringLiteral("gui"), QStringLiteral("--theme"), QStringLiteral("purple") } << 2
+        << QStringLiteral("--theme: 'purple' is not a theme (light or dark)");
+    // --help lists no --help-all (it ran the command instead of showing help)
+    QTest::newRow("--help-all is not an option")
+        << QStringList { QStringLiteral("inspect"), missing, QStringLiteral("--help-all") } << 2
+        << QStringLiteral("Unknown option 'help-all'");
 }
 
 void TestCli::errorsSayWhere()
@@ -761,6 +791,71 @@ void TestCli::inspectAtWithAndWithoutCheckpoints()
     QVERIFY(atTime.value(u"events").toInteger() > 400);
     QVERIFY(atTime.value(u"events").toInteger() < 1000);
     QVERIFY(atTime.value(u"last_time").toString() <= u"2026-09-21T14:13:40Z");
+}
+
+// Plain JSON on Kafka has no time of its own; the projections go by the broker's, and so does
+// --at TIME (it found nothing: the state of none at any time).
+void TestCli::inspectAtGoesByBrokerTimeWithoutAnEventTime()
+{
+    QByteArray in;
+    for (int i = 1; i <= 5; ++i)
+        in += R"({"topic":"orders","partition":0,"offset":)" + QByteArray::number(i) + R"(,"tstype":"create","ts":170000000)"
+            + QByteArray::number(i) + R"(000,"key":"k","payload":"{\"type\":\"OrderCreated\",\"n\":)" + QByteArray::number(i)
+            + "}\"}\n";
+    writeFile(path(QStringLiteral("broker.jsonl")), in);
+    const QString rec = path(QStringLiteral("broker.fsrec"));
+    QCOMPARE(flowscope({ QStringLiteral("import"), path(QStringLiteral("broker.jsonl")), QStringLiteral("--out"), rec }).exitCode, 0);
+    for (const auto& [at, expected] : { std::pair { "2023-11-14T22:13:20Z", 0 }, std::pair { "2023-11-14T22:13:23Z", 3 },
+                                        std::pair { "2023-11-14T22:13:23.5Z", 3 }, std::pair { "2030-01-01T00:00:00Z", 5 } }) {
+        const Run r = flowscope({ QStringLiteral("inspect"), rec, QStringLiteral("--at"), QLatin1StringView(at),
+                                  QStringLiteral("--json") });
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value(u"at").toInteger(), expected);
+        QCOMPARE(o.value(u"events").toInteger(), expected);
+    }
+}
+
+// `sim --json` and `record --json` print everything `inspect --json` prints of what they
+// recorded, the same keys, also when nothing happened (they printed no `events` then), and the
+// recording's `at`, `recorded_events`, `format_version`.
+void TestCli::simAndRecordGiveInspectsKeys()
+{
+    auto keysOf = [](const QByteArray& json) {
+        const QStringList keys = QJsonDocument::fromJson(json).object().keys();
+        return QSet<QString>(keys.cbegin(), keys.cend());
+    };
+    const QString shop = QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/shop.yaml");
+    writeFile(path(QStringLiteral("noload.yaml")), "flowscope: 1\nsimulation:\n  seed: 3\n");
+    for (const auto& [flow, events] : { std::pair { path(QStringLiteral("noload.yaml")), false }, std::pair { shop, true } }) {
+        const QString rec = path(events ? QStringLiteral("sim-shop.fsrec") : QStringLiteral("sim-none.fsrec"));
+        const Run sim = flowscope({ QStringLiteral("sim"), flow, QStringLiteral("--duration"), QStringLiteral("2s"),
+                                    QStringLiteral("--record"), rec, QStringLiteral("--json") });
+        QCOMPARE(sim.exitCode, 0);
+        const Run inspect = flowscope({ QStringLiteral("inspect"), rec, QStringLiteral("--flow"), flow, QStringLiteral("--json") });
+        QCOMPARE(inspect.exitCode, 0);
+        const QSet<QString> missing = keysOf(inspect.out) - keysOf(sim.out);
+        QVERIFY2(missing.isEmpty(), qPrintable(QStringList(missing.cbegin(), missing.cend()).join(u' ')));
+        const QJsonObject o = QJsonDocument::fromJson(sim.out).object();
+        const QJsonObject i = QJsonDocument::fromJson(inspect.out).object();
+        for (const char* key : { "events", "at", "recorded_events", "format_version", "types", "first_time", "last_time" })
+            QCOMPARE(o.value(QLatin1StringView(key)), i.value(QLatin1StringView(key)));
+        QCOMPARE(o.value(u"events").toInteger() > 0, events);
+        QCOMPARE(o.value(u"at").toInteger(), o.value(u"events").toInteger());
+    }
+    const QString none = path(QStringLiteral("none.fsrec"));
+    writeFile(path(QStringLiteral("empty.jsonl")), "");
+    const Run record = flowscope({ QStringLiteral("record"), QStringLiteral("--follow"), path(QStringLiteral("empty.jsonl")),
+                                   QStringLiteral("--duration"), QStringLiteral("300ms"), QStringLiteral("--flow"), shop,
+                                   QStringLiteral("--out"), none, QStringLiteral("--json") });
+    QCOMPARE(record.exitCode, 0);
+    const Run inspect = flowscope({ QStringLiteral("inspect"), none, QStringLiteral("--flow"), shop, QStringLiteral("--json") });
+    const QSet<QString> missing = keysOf(inspect.out) - keysOf(record.out);
+    QVERIFY2(missing.isEmpty(), qPrintable(QStringList(missing.cbegin(), missing.cend()).join(u' ')));
+    const QJsonObject o = QJsonDocument::fromJson(record.out).object();
+    QCOMPARE(o.value(u"events").toInteger(), 0);
+    QVERIFY(o.value(u"first_time").isNull());
+    QCOMPARE(o.value(u"topology").toObject(), QJsonDocument::fromJson(inspect.out).object().value(u"topology").toObject());
 }
 
 void TestCli::badFlowFileSaysWhere()

@@ -116,6 +116,7 @@ class TestKafkaPositions : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void fromTimeStartsAtTheTimestamp();
+    void fromTimeThatCannotBeLookedUpIsNotTheEnd();
     void assignOnlyPicksUpNewTopics();
     void deletedBeforeReadIsReported();
     void fromEndReadsEachTopicOnceItExists();
@@ -211,6 +212,35 @@ void TestKafkaPositions::fromTimeStartsAtTheTimestamp()
     QCOMPARE(before, expected);
     if (!looksUp)
         QCOMPARE(before, QSet<QByteArray>()); // at the end, as documented for "nothing that recent"
+}
+
+// Where a start time begins could not be looked up (ListOffsets refused): the source does not
+// start at the end instead, which would skip what was written since that time unseen. It says
+// so in its status, and tries again; once the broker answers it is live.
+void TestKafkaPositions::fromTimeThatCannotBeLookedUpIsNotTheEnd()
+{
+    QString error;
+    QVERIFY2(m_mock->createTopic("timedfail", 1, &error), qPrintable(error));
+    QVERIFY2(m_mock->produce("timedfail", "k0", "{}", {}, &error, 0), qPrintable(error));
+    QVERIFY2(m_mock->flush(10000, &error), qPrintable(error));
+    m_mock->failRequests(2 /* ListOffsets */, 3, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+
+    KafkaSource::Options o;
+    o.bootstrapServers = QString::fromUtf8(m_mock->bootstrap());
+    o.topics = { QStringLiteral("timedfail") };
+    o.startAt = KafkaSource::StartAt::Time;
+    o.startTime = QDateTime::fromString(QStringLiteral("2026-01-02T03:04:05Z"), Qt::ISODate).toMSecsSinceEpoch() * 1000;
+    KafkaSource source(o);
+    Sink sink;
+    sink.attach(source);
+    QVERIFY2(source.start(&error), qPrintable(error));
+    const QString expected = QStringLiteral("cannot find where 2026-01-02T03:04:05Z starts in timedfail[0]: ");
+    QTRY_VERIFY_WITH_TIMEOUT(source.status().reason.startsWith(expected), 10000);
+    QCOMPARE(source.status().state, SourceState::Retrying);
+    QCOMPARE(source.assignedPartitions(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(source.status().state, SourceState::Live, 15000); // the errors ran out
+    QCOMPARE(source.assignedPartitions(), 1);
+    source.stop();
 }
 
 // Assign-only with a pattern: a topic created after the start that matches is assigned within a
