@@ -8,6 +8,7 @@
 #include <timeformat.h>
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
@@ -49,6 +50,7 @@ public:
         if (!m_lastModified.isEmpty())
             request.setRawHeader("If-Modified-Since", m_lastModified);
         request.setTransferTimeout(q->m_options.timeoutMs);
+        request.setMaximumRedirectsAllowed(MaxRedirects); // Qt's 50 made a redirect loop a request storm
         m_tooLarge = false;
         m_sent.start();
         m_reply = m_nam.get(request);
@@ -83,6 +85,9 @@ private:
         if (m_done)
             return;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QString phrase = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
+        const QString statusLine = QStringLiteral("HTTP %1%2").arg(status).arg(phrase.isEmpty() ? QString() : u' ' + phrase);
+        qint64 waitMs = 0; // beyond the interval: what the server asked for (Retry-After)
         if (m_tooLarge) {
             fail(QStringLiteral("the answer is larger than %1 bytes").arg(q->m_options.maxBodyBytes));
         } else if (status == 304) {
@@ -93,14 +98,43 @@ private:
             if (m_done)
                 return;
             q->setStatus(SourceState::Live);
+        } else if (status >= 400 || (status > 0 && reply->error() == QNetworkReply::NoError)) {
+            QString why = statusLine;
+            if (status == 429 || status == 503) {
+                waitMs = retryAfterMs(reply->rawHeader("Retry-After"));
+                if (waitMs > q->m_options.intervalMs)
+                    why += QStringLiteral("; the next request in %1 s, as Retry-After asks").arg(waitMs / 1000);
+            }
+            fail(why);
         } else if (status > 0) {
-            const QString phrase = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString();
-            fail(QStringLiteral("HTTP %1%2").arg(status).arg(phrase.isEmpty() ? QString() : u' ' + phrase));
+            // The transfer failed after a status came (an answer cut short, too many redirects):
+            // the status line alone ("HTTP 200 OK") would read as success.
+            fail(QStringLiteral("%1 (after %2)").arg(reply->errorString(), statusLine));
         } else {
             fail(reply->errorString());
         }
         // The next request starts an interval after this one did (at once if that is past).
-        m_next.start(int(std::max<qint64>(0, q->m_options.intervalMs - m_sent.elapsed())));
+        m_next.start(int(std::max<qint64>(0, std::max<qint64>(q->m_options.intervalMs, waitMs) - m_sent.elapsed())));
+    }
+
+    // Retry-After: delay-seconds or an HTTP date; 0 when absent or unreadable. At most an hour:
+    // a server's slip must not stop the recording for good.
+    static qint64 retryAfterMs(const QByteArray& value)
+    {
+        const QByteArray v = value.trimmed();
+        if (v.isEmpty())
+            return 0;
+        qint64 ms = 0;
+        bool number = false;
+        const qint64 seconds = v.toLongLong(&number);
+        if (number) {
+            ms = seconds * 1000;
+        } else {
+            const QDateTime at = QDateTime::fromString(QString::fromLatin1(v), Qt::RFC2822Date);
+            if (at.isValid())
+                ms = QDateTime::currentDateTimeUtc().msecsTo(at);
+        }
+        return std::clamp<qint64>(ms, 0, 3'600'000);
     }
 
     void fail(const QString& why)
@@ -134,6 +168,10 @@ private:
 
         const qint64 now = TimeFormat::nowMicros();
         EventBatch fresh;
+        // Keys by bytes are remembered once the whole answer is read: two equal elements in one
+        // answer are two events (two ticks, two entries alike), and only a later answer listing
+        // them again repeats them.
+        QList<QByteArray> byBytes;
         for (qsizetype i = 0; i < elements.size(); ++i) {
             const QByteArray& element = elements.at(i);
             KafkaRecord r;
@@ -151,16 +189,28 @@ private:
                     : m_url.toUtf8();
                 e.setError(where + ": " + e.error());
             }
-            // CloudEvents' identity is source + id; what has no id is known by its bytes.
-            const QByteArray key = !e.isUnparsed() && !e.id.isEmpty()
-                ? QByteArray("id:" + e.source + '\0' + e.id)
-                : QByteArray("sha256:" + QCryptographicHash::hash(element, QCryptographicHash::Sha256));
-            if (!m_ids.insert(key)) {
-                q->m_duplicates.fetch_add(1, std::memory_order_relaxed);
-                continue;
+            // A CloudEvent's identity is source + id. Anything else is known by its bytes: the
+            // `id` of a plain JSON object names the entity more often than the event (an order
+            // listed as "created", then as "shipped"), so it says nothing about repeats.
+            const bool cloudEvent = !e.isUnparsed() && !e.id.isEmpty()
+                && (e.format == EventFormat::Structured || e.format == EventFormat::Binary);
+            if (cloudEvent) {
+                if (!m_ids.insert("id:" + e.source + '\0' + e.id)) {
+                    q->m_duplicates.fetch_add(1, std::memory_order_relaxed);
+                    continue;
+                }
+            } else {
+                QByteArray key = "sha256:" + QCryptographicHash::hash(element, QCryptographicHash::Sha256);
+                if (m_ids.contains(key)) {
+                    q->m_duplicates.fetch_add(1, std::memory_order_relaxed);
+                    continue;
+                }
+                byBytes.append(std::move(key));
             }
             fresh.append(std::move(e));
         }
+        for (const QByteArray& key : std::as_const(byBytes))
+            m_ids.insert(key);
         if (feed) {
             // Feeds list the newest entry first; the recording wants them in the order they
             // happened. By time when every entry has one, else the feed's order reversed.
@@ -197,6 +247,7 @@ private:
     QByteArray m_etag, m_lastModified;
     bool m_tooLarge = false;
     bool m_done = false;
+    static constexpr int MaxRedirects = 10;
 };
 
 HttpPollSource::HttpPollSource(Options options)

@@ -246,6 +246,7 @@ int recordCommand(const QStringList& args)
     const Connectors::JsonlFileSource* followed = nullptr; // owned's, with --follow
     Connectors::WebhookSource* webhook = nullptr;
     KafkaSource* kafka = nullptr;
+    const Connectors::HttpPollSource* poll = nullptr; // owned's, with --poll
     KafkaSource::Options kafkaOptions;
     // URLs are shown without their credentials (Connectors::redactedUrl) in every message.
     auto url = [&](const QCommandLineOption& option, std::initializer_list<const char*> schemes, QUrl* result) {
@@ -291,7 +292,9 @@ int recordCommand(const QStringList& args)
             }
             o.intervalMs = int(d->micros / 1000);
         }
-        owned = std::make_unique<Connectors::HttpPollSource>(o);
+        auto source = std::make_unique<Connectors::HttpPollSource>(o);
+        poll = source.get();
+        owned = std::move(source);
     } else if (parser.isSet(followOption)) {
         Connectors::JsonlFileSource::Options o;
         o.path = parser.value(followOption);
@@ -538,6 +541,12 @@ int recordCommand(const QStringList& args)
     sourceObject.insert(QStringLiteral("reason_at_stop"), beforeStop.reason);
     if (followed)
         sourceObject.insert(QStringLiteral("unfinished_line_bytes"), unfinishedBytes);
+    if (poll) {
+        // what was answered again and left out (received counts the new events only)
+        sourceObject.insert(QStringLiteral("polls"), poll->polls());
+        sourceObject.insert(QStringLiteral("not_modified"), poll->notModified());
+        sourceObject.insert(QStringLiteral("duplicates"), poll->duplicates());
+    }
     if (kafka) {
         // what the broker deleted before it was read (the source was paused or stopped too long)
         sourceObject.insert(QStringLiteral("deleted_before_read"), kafka->deletedBeforeRead());

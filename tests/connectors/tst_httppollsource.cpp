@@ -43,6 +43,7 @@ public:
         QByteArray reason = "OK";
         QList<QPair<QByteArray, QByteArray>> headers;
         QByteArray body;
+        qint64 contentLength = -1; // -1: the body's size; more: an answer cut short
     };
     std::function<Answer(const Request&)> handler;
     QList<Request> requests;
@@ -88,7 +89,7 @@ private:
         for (const auto& [name, value] : a.headers)
             out += name + ": " + value + "\r\n";
         if (a.status != 304 && a.status != 204)
-            out += "Content-Length: " + QByteArray::number(a.body.size()) + "\r\n";
+            out += "Content-Length: " + QByteArray::number(a.contentLength >= 0 ? a.contentLength : a.body.size()) + "\r\n";
         out += "\r\n";
         if (a.status != 304 && a.status != 204)
             out += a.body;
@@ -144,6 +145,9 @@ private Q_SLOTS:
     void connectionRefusedKeepsPolling();
     void atomFeedAlone();
     void recentIdsForgetTheOldest();
+    void plainJsonIsKnownByItsBytes();
+    void answerCutShortSaysSo();
+    void retryAfterIsHonoured();
     void badSettingsFailAtStart();
     void recordCommandPoll();
 
@@ -339,6 +343,82 @@ void TestHttpPollSource::atomFeedAlone()
     QVERIFY(!Connectors::AtomFeed::looksLikeXml("application/json", "[]"));
 }
 
+// A plain JSON object's `id` names the entity (an order), not the event: the order listed as
+// created, then as shipped, is two events. Equal elements in one answer are two events too; an
+// answer listing them again repeats them.
+void TestHttpPollSource::plainJsonIsKnownByItsBytes()
+{
+    HttpPeer peer;
+    peer.handler = [&](const HttpPeer::Request&) {
+        QByteArray body = R"([{"id":"o-7","status":"created"})";
+        if (peer.requests.size() >= 2)
+            body += R"(,{"id":"o-7","status":"shipped"},{"tick":1},{"tick":1})";
+        return HttpPeer::Answer { 200, "OK", { { "Content-Type", "application/json" } }, body + "]" };
+    };
+    Collector collected;
+    HttpPollSource source(fast(peer.url(QStringLiteral("/orders"))));
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(source.polls() >= 4, 10000);
+    source.stop();
+    QList<QByteArray> payloads;
+    for (const Event& e : collected.all())
+        payloads.append(e.payload);
+    QCOMPARE(payloads,
+        (QList<QByteArray> { R"({"id":"o-7","status":"created"})", R"({"id":"o-7","status":"shipped"})", R"({"tick":1})",
+            R"({"tick":1})" }));
+    QCOMPARE(source.duplicates(), 1 + (source.polls() - 2) * 4);
+}
+
+// Content-Length 400, 60 bytes, closed: the reason says the transfer failed, not "HTTP 200 OK".
+void TestHttpPollSource::answerCutShortSaysSo()
+{
+    HttpPeer peer;
+    peer.handler = [&](const HttpPeer::Request&) {
+        return HttpPeer::Answer { 200, "OK", { { "Content-Type", "application/json" } }, "[" + ce("x").left(59), 400 };
+    };
+    Collector collected;
+    HttpPollSource source(fast(peer.url(QStringLiteral("/cut"))));
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(source.polls() >= 2, 10000);
+    const auto status = source.status();
+    source.stop();
+    QCOMPARE(status.state, SourceState::Retrying);
+    const QString prefix = peer.url(QStringLiteral("/cut")).toString() + QStringLiteral(": ");
+    QVERIFY2(status.reason.startsWith(prefix) && status.reason.endsWith(u" (after HTTP 200 OK)")
+            && status.reason != prefix + QStringLiteral("HTTP 200 OK"),
+        qPrintable(status.reason));
+    QCOMPARE(collected.all().size(), 0); // half an answer is not taken
+}
+
+// 429 with Retry-After: 2 while polling every 100 ms: the next request waits 2 s, and the status
+// says why.
+void TestHttpPollSource::retryAfterIsHonoured()
+{
+    HttpPeer peer;
+    peer.handler = [&](const HttpPeer::Request&) {
+        if (peer.requests.size() == 1)
+            return HttpPeer::Answer { 429, "Too Many Requests", { { "Retry-After", "2" } }, {} };
+        return HttpPeer::Answer { 200, "OK", { { "Content-Type", "application/json" } }, "[" + ce("x") + "]" };
+    };
+    Collector collected;
+    HttpPollSource source(fast(peer.url(QStringLiteral("/busy"))));
+    collected.attach(source);
+    QString error;
+    QVERIFY2(source.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(source.polls(), 1, 10000);
+    QCOMPARE(source.status().reason,
+        peer.url(QStringLiteral("/busy")).toString()
+            + QStringLiteral(": HTTP 429 Too Many Requests; the next request in 2 s, as Retry-After asks"));
+    QTest::qWait(1000); // at 100 ms apart there would be ~10 requests by now
+    QCOMPARE(peer.requests.size(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(source.counters().handedOver.load(), 1, 10000);
+    source.stop();
+}
+
 void TestHttpPollSource::recentIdsForgetTheOldest()
 {
     Connectors::RecentIds ids(3);
@@ -389,6 +469,9 @@ void TestHttpPollSource::recordCommandPoll()
     const QJsonObject o = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
     QCOMPARE(o.value(u"events").toInteger(), 2);
     QCOMPARE(o.value(u"source").toObject().value(u"recorded").toInteger(), 2);
+    QCOMPARE(o.value(u"source").toObject().value(u"polls").toInteger(), 1); // --max-events reached in the first
+    QCOMPARE(o.value(u"source").toObject().value(u"duplicates").toInteger(), 0);
+    QCOMPARE(o.value(u"source").toObject().value(u"not_modified").toInteger(), 0);
     QString error;
     auto recording = Recording::open(rec, &error);
     QVERIFY2(recording, qPrintable(error));
