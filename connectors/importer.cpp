@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "importer.h"
 
+#include "linesplitter.h"
+
 #include <eventparser.h>
 #include <recording.h>
 #include <timeformat.h>
@@ -121,10 +123,11 @@ bool Importer::importFile(const QString& path, RecordingWriter& writer, ImportRe
         ParsedBatch batch;
         batch.events.reserve(BatchSize);
         constexpr qint64 BlockSize = 4 * 1024 * 1024;
-        QByteArray carry; // a line that straddles blocks
+        LineSplitter lines(EventParser::MaxJsonSize);
         QByteArray block;
-        qint64 lineNo = 0;
         bool stopped = false;
+        QByteArrayView next;
+        bool nextCut = false;
 
         auto ship = [&]() {
             if (batch.events.isEmpty())
@@ -139,8 +142,8 @@ bool Importer::importFile(const QString& path, RecordingWriter& writer, ImportRe
             batch = {};
             batch.events.reserve(BatchSize);
         };
-        auto handleLine = [&](QByteArrayView line) {
-            ++lineNo;
+        auto handleLine = [&](QByteArrayView line, bool cut) {
+            const qint64 lineNo = lines.lineNumber();
             parsed.lines = lineNo;
             if (!line.isEmpty() && line.back() == '\r')
                 line.chop(1);
@@ -148,7 +151,7 @@ bool Importer::importFile(const QString& path, RecordingWriter& writer, ImportRe
                 ++parsed.emptyLines;
                 return;
             }
-            Event e = parser.parseLine(line);
+            Event e = cut ? EventParser::cutLine(line) : parser.parseLine(line);
             if (e.isUnparsed()) {
                 ++parsed.unparsed;
                 if (parsed.firstBadLines.size() < ImportReport::MaxBadLines)
@@ -170,29 +173,15 @@ bool Importer::importFile(const QString& path, RecordingWriter& writer, ImportRe
                 break;
             }
             if (n == 0) {
-                if (!carry.isEmpty()) // the last line has no newline
-                    handleLine(std::exchange(carry, {}));
+                if (lines.finish(&next, &nextCut)) // the last line has no newline
+                    handleLine(next, nextCut);
                 break;
             }
             block.truncate(n);
             parsed.bytes += n;
-            const char* p = block.constData();
-            const char* end = p + n;
-            while (p < end && !stopped) {
-                const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-                if (!nl) {
-                    carry.append(p, end - p);
-                    break;
-                }
-                if (!carry.isEmpty()) {
-                    carry.append(p, nl - p);
-                    handleLine(carry);
-                    carry.clear();
-                } else {
-                    handleLine(QByteArrayView(p, nl - p));
-                }
-                p = nl + 1;
-            }
+            lines.feed(block);
+            while (!stopped && lines.next(&next, &nextCut))
+                handleLine(next, nextCut);
         }
         if (!stopped)
             ship();

@@ -5,14 +5,20 @@
 #include <threadpriority.h>
 #include <timeformat.h>
 
+#include "linesplitter.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
 
+#include <cerrno>
 #include <cstring>
 #include <optional>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 Q_LOGGING_CATEGORY(LOG_FOLLOW, "flowscope.follow", QtInfoMsg)
@@ -104,6 +110,9 @@ bool JsonlFileSource::start(QString* error)
         m_stopRequested = false;
     }
     m_stopping = false;
+    m_unfinishedLineBytes = 0;
+    m_stoppedAtByte = 0;
+    m_unreadBytes = 0;
     setStatus(SourceState::Connecting);
     m_thread = std::thread([this] { run(); });
     return true;
@@ -137,12 +146,13 @@ void JsonlFileSource::run()
     EventParser parser;
     EventBatch batch;
     batch.reserve(m_options.batchSize);
-    QFile file(path);
+    QFile file;
     FileId fileId;
     qint64 position = 0; // bytes of the current file read so far
-    qint64 lineNo = 0;
-    QByteArray carry; // the last line, until its newline comes
-    bool skipToNewline = false; // fromEnd: the line under way at the start is not ours
+    LineSplitter lines(EventParser::MaxJsonSize); // as `import` cuts them
+    bool stream = false; // a pipe or FIFO (/dev/stdin): no size, no seeking, and read() would wait
+    bool writerGone = false; // stream: its writer closed it
+    QString streamError; // stream: why the last read failed
     bool firstOpen = true;
     bool more = true; // false once the sink takes no more (limit reached, engine stopped)
     QString fatal;
@@ -156,90 +166,92 @@ void JsonlFileSource::run()
         batch = EventBatch();
         batch.reserve(m_options.batchSize);
     };
-    auto takeLine = [&](QByteArrayView line) {
-        ++lineNo;
+    auto takeLine = [&](QByteArrayView line, bool cut) {
         if (!line.isEmpty() && line.back() == '\r')
             line.chop(1);
         if (isBlank(line))
             return;
         m_counters.received.fetch_add(1, std::memory_order_relaxed);
-        Event e = parser.parseLine(line);
+        Event e = cut ? EventParser::cutLine(line) : parser.parseLine(line);
         e.ingestTime = TimeFormat::nowMicros();
         if (e.isUnparsed())
-            e.setError(fileName + ':' + QByteArray::number(lineNo) + ": " + e.error());
+            e.setError(fileName + ':' + QByteArray::number(lines.lineNumber()) + ": " + e.error());
         batch.append(std::move(e));
         if (batch.size() >= m_options.batchSize)
             handOver();
     };
-    // Splits what was read into lines; the unfinished last one waits in `carry`.
-    auto takeBytes = [&](const char* p, const char* end) {
-        if (skipToNewline) {
-            const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
-            if (!nl)
-                return;
-            skipToNewline = false;
-            ++lineNo;
-            p = nl + 1;
-        }
-        while (p < end && more) {
-            const char* nl = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p)));
-            if (!nl) {
-                carry.append(p, end - p);
-                // A "line" this long is not JSONL (a binary file?): memory stays bounded, and the
-                // parser keeps it as opaque bytes.
-                if (carry.size() > EventParser::MaxJsonSize)
-                    takeLine(std::exchange(carry, {}));
-                break;
-            }
-            if (!carry.isEmpty()) {
-                carry.append(p, nl - p);
-                takeLine(carry);
-                carry.clear();
-            } else {
-                takeLine(QByteArrayView(p, nl - p));
-            }
-            p = nl + 1;
-        }
-        m_lineNumber.store(lineNo, std::memory_order_relaxed);
+    // Hands over the lines of what was read; the unfinished last one waits in `lines`.
+    auto takeBytes = [&](QByteArrayView bytes) {
+        QByteArrayView line;
+        bool cut = false;
+        lines.feed(bytes);
+        while (more && lines.next(&line, &cut))
+            takeLine(line, cut);
+        m_lineNumber.store(lines.lineNumber(), std::memory_order_relaxed);
     };
-    // The end of a file we leave (replaced or truncated): its last line has no newline and
-    // never will, so it goes as it is.
+    // The end of a file we leave (replaced or truncated) or whose writer closed it (a pipe): its
+    // last line has no newline and never will, so it goes as it is.
     auto endOfFile = [&] {
-        if (!carry.isEmpty() && more)
-            takeLine(std::exchange(carry, {}));
-        carry.clear();
+        QByteArrayView line;
+        bool cut = false;
+        if (lines.finish(&line, &cut) && more)
+            takeLine(line, cut);
         handOver();
+    };
+    // A pipe or FIFO: read() would wait as long as the writer is quiet, and stop() with it.
+    // poll() waits at most a poll interval; nothing by then reads as 0 bytes (caught up).
+    auto readStream = [&]() -> qint64 {
+        pollfd pfd { file.handle(), POLLIN, 0 };
+        const int ready = ::poll(&pfd, 1, m_options.pollIntervalMs);
+        const qint64 n = ready <= 0 ? ready : qint64(::read(pfd.fd, block.data(), size_t(block.size())));
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return 0;
+        streamError = n < 0 ? qt_error_string(errno) : QString();
+        writerGone = ready > 0 && n == 0;
+        return n;
     };
     // Reads to the end of what is there now; false on a read error (`fatal` says which).
     auto readAvailable = [&]() -> bool {
         while (more && !m_stopping.load(std::memory_order_relaxed)) {
-            const qint64 n = file.read(block.data(), block.size());
+            const qint64 n = stream ? readStream() : file.read(block.data(), block.size());
             if (n < 0) {
-                fatal = QStringLiteral("%1: read error at byte %2: %3").arg(path).arg(position).arg(file.errorString());
+                fatal = QStringLiteral("%1: read error at byte %2: %3")
+                            .arg(path)
+                            .arg(position)
+                            .arg(stream ? streamError : file.errorString());
                 return false;
             }
             if (n == 0)
                 break;
             position += n;
             m_counters.bytes.fetch_add(n, std::memory_order_relaxed);
-            takeBytes(block.constData(), block.constData() + n);
+            takeBytes(QByteArrayView(block.constData(), n));
         }
         handOver(); // caught up: what came is handed over now, not when a batch fills
         return true;
     };
     auto openFile = [&]() -> bool {
-        file.setFileName(path);
-        if (!file.open(QIODevice::ReadOnly | QIODevice::Unbuffered)) {
-            setStatus(SourceState::Retrying, QStringLiteral("%1: %2; waiting for it").arg(path, file.errorString()));
+        // O_NONBLOCK: opening a FIFO waits for a writer otherwise, and stop() with it.
+        const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+            const QString why = qt_error_string(errno);
+            setStatus(SourceState::Retrying, QStringLiteral("%1: %2; waiting for it").arg(path, why));
             return false;
         }
+        struct stat st { };
+        stream = ::fstat(fd, &st) == 0 && !S_ISREG(st.st_mode);
+        if (!stream)
+            ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        file.open(fd, QIODevice::ReadOnly | QIODevice::Unbuffered, QFileDevice::AutoCloseHandle);
+        writerGone = false;
         qint64 size = 0;
         fileId = idOfOpenFile(file.handle(), &size).value_or(FileId {});
         position = 0;
-        lineNo = 0;
-        carry.clear();
-        if (firstOpen && m_options.fromEnd && size > 0) {
+        lines.startFile();
+        if (firstOpen && m_options.fromEnd && !stream && size > 0) {
             // Count the lines before the end so that errors still name the right line.
+            qint64 lineNo = 0;
+            bool midLine = false; // the file ends inside a line, which is not ours
             while (position < size) {
                 const qint64 n = file.read(block.data(), std::min<qint64>(block.size(), size - position));
                 if (n <= 0)
@@ -248,9 +260,10 @@ void JsonlFileSource::run()
                 for (const char* end = p + n; (p = static_cast<const char*>(std::memchr(p, '\n', size_t(end - p))));
                      ++p)
                     ++lineNo;
-                skipToNewline = block.at(n - 1) != '\n';
+                midLine = block.at(n - 1) != '\n';
                 position += n;
             }
+            lines.startAfter(lineNo, midLine);
             m_lineNumber.store(lineNo, std::memory_order_relaxed);
         }
         firstOpen = false;
@@ -268,6 +281,16 @@ void JsonlFileSource::run()
             break;
         if (!more || m_stopping.load())
             break;
+        if (stream) {
+            // No size to compare, no inode to change: poll() in readStream() did the waiting. A
+            // writer that closed it makes poll() return at once, hence the pause.
+            if (writerGone) {
+                endOfFile();
+                if (!pause(m_options.pollIntervalMs))
+                    break;
+            }
+            continue;
+        }
 
         // Has the file been truncated or replaced since?
         qint64 size = 0;
@@ -283,8 +306,7 @@ void JsonlFileSource::run()
             qCInfo(LOG_FOLLOW).noquote() << note;
             file.seek(0);
             position = 0;
-            lineNo = 0;
-            skipToNewline = false;
+            lines.startFile();
             setStatus(SourceState::Live, note);
             continue; // read it at once
         }
@@ -298,7 +320,6 @@ void JsonlFileSource::run()
             m_replacements.fetch_add(1, std::memory_order_relaxed);
             note = QStringLiteral("%1 was replaced by a new file: reading that from the start").arg(path);
             qCInfo(LOG_FOLLOW).noquote() << note;
-            skipToNewline = false;
             continue;
         }
         if (!pathId) {
@@ -312,18 +333,8 @@ void JsonlFileSource::run()
         if (!pause(m_options.pollIntervalMs))
             break;
     }
-    if (fatal.isEmpty() && more && m_stopping.load() && !carry.isEmpty()) {
-        // stop(): the writer may still be writing the last line. A line is recorded once its
-        // newline is there (docs/cli.md), so half of one is left out, and said so, rather than
-        // recorded as an unparsed event that the file never held.
-        m_unfinishedLineBytes.store(carry.size());
-        qCDebug(LOG_FOLLOW).noquote() << QStringLiteral("%1:%2: the last line had no newline when following stopped "
-                                                       "(%3 bytes): not recorded")
-                                            .arg(path)
-                                            .arg(lineNo + 1)
-                                            .arg(carry.size());
-        carry.clear();
-    }
+    if (fatal.isEmpty() && more && m_stopping.load())
+        noteWhatStopLeft(file, stream, position, lines.pendingBytes(), lines.lineNumber());
     handOver();
     if (!fatal.isEmpty()) {
         qCWarning(LOG_FOLLOW).noquote() << fatal;
@@ -332,6 +343,34 @@ void JsonlFileSource::run()
     } else if (!more) {
         markFinished(); // the limit is reached, or the engine takes no more
         setStatus(SourceState::Stopped);
+    }
+}
+
+void JsonlFileSource::noteWhatStopLeft(const QFile& file, bool stream, qint64 position, qint64 pending, qint64 lineNo)
+{
+    qint64 size = position; // a stream has no size: what was read is all we know of
+    if (!stream)
+        idOfOpenFile(file.handle(), &size);
+    if (size > position) {
+        // Stopped before reading to the end (still catching up, or written to since the last
+        // look): the bytes held are a piece of a line whose newline is in what was not read.
+        const qint64 at = position - pending; // where the last line handed over ends
+        m_stoppedAtByte.store(at);
+        m_unreadBytes.store(size - at);
+        qCDebug(LOG_FOLLOW).noquote() << QStringLiteral("%1: following stopped at byte %2 of %3: the rest was not read")
+                                             .arg(m_options.path)
+                                             .arg(at)
+                                             .arg(size);
+    } else if (pending > 0) {
+        // At the end: the writer may still be writing the last line. A line is recorded once its
+        // newline is there (docs/cli.md), so half of one is left out, and said so, rather than
+        // recorded as an unparsed event that the file never held.
+        m_unfinishedLineBytes.store(pending);
+        qCDebug(LOG_FOLLOW).noquote() << QStringLiteral("%1:%2: the last line had no newline when following stopped "
+                                                       "(%3 bytes): not recorded")
+                                             .arg(m_options.path)
+                                             .arg(lineNo + 1)
+                                             .arg(pending);
     }
 }
 

@@ -5,6 +5,8 @@
 
 #include <QString>
 
+class QFile;
+
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -19,7 +21,14 @@ namespace FlowScope::Connectors {
 // - A line is handed over once its newline is there: the last line, while the writer has not
 //   finished it, waits. When the file is left (truncation, replacement) a last line without a
 //   newline is handed over as it is: it will never get one. At stop() the writer may still be
-//   writing it: it is left out, and unfinishedLineBytes() says how much was.
+//   writing it: it is left out, and unfinishedLineBytes() says how much was. A stop() before
+//   the end of the file was read leaves the rest, and unreadBytes() says how much.
+// - Lines are cut as `import` cuts them (LineSplitter): a byte order mark at byte 0 is skipped,
+//   a line longer than EventParser::MaxJsonSize is one unparsed event of its first MaxJsonSize
+//   bytes, and the rest of it is dropped.
+// - A pipe or FIFO (/dev/stdin) is read as it comes, waiting in poll() so that stop() is
+//   honoured within a poll interval however quiet its writer; when the writer closes it, its
+//   last line goes as it is, and the source waits for another writer.
 // - Reads from the start of the file, or with `fromEnd` only the lines that begin after the
 //   start (an unfinished last line at the start is skipped up to its newline).
 // - Looks at the file every `pollIntervalMs`: a file that shrank below what was read was
@@ -59,12 +68,20 @@ public:
     // Lines read so far from the current file (blank ones included), its line number.
     qint64 lineNumber() const { return m_lineNumber.load(); }
     // Bytes of the last line that stop() left out because its newline had not come (0: none).
+    // Only when it had read to the end of the file: see unreadBytes().
     qint64 unfinishedLineBytes() const { return m_unfinishedLineBytes.load(); }
+    // When stop() came before the end of the file was read (still catching up with a large
+    // file, or lines written since the last look): where the last line handed over ends, and
+    // the bytes from there to the end of the file at the stop, which are not recorded. 0: none.
+    qint64 stoppedAtByte() const { return m_stoppedAtByte.load(); }
+    qint64 unreadBytes() const { return m_unreadBytes.load(); }
 
 private:
     void run();
     // Waits `ms` or until stop(); returns false when stopping.
     bool pause(int ms);
+    // At stop(): sets unfinishedLineBytes() or stoppedAtByte()/unreadBytes().
+    void noteWhatStopLeft(const QFile& file, bool stream, qint64 position, qint64 pending, qint64 lineNo);
 
     Options m_options;
     std::thread m_thread;
@@ -73,6 +90,7 @@ private:
     bool m_stopRequested = false; // under m_stopMutex
     std::atomic<bool> m_stopping { false };
     std::atomic<qint64> m_truncations { 0 }, m_replacements { 0 }, m_lineNumber { 0 }, m_unfinishedLineBytes { 0 };
+    std::atomic<qint64> m_stoppedAtByte { 0 }, m_unreadBytes { 0 };
 };
 
 } // namespace FlowScope::Connectors

@@ -539,6 +539,13 @@ EventParser::EventParser()
 
 EventParser::~EventParser() = default;
 
+Event EventParser::cutLine(QByteArrayView head)
+{
+    return unparsed(head, EventFormat::Opaque,
+        "larger than " + QByteArray::number(MaxJsonSize / (1024 * 1024)) + " MiB: its first "
+            + QByteArray::number(head.size()) + " bytes kept unparsed, the rest of the line dropped");
+}
+
 Event EventParser::parseLine(QByteArrayView line)
 {
     if (line.size() > MaxJsonSize)

@@ -43,6 +43,10 @@ public:
     // Maximum size of one line or value that is parsed as JSON; larger ones are kept opaque.
     static constexpr qsizetype MaxJsonSize = 64 * 1024 * 1024;
 
+    // A line longer than MaxJsonSize of which a file reader kept only the first MaxJsonSize
+    // bytes (`head`): an unparsed event that says so, rather than a "truncated JSON" one.
+    static Event cutLine(QByteArrayView head);
+
 private:
     struct Private;
     std::unique_ptr<Private> d;

@@ -193,8 +193,7 @@ QString Recording::meta(const QString& key) const
     QString value;
     if (sqlite3_prepare_v2(m_db, "SELECT value FROM meta WHERE key = ?", -1, &s, nullptr) == SQLITE_OK) {
         const QByteArray k = key.toUtf8();
-        bindText(s, 1, k);
-        if (sqlite3_step(s) == SQLITE_ROW)
+        if (bindText(s, 1, k) && sqlite3_step(s) == SQLITE_ROW)
             value = QString::fromUtf8(columnBytes(s, 0));
     }
     sqlite3_finalize(s);
@@ -223,9 +222,8 @@ std::optional<Recording::Checkpoint> Recording::checkpointAtOrBefore(const QByte
                            "SELECT seq, time, state FROM checkpoints WHERE kind = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
                            -1, &s, nullptr)
         == SQLITE_OK) {
-        bindText(s, 1, kind);
         sqlite3_bind_int64(s, 2, seq);
-        if (sqlite3_step(s) == SQLITE_ROW)
+        if (bindText(s, 1, kind) && sqlite3_step(s) == SQLITE_ROW)
             found = Checkpoint { sqlite3_column_int64(s, 0), columnTime(s, 1), columnBytes(s, 2) };
     }
     sqlite3_finalize(s);
@@ -237,8 +235,7 @@ qint64 Recording::checkpointCount(const QByteArray& kind) const
     sqlite3_stmt* s = nullptr;
     qint64 n = 0;
     if (sqlite3_prepare_v2(m_db, "SELECT count(*) FROM checkpoints WHERE kind = ?", -1, &s, nullptr) == SQLITE_OK) {
-        bindText(s, 1, kind);
-        if (sqlite3_step(s) == SQLITE_ROW)
+        if (bindText(s, 1, kind) && sqlite3_step(s) == SQLITE_ROW)
             n = sqlite3_column_int64(s, 0);
     }
     sqlite3_finalize(s);

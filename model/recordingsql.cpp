@@ -32,20 +32,23 @@ bool exec(sqlite3* db, const char* sql, QString* error)
     return false;
 }
 
-void bindText(sqlite3_stmt* s, int col, const QByteArray& v)
+bool bindText(sqlite3_stmt* s, int col, const QByteArray& v)
 {
     if (v.isNull())
-        sqlite3_bind_null(s, col);
-    else
-        sqlite3_bind_text(s, col, v.constData(), static_cast<int>(v.size()), SQLITE_STATIC);
+        return sqlite3_bind_null(s, col) == SQLITE_OK;
+    // The 64-bit length: an int would wrap above 2 GiB. SQLITE_TOOBIG above SQLite's limit (1e9
+    // bytes by default) must reach the caller, or the column would be NULL without a word.
+    return sqlite3_bind_text64(s, col, v.constData(), sqlite3_uint64(v.size()), SQLITE_STATIC, SQLITE_UTF8)
+        == SQLITE_OK;
 }
 
-void bindBlob(sqlite3_stmt* s, int col, const QByteArray& v)
+bool bindBlob(sqlite3_stmt* s, int col, const QByteArray& v)
 {
     if (v.isNull())
-        sqlite3_bind_null(s, col);
-    else // constData() is never null for a non-null QByteArray, so an empty one stays a zero-length blob
-        sqlite3_bind_blob(s, col, v.constData(), static_cast<int>(v.size()), SQLITE_STATIC);
+        return sqlite3_bind_null(s, col) == SQLITE_OK;
+    // constData() is never null for a non-null QByteArray, so an empty one stays a zero-length
+    // blob. The 64-bit length and the result checked as in bindText().
+    return sqlite3_bind_blob64(s, col, v.constData(), sqlite3_uint64(v.size()), SQLITE_STATIC) == SQLITE_OK;
 }
 
 void bindTime(sqlite3_stmt* s, int col, qint64 t)

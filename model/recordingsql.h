@@ -29,9 +29,10 @@ int open(const QString& path, sqlite3** db, int flags);
 QString sqliteError(sqlite3* db, const QString& what);
 bool exec(sqlite3* db, const char* sql, QString* error); // error may be null
 
-// A null QByteArray binds as NULL, an empty one as '' (text) or a zero-length blob.
-void bindText(sqlite3_stmt* s, int col, const QByteArray& v);
-void bindBlob(sqlite3_stmt* s, int col, const QByteArray& v);
+// A null QByteArray binds as NULL, an empty one as '' (text) or a zero-length blob. False when
+// SQLite refuses the value (SQLITE_TOOBIG: larger than its length limit); sqlite3_errmsg says why.
+[[nodiscard]] bool bindText(sqlite3_stmt* s, int col, const QByteArray& v);
+[[nodiscard]] bool bindBlob(sqlite3_stmt* s, int col, const QByteArray& v);
 void bindTime(sqlite3_stmt* s, int col, qint64 t); // NoTime binds as NULL
 QByteArray columnBytes(sqlite3_stmt* s, int col);
 qint64 columnTime(sqlite3_stmt* s, int col);

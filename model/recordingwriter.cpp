@@ -299,11 +299,9 @@ bool RecordingWriter::storeCheckpoint(const QByteArray& kind, qint64 seq, qint64
         *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
         return false;
     }
-    bindText(s, 1, kind);
     sqlite3_bind_int64(s, 2, seq);
     bindTime(s, 3, time);
-    bindBlob(s, 4, state);
-    const int rc = sqlite3_step(s);
+    const int rc = bindText(s, 1, kind) && bindBlob(s, 4, state) ? sqlite3_step(s) : SQLITE_TOOBIG;
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {
         *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
@@ -382,6 +380,49 @@ void RecordingWriter::setBusyTimeout(int ms)
     sqlite3_busy_timeout(m_db, m_busyTimeoutMs);
 }
 
+namespace {
+
+// The name of the events table's column `col` (from 1), for errors.
+QString columnName(int col)
+{
+    const QList<QByteArray> names = QByteArray(EventColumns).split(',');
+    return QString::fromLatin1(col >= 1 && col <= names.size() ? names.at(col - 1).trimmed() : QByteArray::number(col));
+}
+
+// Binds e's values to the insert; returns 0, or the first column whose value SQLite refused.
+// SQLITE_STATIC: e and `headers` (e's, encoded) must live until the statement has run.
+int bindEvent(sqlite3_stmt* s, const Event& e, const QByteArray& headers)
+{
+    sqlite3_bind_int64(s, 1, e.seq);
+    sqlite3_bind_int64(s, 2, e.ingestTime == NoTime ? 0 : e.ingestTime);
+    bindTime(s, 3, e.time);
+    if (e.partition >= 0)
+        sqlite3_bind_int(s, 16, e.partition);
+    else
+        sqlite3_bind_null(s, 16);
+    if (e.offset >= 0)
+        sqlite3_bind_int64(s, 17, e.offset);
+    else
+        sqlite3_bind_null(s, 17);
+    bindTime(s, 19, e.brokerTime);
+    sqlite3_bind_int(s, 21, static_cast<int>(e.format));
+    sqlite3_bind_int(s, 22, e.flags);
+    const std::pair<int, const QByteArray*> texts[] = { { 4, &e.id }, { 5, &e.type }, { 6, &e.source },
+        { 7, &e.subject() }, { 8, &e.specVersion }, { 9, &e.dataContentType }, { 10, &e.dataSchema() },
+        { 11, &e.correlationId }, { 12, &e.causationId }, { 13, &e.traceParent() }, { 14, &e.extensions() },
+        { 15, &e.channel }, { 23, &e.error() } };
+    for (const auto& [col, v] : texts)
+        if (!bindText(s, col, *v))
+            return col;
+    const std::pair<int, const QByteArray*> blobs[] = { { 18, &e.key }, { 20, &headers }, { 24, &e.payload } };
+    for (const auto& [col, v] : blobs)
+        if (!bindBlob(s, col, *v))
+            return col;
+    return 0;
+}
+
+} // namespace
+
 bool RecordingWriter::writeBatch(const EventBatch& batch, QString* error, bool* busy)
 {
     // Called with the failing statement's result, before ROLLBACK replaces it.
@@ -407,36 +448,15 @@ bool RecordingWriter::writeBatch(const EventBatch& batch, QString* error, bool* 
         }
         sqlite3_stmt* s = m_insert;
         const QByteArray headers = encodeHeaders(e.headers());
-        sqlite3_bind_int64(s, 1, e.seq);
-        sqlite3_bind_int64(s, 2, e.ingestTime == NoTime ? 0 : e.ingestTime);
-        bindTime(s, 3, e.time);
-        bindText(s, 4, e.id);
-        bindText(s, 5, e.type);
-        bindText(s, 6, e.source);
-        bindText(s, 7, e.subject());
-        bindText(s, 8, e.specVersion);
-        bindText(s, 9, e.dataContentType);
-        bindText(s, 10, e.dataSchema());
-        bindText(s, 11, e.correlationId);
-        bindText(s, 12, e.causationId);
-        bindText(s, 13, e.traceParent());
-        bindText(s, 14, e.extensions());
-        bindText(s, 15, e.channel);
-        if (e.partition >= 0)
-            sqlite3_bind_int(s, 16, e.partition);
-        else
-            sqlite3_bind_null(s, 16);
-        if (e.offset >= 0)
-            sqlite3_bind_int64(s, 17, e.offset);
-        else
-            sqlite3_bind_null(s, 17);
-        bindBlob(s, 18, e.key);
-        bindTime(s, 19, e.brokerTime);
-        bindBlob(s, 20, headers);
-        sqlite3_bind_int(s, 21, static_cast<int>(e.format));
-        sqlite3_bind_int(s, 22, e.flags);
-        bindText(s, 23, e.error());
-        bindBlob(s, 24, e.payload);
+        if (const int col = bindEvent(s, e, headers)) {
+            // SQLite refused a value (larger than its limit): failing says so, where storing the
+            // row would have kept NULL in its place and called the event recorded.
+            *error = sqliteError(m_db,
+                QStringLiteral("cannot write %1: event %2, column %3").arg(m_path).arg(e.seq).arg(columnName(col)));
+            const int code = sqlite3_extended_errcode(m_db);
+            sqlite3_reset(s);
+            return failed(code);
+        }
         const int rc = sqlite3_step(s);
         if (rc != SQLITE_DONE) {
             *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));
@@ -504,9 +524,7 @@ bool RecordingWriter::setMeta(const QString& key, const QString& value, QString*
         return false;
     }
     const QByteArray k = key.toUtf8(), v = value.toUtf8();
-    bindText(s, 1, k);
-    bindText(s, 2, v);
-    const int rc = sqlite3_step(s);
+    const int rc = bindText(s, 1, k) && bindText(s, 2, v) ? sqlite3_step(s) : SQLITE_TOOBIG;
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) {
         *error = sqliteError(m_db, QStringLiteral("cannot write %1").arg(m_path));

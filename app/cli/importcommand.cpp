@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <importer.h>
+#include <jsonlfilesource.h>
 #include <recording.h>
 
 #include <QElapsedTimer>
@@ -33,8 +34,9 @@ int importCommand(const QStringList& args)
         err(QStringLiteral("%1 import: --out REC is required\n").arg(programName()));
         return Usage;
     }
-    if (!QFileInfo::exists(input)) {
-        err(QStringLiteral("%1 import: %2: no such file\n").arg(programName(), input));
+    // Before the recording is created: a directory would otherwise leave an empty one behind.
+    if (const QString problem = Connectors::JsonlFileSource::checkFile(input); !problem.isEmpty()) {
+        err(QStringLiteral("%1 import: %2\n").arg(programName(), problem));
         return Failed;
     }
     if (const int rc = checkOutput(QStringLiteral("import"), QStringLiteral("--out"), rec, parser.isSet(forceOption), { input });

@@ -528,6 +528,12 @@ int recordCommand(const QStringList& args)
                                  "recorded\n")
                       .arg(parser.value(followOption))
                       .arg(unfinishedBytes));
+    if (const qint64 unread = followed ? followed->unreadBytes() : 0; unread > 0)
+        err(cmd + QStringLiteral(": %1: stopped at byte %2 of %3; the rest (%4 bytes) was not read\n")
+                      .arg(parser.value(followOption))
+                      .arg(followed->stoppedAtByte())
+                      .arg(followed->stoppedAtByte() + unread)
+                      .arg(unread));
     engine.flush();
     engine.stop();
     const double seconds = double(wall.nsecsElapsed()) / 1e9;
@@ -539,8 +545,10 @@ int recordCommand(const QStringList& args)
     // the state it was in when asked to stop: "retrying" says why nothing (more) arrived
     sourceObject.insert(QStringLiteral("state_at_stop"), Connectors::stateName(beforeStop.state));
     sourceObject.insert(QStringLiteral("reason_at_stop"), beforeStop.reason);
-    if (followed)
+    if (followed) {
         sourceObject.insert(QStringLiteral("unfinished_line_bytes"), unfinishedBytes);
+        sourceObject.insert(QStringLiteral("unread_bytes"), followed->unreadBytes());
+    }
     if (poll) {
         // what was answered again and left out (received counts the new events only)
         sourceObject.insert(QStringLiteral("polls"), poll->polls());

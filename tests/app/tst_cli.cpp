@@ -36,6 +36,7 @@ private Q_SLOTS:
     void exportCsv();
     void errorsSayWhere_data();
     void errorsSayWhere();
+    void importOfADirectoryCreatesNothing();
     void refusesToOverwrite();
     void outputsAreNeverClobbered();
     void rangesAreChecked();
@@ -479,6 +480,18 @@ void TestCli::errorsSayWhere()
     const Run r = flowscope(args);
     QCOMPARE(r.exitCode, exitCode);
     QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+}
+
+// The input is looked at before the recording is created: a directory leaves no empty REC.
+void TestCli::importOfADirectoryCreatesNothing()
+{
+    const QString dir = path(QStringLiteral("adir"));
+    QVERIFY(QDir().mkpath(dir));
+    const QString rec = path(QStringLiteral("adir.fsrec"));
+    const Run r = flowscope({ QStringLiteral("import"), dir, QStringLiteral("--out"), rec });
+    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(QString::fromUtf8(r.err), QStringLiteral("flowscope import: %1: a directory, not a file\n").arg(dir));
+    QVERIFY(!QFileInfo::exists(rec));
 }
 
 void TestCli::refusesToOverwrite()

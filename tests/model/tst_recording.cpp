@@ -87,6 +87,7 @@ private Q_SLOTS:
     void seqRange();
     void timeRange();
     void bigPayload();
+    void payloadTooBigFailsTheAppend();
     void walCopiedWhileWriting();
     void metadata();
     void refusesNonRecordings_data();
@@ -243,6 +244,30 @@ void TestRecording::bigPayload()
     QCOMPARE(back.size(), 1);
     QCOMPARE(back[0].payload.size(), 10 * 1024 * 1024);
     QCOMPARE(back[0].payload, e.payload);
+}
+
+// A payload above SQLite's length limit (1e9 bytes) is refused by sqlite3_bind_blob: the append
+// fails and says which event and column, instead of storing NULL and calling the event written.
+// The bytes are never touched (refused before SQLite reads them), so the test stays small.
+void TestRecording::payloadTooBigFailsTheAppend()
+{
+    QString error;
+    auto w = RecordingWriter::create(path("toobig.fsrec"), &error);
+    QVERIFY2(w, qPrintable(error));
+    EventBatch first { makeEvent(0) };
+    QVERIFY2(w->append(first, &error), qPrintable(error));
+    Event big = makeEvent(1);
+    big.payload = QByteArray(1'000'000'001, Qt::Uninitialized);
+    EventBatch second { makeEvent(2), big };
+    QVERIFY(!w->append(second, &error));
+    QVERIFY2(error.contains(path("toobig.fsrec")), qPrintable(error));
+    QVERIFY2(error.contains(u"event 3, column payload"), qPrintable(error));
+    QVERIFY2(error.contains(u"too big"), qPrintable(error));
+    QVERIFY2(w->finish(&error), qPrintable(error));
+    w.reset();
+    auto r = Recording::open(path("toobig.fsrec"), &error);
+    QVERIFY2(r, qPrintable(error));
+    QCOMPARE(r->eventCount(), 1); // the failed batch is not in it, not even its first event
 }
 
 // A live writer copies its WAL into the main file while it writes (on a thread of its own),
