@@ -65,6 +65,19 @@ void Source::setEngine(Engine& engine)
     setSink([&engine](EventBatch&& batch) { return engine.push(std::move(batch)); }, [&engine] { engine.flush(); });
 }
 
+void Source::offerTo(Engine& engine)
+{
+    setSink([this, &engine](EventBatch&& batch) {
+        if (engine.offer(std::move(batch)))
+            return true;
+        if (engine.failed()) {
+            markFinished();
+            setStatus(SourceState::Stopped, engine.error());
+        }
+        return false;
+    });
+}
+
 void Source::setLimit(qint64 maxEvents) { m_limit = std::max<qint64>(0, maxEvents); }
 
 void Source::setStatusHandler(StatusHandler handler) { m_statusHandler = std::move(handler); }

@@ -87,9 +87,13 @@ public:
     void setEngine(Engine& engine);
     // Hands over to `engine` the way this kind of source should: a pull source waits for room
     // (setEngine), a push source, whose peer cannot be made to wait, offers and counts what a
-    // full engine refuses (WebhookSource::offerTo, WebSocketSource::offerTo). What a caller that
+    // full engine refuses (offerTo). What a caller that
     // does not care which kind it holds uses (the record command, the window's live session).
     virtual void handOverTo(Engine& engine) { setEngine(engine); }
+    // Sink = engine.offer, which never waits: a full engine refuses, and the source counts it.
+    // Once the engine takes nothing more for good (its recorder failed), the source is finished,
+    // Stopped with the engine's error, rather than answering "busy" until somebody stops it.
+    void offerTo(Engine& engine);
     // Whether this source, running, holds something `next` needs in order to start: the webhook's
     // port. Whoever replaces one source by another (the window) stops this one first then;
     // otherwise it keeps it until the next one runs.

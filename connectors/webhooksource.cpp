@@ -79,11 +79,6 @@ WebhookSource::WebhookSource(Options options)
 
 WebhookSource::~WebhookSource() { stop(); }
 
-void WebhookSource::offerTo(Engine& engine)
-{
-    setSink([&engine](EventBatch&& batch) { return engine.offer(std::move(batch)); });
-}
-
 QString WebhookSource::describe() const
 {
     const QString host = m_options.address.protocol() == QAbstractSocket::IPv6Protocol
@@ -330,6 +325,10 @@ std::pair<int, QByteArray> WebhookSource::handle(
     const qint64 before = m_counters.handedOver.load();
     const bool more = deliver(batch);
     const qint64 taken = m_counters.handedOver.load() - before;
+    if (taken == 0 && finished()) { // the recording failed: nothing more is taken, now or later
+        m_counters.refused.fetch_add(n, std::memory_order_relaxed);
+        return { 503, errorReply("the recording has stopped: " + status().reason.toUtf8()) };
+    }
     if (taken == 0) {
         m_counters.refused.fetch_add(n, std::memory_order_relaxed);
         qCDebug(LOG_WEBHOOK) << "engine full:" << n << "events refused";

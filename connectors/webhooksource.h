@@ -59,7 +59,6 @@ public:
     ~WebhookSource() override;
 
     // Hands batches over with Engine::offer: a full engine refuses them, the peer gets 503.
-    void offerTo(Engine& engine);
     void handOverTo(Engine& engine) override { offerTo(engine); }
 
     bool start(QString* error) override;

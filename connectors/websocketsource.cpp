@@ -131,6 +131,11 @@ private:
         // up at once without a word, makes the next wait longer.
         if (m_connected && (m_messagesThisConnection > 0 || m_upFor.elapsed() >= 1000))
             m_backoffMs = q->m_options.initialBackoffMs;
+        if (m_connected) {
+            q->m_disconnects.fetch_add(1, std::memory_order_relaxed);
+            std::lock_guard lock(q->m_disconnectMutex);
+            q->m_lastDisconnect = why.isEmpty() ? QStringLiteral("connection lost") : why;
+        }
         m_connected = false;
         const int delay = m_backoffMs;
         m_backoffMs = std::min(q->m_options.maxBackoffMs, m_backoffMs * 2);
@@ -179,6 +184,12 @@ private:
             const qint64 taken = q->m_counters.handedOver.load() - before;
             if (taken < n) // the engine was full (nothing taken), or the rest is past the limit
                 q->m_counters.refused.fetch_add(n - taken, std::memory_order_relaxed);
+            if (taken == 0 && q->finished()) {
+                // The recording failed (the status says how): nothing more is wanted.
+                m_batch.clear();
+                finish(true);
+                return;
+            }
             if (taken == 0)
                 qCDebug(LOG_WEBSOCKET) << "engine full:" << n << "messages refused";
             if (taken > 0 && !more) {
@@ -238,9 +249,10 @@ QByteArray WebSocketSource::channelFor(const QUrl& url)
     return path.isNull() ? QByteArray("") : path;
 }
 
-void WebSocketSource::offerTo(Engine& engine)
+QString WebSocketSource::lastDisconnect() const
 {
-    setSink([&engine](EventBatch&& batch) { return engine.offer(std::move(batch)); });
+    std::lock_guard lock(m_disconnectMutex);
+    return m_lastDisconnect;
 }
 
 QString WebSocketSource::describe() const

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 namespace FlowScope {
 class Engine;
@@ -58,7 +59,6 @@ public:
     ~WebSocketSource() override;
 
     // Hands batches over with Engine::offer: what a full engine cannot take is counted as refused.
-    void offerTo(Engine& engine);
     void handOverTo(Engine& engine) override { offerTo(engine); }
 
     bool start(QString* error) override;
@@ -67,6 +67,11 @@ public:
 
     // Connections made so far (1 + successful reconnections).
     qint64 connections() const { return m_connections.load(); }
+    // Connections that ended while up (the server closed, the network went), and why the last
+    // one did: messages the server sent after a close (a protocol error) never arrive, and this
+    // is what shows it once the source is live again.
+    qint64 disconnects() const { return m_disconnects.load(); }
+    QString lastDisconnect() const;
     // Messages received and not handed over because the engine was full or the limit reached:
     // the same as counters().refused, kept as one number for the UI.
     qint64 refused() const { return m_counters.refused.load(); }
@@ -82,6 +87,9 @@ private:
     SourceThread m_thread;
     WebSocketClient* m_client = nullptr; // lives on m_thread
     std::atomic<qint64> m_connections { 0 };
+    std::atomic<qint64> m_disconnects { 0 };
+    mutable std::mutex m_disconnectMutex;
+    QString m_lastDisconnect;
 };
 
 } // namespace FlowScope::Connectors

@@ -114,6 +114,8 @@ public:
     // stores nothing more, so that the recording holds every event up to the lost one, without
     // a gap. Batches already handed over are still folded.
     QString error() const;
+    // The recorder failed (error() says how): nothing more is taken.
+    bool failed() const { return m_recorderFailed.load(); }
 
 private:
     void run();

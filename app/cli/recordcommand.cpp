@@ -247,6 +247,7 @@ int recordCommand(const QStringList& args)
     Connectors::WebhookSource* webhook = nullptr;
     KafkaSource* kafka = nullptr;
     const Connectors::HttpPollSource* poll = nullptr; // owned's, with --poll
+    const Connectors::WebSocketSource* websocket = nullptr; // owned's, with --websocket
     KafkaSource::Options kafkaOptions;
     // URLs are shown without their credentials (Connectors::redactedUrl) in every message.
     auto url = [&](const QCommandLineOption& option, std::initializer_list<const char*> schemes, QUrl* result) {
@@ -276,7 +277,9 @@ int recordCommand(const QStringList& args)
             return Usage;
         if (parser.isSet(channelOption))
             o.channel = parser.value(channelOption).toUtf8();
-        owned = std::make_unique<Connectors::WebSocketSource>(o);
+        auto source = std::make_unique<Connectors::WebSocketSource>(o);
+        websocket = source.get();
+        owned = std::move(source);
     } else if (parser.isSet(pollOption)) {
         Connectors::HttpPollSource::Options o;
         if (!url(pollOption, { "http", "https" }, &o.url))
@@ -435,7 +438,7 @@ int recordCommand(const QStringList& args)
     // keeps the first unparsed events' errors for the summary, as import lists its first bad
     // lines; the errors say where each event came from (topic[partition]@offset, file:line, URL).
     BadEvents bad;
-    if (webhook || parser.isSet(websocketOption))
+    if (webhook || websocket)
         source.handOverTo(engine);
     else
         source.setSink(
@@ -486,7 +489,8 @@ int recordCommand(const QStringList& args)
     wall.start();
     qint64 lastCount = 0, lastMs = 0;
     double rate = 0;
-    while (!interrupted.load() && !source.finished() && (durationMs == 0 || wall.elapsed() < durationMs)) {
+    while (!interrupted.load() && !source.finished() && !engine.failed()
+           && (durationMs == 0 || wall.elapsed() < durationMs)) {
         QThread::msleep(10); // the end (--max-events) is seen within 10 ms; progress every 500 ms
         if (watcher && watcher->error() != groupsProblem) {
             groupsProblem = watcher->error();
@@ -549,6 +553,12 @@ int recordCommand(const QStringList& args)
         sourceObject.insert(QStringLiteral("unfinished_line_bytes"), unfinishedBytes);
         sourceObject.insert(QStringLiteral("unread_bytes"), followed->unreadBytes());
     }
+    if (websocket) {
+        // a connection the server closed (a protocol error) loses what it sent after: say so
+        sourceObject.insert(QStringLiteral("connections"), websocket->connections());
+        sourceObject.insert(QStringLiteral("disconnects"), websocket->disconnects());
+        sourceObject.insert(QStringLiteral("last_disconnect"), websocket->lastDisconnect());
+    }
     if (poll) {
         // what was answered again and left out (received counts the new events only)
         sourceObject.insert(QStringLiteral("polls"), poll->polls());
@@ -575,7 +585,7 @@ int recordCommand(const QStringList& args)
     if (parser.isSet(jsonOption)) {
         out(QJsonDocument(result).toJson(QJsonDocument::Indented));
     } else {
-        const qint64 n = source.counters().handedOver.load();
+        const qint64 n = writer->count(); // stored: after a failed write, fewer than handed over
         out(QStringLiteral("%1: %2 events recorded (%3 unparsed) in %4 s, %5/s\n")
                 .arg(rec)
                 .arg(n)
@@ -583,6 +593,16 @@ int recordCommand(const QStringList& args)
                 .arg(seconds, 0, 'f', 2)
                 .arg(qint64(seconds > 0 ? double(n) / seconds : 0)));
         out(QStringLiteral("source: %1\n").arg(source.describe()));
+        if (websocket && websocket->disconnects() > 0)
+            out(QStringLiteral("the connection ended %1 times while up, the last: %2 (what the server sent after "
+                               "that was not received)\n")
+                    .arg(websocket->disconnects())
+                    .arg(websocket->lastDisconnect()));
+        if (poll && poll->duplicates() > 0)
+            out(QStringLiteral("%1 events answered again were left out (%2 requests, %3 answered 304 Not Modified)\n")
+                    .arg(poll->duplicates())
+                    .arg(poll->polls())
+                    .arg(poll->notModified()));
         if (kafka && !kafka->gaps().isEmpty()) {
             out(kafka->deletedBeforeRead() > 0
                     ? QStringLiteral("%1 events were deleted by the broker before they were read:\n")
@@ -603,7 +623,7 @@ int recordCommand(const QStringList& args)
         err(cmd + QStringLiteral(": the source was %1 when stopped%2\n")
                       .arg(Connectors::stateName(beforeStop.state),
                            beforeStop.reason.isEmpty() ? QString() : QStringLiteral(": ") + beforeStop.reason));
-    if (!status.reason.isEmpty() && status.state == Connectors::SourceState::Stopped) {
+    if (!status.reason.isEmpty() && status.state == Connectors::SourceState::Stopped && status.reason != engine.error()) {
         err(cmd + QStringLiteral(": the source failed: ") + status.reason + u'\n');
         return Failed;
     }

@@ -15,8 +15,11 @@
 #include <QNetworkRequest>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sqlite3.h>
 
 #include <memory>
 #include <mutex>
@@ -43,6 +46,7 @@ private Q_SLOTS:
     void signatureAcceptedAndRefused();
     void oversizeBodyRefused();
     void fullEngineRefuses();
+    void failedRecordingStopsTheSource();
     void notPostAndBadBatch();
     void listenErrorAtStart();
     void splitArray_data();
@@ -254,6 +258,43 @@ void TestWebhookSource::fullEngineRefuses()
     QCOMPARE(engine.snapshot()->events, 2);
     source.stop();
     engine.stop();
+}
+
+// The recording failed (another writer held its lock too long): the source stops at once, Stopped
+// with the engine's error, and answers what happened instead of "busy, retry later" forever.
+void TestWebhookSource::failedRecordingStopsTheSource()
+{
+    const QString path = m_dir.filePath(QStringLiteral("failed.fsrec"));
+    QString error;
+    auto writer = RecordingWriter::create(path, &error);
+    QVERIFY2(writer, qPrintable(error));
+    writer->setBusyTimeout(300);
+    Engine engine({}, writer.get(), Engine::Options {});
+    engine.start();
+    WebhookSource source(WebhookSource::Options {});
+    source.handOverTo(engine);
+    QVERIFY2(source.start(&error), qPrintable(error));
+    const QList<QPair<QByteArray, QByteArray>> ce { { "Content-Type", "application/cloudevents+json" } };
+    QCOMPARE(post(source.port(), "/orders", Structured, ce), 202);
+    engine.flush();
+    sqlite3* other = nullptr;
+    QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &other, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    const auto closeOther = qScopeGuard([&] { sqlite3_close_v2(other); });
+    QCOMPARE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    QCOMPARE(post(source.port(), "/orders", Structured, ce), 202); // taken; its write waits, then fails
+    QTRY_VERIFY_WITH_TIMEOUT(engine.failed(), 10000);
+    QByteArray answer;
+    QCOMPARE(post(source.port(), "/orders", Structured, ce, &answer), 503);
+    QVERIFY2(answer.startsWith(R"({"error":"the recording has stopped: )") && answer.contains("event 2 was not stored"),
+        answer.constData());
+    QVERIFY(source.finished());
+    QCOMPARE(source.status().state, Connectors::SourceState::Stopped);
+    QCOMPARE(source.status().reason, engine.error());
+    QCOMPARE(source.counters().handedOver.load(), 2);
+    QCOMPARE(source.counters().refused.load(), 1);
+    source.stop();
+    engine.stop();
+    QCOMPARE(writer->count(), 1);
 }
 
 void TestWebhookSource::notPostAndBadBatch()

@@ -153,6 +153,7 @@ void TestWebSocketSource::reconnectsAndRecordsEverythingInOrder()
     QVERIFY2(writer->finish(&error), qPrintable(error));
 
     QCOMPARE(source.connections(), 2);
+    QCOMPARE(source.disconnects(), 1); // the refused attempts after it were never up
     QCOMPARE(source.counters().received.load(), N + M);
     QCOMPARE(source.counters().refused.load(), 0);
     QCOMPARE(source.counters().unparsed.load(), 0);
@@ -298,6 +299,9 @@ void TestWebSocketSource::oversizeMessageReconnects()
         [](const Connectors::SourceStatus& s) { return s.state == SourceState::Retrying; });
     QVERIFY(retry != log.seen.cend());
     QVERIFY2(retry->reason.contains(u"(code 1009"), qPrintable(retry->reason));
+    // live again, its status says nothing now: the counts keep what happened
+    QCOMPARE(source.disconnects(), 1);
+    QVERIFY2(source.lastDisconnect().startsWith(u"connection closed (code 1009"), qPrintable(source.lastDisconnect()));
 }
 
 void TestWebSocketSource::badSettingsFailAtStart()
@@ -342,6 +346,9 @@ void TestWebSocketSource::recordCommandWebSocket()
     const QJsonObject o = QJsonDocument::fromJson(output).object();
     QCOMPARE(o.value(u"events").toInteger(), 3);
     QCOMPARE(o.value(u"source").toObject().value(u"recorded").toInteger(), 3);
+    QCOMPARE(o.value(u"source").toObject().value(u"connections").toInteger(), 1);
+    QCOMPARE(o.value(u"source").toObject().value(u"disconnects").toInteger(), 0);
+    QCOMPARE(o.value(u"source").toObject().value(u"last_disconnect").toString(), QString());
     QString error;
     auto recording = Recording::open(rec, &error);
     QVERIFY2(recording, qPrintable(error));
