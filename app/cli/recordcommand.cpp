@@ -265,6 +265,12 @@ int recordCommand(const QStringList& args)
             const QString shown = result->isValid()
                 ? Connectors::redactedUrl(*result)
                 : QString(text).replace(userInfo, QStringLiteral("//***@")).replace(query, QStringLiteral("?***"));
+            if (known) { // the scheme is right: say what is not (QUrl's reason, without the URL it quotes)
+                const QString why = result->isValid() ? QStringLiteral("no host")
+                                                      : result->errorString().section(u';', 0, 0);
+                err(cmd + QStringLiteral(": --%1: not a usable URL (%2): %3\n").arg(option.names().first(), why, shown));
+                return false;
+            }
             err(cmd + QStringLiteral(": --%1 takes a URL starting with %2: %3\n")
                           .arg(option.names().first(), names.join(QStringLiteral(" or ")), shown));
             return false;

@@ -438,6 +438,11 @@ void TestCli::errorsSayWhere_data()
         << QStringList { QStringLiteral("record"), QStringLiteral("--poll"), QStringLiteral("ftp://me:pw@h/x"),
                          QStringLiteral("--out"), rec }
         << 2 << QStringLiteral("--poll takes a URL starting with http:// or https://: ftp://me@h/x");
+    QTest::newRow("record --poll port out of range")
+        << QStringList { QStringLiteral("record"), QStringLiteral("--poll"), QStringLiteral("http://me:pw@127.0.0.1:99999/feed"),
+                         QStringLiteral("--out"), rec }
+        << 2
+        << QStringLiteral("--poll: not a usable URL (Invalid port or port number out of range): http://***@127.0.0.1:99999/feed");
     QTest::newRow("record --interval without --poll")
         << QStringList { QStringLiteral("record"), QStringLiteral("--follow"), missing, QStringLiteral("--interval"),
                          QStringLiteral("1s"), QStringLiteral("--out"), rec }
