@@ -427,14 +427,19 @@ struct OtherConnection {
 
 } // namespace
 
-// Another process holds the recording's write lock for a while (longer than the 10 s SQLite
-// used to wait): the batches behind it wait and are stored, with no gap and no error.
+// Another process holds the recording's write lock for a while: the batches behind it wait and
+// are stored, with no gap and no error. The writer waits up to its busy timeout, by default a
+// minute: SQLite's own wait used to be 10 s, and a lock held 11 s lost a batch. Here the timeout
+// is 4 s and the lock is held for 2 (the test took 11 s when it held it past the default).
 void TestEngine::recorderWaitsOutAnotherWritersLock()
 {
     const QString path = m_dir.filePath(QStringLiteral("locked.fsrec"));
     QString error;
     auto writer = RecordingWriter::create(path, &error);
     QVERIFY2(writer, qPrintable(error));
+    QCOMPARE(writer->busyTimeoutMs(), RecordingWriter::DefaultBusyTimeoutMs);
+    QVERIFY(RecordingWriter::DefaultBusyTimeoutMs >= 60000);
+    writer->setBusyTimeout(4000);
     Engine engine({}, writer.get(), Engine::Options {});
     engine.start();
     QVERIFY(engine.push(numberedBatch(1, 5)));
@@ -443,7 +448,7 @@ void TestEngine::recorderWaitsOutAnotherWritersLock()
     OtherConnection other(path);
     QVERIFY(other.exec("BEGIN IMMEDIATE")); // the write lock, until ROLLBACK
     std::thread holder([&] {
-        std::this_thread::sleep_for(std::chrono::seconds(11));
+        std::this_thread::sleep_for(std::chrono::seconds(2));
         other.exec("ROLLBACK");
     });
     QVERIFY(engine.push(numberedBatch(6, 5)));
