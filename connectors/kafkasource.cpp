@@ -310,8 +310,8 @@ void KafkaSource::Private::revoke(const rd_kafka_topic_partition_list_t* partiti
                 b.removeIf(isRevoked);
             std::erase_if(q->m_ready, [](const EventBatch& b) { return b.isEmpty(); });
         }
-        q->drain();
-        commit(false);
+        if (q->drain()) // else not all of it was stored (the recording failed): nothing is acknowledged
+            commit(false);
         std::lock_guard lock(q->m_readyMutex);
         for (const auto& key : revoked)
             q->m_handedOffsets.erase(key);
@@ -837,8 +837,8 @@ void KafkaSource::handOverLoop()
             }
         }
         if (group && sinceCommit.elapsed() >= m_options.commitIntervalMs) {
-            drain(); // everything handed over is stored: now it may be acknowledged
-            d->commit(true);
+            if (drain()) // everything handed over is stored: now it may be acknowledged
+                d->commit(true);
             sinceCommit.restart();
         }
         if (!more) {
@@ -849,10 +849,8 @@ void KafkaSource::handOverLoop()
         }
     }
     m_readyChanged.notify_all();
-    if (group) {
-        drain();
+    if (group && drain())
         d->commit(false);
-    }
 }
 
 } // namespace FlowScope::Connectors

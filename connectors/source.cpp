@@ -54,7 +54,7 @@ QString redactedUrl(const QUrl& url)
 
 Source::~Source() = default;
 
-void Source::setSink(BatchSink sink, std::function<void()> drain)
+void Source::setSink(BatchSink sink, std::function<bool()> drain)
 {
     m_sink = std::move(sink);
     m_drain = std::move(drain);
@@ -62,7 +62,7 @@ void Source::setSink(BatchSink sink, std::function<void()> drain)
 
 void Source::setEngine(Engine& engine)
 {
-    setSink([&engine](EventBatch&& batch) { return engine.push(std::move(batch)); }, [&engine] { engine.flush(); });
+    setSink([&engine](EventBatch&& batch) { return engine.push(std::move(batch)); }, [&engine] { return engine.flush(); });
 }
 
 void Source::offerTo(Engine& engine)
@@ -129,10 +129,6 @@ bool Source::deliver(EventBatch& batch)
     return !limitReached();
 }
 
-void Source::drain()
-{
-    if (m_drain)
-        m_drain();
-}
+bool Source::drain() { return !m_drain || m_drain(); }
 
 } // namespace FlowScope::Connectors

@@ -80,9 +80,10 @@ public:
     Source(const Source&) = delete;
     Source& operator=(const Source&) = delete;
 
-    // `drain` (optional) waits until everything handed to `sink` so far is stored; a source that
-    // acknowledges to its peer (Kafka group commits) calls it before acknowledging.
-    void setSink(BatchSink sink, std::function<void()> drain = {});
+    // `drain` (optional) waits until everything handed to `sink` so far is stored, and says
+    // whether it all was; a source that acknowledges to its peer (Kafka group commits) calls it
+    // before acknowledging, and acknowledges nothing once it returned false.
+    void setSink(BatchSink sink, std::function<bool()> drain = {});
     // Sink = engine.push, drain = engine.flush. The engine must outlive the source's stop().
     void setEngine(Engine& engine);
     // Hands over to `engine` the way this kind of source should: a pull source waits for room
@@ -123,7 +124,7 @@ protected:
     // must stop reading: the sink refused, or the limit is reached (then `batch` holds what was
     // handed over, so the caller can acknowledge exactly that).
     bool deliver(EventBatch& batch);
-    void drain();
+    bool drain();
     void markFinished() { m_finished.store(true); }
     bool limitReached() const;
 
@@ -131,7 +132,7 @@ protected:
 
 private:
     BatchSink m_sink;
-    std::function<void()> m_drain;
+    std::function<bool()> m_drain;
     StatusHandler m_statusHandler;
     qint64 m_limit = 0;
     std::atomic<bool> m_finished { false };

@@ -107,11 +107,11 @@ bool Engine::offer(EventBatch batch)
     return true;
 }
 
-void Engine::flush()
+bool Engine::flush()
 {
     std::unique_lock lock(m_mutex);
     if (!m_thread.joinable())
-        return;
+        return !m_recorderFailed.load();
     ++m_flushWaiters;
     m_notEmpty.notify_all(); // publish now, not at the end of the interval
     m_idle.wait(lock, [&] { return m_publishedUpTo == m_handedOver; });
@@ -119,6 +119,7 @@ void Engine::flush()
     lock.unlock();
     std::unique_lock writeLock(m_writeMutex);
     m_writeIdle.wait(writeLock, [&] { return m_writesPending == 0; });
+    return !m_recorderFailed.load();
 }
 
 void Engine::setGroupFacts(GroupFacts facts)

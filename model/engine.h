@@ -96,8 +96,10 @@ public:
     // Both return false once stopped, or once the recorder lost a batch (see error()).
     bool push(EventBatch batch);  // waits while the queue is full
     bool offer(EventBatch batch); // never waits; false (and counted) when the queue is full
-    // Waits until everything handed over so far is folded, published and written.
-    void flush();
+    // Waits until everything handed over so far is folded, published and written. False when
+    // the recorder failed (error()): then not all of it is stored, and nothing may be
+    // acknowledged to whoever sent it (a Kafka group's commit).
+    bool flush();
     // Replaces the projections, for a seek. Call between flush() and the next push().
     void restore(std::unique_ptr<Projections> state);
     // Live consumer-group facts (Connectors::KafkaGroupWatcher), from any thread: the engine

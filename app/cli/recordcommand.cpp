@@ -455,7 +455,7 @@ int recordCommand(const QStringList& args)
                 bad.add(errors); // recorded
                 return true;
             },
-            [&engine] { engine.flush(); });
+            [&engine] { return engine.flush(); });
     source.setLimit(maxEvents);
     if (!source.start(&error)) {
         engine.stop();

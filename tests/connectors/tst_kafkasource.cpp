@@ -73,6 +73,7 @@ private Q_SLOTS:
     void propertiesFileErrors_data();
     void propertiesFileErrors();
     void groupCommitsWhatWasHandedOver();
+    void groupCommitsNothingUnstored();
     void recordCommandMaxEvents();
     void recordCommandInterrupted();
     void recordCommandReportsDeletedEvents();
@@ -446,6 +447,39 @@ void TestKafkaSource::groupCommitsWhatWasHandedOver()
     if (QTest::currentTestFailed())
         return;
     checkComplete(events, 3000, 4000);
+}
+
+// The sink took every batch but could not store them all (a recording that failed: its drain
+// says so): nothing is committed, so the group's next member reads them again instead of going
+// on after events that were never stored.
+void TestKafkaSource::groupCommitsNothingUnstored()
+{
+    const QByteArray topic = "unstored";
+    createTopic(topic, 2);
+    produce(topic, 0, 500);
+    if (QTest::currentTestFailed())
+        return;
+    auto run = [&](bool stored, qint64 expected) {
+        KafkaSource::Options options;
+        options.bootstrapServers = QString::fromUtf8(m_bootstrap);
+        options.topics = { QString::fromUtf8(topic) };
+        options.group = QStringLiteral("flowscope-unstored");
+        options.startAt = KafkaSource::StartAt::Stored;
+        options.commitIntervalMs = 100;
+        options.properties = { { "session.timeout.ms", "6000" }, { "heartbeat.interval.ms", "500" } };
+        KafkaSource source(options);
+        source.setSink([](EventBatch&&) { return true; }, [stored] { return stored; });
+        QString error;
+        QVERIFY2(source.start(&error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(source.counters().handedOver.load(), expected, 60000);
+        QTest::qWait(300); // commit intervals pass
+        source.stop();
+        QCOMPARE(source.counters().handedOver.load(), expected);
+    };
+    run(false, 500); // handed over, not stored
+    if (QTest::currentTestFailed())
+        return;
+    run(true, 500); // all of them again: nothing was committed
 }
 
 // `flowscope record` as a user runs it, against this process's mock cluster.
