@@ -126,8 +126,17 @@ void ChartsPage::add(double clockSeconds, const QJsonObject& state, const QJsonO
     if (std::isnan(m_origin))
         m_origin = clockSeconds;
     const double t = clockSeconds - m_origin;
-    if (t <= m_lastT)
-        return; // the clock did not move (paused, or a seek back: start the window again)
+    if (t == m_lastT)
+        return; // the clock did not move (paused)
+    if (t < m_lastT) {
+        // A seek back: what was drawn after t is a future the position has not reached. Those
+        // points go, and throughput starts again from the counts at t.
+        for (QList<QPointF>& pts : m_points)
+            while (!pts.isEmpty() && pts.last().x() > t)
+                pts.removeLast();
+        m_lastCount.clear();
+        m_lastT = -1;
+    }
     const double dt = m_lastT < 0 ? 0 : t - m_lastT;
     m_lastT = t;
 

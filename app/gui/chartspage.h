@@ -34,6 +34,7 @@ public:
     int seriesCount() const { return int(m_points.size()); }
     qsizetype pointCount(const QString& series) const { return m_points.value(series).size(); }
     QList<QPointF> points(const QString& series) const { return m_points.value(series); }
+    QStringList seriesKeys() const { return m_points.keys(); }
     // The smallest 1, 2 or 5 times a power of ten that splits `span` into at most `intervals`
     // steps: an axis labelled 0, 2, 4, 6 instead of 0, 1.3, 2.7, 4 (shown as 0, 1, 3, 4).
     static double niceStep(double span, int intervals);

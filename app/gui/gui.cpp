@@ -128,6 +128,8 @@ int run(int argc, char* argv[])
         positional.removeFirst();
     const QString file = positional.isEmpty() ? QStringLiteral(":/demo/shop.yaml") : positional.first();
     const bool isRecording = file.endsWith(u".fsrec");
+    if (isRecording && parser.isSet(faultOption)) // a recording happened as it did: faults are the simulator's
+        return usage(QStringLiteral("--fault goes with a flow file to simulate, not a recording (%1)").arg(file));
     const bool exporting = parser.isSet(exportTopologyOption) || parser.isSet(exportSagaOption);
     const bool screenshot = parser.isSet(shotOption) || exporting; // both run unattended
 

@@ -32,6 +32,7 @@
 #include <QLoggingCategory>
 #include <QMenu>
 #include <QMenuBar>
+#include <QProxyStyle>
 #include <QSettings>
 #include <QSlider>
 #include <QSortFilterProxyModel>
@@ -72,6 +73,20 @@ private:
     const char* m_name;
     QElapsedTimer m_clock;
 };
+// The application's style, except that a left click on a slider's groove moves the handle there
+// (as the middle button does) instead of a page towards it: on the seek slider a click means
+// "go here".
+class AbsoluteClickStyle final : public QProxyStyle {
+public:
+    int styleHint(StyleHint hint, const QStyleOption* option, const QWidget* widget,
+                  QStyleHintReturn* returnData) const override
+    {
+        if (hint == QStyle::SH_Slider_AbsoluteSetButtons)
+            return Qt::LeftButton | Qt::MiddleButton;
+        return QProxyStyle::styleHint(hint, option, widget, returnData);
+    }
+};
+
 QDockWidget* dock(QMainWindow* w, const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area)
 {
     auto* d = new QDockWidget(title, w);
@@ -272,19 +287,19 @@ MainWindow::MainWindow(QWidget* parent)
         if (m_session)
             m_session->step();
     });
-    connect(m_seek, &QSlider::sliderReleased, this, [this] {
-        if (m_session && m_session->canSeek()) {
-            m_session->seek(m_seek->value());
-            if (!m_events->model()->isFiltered())
-                m_events->table()->scrollTo(m_events->model()->index(std::max(0, m_seek->value() - 1), 0));
-        }
+    // A click on the slider's groove jumps there (and seeks once released); the keys move it a
+    // step or a page and seek at once. Only dragging waits for the release.
+    auto* clickStyle = new AbsoluteClickStyle; // the application's style, but for this
+    clickStyle->setParent(m_seek);                 // a widget does not own its style
+    m_seek->setStyle(clickStyle);
+    connect(m_seek, &QSlider::sliderReleased, this, [this] { seekTo(m_seek->value()); });
+    connect(m_seek, &QSlider::actionTriggered, this, [this](int action) {
+        if (action != QAbstractSlider::SliderMove && action != QAbstractSlider::SliderNoAction)
+            seekTo(m_seek->sliderPosition());
     });
-
     connect(m_density, &DensityStrip::seekRequested, this, [this](qint64 seq) {
-        if (m_session && m_session->canSeek()) {
-            m_seek->setValue(int(std::min<qint64>(seq, INT_MAX)));
-            m_session->seek(seq);
-        }
+        m_seek->setValue(int(std::min<qint64>(seq, INT_MAX)));
+        seekTo(seq);
     });
 
     buildMenus();
@@ -529,6 +544,9 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     m_shownVersion = 0;
     m_shownInstances.reset();
     m_sessionError.clear();
+    m_lastEvents = -1; // the rate starts again: the last session's count is not this one's
+    m_rate = 0;
+    m_pause->setChecked(false); // a new session runs (the button showed Play while it ran)
     const qint64 streamStart = m_session->streamStart();
     m_charts->clear(streamStart == NoTime ? std::numeric_limits<double>::quiet_NaN() : double(streamStart) / 1e6);
     const std::shared_ptr<const Flow>& flow = m_session->flow();
@@ -567,6 +585,16 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     }
 }
 
+void MainWindow::seekTo(qint64 seq)
+{
+    if (!m_session || !m_session->canSeek())
+        return;
+    m_session->seek(seq);
+    m_lastEvents = -1; // the jump is not throughput
+    if (!m_events->model()->isFiltered())
+        m_events->table()->scrollTo(m_events->model()->index(int(std::max<qint64>(0, seq - 1)), 0));
+}
+
 void MainWindow::setSpeed(double speed)
 {
     const QString text = QString::number(speed) + u'x';
@@ -581,7 +609,12 @@ void MainWindow::tick()
         return;
     const auto snapshot = m_session->snapshot();
     if (++m_ticks % 15 == 0) { // twice a second
-        m_rate = double(snapshot->events - m_lastEvents) * 2.0;
+        // Events folded per wall second since the last look; unknown (0) right after a seek or a
+        // new session, where the count jumps without anything having arrived.
+        const qint64 ms = m_rateClock.isValid() ? m_rateClock.restart() : (m_rateClock.start(), 0);
+        m_rate = m_lastEvents >= 0 && ms > 0 && snapshot->events >= m_lastEvents
+            ? double(snapshot->events - m_lastEvents) * 1000.0 / double(ms)
+            : 0;
         m_lastEvents = snapshot->events;
         {
             const TimedSection timed("event log");
@@ -600,9 +633,9 @@ void MainWindow::tick()
                 const TimedSection timed("charts");
                 m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson());
             }
-        // a live source changes state (connecting, retrying) also while no event comes
-        if (!m_session->sourceStatus().isEmpty())
-            updateStatus(*snapshot, m_session->faults().value(u"faults").toArray());
+        // the rate changes (to 0 when paused or finished) and a live source's state (connecting,
+        // retrying) too, also while no event comes
+        updateStatus(*snapshot, m_session->faults().value(u"faults").toArray());
     }
     if (snapshot->version == m_shownVersion) {
         updateTablesIfDue(*snapshot); // the last change, held back while updates came fast
@@ -656,7 +689,6 @@ void MainWindow::updateTablesIfDue(const EngineSnapshot& snapshot)
         return;
     m_tablesStale = false;
     m_tablesTick = m_ticks;
-    ++m_tableUpdates;
     const QJsonObject services = m_session->servicesJson();
     {
         const TimedSection timed("views");
@@ -671,8 +703,9 @@ void MainWindow::updateTablesIfDue(const EngineSnapshot& snapshot)
                                  snapshot.state.value(u"views").toObject().value(v.name).toObject().value(u"sample").toArray());
             if (newColumns) {
                 m_viewTable->resizeColumnsToContents(); // on what the view shows first
-            } else if (m_tableUpdates % 8 == 0) {
-                // every two seconds, widen what longer values now clip; never narrow what the user set
+            } else {
+                // widen what longer values now clip (the sample is ten rows: cheap); never narrow
+                // what the user set. Every update: the last one, when a replay ends or pauses, too
                 for (int c = 0; c + 1 < m_viewModel->columnCount(); ++c)
                     m_viewTable->setColumnWidth(c, std::max(m_viewTable->columnWidth(c), static_cast<QAbstractItemView*>(m_viewTable)->sizeHintForColumn(c)));
             }

@@ -5,6 +5,7 @@
 
 #include <kafkasource.h>
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 
 #include <memory>
@@ -98,6 +99,8 @@ public:
     void focusCorrelation(const QString& correlationId);
 
     void setSpeed(double speed);
+    // Seeks a replay to after event `seq` (nothing for other sessions).
+    void seekTo(qint64 seq);
     // Saves a picture of the window (or of one pane: topology, sagas, views, events, services)
     // after `delayMs`, then quits the application.
     void screenshotLater(const QString& path, int delayMs, const QString& pane);
@@ -184,9 +187,9 @@ private:
     int m_ticks = 0;
     static constexpr int TableTicks = 8;
     int m_tablesTick = -TableTicks; // when the view and service tables were last updated
-    int m_tableUpdates = 0;
     bool m_tablesStale = false;
-    qint64 m_lastEvents = 0;
+    qint64 m_lastEvents = -1; // at the last rate tick; -1: unknown (a seek, a new session)
+    QElapsedTimer m_rateClock;
     double m_rate = 0;
 };
 

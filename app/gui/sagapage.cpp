@@ -307,6 +307,7 @@ QString SagaPage::summary() const
 void SagaPage::updateInstances(std::shared_ptr<const SagaInstanceSet> set)
 {
     m_updating = true;
+    m_positionSeq = set ? set->lastSeq : -1;
     m_instances->setInstances(std::move(set));
     // Rows come and go as the set rolls on; the view then moves its selection to a neighbour.
     // The selection stays on the timeline's instance, or on none when it left the table.
@@ -314,11 +315,13 @@ void SagaPage::updateInstances(std::shared_ptr<const SagaInstanceSet> set)
         m_instanceTable->clearSelection();
     m_updating = false;
     updateInstanceLabels();
-    // the timeline follows its instance while it runs
-    if (!m_timelineId.isEmpty())
-        if (const SagaTracker::Instance* in = m_instances->find(m_timelineId))
-            if (in->lastSeq != m_timelineLastSeq || in->anomalyCount != m_timelineAnomalies)
-                loadTimeline(m_timelineId);
+    // the timeline follows its instance while it runs, and is emptied when the instance is not
+    // there (a seek to before it began): it showed a future the position had not reached
+    if (!m_timelineId.isEmpty()) {
+        const SagaTracker::Instance* in = m_instances->find(m_timelineId);
+        if (in ? in->lastSeq != m_timelineLastSeq || in->anomalyCount != m_timelineAnomalies : m_timelineLastSeq != Gone)
+            loadTimeline(m_timelineId);
+    }
 }
 
 void SagaPage::updateInstanceLabels()
@@ -383,7 +386,9 @@ void SagaPage::loadTimeline(const QByteArray& correlationId)
     m_timeline->setRowCount(0);
     const SagaTracker::Instance* in = m_instances->find(correlationId);
     if (!in) {
-        m_timelineTitle->setText(tr("%1 is no longer in the table.").arg(QString::fromUtf8(correlationId).toHtmlEscaped()));
+        m_timelineLastSeq = Gone;
+        m_timelineTitle->setText(
+            tr("%1 is not in the table at this point of the stream.").arg(QString::fromUtf8(correlationId).toHtmlEscaped()));
         return;
     }
     m_timelineLastSeq = in->lastSeq;
@@ -397,7 +402,8 @@ void SagaPage::loadTimeline(const QByteArray& correlationId)
     // holds it where the flow file says), from its first event to TimelineLookahead past its
     // last saga event, plus the ones the tracker counted for it: a bounded scan, never the file.
     const qint64 first = in->seqs.isEmpty() ? in->lastSeq : in->seqs.first();
-    const qint64 end = m_recording->eventCount();
+    // not past the position: a replay has not reached the events after it yet
+    const qint64 end = m_positionSeq >= 0 ? std::min(m_recording->eventCount(), m_positionSeq) : m_recording->eventCount();
     const qint64 to = std::min(end, in->lastSeq + TimelineLookahead);
     QMap<qint64, Event> events;
     auto sink = [&events](Event&& e) {

@@ -92,7 +92,9 @@ private:
     QJsonObject m_state;
     // what the timeline shows, to reload it only when its instance moved on
     QByteArray m_timelineId;
+    static constexpr qint64 Gone = -2; // m_timelineLastSeq: the instance was not in the set
     qint64 m_timelineLastSeq = -1;
+    qint64 m_positionSeq = -1; // the last event folded into the instances shown; -1: unknown
     qint64 m_timelineAnomalies = -1;
     bool m_updating = false; // a new instance set is going in
 };

@@ -63,6 +63,20 @@ QJsonObject SimSession::faults() const
     return m_faults;
 }
 
+// Made outside the lock and swapped in: the GUI thread must never wait for this thread, which
+// runs at a lower priority and may lose its core while holding the lock.
+void SimSession::publishState()
+{
+    std::vector<Sim::ServiceStats> services = m_sim->stats();
+    QJsonObject faults = m_sim->faultsJson();
+    {
+        std::lock_guard lock(m_mutex);
+        std::swap(m_services, services);
+        std::swap(m_faults, faults);
+    }
+    m_simNow = m_sim->now();
+}
+
 void SimSession::run()
 {
     setCurrentThreadName("fs-simulator");
@@ -88,17 +102,15 @@ void SimSession::run()
         if (!m_paused.load()) {
             // never more than 100 ms of wall time in one step, so a stall does not become a burst
             simNow += std::min(wallMicros, 100000.0) * m_speed.load();
-            m_sim->runUntil(qint64(simNow));
-            m_simNow = m_sim->now();
-        }
-        // Made outside the lock and swapped in: the GUI thread must never wait for this thread,
-        // which runs at a lower priority and may lose its core while holding the lock.
-        std::vector<Sim::ServiceStats> services = m_sim->stats();
-        QJsonObject faults = m_sim->faultsJson();
-        {
-            std::lock_guard lock(m_mutex);
-            std::swap(m_services, services);
-            std::swap(m_faults, faults);
+            // In slices of at most a simulated second, each published: at 1000x a step is 100 s,
+            // and published only at its end the clock and the services' counts lagged the events
+            // the engine had folded meanwhile by up to that much (three moments on one screen).
+            while (!m_stop.load() && !m_paused.load() && m_sim->now() < qint64(simNow)) {
+                m_sim->runUntil(std::min(qint64(simNow), m_sim->now() + MaxSliceMicros));
+                publishState();
+            }
+        } else {
+            publishState(); // faults injected while paused show at once
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -54,6 +54,8 @@ public:
 private:
     SimSession() = default;
     void run();
+    void publishState(); // the services' counts, the faults and the clock, for the GUI thread
+    static constexpr qint64 MaxSliceMicros = 1'000'000;
 
     std::shared_ptr<const Flow> m_flow;
     QTemporaryDir m_dir;

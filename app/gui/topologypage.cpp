@@ -315,10 +315,12 @@ QString TopologyPage::latestEventsHtml(const QString& key)
     m_latestKey = key;
     m_latestAge.start();
     // the newest events a service emitted or a channel carried, among the last 20 000 recorded
-    // (a scan of a few milliseconds, however long the recording)
+    // up to the position (a replay has not reached those after it; a scan of a few
+    // milliseconds, however long the recording)
     EventFilter filter;
     (key.startsWith(u"s:") ? filter.source : filter.channel) = key.mid(2);
-    const qint64 last = m_recording->eventCount();
+    const qint64 position = m_state.value(u"last_seq").toInteger(-1);
+    const qint64 last = position >= 0 ? std::min(m_recording->eventCount(), position) : m_recording->eventCount();
     QList<qint64> seqs;
     QString error;
     if (!m_recording->matchingSeqs(filter, std::max<qint64>(0, last - 20000), last, 20000, &seqs, &error))

@@ -471,6 +471,9 @@ void TestCli::errorsSayWhere_data()
     QTest::newRow("gui --theme unknown")
         << QStringList { QStringLiteral("gui"), QStringLiteral("--theme"), QStringLiteral("purple") } << 2
         << QStringLiteral("--theme: 'purple' is not a theme (light or dark)");
+    QTest::newRow("gui --fault with a recording")
+        << QStringList { QStringLiteral("gui"), rec, QStringLiteral("--fault"), QStringLiteral("service: payment, down: 30s") }
+        << 2 << QStringLiteral("--fault goes with a flow file to simulate, not a recording");
     // --help lists no --help-all (it ran the command instead of showing help)
     QTest::newRow("--help-all is not an option")
         << QStringList { QStringLiteral("inspect"), missing, QStringLiteral("--help-all") } << 2

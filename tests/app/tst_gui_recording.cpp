@@ -9,6 +9,7 @@
 #include <gui/densitystrip.h>
 #include <gui/eventspage.h>
 #include <gui/mainwindow.h>
+#include <gui/chartspage.h>
 #include <gui/sagapage.h>
 #include <gui/session.h>
 #include <importer.h>
@@ -28,6 +29,8 @@
 #include <QSlider>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTableWidget>
+#include <QToolButton>
 #include <QTest>
 
 #include "guitestfixture.h"
@@ -46,6 +49,8 @@ public:
 private Q_SLOTS:
     void eventLogKeepsAWindowOfRows();
     void seekInARecordingChangesEveryPane();
+    void panesShowNothingPastThePosition();
+    void aNewSessionStartsPlaying();
     void eventLogFilterEqualsSqlCount_data();
     void eventLogFilterEqualsSqlCount();
     void detailPaneShowsTheEvent();
@@ -97,6 +102,69 @@ void TestGuiRecording::seekInARecordingChangesEveryPane()
     // step hands over exactly one event
     w.session()->step();
     QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 501, 5000);
+}
+
+// After a seek back, no pane shows what comes after the position: the timeline of an instance
+// that has not begun is empty, one that has shows only its events so far, the charts drop their
+// later points; and a finished replay's rate reads 0, not the last one measured.
+void TestGuiRecording::panesShowNothingPastThePosition()
+{
+    const QString rec = demoRecording();
+    const FlowParseResult r = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml"));
+    QVERIFY(r.ok());
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(rec, std::make_shared<const Flow>(*r.flow)));
+    w.setSpeed(1); // ~24 events a second
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->snapshot()->events >= 20, 10000);
+    w.session()->setPaused(true); // the status said "N events/s" without "paused" for as long as it was
+    QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(u" 0 events/s · x1 · paused"), 5000);
+    w.session()->setPaused(false);
+    w.setSpeed(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 1467, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(u" 0 events/s"), 5000); // finished: nothing arrives
+    const QList<qint64> seqs = sqlSeqs(rec, "correlation_id = ?1", "o0042");
+    QVERIFY(seqs.size() >= 3);
+    QTRY_VERIFY_WITH_TIMEOUT(w.sagaPage()->selectInstance(QStringLiteral("o0042")), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.sagaPage()->timelineSeqs(), seqs, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.chartsPage()->seriesKeys().isEmpty(), 5000);
+
+    w.session()->setPaused(true);
+    w.seekTo(0);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 0, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.sagaPage()->timeline()->rowCount(), 0, 5000); // it kept o0042's five events
+
+    const qint64 at = seqs.at(1); // after its second event
+    w.seekTo(at);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, at, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.sagaPage()->timelineSeqs(), seqs.mid(0, 2), 5000);
+    const double t = double(w.session()->snapshot()->clock - w.session()->streamStart()) / 1e6;
+    QTest::qWait(1100); // two chart updates
+    for (const QString& key : w.chartsPage()->seriesKeys())
+        for (const QPointF& p : w.chartsPage()->points(key))
+            QVERIFY2(p.x() <= t + 1e-6, qPrintable(QStringLiteral("%1 at %2 s, position at %3 s").arg(key).arg(p.x()).arg(t)));
+}
+
+// Pause, then open another file: the new session runs, and the button says so (it said Play
+// while the replay ran, and the first Space did nothing).
+void TestGuiRecording::aNewSessionStartsPlaying()
+{
+    const QString rec = demoRecording();
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(rec, std::make_shared<const Flow>()));
+    QToolButton* pause = nullptr;
+    for (QToolButton* b : w.findChildren<QToolButton*>())
+        if (b->isCheckable() && b->shortcut() == QKeySequence(Qt::Key_Space))
+            pause = b;
+    QVERIFY(pause);
+    pause->click();
+    QVERIFY(w.session()->isPaused());
+    QCOMPARE(pause->text(), QStringLiteral("Play"));
+    QVERIFY(w.openRecording(rec, std::make_shared<const Flow>()));
+    QVERIFY(!w.session()->isPaused());
+    QVERIFY(!pause->isChecked());
+    QCOMPARE(pause->text(), QStringLiteral("Pause"));
 }
 
 void TestGuiRecording::eventLogFilterEqualsSqlCount_data()
