@@ -542,34 +542,41 @@ void TestKafkaPositions::groupRevokeHandsNothingOverTwice()
     const qint32 kept = a.last().partition; // the first member's partition after the rebalance
     QVERIFY(!b.isEmpty());
     QCOMPARE(b.first().partition, 1 - kept);
-    // After the batch in hand, the first member hands over only its new partition's events, read
-    // after the rebalance: contiguous from where it started to the end, each once.
+    // After the batch in hand, the first member hands over only its kept partition's events, in
+    // order to the end. The mock refuses the revoke's commit while the group rejoins (a broker
+    // takes it), so when the rebalance also revoked the kept partition it comes back at the last
+    // commit and what was handed over since is read again: at most one step back, never a gap.
     QVERIFY(a.size() > inHand);
-    const qint64 from = a[inHand].offset;
-    QCOMPARE(qint64(a.size()), qint64(inHand) + (N / 2 - from));
+    qsizetype stepsBack = 0;
     for (qsizetype i = inHand; i < a.size(); ++i) {
         QCOMPARE(a[i].partition, kept);
-        QCOMPARE(a[i].offset, from + (i - inHand));
+        if (i > inHand && a[i].offset != a[i - 1].offset + 1) {
+            QVERIFY2(a[i].offset < a[i - 1].offset, qPrintable(QStringLiteral("a gap after offset %1").arg(a[i - 1].offset)));
+            ++stepsBack;
+        }
     }
+    QVERIFY(stepsBack <= 1);
+    QCOMPARE(a.last().offset, qint64(N / 2 - 1));
     // The second member: its partition from its start to the end, each once.
     for (qsizetype i = 0; i < b.size(); ++i) {
         QCOMPARE(b[i].partition, 1 - kept);
         QCOMPARE(b[i].offset, b.first().offset + i);
     }
     QCOMPARE(b.last().offset, qint64(N / 2 - 1));
-    // Nothing lost, and whatever was recorded twice is in the batch that was in hand.
+    // Nothing lost; whatever was recorded twice is in the batch that was in hand (the revoked
+    // partition's next owner starts at the last commit) or the kept partition read again.
     QSet<QByteArray> firstBatch;
     for (qsizetype i = 0; i < inHand; ++i)
         firstBatch.insert(a[i].key);
-    QSet<QByteArray> seen;
+    QHash<QByteArray, int> seen;
     for (const Event& e : a + b) {
         if (seen.contains(e.key))
-            QVERIFY2(firstBatch.contains(e.key), e.key.constData());
-        seen.insert(e.key);
+            QVERIFY2(firstBatch.contains(e.key) || (stepsBack == 1 && e.partition == kept), e.key.constData());
+        QVERIFY2(++seen[e.key] <= 2, e.key.constData());
     }
     QCOMPARE(seen.size(), qsizetype(N));
     qInfo() << "in hand at the revoke" << inHand << "; recorded twice (the mock refuses the revoke's commit)"
-            << a.size() + b.size() - N;
+            << a.size() + b.size() - N << "; the kept partition read again:" << (stepsBack == 1);
 }
 
 QTEST_GUILESS_MAIN(TestKafkaPositions)
