@@ -546,6 +546,7 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     m_sessionError.clear();
     m_lastEvents = -1; // the rate starts again: the last session's count is not this one's
     m_rate = 0;
+    m_rateClock.start();
     m_pause->setChecked(false); // a new session runs (the button showed Play while it ran)
     const qint64 streamStart = m_session->streamStart();
     m_charts->clear(streamStart == NoTime ? std::numeric_limits<double>::quiet_NaN() : double(streamStart) / 1e6);
@@ -611,7 +612,7 @@ void MainWindow::tick()
     if (++m_ticks % 15 == 0) { // twice a second
         // Events folded per wall second since the last look; unknown (0) right after a seek or a
         // new session, where the count jumps without anything having arrived.
-        const qint64 ms = m_rateClock.isValid() ? m_rateClock.restart() : (m_rateClock.start(), 0);
+        const qint64 ms = m_rateClock.restart();
         m_rate = m_lastEvents >= 0 && ms > 0 && snapshot->events >= m_lastEvents
             ? double(snapshot->events - m_lastEvents) * 1000.0 / double(ms)
             : 0;
