@@ -10,6 +10,7 @@
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -272,6 +273,24 @@ QString HttpPollSource::describe() const
         .arg(redactedUrl(m_options.url))
         .arg(double(m_options.intervalMs) / 1000.0)
         .arg(QString::fromUtf8(m_channel));
+}
+
+// What was answered again and left out (received counts the new events only).
+QJsonObject HttpPollSource::details() const
+{
+    return QJsonObject { { QStringLiteral("polls"), polls() },
+                         { QStringLiteral("not_modified"), notModified() },
+                         { QStringLiteral("duplicates"), duplicates() } };
+}
+
+QStringList HttpPollSource::summary() const
+{
+    if (duplicates() == 0)
+        return {};
+    return { QStringLiteral("%1 events answered again were left out (%2 requests, %3 answered 304 Not Modified)")
+                 .arg(duplicates())
+                 .arg(polls())
+                 .arg(notModified()) };
 }
 
 bool HttpPollSource::start(QString* error)

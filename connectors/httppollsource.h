@@ -52,6 +52,8 @@ public:
     bool start(QString* error) override;
     void stop() override;
     QString describe() const override;
+    QJsonObject details() const override;
+    QStringList summary() const override;
 
     // Requests answered (any way, errors included); of which 304 Not Modified.
     qint64 polls() const { return m_polls.load(); }

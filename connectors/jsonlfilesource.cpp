@@ -9,6 +9,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonObject>
 #include <QLoggingCategory>
 
 #include <cerrno>
@@ -85,6 +86,30 @@ QString JsonlFileSource::describe() const
 {
     return QStringLiteral("follow %1 (from %2)")
         .arg(m_options.path, m_options.fromEnd ? QStringLiteral("end") : QStringLiteral("beginning"));
+}
+
+QJsonObject JsonlFileSource::details() const
+{
+    return QJsonObject { { QStringLiteral("unfinished_line_bytes"), unfinishedLineBytes() },
+                         { QStringLiteral("unread_bytes"), unreadBytes() } };
+}
+
+// A last line still without its newline is not recorded (docs/connectors.md), nor is what a stop
+// before the end left unread: say so.
+QStringList JsonlFileSource::warnings() const
+{
+    QStringList lines;
+    if (const qint64 unfinished = unfinishedLineBytes(); unfinished > 0)
+        lines.append(QStringLiteral("%1: the last line had no newline yet when recording stopped (%2 bytes): not recorded")
+                         .arg(m_options.path)
+                         .arg(unfinished));
+    if (const qint64 unread = unreadBytes(); unread > 0)
+        lines.append(QStringLiteral("%1: stopped at byte %2 of %3; the rest (%4 bytes) was not read")
+                         .arg(m_options.path)
+                         .arg(stoppedAtByte())
+                         .arg(stoppedAtByte() + unread)
+                         .arg(unread));
+    return lines;
 }
 
 bool JsonlFileSource::start(QString* error)

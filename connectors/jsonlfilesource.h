@@ -61,6 +61,8 @@ public:
     bool start(QString* error) override;
     void stop() override;
     QString describe() const override;
+    QJsonObject details() const override;
+    QStringList warnings() const override;
 
     // Times the file was found truncated / replaced and read again from its start.
     qint64 truncations() const { return m_truncations.load(); }

@@ -7,6 +7,8 @@
 #include <timeformat.h>
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QSet>
@@ -101,6 +103,27 @@ QString KafkaSource::describe() const
     for (const auto& [key, value] : m_options.properties)
         text += u' ' + QString::fromUtf8(key) + u'=' + (isSecret(key) ? QStringLiteral("***") : QString::fromUtf8(value));
     return text;
+}
+
+// What the broker deleted before it was read (the source was paused or stopped too long).
+QJsonObject KafkaSource::details() const
+{
+    return QJsonObject { { QStringLiteral("deleted_before_read"), deletedBeforeRead() },
+                         { QStringLiteral("gaps"), QJsonArray::fromStringList(gaps()) } };
+}
+
+QStringList KafkaSource::summary() const
+{
+    const QStringList positions = gaps();
+    if (positions.isEmpty())
+        return {};
+    QStringList lines { deletedBeforeRead() > 0
+                            ? QStringLiteral("%1 events were deleted by the broker before they were read:")
+                                  .arg(deletedBeforeRead())
+                            : QStringLiteral("positions no longer on the broker:") };
+    for (const QString& gap : positions)
+        lines.append(QStringLiteral("  ") + gap);
+    return lines;
 }
 
 bool KafkaSource::start(QString* error)

@@ -82,6 +82,8 @@ public:
     bool start(QString* error) override;
     void stop() override;
     QString describe() const override;
+    QJsonObject details() const override;
+    QStringList summary() const override;
 
     // librdkafka properties that must never be printed, logged or stored.
     static bool isSecret(const QByteArray& key);

@@ -3,7 +3,9 @@
 
 #include <event.h>
 
+#include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 #include <atomic>
 #include <functional>
@@ -116,6 +118,13 @@ public:
     bool finished() const { return m_finished.load(); }
     // A description for logs and recordings' metadata: never contains a secret.
     virtual QString describe() const = 0;
+    // After stop(), what this kind of source can say beyond the counters about what it read and
+    // what it left out or lost (a poll's repeated answers, a WebSocket's dropped connections,
+    // Kafka's deleted offsets, a followed file's unread rest): keys for `record --json`'s
+    // "source" object, lines for its text summary, and warnings for stderr. Empty by default.
+    virtual QJsonObject details() const { return {}; }
+    virtual QStringList summary() const { return {}; }
+    virtual QStringList warnings() const { return {}; }
 
 protected:
     Source() = default;

@@ -6,6 +6,7 @@
 #include <timeformat.h>
 
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QTimer>
 #include <QWebSocket>
@@ -259,6 +260,24 @@ QString WebSocketSource::describe() const
 {
     return QStringLiteral("websocket %1 (channel \"%2\")")
         .arg(redactedUrl(m_options.url), QString::fromUtf8(m_channel));
+}
+
+// A connection the server closed (a protocol error) loses what it sent after: say so.
+QJsonObject WebSocketSource::details() const
+{
+    return QJsonObject { { QStringLiteral("connections"), connections() },
+                         { QStringLiteral("disconnects"), disconnects() },
+                         { QStringLiteral("last_disconnect"), lastDisconnect() } };
+}
+
+QStringList WebSocketSource::summary() const
+{
+    if (disconnects() == 0)
+        return {};
+    return { QStringLiteral("the connection ended %1 times while up, the last: %2 (what the server sent after that "
+                            "was not received)")
+                 .arg(disconnects())
+                 .arg(lastDisconnect()) };
 }
 
 bool WebSocketSource::start(QString* error)

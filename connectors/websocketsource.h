@@ -64,6 +64,8 @@ public:
     bool start(QString* error) override;
     void stop() override;
     QString describe() const override;
+    QJsonObject details() const override;
+    QStringList summary() const override;
 
     // Connections made so far (1 + successful reconnections).
     qint64 connections() const { return m_connections.load(); }

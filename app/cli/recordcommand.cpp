@@ -243,11 +243,8 @@ int recordCommand(const QStringList& args)
     }
     QString error;
     std::unique_ptr<Connectors::Source> owned;
-    const Connectors::JsonlFileSource* followed = nullptr; // owned's, with --follow
     Connectors::WebhookSource* webhook = nullptr;
     KafkaSource* kafka = nullptr;
-    const Connectors::HttpPollSource* poll = nullptr; // owned's, with --poll
-    const Connectors::WebSocketSource* websocket = nullptr; // owned's, with --websocket
     KafkaSource::Options kafkaOptions;
     // URLs are shown without their credentials (Connectors::redactedUrl) in every message.
     auto url = [&](const QCommandLineOption& option, std::initializer_list<const char*> schemes, QUrl* result) {
@@ -283,9 +280,7 @@ int recordCommand(const QStringList& args)
             return Usage;
         if (parser.isSet(channelOption))
             o.channel = parser.value(channelOption).toUtf8();
-        auto source = std::make_unique<Connectors::WebSocketSource>(o);
-        websocket = source.get();
-        owned = std::move(source);
+        owned = std::make_unique<Connectors::WebSocketSource>(o);
     } else if (parser.isSet(pollOption)) {
         Connectors::HttpPollSource::Options o;
         if (!url(pollOption, { "http", "https" }, &o.url))
@@ -301,9 +296,7 @@ int recordCommand(const QStringList& args)
             }
             o.intervalMs = int(d->micros / 1000);
         }
-        auto source = std::make_unique<Connectors::HttpPollSource>(o);
-        poll = source.get();
-        owned = std::move(source);
+        owned = std::make_unique<Connectors::HttpPollSource>(o);
     } else if (parser.isSet(followOption)) {
         Connectors::JsonlFileSource::Options o;
         o.path = parser.value(followOption);
@@ -320,9 +313,7 @@ int recordCommand(const QStringList& args)
             err(cmd + QStringLiteral(": ") + problem + u'\n');
             return Failed;
         }
-        auto file = std::make_unique<Connectors::JsonlFileSource>(o);
-        followed = file.get();
-        owned = std::move(file);
+        owned = std::make_unique<Connectors::JsonlFileSource>(o);
     } else if (parser.isSet(webhookOption)) {
         Connectors::WebhookSource::Options w;
         const QString spec = parser.value(webhookOption);
@@ -444,7 +435,7 @@ int recordCommand(const QStringList& args)
     // keeps the first unparsed events' errors for the summary, as import lists its first bad
     // lines; the errors say where each event came from (topic[partition]@offset, file:line, URL).
     BadEvents bad;
-    if (webhook || websocket)
+    if (webhook || parser.isSet(websocketOption))
         source.handOverTo(engine);
     else
         source.setSink(
@@ -531,19 +522,8 @@ int recordCommand(const QStringList& args)
             err(cmd + QStringLiteral(": consumer groups: ") + watcher->error() + u'\n');
     }
     source.stop(); // hands over what was read (and commits it, with a group)
-    // --follow: a last line still without its newline is not recorded (docs/cli.md); say so
-    const qint64 unfinishedBytes = followed ? followed->unfinishedLineBytes() : 0;
-    if (unfinishedBytes > 0)
-        err(cmd + QStringLiteral(": %1: the last line had no newline yet when recording stopped (%2 bytes): not "
-                                 "recorded\n")
-                      .arg(parser.value(followOption))
-                      .arg(unfinishedBytes));
-    if (const qint64 unread = followed ? followed->unreadBytes() : 0; unread > 0)
-        err(cmd + QStringLiteral(": %1: stopped at byte %2 of %3; the rest (%4 bytes) was not read\n")
-                      .arg(parser.value(followOption))
-                      .arg(followed->stoppedAtByte())
-                      .arg(followed->stoppedAtByte() + unread)
-                      .arg(unread));
+    for (const QString& warning : source.warnings()) // what it read but did not record
+        err(cmd + QStringLiteral(": ") + warning + u'\n');
     engine.flush();
     engine.stop();
     const double seconds = double(wall.nsecsElapsed()) / 1e9;
@@ -555,27 +535,9 @@ int recordCommand(const QStringList& args)
     // the state it was in when asked to stop: "retrying" says why nothing (more) arrived
     sourceObject.insert(QStringLiteral("state_at_stop"), Connectors::stateName(beforeStop.state));
     sourceObject.insert(QStringLiteral("reason_at_stop"), beforeStop.reason);
-    if (followed) {
-        sourceObject.insert(QStringLiteral("unfinished_line_bytes"), unfinishedBytes);
-        sourceObject.insert(QStringLiteral("unread_bytes"), followed->unreadBytes());
-    }
-    if (websocket) {
-        // a connection the server closed (a protocol error) loses what it sent after: say so
-        sourceObject.insert(QStringLiteral("connections"), websocket->connections());
-        sourceObject.insert(QStringLiteral("disconnects"), websocket->disconnects());
-        sourceObject.insert(QStringLiteral("last_disconnect"), websocket->lastDisconnect());
-    }
-    if (poll) {
-        // what was answered again and left out (received counts the new events only)
-        sourceObject.insert(QStringLiteral("polls"), poll->polls());
-        sourceObject.insert(QStringLiteral("not_modified"), poll->notModified());
-        sourceObject.insert(QStringLiteral("duplicates"), poll->duplicates());
-    }
-    if (kafka) {
-        // what the broker deleted before it was read (the source was paused or stopped too long)
-        sourceObject.insert(QStringLiteral("deleted_before_read"), kafka->deletedBeforeRead());
-        sourceObject.insert(QStringLiteral("gaps"), QJsonArray::fromStringList(kafka->gaps()));
-    }
+    const QJsonObject details = source.details();
+    for (auto it = details.begin(); it != details.end(); ++it)
+        sourceObject.insert(it.key(), it.value());
     result.insert(QStringLiteral("source"), sourceObject);
     const QList<QByteArray> badErrors = bad.errors();
     {
@@ -599,24 +561,8 @@ int recordCommand(const QStringList& args)
                 .arg(seconds, 0, 'f', 2)
                 .arg(qint64(seconds > 0 ? double(n) / seconds : 0)));
         out(QStringLiteral("source: %1\n").arg(source.describe()));
-        if (websocket && websocket->disconnects() > 0)
-            out(QStringLiteral("the connection ended %1 times while up, the last: %2 (what the server sent after "
-                               "that was not received)\n")
-                    .arg(websocket->disconnects())
-                    .arg(websocket->lastDisconnect()));
-        if (poll && poll->duplicates() > 0)
-            out(QStringLiteral("%1 events answered again were left out (%2 requests, %3 answered 304 Not Modified)\n")
-                    .arg(poll->duplicates())
-                    .arg(poll->polls())
-                    .arg(poll->notModified()));
-        if (kafka && !kafka->gaps().isEmpty()) {
-            out(kafka->deletedBeforeRead() > 0
-                    ? QStringLiteral("%1 events were deleted by the broker before they were read:\n")
-                          .arg(kafka->deletedBeforeRead())
-                    : QStringLiteral("positions no longer on the broker:\n"));
-            for (const QString& gap : kafka->gaps())
-                out(QStringLiteral("  %1\n").arg(gap));
-        }
+        for (const QString& line : source.summary())
+            out(line + u'\n');
         if (!badErrors.isEmpty()) {
             out(source.counters().unparsed.load() > badErrors.size() ? QStringLiteral("first unparsed events:\n")
                                                                       : QStringLiteral("unparsed events:\n"));
