@@ -121,10 +121,11 @@ private:
     }
 
     // The connection is gone or never came: hand over what it brought, wait, try again.
-    void lost(const QString& why)
+    void lost(const QString& reported)
     {
         if (m_done || m_reconnect.isActive())
             return; // already planned (a failed attempt reports both error() and disconnected())
+        const QString why = reported.isEmpty() ? QStringLiteral("connection lost") : reported;
         flush();
         m_handshake.stop();
         m_ping.stop();
@@ -135,13 +136,13 @@ private:
         if (m_connected) {
             q->m_disconnects.fetch_add(1, std::memory_order_relaxed);
             std::lock_guard lock(q->m_disconnectMutex);
-            q->m_lastDisconnect = why.isEmpty() ? QStringLiteral("connection lost") : why;
+            q->m_lastDisconnect = why;
         }
         m_connected = false;
         const int delay = m_backoffMs;
         m_backoffMs = std::min(q->m_options.maxBackoffMs, m_backoffMs * 2);
         const QString reason = QStringLiteral("%1: %2; next attempt in %3 s")
-                                   .arg(m_url, why.isEmpty() ? QStringLiteral("connection lost") : why)
+                                   .arg(m_url, why)
                                    .arg(double(delay) / 1000.0, 0, 'f', 1);
         qCDebug(LOG_WEBSOCKET) << reason;
         q->setStatus(SourceState::Retrying, reason);

@@ -15,11 +15,10 @@
 #include <QNetworkRequest>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <sqlite3.h>
+#include <otherconnection.h>
 
 #include <memory>
 #include <mutex>
@@ -277,10 +276,8 @@ void TestWebhookSource::failedRecordingStopsTheSource()
     const QList<QPair<QByteArray, QByteArray>> ce { { "Content-Type", "application/cloudevents+json" } };
     QCOMPARE(post(source.port(), "/orders", Structured, ce), 202);
     engine.flush();
-    sqlite3* other = nullptr;
-    QCOMPARE(sqlite3_open_v2(path.toUtf8().constData(), &other, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    const auto closeOther = qScopeGuard([&] { sqlite3_close_v2(other); });
-    QCOMPARE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    FlowScope::Test::OtherConnection other(path);
+    QVERIFY(other.exec("BEGIN IMMEDIATE")); // the write lock, held to the end
     QCOMPARE(post(source.port(), "/orders", Structured, ce), 202); // taken; its write waits, then fails
     QTRY_VERIFY_WITH_TIMEOUT(engine.failed(), 10000);
     QByteArray answer;

@@ -19,11 +19,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include <sqlite3.h>
+#include <otherconnection.h>
 
 #include <thread>
 
 using namespace FlowScope;
+using FlowScope::Test::OtherConnection;
 
 class TestEngine : public QObject {
     Q_OBJECT
@@ -413,17 +414,6 @@ QList<QPair<qint64, QByteArray>> expectedSeqs(int from, int to)
         out.append({ i, QByteArray::number(i) });
     return out;
 }
-
-// A second connection to a recording, as another process (sqlite3, a backup tool) would hold it.
-struct OtherConnection {
-    sqlite3* db = nullptr;
-    explicit OtherConnection(const QString& path)
-    {
-        sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE, nullptr);
-    }
-    ~OtherConnection() { sqlite3_close_v2(db); }
-    bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
-};
 
 } // namespace
 
