@@ -8,9 +8,12 @@
 #include <cloudeventwriter.h>
 #include <timeformat.h>
 
+#include <QElapsedTimer>
 #include <QLoggingCategory>
 
 #include <librdkafka/rdkafka.h>
+
+#include <algorithm>
 
 namespace {
 Q_LOGGING_CATEGORY(LOG_KAFKA_SINK, "flowscope.kafka.sink", QtInfoMsg)
@@ -18,12 +21,22 @@ Q_LOGGING_CATEGORY(LOG_KAFKA_SINK, "flowscope.kafka.sink", QtInfoMsg)
 
 namespace FlowScope::Connectors {
 
+namespace {
+// How errors name a message: by the seq of the event it came from (its per-message opaque).
+QString eventName(qint64 seq) { return seq > 0 ? QStringLiteral("event %1").arg(seq) : QStringLiteral("an event"); }
+} // namespace
+
 struct KafkaSink::Private {
     KafkaSink* q = nullptr;
     rd_kafka_t* rk = nullptr;
-    mutable std::mutex mutex; // firstError, perTopic
+    mutable std::mutex mutex; // firstError, perTopic, clusterError, purgeReason
     QString firstError;
     QHash<QByteArray, qint64> perTopic;
+    // The client's last error about the cluster (error_cb: "127.0.0.1:1/bootstrap: Connect to
+    // ipv4#127.0.0.1:1 failed: Connection refused ..."): why messages time out or are purged,
+    // which their delivery reports alone do not say.
+    QString clusterError;
+    QString purgeReason; // set by stop() before it purges: why those messages go undelivered
 
     void fail(const QString& reason)
     {
@@ -37,13 +50,35 @@ struct KafkaSink::Private {
     {
         auto* self = static_cast<Private*>(opaque);
         if (msg->err) {
-            self->fail(QStringLiteral("%1: %2").arg(
-                QString::fromUtf8(rd_kafka_topic_name(msg->rkt)), QString::fromUtf8(rd_kafka_err2str(msg->err))));
+            QString why = QString::fromUtf8(rd_kafka_err2str(msg->err));
+            const bool purged = msg->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || msg->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+            const bool unreached = purged || msg->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT
+                || msg->err == RD_KAFKA_RESP_ERR__TIMED_OUT || msg->err == RD_KAFKA_RESP_ERR__TRANSPORT;
+            {
+                std::lock_guard lock(self->mutex);
+                if (purged && !self->purgeReason.isEmpty())
+                    why = self->purgeReason;
+                if (unreached && !self->clusterError.isEmpty())
+                    why += QStringLiteral("; the client's last error about the cluster: ") + self->clusterError;
+            }
+            self->fail(QStringLiteral("%1 to %2: %3")
+                           .arg(eventName(qint64(reinterpret_cast<intptr_t>(msg->_private))),
+                                QString::fromUtf8(rd_kafka_topic_name(msg->rkt)), why));
             return;
         }
         self->q->m_counters.delivered.fetch_add(1, std::memory_order_relaxed);
         std::lock_guard lock(self->mutex);
         ++self->perTopic[QByteArray(rd_kafka_topic_name(msg->rkt))];
+    }
+
+    static void onError(rd_kafka_t*, int err, const char* reason, void* opaque)
+    {
+        auto* self = static_cast<Private*>(opaque);
+        std::lock_guard lock(self->mutex);
+        // "1/1 brokers are down" says less than the connection error that came before it
+        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && !self->clusterError.isEmpty())
+            return;
+        self->clusterError = QString::fromUtf8(reason);
     }
 
     static void onLog(const rd_kafka_t*, int level, const char* fac, const char* buf)
@@ -133,6 +168,7 @@ bool KafkaSink::start(QString* error)
     rd_kafka_conf_set_opaque(conf, d.get());
     rd_kafka_conf_set_dr_msg_cb(conf, &Private::onDelivery);
     rd_kafka_conf_set_log_cb(conf, &Private::onLog);
+    rd_kafka_conf_set_error_cb(conf, &Private::onError);
     d->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!d->rk) {
         rd_kafka_conf_destroy(conf);
@@ -203,10 +239,10 @@ bool KafkaSink::send(const Event& event)
     }
     const Message m = messageFor(event);
     if (m.topic.isEmpty()) {
-        d->fail(QStringLiteral("an event without a channel and no --topic-map '*=TOPIC'"));
+        d->fail(eventName(event.seq) + QStringLiteral(" has no channel, and there is no --topic-map '*=TOPIC'"));
         return false;
     }
-    rd_kafka_vu_t vu[5];
+    rd_kafka_vu_t vu[6];
     int n = 0;
     vu[n].vtype = RD_KAFKA_VTYPE_TOPIC;
     vu[n++].u.cstr = m.topic.constData();
@@ -220,6 +256,8 @@ bool KafkaSink::send(const Event& event)
     vu[n++].u.mem.size = size_t(m.value.size());
     vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
     vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+    vu[n].vtype = RD_KAFKA_VTYPE_OPAQUE; // its delivery report names the event
+    vu[n++].u.ptr = reinterpret_cast<void*>(intptr_t(event.seq));
     rd_kafka_headers_t* headers = nullptr;
     if (!m.headers.isEmpty()) {
         headers = rd_kafka_headers_new(size_t(m.headers.size()));
@@ -236,13 +274,16 @@ bool KafkaSink::send(const Event& event)
         const rd_kafka_resp_err_t code = rd_kafka_error_code(error);
         const QString text = QString::fromUtf8(rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
-        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !(m_options.cancelled && m_options.cancelled())) {
             rd_kafka_poll(d->rk, 50); // delivery reports make room
             continue;
         }
         if (headers)
             rd_kafka_headers_destroy(headers); // not taken over on failure
-        d->fail(QStringLiteral("%1: %2").arg(QString::fromUtf8(m.topic), text));
+        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) // cancelled while waiting for room: not sent
+            m_counters.unsent.fetch_add(1, std::memory_order_relaxed);
+        else
+            d->fail(QStringLiteral("%1 to %2: %3").arg(eventName(event.seq), QString::fromUtf8(m.topic), text));
         return false;
     }
     m_counters.produced.fetch_add(1, std::memory_order_relaxed);
@@ -263,19 +304,36 @@ bool KafkaSink::flush(int timeoutMs)
     return rd_kafka_flush(d->rk, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void KafkaSink::stop(int timeoutMs)
+bool KafkaSink::stop(int timeoutMs)
 {
     if (!d->rk)
-        return;
-    if (!flush(timeoutMs)) {
-        // Undelivered in time: purge, so that their reports (errors) arrive and destroy does not hang.
-        const int outstanding = rd_kafka_outq_len(d->rk);
-        qCWarning(LOG_KAFKA_SINK) << outstanding << "messages undelivered after" << timeoutMs << "ms: purged";
+        return true;
+    // In slices, so that a cancel (Ctrl-C) need not wait out the whole timeout.
+    QElapsedTimer waited;
+    waited.start();
+    bool delivered = false, cancelled = false;
+    while (!delivered) {
+        const qint64 left = qint64(timeoutMs) - waited.elapsed();
+        delivered = rd_kafka_flush(d->rk, int(std::clamp<qint64>(left, 0, 100))) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        cancelled = !delivered && m_options.cancelled && m_options.cancelled();
+        if (cancelled || left <= 100)
+            break;
+    }
+    if (!delivered) {
+        // Undelivered in time: purge, so that their reports (errors that say why) arrive and
+        // destroy does not hang.
+        {
+            std::lock_guard lock(d->mutex);
+            d->purgeReason = cancelled ? QStringLiteral("interrupted before its delivery report")
+                                       : QStringLiteral("no delivery report within %1 s").arg(double(timeoutMs) / 1000.0);
+        }
+        qCDebug(LOG_KAFKA_SINK) << rd_kafka_outq_len(d->rk) << "messages outstanding:" << d->purgeReason;
         rd_kafka_purge(d->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_flush(d->rk, 1000);
     }
     rd_kafka_destroy(d->rk);
     d->rk = nullptr;
+    return !cancelled;
 }
 
 } // namespace FlowScope::Connectors

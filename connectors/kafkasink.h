@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -46,6 +47,9 @@ public:
         QList<QPair<QByteArray, QByteArray>> properties;
         // recorded channel -> topic to publish to; "*": every channel without an entry of its own
         QHash<QByteArray, QByteArray> topicMap;
+        // Asked while send() waits for room in librdkafka's queue and while stop() waits for the
+        // last delivery reports: true gives up waiting (Ctrl-C), optional.
+        std::function<bool()> cancelled;
     };
 
     struct Message {
@@ -59,6 +63,7 @@ public:
         std::atomic<qint64> produced { 0 }; // handed to librdkafka
         std::atomic<qint64> delivered { 0 }; // acknowledged by the cluster
         std::atomic<qint64> deliveryErrors { 0 }; // failed for good (delivery report with an error, or refused)
+        std::atomic<qint64> unsent { 0 }; // given up while waiting for room in the queue (Options::cancelled)
     };
 
     explicit KafkaSink(Options options);
@@ -71,21 +76,25 @@ public:
     bool start(QString* error);
     // Produces one event; waits (serving delivery reports) while librdkafka's queue is full.
     // Returns false when the message could not even be queued (counted as a delivery error; the
-    // reason is kept in firstError()).
+    // reason, naming the event by its seq, is kept in firstError()), or when Options::cancelled
+    // said so while it waited for room (not counted: it was never sent).
     bool send(const Event& event);
     // Serves delivery reports for up to `timeoutMs`.
     void poll(int timeoutMs = 0);
     // Waits until every produced message has its delivery report (rd_kafka_flush). False when
     // some are still outstanding after `timeoutMs` (they are counted as delivery errors).
     bool flush(int timeoutMs);
-    // Flushes for up to `timeoutMs` and destroys the client. Safe to call twice.
-    void stop(int timeoutMs = 10000);
+    // Flushes for up to `timeoutMs` (less when Options::cancelled says so), then purges what is
+    // still outstanding (each one a delivery error that says why) and destroys the client. Safe
+    // to call twice. False when it was cancelled while messages were outstanding.
+    bool stop(int timeoutMs = 10000);
 
     Message messageFor(const Event& event) const;
     QByteArray topicFor(const QByteArray& channel) const;
 
     const Counters& counters() const { return m_counters; }
-    // The first delivery error librdkafka reported (or why a message could not be queued).
+    // The first delivery error librdkafka reported (or why a message could not be queued), with
+    // the event's seq and, when the cluster could not be reached, the client's last word on why.
     QString firstError() const;
     // Messages delivered per topic (after mapping).
     QHash<QByteArray, qint64> deliveredPerTopic() const;

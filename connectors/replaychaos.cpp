@@ -79,6 +79,8 @@ ReplayChaos::ReplayChaos(ChaosOptions options)
 void ReplayChaos::push(const Event& event, qint64 at)
 {
     ++m_counts.events;
+    if (at != NoTime)
+        m_position = std::max(m_position, at);
     // Both draws are made for every event, so that changing one probability keeps the other's
     // decisions where they were.
     const bool drop = m_rng.uniform() < m_options.drop;
@@ -98,14 +100,23 @@ void ReplayChaos::push(const Event& event, qint64 at)
         auto& window = event.key.isNull() ? m_keyless : m_windows[event.key];
         window.emplace_back(event, at);
         if (window.size() >= size_t(m_options.reorder)) {
-            releaseWindow(window);
+            releaseWindow(window, windowPosition(window));
             if (!event.key.isNull())
                 m_windows.erase(event.key);
         }
     }
 }
 
-void ReplayChaos::releaseWindow(std::deque<std::pair<Event, qint64>>& window)
+// An event leaves at the latest position of its window: never before it was handed over.
+qint64 ReplayChaos::windowPosition(const std::deque<std::pair<Event, qint64>>& window)
+{
+    qint64 at = NoTime;
+    for (const auto& [e, t] : window)
+        at = std::max(at, t);
+    return at;
+}
+
+void ReplayChaos::releaseWindow(std::deque<std::pair<Event, qint64>>& window, qint64 at)
 {
     const size_t n = window.size();
     std::vector<size_t> index(n);
@@ -115,10 +126,6 @@ void ReplayChaos::releaseWindow(std::deque<std::pair<Event, qint64>>& window)
         const size_t j = size_t(m_rng.next() % i);
         std::swap(index[i - 1], index[j]);
     }
-    // An event leaves at the latest position of the window, never before it was handed over.
-    qint64 at = NoTime;
-    for (const auto& [e, t] : window)
-        at = std::max(at, t);
     for (size_t i = 0; i < n; ++i) {
         if (index[i] != i)
             ++m_counts.reordered;
@@ -140,13 +147,16 @@ void ReplayChaos::toDelay(Event event, qint64 at)
     m_due.push(Held { due, order });
 }
 
+// The windows left are released at the replay's last position, all of them: each at its own
+// latest position, they came due out of the order they were released in (the map's, by key),
+// which counted as `delayed` though nothing was delayed.
 void ReplayChaos::finish()
 {
     for (auto& [key, window] : m_windows)
-        releaseWindow(window);
+        releaseWindow(window, m_position);
     m_windows.clear();
     if (!m_keyless.empty())
-        releaseWindow(m_keyless);
+        releaseWindow(m_keyless, m_position);
 }
 
 qint64 ReplayChaos::held() const

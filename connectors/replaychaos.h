@@ -75,7 +75,8 @@ public:
 
 private:
     void toDelay(Event event, qint64 at);
-    void releaseWindow(std::deque<std::pair<Event, qint64>>& window);
+    static qint64 windowPosition(const std::deque<std::pair<Event, qint64>>& window);
+    void releaseWindow(std::deque<std::pair<Event, qint64>>& window, qint64 at);
 
     struct Held {
         qint64 due;
@@ -90,6 +91,7 @@ private:
     std::deque<std::pair<Event, qint64>> m_keyless;
     std::priority_queue<Held, std::vector<Held>, std::greater<Held>> m_due;
     std::map<quint64, Event> m_held; // order -> event
+    qint64 m_position = NoTime; // the latest position an event was pushed at
     quint64 m_nextOrder = 0;
     quint64 m_maxReleased = 0;
     bool m_releasedAny = false;

@@ -188,6 +188,14 @@ void csvField(QByteArray& out, const QByteArray& v)
 }
 
 bool isUtf8Text(const QByteArray& v) { return isValidUtf8(v) && !v.contains('\0'); }
+
+// A key or payload as a CSV field: text as it is; bytes that are not (a NUL, not UTF-8), and
+// text that itself starts with "base64:", as "base64:" and the bytes' Base64, so that a field
+// starting with "base64:" is always encoded and can be told apart.
+QByteArray textOrBase64(const QByteArray& v)
+{
+    return isUtf8Text(v) && !v.startsWith("base64:") ? v : "base64:" + v.toBase64();
+}
 } // namespace
 
 QByteArray toCsvRow(const Event& e)
@@ -204,11 +212,11 @@ QByteArray toCsvRow(const Event& e)
     csvField(out, e.channel);
     csvField(out, e.partition >= 0 ? QByteArray::number(e.partition) : QByteArray());
     csvField(out, e.offset >= 0 ? QByteArray::number(e.offset) : QByteArray());
-    csvField(out, e.key);
+    csvField(out, textOrBase64(e.key));
     csvField(out, formatName(e.format).toLatin1());
     csvField(out, e.isUnparsed() ? "1" : "0");
     csvField(out, e.error());
-    csvField(out, isUtf8Text(e.payload) ? e.payload : "base64:" + e.payload.toBase64());
+    csvField(out, textOrBase64(e.payload));
     return out;
 }
 

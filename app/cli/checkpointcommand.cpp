@@ -20,7 +20,7 @@ int checkpointCommand(const QStringList& args)
     parser.addOptions({ flowOption, everyOption });
     if (!parseArguments(parser, QStringLiteral("checkpoint"),
                         QStringLiteral("Folds a recording through a flow file's projections and stores checkpoints "
-                                       "in it, so that seeking (inspect --at, replay) starts near its target."),
+                                       "in it, so that seeking (inspect --at, the window's seeks) starts near its target."),
                         args, 1, 1))
         return Usage;
     if (!parser.isSet(flowOption)) {

@@ -16,8 +16,13 @@
 namespace FlowScope::Cli {
 namespace {
 std::atomic<bool> g_interrupted { false };
+std::atomic<int> g_interrupts { 0 }; // lock-free, as a signal handler needs
 
-extern "C" void onSignal(int) { g_interrupted.store(true); }
+extern "C" void onSignal(int)
+{
+    g_interrupted.store(true);
+    g_interrupts.fetch_add(1);
+}
 
 // QCommandLineParser names the program by argv[0]; users type "flowscope import".
 QString helpFor(const QCommandLineParser& parser, const QString& command)
@@ -198,6 +203,12 @@ const std::atomic<bool>& interruptFlag()
     }();
     Q_UNUSED(installed);
     return g_interrupted;
+}
+
+int interruptCount()
+{
+    interruptFlag();
+    return g_interrupts.load();
 }
 
 } // namespace FlowScope::Cli

@@ -82,5 +82,8 @@ QString programName();
 // Installs SIGINT/SIGTERM handlers that set the flag instead of killing the process, so that
 // long commands can commit what they have and close their files cleanly.
 const std::atomic<bool>& interruptFlag();
+// How many times Ctrl-C / SIGTERM came so far (installs the handlers too): a command that still
+// finishes something after the first one (replay's last delivery reports) gives up at the next.
+int interruptCount();
 
 } // namespace FlowScope::Cli

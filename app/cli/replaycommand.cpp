@@ -71,7 +71,11 @@ int replayCommand(const QStringList& args)
     }
 
     KafkaSink::Options options;
-    options.bootstrapServers = parser.value(kafkaOption);
+    options.bootstrapServers = parser.value(kafkaOption).trimmed();
+    if (options.bootstrapServers.isEmpty()) {
+        err(cmd + QStringLiteral(": --to-kafka takes bootstrap servers, host:port[,host:port...]\n"));
+        return Usage;
+    }
     for (const QString& m : parser.values(mapOption)) {
         const qsizetype eq = m.indexOf(u'=');
         if (eq <= 0 || eq == m.size() - 1) {
@@ -120,10 +124,15 @@ int replayCommand(const QStringList& args)
         err(cmd + QStringLiteral(": ") + error + u'\n');
         return Failed;
     }
+    // Ctrl-C stops the reading at once, and while librdkafka's queue is full it gives up the
+    // wait for room; the messages already handed over still get their delivery reports, until
+    // the next Ctrl-C.
+    int interruptsBeforeFlush = 0;
+    options.cancelled = [&interruptsBeforeFlush] { return interruptCount() > interruptsBeforeFlush; };
     KafkaSink sink(options);
-    if (!sink.start(&error)) {
+    if (!sink.start(&error)) { // a client property librdkafka refuses: a value that is not one
         err(cmd + QStringLiteral(": ") + error + u'\n');
-        return Failed;
+        return Usage;
     }
     if (!sink.skippedProperties().isEmpty())
         err(cmd
@@ -141,6 +150,9 @@ int replayCommand(const QStringList& args)
     wall.start();
     qint64 lastProgressMs = 0;
 
+    // A recording with retention keeps seqs firstSeq() to eventCount().
+    const qint64 firstSeq = recording->firstSeq(), lastSeq = recording->eventCount();
+    const qint64 total = lastSeq - firstSeq + 1;
     auto showProgress = [&] {
         if (!progress || wall.elapsed() - lastProgressMs < 500)
             return;
@@ -148,7 +160,7 @@ int replayCommand(const QStringList& args)
         const auto& c = sink.counters();
         err(QStringLiteral("\r\x1b[K%1 of %2 events read, %3 sent, %4 delivered, %5 errors")
                 .arg(chaos.counts().events)
-                .arg(recording->eventCount())
+                .arg(total)
                 .arg(c.produced.load())
                 .arg(c.delivered.load())
                 .arg(c.deliveryErrors.load()));
@@ -174,7 +186,7 @@ int replayCommand(const QStringList& args)
     auto release = [&](qint64 upTo) {
         Event e;
         while (chaos.takeDue(upTo, &e))
-            sink.send(e);
+            sink.send(e); // a failure is counted by the sink, a give-up after Ctrl-C as unsent
     };
 
     // The replay position: the running maximum of event times, so that events recorded out of
@@ -182,13 +194,17 @@ int replayCommand(const QStringList& args)
     qint64 position = NoTime;
     bool stopped = false;
     QString readError; // the recording could not be read on: what was read still goes out
-    const qint64 total = recording->eventCount();
-    for (qint64 from = 1; from <= total && !stopped && readError.isEmpty(); from += ReadChunk) {
-        const qint64 to = std::min(total, from + ReadChunk - 1);
+    qint64 lastRead = 0; // the seq of the last event read
+    for (qint64 from = firstSeq; from <= lastSeq && !stopped && readError.isEmpty(); from += ReadChunk) {
+        const qint64 to = std::min(lastSeq, from + ReadChunk - 1);
         const bool read = recording->readSeqRange(
             from, to,
             [&](Event&& e) {
-                const qint64 at = e.hasTime() ? (position == NoTime ? e.time : std::max(position, e.time)) : position;
+                lastRead = e.seq;
+                // the event's own time, else the broker's (a plain-JSON Kafka record), as the
+                // recording's time ranges and the projections go
+                const qint64 time = e.hasTime() ? e.time : e.brokerTime;
+                const qint64 at = time != NoTime ? (position == NoTime ? time : std::max(position, time)) : position;
                 // events held back (delay) that fall due before this one leave first, on time
                 while (!chaos.isEmpty() && at != NoTime && chaos.nextDue() <= at) {
                     const qint64 due = chaos.nextDue();
@@ -210,7 +226,9 @@ int replayCommand(const QStringList& args)
             },
             &error);
         if (!read)
-            readError = error;
+            readError = error
+                + (lastRead > 0 ? QStringLiteral("; the events after event %1 were not read").arg(lastRead)
+                                : QStringLiteral("; no event was read"));
     }
     if (!stopped) {
         chaos.finish();
@@ -225,12 +243,21 @@ int replayCommand(const QStringList& args)
     }
     if (progress)
         err(QStringLiteral("\r\x1b[K"));
-    // Everything handed over gets its delivery report (or counts as an error after the timeout).
-    sink.stop(int(timeout->micros / 1000));
+    // Everything handed over gets its delivery report (or counts as an error after the timeout,
+    // or after a Ctrl-C that comes now).
+    if (progress && sink.counters().produced.load() > sink.counters().delivered.load() + sink.counters().deliveryErrors.load())
+        err(QStringLiteral("waiting up to %1 s for the last delivery reports (Ctrl-C gives up)")
+                .arg(double(timeout->micros) / 1e6));
+    interruptsBeforeFlush = interruptCount();
+    if (!sink.stop(int(timeout->micros / 1000)))
+        stopped = true;
+    if (progress)
+        err(QStringLiteral("\r\x1b[K"));
     const double seconds = double(wall.nsecsElapsed()) / 1e9;
     // Interrupted, the chaos stages still hold what they delayed or keep for a reorder window:
-    // not sent, and counted, so that produced + held_unsent = events - dropped + duplicated.
-    const qint64 heldUnsent = chaos.held();
+    // not sent, and counted, so that produced + held_unsent = events - dropped + duplicated; as
+    // is what was taken from them while librdkafka's queue was full and never queued.
+    const qint64 heldUnsent = chaos.held() + sink.counters().unsent.load();
 
     const auto& counts = chaos.counts();
     const auto& c = sink.counters();

@@ -293,16 +293,20 @@ void TestCli::exportCsv()
     for (int i = 0; i < 5; ++i)
         in += ce(i) + '\n';
     in += "a,\"quoted\"\n";
+    in += "base64:abc\n"; // text that looks encoded: encoded, so that it can be told apart
+    in += "\xff\xfe bytes\n"; // not UTF-8
     writeFile(path(QStringLiteral("csv.jsonl")), in);
     const QString rec = path(QStringLiteral("csv.fsrec"));
     QCOMPARE(flowscope({ QStringLiteral("import"), path(QStringLiteral("csv.jsonl")), QStringLiteral("--out"), rec }).exitCode, 0);
     const Run r = flowscope({ QStringLiteral("export"), rec, QStringLiteral("--format"), QStringLiteral("csv") });
     QCOMPARE(r.exitCode, 0);
     const QList<QByteArray> rows = r.out.trimmed().split('\n');
-    QCOMPARE(rows.size(), 7);
+    QCOMPARE(rows.size(), 9);
     QVERIFY(rows[0].startsWith("seq,time,id,type,source"));
     QVERIFY2(rows[1].startsWith("1,2026-11-27T10:00:10Z,e0,OrderCreated,orders,,o0,"), rows[1]);
     QVERIFY2(rows[6].endsWith(",\"a,\"\"quoted\"\"\""), rows[6]); // RFC 4180 quoting
+    QVERIFY2(rows[7].endsWith(QByteArray(",base64:" + QByteArray("base64:abc").toBase64())), rows[7]);
+    QVERIFY2(rows[8].endsWith(QByteArray(",base64:" + QByteArray("\xff\xfe bytes").toBase64())), rows[8]);
 }
 
 void TestCli::errorsSayWhere_data()

@@ -13,7 +13,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSet>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -110,6 +112,10 @@ private Q_SLOTS:
     void replayCommandBadInput();
     void replayCommandInterruptedCountsWhatWasHeld();
     void replayCommandReadErrorStillReports();
+    void chaosLeftoverWindowsAreNotDelayed();
+    void replayCommandUnreachableBrokerSaysWhy();
+    void replayCommandPacesByBrokerTime();
+    void replayCommandNamesTheEventThatFailed();
 
 private:
     struct ReplayRun {
@@ -119,7 +125,9 @@ private:
     };
     // Runs `flowscope replay REC` into topics prefix+... with --json, whatever its exit status;
     // with `interruptAfterMs`, sends it SIGINT (Ctrl-C) that long after it started.
-    ReplayRun runReplayOf(const QString& rec, const QByteArray& prefix, const QStringList& extra, int interruptAfterMs = 0);
+    // `bootstrap`: another cluster than the test's (an address nobody listens on).
+    ReplayRun runReplayOf(const QString& rec, const QByteArray& prefix, const QStringList& extra, int interruptAfterMs = 0,
+                          const QByteArray& bootstrap = {});
     void createTopics(const QByteArray& prefix);
     // Reads every message of prefix+orders and prefix+payments from the beginning until
     // `expected` arrived, in partition order; checks that the topics hold no more than that.
@@ -551,10 +559,12 @@ void TestKafkaSink::replayCommandBadInput()
 }
 
 TestKafkaSink::ReplayRun TestKafkaSink::runReplayOf(const QString& rec, const QByteArray& prefix,
-                                                    const QStringList& extra, int interruptAfterMs)
+                                                    const QStringList& extra, int interruptAfterMs,
+                                                    const QByteArray& bootstrap)
 {
     QProcess p;
-    QStringList args { QStringLiteral("replay"), rec, QStringLiteral("--to-kafka"), QString::fromUtf8(m_bootstrap),
+    QStringList args { QStringLiteral("replay"), rec, QStringLiteral("--to-kafka"),
+        QString::fromUtf8(bootstrap.isEmpty() ? m_bootstrap : bootstrap),
         QStringLiteral("--topic-map"), QStringLiteral("orders=") + QString::fromUtf8(prefix) + QStringLiteral("orders"),
         QStringLiteral("--topic-map"),
         QStringLiteral("payments=") + QString::fromUtf8(prefix) + QStringLiteral("payments"), QStringLiteral("--property"),
@@ -640,7 +650,11 @@ void TestKafkaSink::replayCommandReadErrorStillReports()
     QVERIFY2(r.errors.contains("replay: ") && r.errors.contains(damaged.toUtf8()), r.errors.constData());
     const QJsonObject& o = r.report;
     QVERIFY2(!o.isEmpty(), r.errors.constData());
-    QVERIFY(!o.value(u"read_error").toString().isEmpty());
+    // where the reading stopped: after the last event read
+    static const QRegularExpression after(QStringLiteral("; the events after event (\\d+) were not read$"));
+    const QRegularExpressionMatch where = after.match(o.value(u"read_error").toString());
+    QVERIFY2(where.hasMatch(), qPrintable(o.value(u"read_error").toString()));
+    QVERIFY(where.captured(1).toLongLong() > 0 && where.captured(1).toLongLong() <= readable);
     QVERIFY2(r.errors.contains(o.value(u"read_error").toString().toUtf8()), r.errors.constData());
     const qint64 events = o.value(u"events").toInteger(), produced = o.value(u"produced").toInteger();
     // every event read (in whole chunks, up to the damaged one) went out
@@ -650,6 +664,167 @@ void TestKafkaSink::replayCommandReadErrorStillReports()
     QCOMPARE(o.value(u"sent").toInteger(), produced);
     QList<Message> messages;
     readBack(prefix, produced, &messages);
+}
+
+// Reorder windows still open at the end are released at the replay's last position, in the
+// order their events came: they used to come due each at its own last time, out of the order they
+// were released in (by key), which counted as `delayed` with no delay asked for.
+void TestKafkaSink::chaosLeftoverWindowsAreNotDelayed()
+{
+    ChaosOptions o;
+    o.reorder = 2;
+    ReplayChaos chaos(o);
+    const QList<QPair<QByteArray, qint64>> recorded { { "b", T0 }, { "a", T0 + 1000 }, { "c", T0 + 2000 } };
+    for (const auto& [key, time] : recorded) {
+        Event e;
+        e.key = key;
+        e.time = time;
+        chaos.push(e, time);
+    }
+    QVERIFY(chaos.isEmpty()); // no window of 2 filled
+    chaos.finish();
+    QCOMPARE(chaos.nextDue(), T0 + 2000);
+    QByteArrayList out;
+    Event e;
+    while (chaos.takeDue(T0 + 2000, &e))
+        out.append(e.key);
+    QCOMPARE(out, (QByteArrayList { "a", "b", "c" })); // released by key, all due at the end: that order
+    QCOMPARE(chaos.counts().delayed, 0);
+    QCOMPARE(chaos.counts().reordered, 0);
+}
+
+// Nobody listens at the address: every message fails, and the reason says why (the connection
+// was refused), not only "Message timed out" or "Purged in queue". Ctrl-C while the replay waits
+// for the last delivery reports gives up the wait; Ctrl-C while librdkafka's queue is full gives
+// up the wait for room, and what was never queued is counted as held_unsent.
+void TestKafkaSink::replayCommandUnreachableBrokerSaysWhy()
+{
+    QByteArray nobody;
+    {
+        QTcpServer server; // a free port, closed again: connections to it are refused
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        nobody = "127.0.0.1:" + QByteArray::number(server.serverPort());
+    }
+    const ReplayRun timedOut = runReplayOf(m_recPath, "dead-", { QStringLiteral("--delivery-timeout"), QStringLiteral("2s") },
+                                           0, nobody);
+    QCOMPARE(timedOut.exitCode, 1);
+    const QJsonObject& t = timedOut.report;
+    QCOMPARE(t.value(u"events").toInteger(), N);
+    QCOMPARE(t.value(u"sent").toInteger(), 0);
+    QCOMPARE(t.value(u"delivery_errors").toInteger(), N);
+    QCOMPARE(t.value(u"interrupted").toBool(), false);
+    const QString why = t.value(u"first_error").toString();
+    QVERIFY2(why.startsWith(u"event 1 to dead-orders: no delivery report within 2 s; the client's last error about the "
+                            u"cluster: ")
+                 && why.contains(u"Connection refused") && why.contains(QString::fromUtf8(nobody)),
+             qPrintable(why));
+    QVERIFY2(timedOut.errors.contains(why.toUtf8()), timedOut.errors.constData());
+
+    // Ctrl-C during the last wait (120 s): the rest is given up, each one an error that says so
+    const ReplayRun gaveUp = runReplayOf(m_recPath, "dead-", { QStringLiteral("--delivery-timeout"), QStringLiteral("120s") },
+                                         3000, nobody);
+    QCOMPARE(gaveUp.exitCode, 1); // messages not delivered: that is the news (docs/cli.md)
+    QCOMPARE(gaveUp.report.value(u"interrupted").toBool(), true);
+    QCOMPARE(gaveUp.report.value(u"delivery_errors").toInteger(), N);
+    QVERIFY2(gaveUp.report.value(u"first_error").toString().contains(u"interrupted before its delivery report"),
+             qPrintable(gaveUp.report.value(u"first_error").toString()));
+
+    // Ctrl-C while the queue (100 messages) is full: the wait for room is given up
+    const ReplayRun full = runReplayOf(m_recPath, "dead-",
+        { QStringLiteral("--property"), QStringLiteral("queue.buffering.max.messages=100"), QStringLiteral("--property"),
+            QStringLiteral("message.timeout.ms=300000"), QStringLiteral("--delivery-timeout"), QStringLiteral("1s") },
+        3000, nobody);
+    QCOMPARE(full.exitCode, 1);
+    const QJsonObject& f = full.report;
+    QCOMPARE(f.value(u"interrupted").toBool(), true);
+    QCOMPARE(f.value(u"produced").toInteger(), 100);
+    QCOMPARE(f.value(u"delivery_errors").toInteger(), 100);
+    QVERIFY(f.value(u"held_unsent").toInteger() >= 1);
+    QCOMPARE(f.value(u"produced").toInteger() + f.value(u"held_unsent").toInteger(),
+             f.value(u"events").toInteger() - f.value(u"dropped").toInteger() + f.value(u"duplicated").toInteger());
+    QVERIFY(f.value(u"events").toInteger() < N);
+}
+
+// Plain JSON records have no event time, only the broker's: that is the time a replay goes by
+// (as the recording's time ranges do). A delay of up to 5 s on records 1 s apart moves some after
+// later ones; it did nothing when only an event's own time counted.
+void TestKafkaSink::replayCommandPacesByBrokerTime()
+{
+    const QString path = m_dir.filePath(QStringLiteral("plain.fsrec"));
+    QString error;
+    {
+        auto writer = RecordingWriter::create(path, &error, WriteMode::Bulk);
+        QVERIFY2(writer, qPrintable(error));
+        EventParser parser;
+        EventBatch batch;
+        for (int i = 0; i < 20; ++i) {
+            KafkaRecord r;
+            r.topic = "orders";
+            r.offset = i;
+            r.key = "k" + QByteArray::number(i % 3);
+            r.brokerTime = T0 + qint64(i) * 1000000;
+            r.headers.append(Header { "x-seq", QByteArray::number(i), false });
+            r.value = R"({"n":)" + QByteArray::number(i) + "}";
+            batch.append(parser.parseKafkaRecord(std::move(r)));
+            QVERIFY(!batch.last().hasTime());
+        }
+        QVERIFY2(writer->append(batch, &error), qPrintable(error));
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+    }
+    const QByteArray prefix = "broker-time-";
+    createTopics(prefix);
+    const ReplayRun r = runReplayOf(path, prefix,
+        { QStringLiteral("--chaos"), QStringLiteral("delay=5s"), QStringLiteral("--seed"), QStringLiteral("4") });
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.report.value(u"sent").toInteger(), 20);
+    const qint64 delayed = r.report.value(u"delayed").toInteger();
+    QVERIFY2(delayed > 0, r.errors.constData());
+    QList<Message> messages;
+    readBack(prefix, 20, &messages);
+    // read back per partition: count the events that came after a later one of their key
+    std::map<QByteArray, int> lastOfKey;
+    int outOfOrder = 0;
+    for (const Message& m : std::as_const(messages)) {
+        const int seq = seqOf(m.headers).toInt();
+        outOfOrder += lastOfKey.count(m.key) && lastOfKey[m.key] > seq ? 1 : 0;
+        lastOfKey[m.key] = std::max(lastOfKey.count(m.key) ? lastOfKey[m.key] : -1, seq);
+    }
+    QVERIFY(outOfOrder > 0);
+    qInfo() << "delay=5s on records 1 s apart (broker time only):" << delayed << "delayed," << outOfOrder
+            << "behind a later event of their key";
+}
+
+// A message the cluster refuses, and an event with no topic to go to: the errors name the event
+// by its seq, so that `export --from N --to N` shows it.
+void TestKafkaSink::replayCommandNamesTheEventThatFailed()
+{
+    const QByteArray prefix = "named-";
+    createTopics(prefix);
+    const QString path = m_dir.filePath(QStringLiteral("named.fsrec"));
+    QString error;
+    {
+        auto writer = RecordingWriter::create(path, &error, WriteMode::Bulk);
+        QVERIFY2(writer, qPrintable(error));
+        EventParser parser;
+        EventBatch batch;
+        for (int i = 0; i < 4; ++i) {
+            KafkaRecord r;
+            r.topic = i == 3 ? QByteArray() : QByteArray("orders");
+            r.offset = i;
+            // event 2 is too large for the producer's limit, event 4 has no topic
+            r.value = i == 1 ? R"({"big":")" + QByteArray(5000, 'x') + R"("})" : QByteArray(R"({"n":1})");
+            batch.append(parser.parseKafkaRecord(std::move(r)));
+        }
+        QVERIFY2(writer->append(batch, &error), qPrintable(error));
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+    }
+    const ReplayRun r = runReplayOf(path, prefix, { QStringLiteral("--property"), QStringLiteral("message.max.bytes=2000") });
+    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.report.value(u"sent").toInteger(), 2);
+    QCOMPARE(r.report.value(u"delivery_errors").toInteger(), 2);
+    const QString first = r.report.value(u"first_error").toString();
+    QVERIFY2(first.startsWith(u"event 2 to named-orders: ") && first.contains(u"too large"), qPrintable(first));
+    QVERIFY2(r.errors.contains("2 messages not delivered; the first: event 2 to named-orders"), r.errors.constData());
 }
 
 QTEST_GUILESS_MAIN(TestKafkaSink)
