@@ -20,9 +20,10 @@ std::optional<ExportFormat> Exporter::formatFromName(const QString& name)
 }
 
 qint64 Exporter::exportTo(const Recording& recording, ExportFormat format, QIODevice& out, QString* error,
-                          qint64 fromSeq, qint64 toSeq)
+                          qint64 fromSeq, qint64 toSeq, const std::atomic<bool>* stop)
 {
-    qint64 written = 0;
+    qint64 written = 0, lastSeq = 0;
+    bool stopped = false;
     QByteArray buffer;
     bool writeFailed = false;
     auto drain = [&] {
@@ -42,9 +43,11 @@ qint64 Exporter::exportTo(const Recording& recording, ExportFormat format, QIODe
             }
             buffer.append('\n');
             ++written;
+            lastSeq = e.seq;
             if (buffer.size() > (1 << 20))
                 drain();
-            return !writeFailed;
+            stopped = stop && stop->load();
+            return !writeFailed && !stopped;
         },
         error);
     drain();
@@ -52,6 +55,13 @@ qint64 Exporter::exportTo(const Recording& recording, ExportFormat format, QIODe
         *error = QStringLiteral("cannot write the export: %1").arg(out.errorString());
         return -1;
     }
+    if (stopped) {
+        *error = QStringLiteral("interrupted after event %1").arg(lastSeq);
+        return -1;
+    }
+    if (!ok)
+        *error += lastSeq > 0 ? QStringLiteral("; the events after event %1 were not read").arg(lastSeq)
+                              : QStringLiteral("; no event was read");
     return ok ? written : -1;
 }
 

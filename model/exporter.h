@@ -3,6 +3,7 @@
 
 #include <QString>
 
+#include <atomic>
 #include <limits>
 #include <optional>
 
@@ -21,9 +22,12 @@ enum class ExportFormat {
 class Exporter final {
 public:
     static std::optional<ExportFormat> formatFromName(const QString& name);
-    // Writes events fromSeq..toSeq (all by default). Returns the number written, or -1 with *error.
+    // Writes events fromSeq..toSeq (all by default). Returns the number written, or -1 with *error
+    // (a damaged recording: which event the reading stopped after). `stop`, when given and set
+    // (Ctrl-C), ends the export early: -1 with *error "interrupted after event N".
     static qint64 exportTo(const Recording& recording, ExportFormat format, QIODevice& out, QString* error,
-                           qint64 fromSeq = 1, qint64 toSeq = std::numeric_limits<qint64>::max());
+                           qint64 fromSeq = 1, qint64 toSeq = std::numeric_limits<qint64>::max(),
+                           const std::atomic<bool>* stop = nullptr);
 };
 
 } // namespace FlowScope

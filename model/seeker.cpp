@@ -36,7 +36,8 @@ std::unique_ptr<Projections> Seeker::stateAt(const Recording& recording, std::sh
     return p;
 }
 
-qint64 Seeker::buildCheckpoints(const QString& path, std::shared_ptr<const Flow> flow, qint64 every, QString* error)
+qint64 Seeker::buildCheckpoints(const QString& path, std::shared_ptr<const Flow> flow, qint64 every, QString* error,
+                                const std::atomic<bool>* stop)
 {
     auto recording = Recording::open(path, error);
     if (!recording)
@@ -47,17 +48,28 @@ qint64 Seeker::buildCheckpoints(const QString& path, std::shared_ptr<const Flow>
     const QByteArray kind = Projections::fingerprint(flow.get());
     Projections p(flow);
     qint64 stored = 0;
-    bool writeOk = true;
+    bool writeOk = true, stopped = false;
     const bool ok = recording->readSeqRange(1, std::numeric_limits<qint64>::max(), [&](Event&& e) {
         p.apply(e);
         if (p.eventCount() % every == 0) {
             writeOk = writer->storeCheckpoint(kind, e.seq, p.clock(), p.save(), error);
             ++stored;
         }
-        return writeOk;
+        stopped = stop && stop->load();
+        return writeOk && !stopped;
     }, error);
-    if (!ok || !writeOk)
+    if (stopped) {
+        *error = QStringLiteral("interrupted after event %1").arg(p.lastSeq());
+        return stored;
+    }
+    if (!writeOk)
         return -1;
+    if (!ok) {
+        *error += (p.lastSeq() > 0 ? QStringLiteral("; the events after event %1 were not read").arg(p.lastSeq())
+                                   : QStringLiteral("; no event was read"))
+            + QStringLiteral("; the %1 checkpoints stored before are kept").arg(stored);
+        return -1;
+    }
     if (p.eventCount() % every != 0 && p.eventCount() > 0) {
         if (!writer->storeCheckpoint(kind, p.lastSeq(), p.clock(), p.save(), error))
             return -1;

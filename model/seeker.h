@@ -5,6 +5,7 @@
 
 #include <QString>
 
+#include <atomic>
 #include <memory>
 
 namespace FlowScope {
@@ -27,7 +28,10 @@ public:
 
     // Folds the whole recording and stores a checkpoint every `every` events (and at the end).
     // Returns the number stored, or -1 with *error.
-    static qint64 buildCheckpoints(const QString& path, std::shared_ptr<const Flow> flow, qint64 every, QString* error);
+    // `stop`, when given and set (Ctrl-C), ends the work early: what was stored is kept, and the
+    // count is returned with *error "interrupted after event N".
+    static qint64 buildCheckpoints(const QString& path, std::shared_ptr<const Flow> flow, qint64 every, QString* error,
+                                   const std::atomic<bool>* stop = nullptr);
 };
 
 } // namespace FlowScope

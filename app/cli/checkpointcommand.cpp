@@ -40,10 +40,15 @@ int checkpointCommand(const QStringList& args)
     timer.start();
     QString error;
     const QString rec = parser.positionalArguments().first();
-    const qint64 n = Seeker::buildCheckpoints(rec, flow, every, &error);
+    const std::atomic<bool>& interrupted = interruptFlag(); // Ctrl-C: keep what is stored, stop
+    const qint64 n = Seeker::buildCheckpoints(rec, flow, every, &error, &interrupted);
     if (n < 0) {
         err(QStringLiteral("%1 checkpoint: %2\n").arg(programName(), error));
         return Failed;
+    }
+    if (!error.isEmpty()) { // stopped by the interrupt
+        err(QStringLiteral("%1 checkpoint: %2; the %3 checkpoints stored before are kept\n").arg(programName(), error).arg(n));
+        return Interrupted;
     }
     out(QStringLiteral("%1: %2 checkpoints stored (%3 s)\n").arg(rec).arg(n).arg(timer.elapsed() / 1000.0, 0, 'f', 2));
     return Ok;

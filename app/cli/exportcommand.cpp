@@ -71,6 +71,7 @@ int exportCommand(const QStringList& args)
         return Usage;
     }
     qint64 n;
+    const std::atomic<bool>& interrupted = interruptFlag(); // Ctrl-C: stop, and write no half file
     if (parser.isSet(outOption)) {
         // written beside and renamed at the end: a failed export never leaves half a file
         QSaveFile file(parser.value(outOption));
@@ -78,19 +79,21 @@ int exportCommand(const QStringList& args)
             err(QStringLiteral("%1 export: %2: %3\n").arg(programName(), file.fileName(), file.errorString()));
             return Failed;
         }
-        n = Exporter::exportTo(*recording, *format, file, &error, from, to);
-        if (n >= 0 && !file.commit()) {
+        n = Exporter::exportTo(*recording, *format, file, &error, from, to, &interrupted);
+        if (n < 0) {
+            error += QStringLiteral("; %1 was not written").arg(file.fileName());
+        } else if (!file.commit()) {
             error = file.errorString();
             n = -1;
         }
     } else {
         QFile stdOut;
         stdOut.open(stdout, QIODevice::WriteOnly);
-        n = Exporter::exportTo(*recording, *format, stdOut, &error, from, to);
+        n = Exporter::exportTo(*recording, *format, stdOut, &error, from, to, &interrupted);
     }
     if (n < 0) {
         err(QStringLiteral("%1 export: %2\n").arg(programName(), error));
-        return Failed;
+        return interrupted.load() ? Interrupted : Failed;
     }
     return Ok;
 }

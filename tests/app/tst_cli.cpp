@@ -36,6 +36,7 @@ private Q_SLOTS:
     void exportJsonlKeepsEachEventOnOneLine();
     void exportKcatKeepsTheEnvelope();
     void exportCsv();
+    void exportStopsAtCtrlC();
     void errorsSayWhere_data();
     void errorsSayWhere();
     void importOfADirectoryCreatesNothing();
@@ -307,6 +308,50 @@ void TestCli::exportCsv()
     QVERIFY2(rows[6].endsWith(",\"a,\"\"quoted\"\"\""), rows[6]); // RFC 4180 quoting
     QVERIFY2(rows[7].endsWith(QByteArray(",base64:" + QByteArray("base64:abc").toBase64())), rows[7]);
     QVERIFY2(rows[8].endsWith(QByteArray(",base64:" + QByteArray("\xff\xfe bytes").toBase64())), rows[8]);
+}
+
+// Ctrl-C in an export to a reader that does not keep up: it stops after the event it was at,
+// says which, and exits 130. (Its output pipe is not read until the signal was sent, so the
+// export is still writing then.)
+void TestCli::exportStopsAtCtrlC()
+{
+    const QString rec = path(QStringLiteral("ctrlc.fsrec"));
+    QCOMPARE(flowscope({ QStringLiteral("sim"), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/shop.yaml"),
+                         QStringLiteral("--duration"), QStringLiteral("60s"), QStringLiteral("--record"), rec })
+                 .exitCode,
+             0);
+    const qint64 total = readAll(rec).size();
+    QVERIFY(total > 20000); // several MB of JSONL: far more than a pipe holds
+    // a pipe of our own for its stdout (QProcess would read its pipe whenever events run)
+    int pipeEnds[2];
+    QCOMPARE(::pipe(pipeEnds), 0);
+    const int readEnd = pipeEnds[0], writeEnd = pipeEnds[1];
+    QProcess p;
+    p.setChildProcessModifier([readEnd, writeEnd] {
+        ::dup2(writeEnd, STDOUT_FILENO);
+        ::close(readEnd);
+        ::close(writeEnd);
+    });
+    p.start(QStringLiteral(FLOWSCOPE_BINARY), { QStringLiteral("export"), rec });
+    QVERIFY(p.waitForStarted());
+    ::close(writeEnd);
+    const auto closeRead = qScopeGuard([readEnd] { ::close(readEnd); });
+    QTest::qWait(500); // it fills the pipe and waits for it to be read
+    QCOMPARE(p.state(), QProcess::Running);
+    ::kill(pid_t(p.processId()), SIGINT);
+    QByteArray output;
+    char chunk[65536];
+    for (ssize_t n; (n = ::read(readEnd, chunk, sizeof chunk)) > 0;)
+        output.append(chunk, n);
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 130);
+    const QByteArray errors = p.readAllStandardError();
+    static const QRegularExpression said(QStringLiteral("export: interrupted after event (\\d+)\n$"));
+    const QRegularExpressionMatch m = said.match(QString::fromUtf8(errors));
+    QVERIFY2(m.hasMatch(), errors.constData());
+    const qint64 lines = output.count('\n');
+    QCOMPARE(lines, m.captured(1).toLongLong()); // every event up to that one, whole lines
+    QVERIFY(lines < total);
 }
 
 void TestCli::errorsSayWhere_data()
