@@ -108,7 +108,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_events(new EventsPage(this))
     , m_services(new QTableWidget(this))
     , m_speed(new QComboBox(this))
-    , m_pause(new QToolButton(this))
+    , m_pause(new QAction(tr("Pause"), this))
     , m_faults(new QToolButton(this))
     , m_step(new QToolButton(this))
     , m_seek(new QSlider(Qt::Horizontal, this))
@@ -229,11 +229,14 @@ MainWindow::MainWindow(QWidget* parent)
     // transport bar
     auto* bar = addToolBar(tr("Transport"));
     bar->setObjectName(QStringLiteral("transport"));
-    m_pause->setText(tr("Pause"));
+    // An action, not a button's own shortcut: a button's setText() replaces its shortcut with the
+    // text's mnemonic, and Space worked once (then the text said Play, and Space did nothing).
+    m_pause->setObjectName(QStringLiteral("pause"));
     m_pause->setCheckable(true);
     m_pause->setShortcut(Qt::Key_Space);
-    m_pause->setToolTip(tr("Pause or resume the simulation (Space)"));
-    m_paceActions.append(bar->addWidget(m_pause));
+    m_pause->setToolTip(tr("Pause or resume (Space)"));
+    m_paceActions.append(m_pause);
+    bar->addAction(m_pause);
     for (const char* s : { "0.1x", "0.5x", "1x", "2x", "5x", "10x", "100x", "1000x" })
         m_speed->addItem(QString::fromLatin1(s));
     m_speed->setCurrentText(QStringLiteral("1x"));
@@ -270,7 +273,7 @@ MainWindow::MainWindow(QWidget* parent)
         m_topology->view()->fit();
         m_sagas->view()->fit();
     });
-    connect(m_pause, &QToolButton::toggled, this, [this](bool paused) {
+    connect(m_pause, &QAction::toggled, this, [this](bool paused) {
         if (m_session)
             m_session->setPaused(paused);
         m_pause->setText(paused ? tr("Play") : tr("Pause"));
@@ -306,9 +309,12 @@ MainWindow::MainWindow(QWidget* parent)
     // until a session says what it is: neither replay nor simulator controls
     for (QAction* a : std::as_const(m_replayActions))
         a->setVisible(false);
+    for (QAction* a : std::as_const(m_paceActions))
+        a->setVisible(false);
     m_faultAction->setVisible(false);
     m_viewChoice->hide();
-    statusBar()->addWidget(m_status, 1);
+    // permanent: a message ("Saved ...", an error) shows beside it rather than in its place
+    statusBar()->addPermanentWidget(m_status);
     connect(m_timer, &QTimer::timeout, this, &MainWindow::tick);
     m_timer->setObjectName(QStringLiteral("tick"));
     m_timer->start(33);
@@ -546,6 +552,9 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     m_sessionError.clear();
     m_lastEvents = -1; // the rate starts again: the last session's count is not this one's
     m_rate = 0;
+    m_lastSimSeconds = -1;
+    m_reached = 0;
+    m_shownFaults = {};
     m_rateClock.start();
     m_pause->setChecked(false); // a new session runs (the button showed Play while it ran)
     const qint64 streamStart = m_session->streamStart();
@@ -617,6 +626,13 @@ void MainWindow::tick()
             ? double(snapshot->events - m_lastEvents) * 1000.0 / double(ms)
             : 0;
         m_lastEvents = snapshot->events;
+        // The simulator's speed as reached: simulated seconds per wall second (a flow too heavy
+        // for the machine runs slower than asked, and the status says so).
+        if (const SimSession* sim = simSession()) {
+            const double simSeconds = sim->simSeconds();
+            m_reached = m_lastSimSeconds >= 0 && ms > 0 ? (simSeconds - m_lastSimSeconds) * 1000.0 / double(ms) : 0;
+            m_lastSimSeconds = simSeconds;
+        }
         {
             const TimedSection timed("event log");
             m_events->refresh();
@@ -638,13 +654,14 @@ void MainWindow::tick()
         // retrying) too, also while no event comes
         updateStatus(*snapshot, m_session->faults().value(u"faults").toArray());
     }
-    if (snapshot->version == m_shownVersion) {
+    const QJsonArray faults = m_session->faults().value(u"faults").toArray();
+    if (snapshot->version == m_shownVersion && faults == m_shownFaults) {
         updateTablesIfDue(*snapshot); // the last change, held back while updates came fast
         return;
     }
     m_shownVersion = snapshot->version;
+    m_shownFaults = faults; // a fault injected while paused shows although no event comes
     const QJsonObject services = m_session->servicesJson();
-    const QJsonArray faults = m_session->faults().value(u"faults").toArray();
     {
         const TimedSection timed("topology");
         m_topology->update(snapshot->state, services, faults);
@@ -765,11 +782,14 @@ void MainWindow::updateStatus(const EngineSnapshot& snapshot, const QJsonArray& 
                               .arg(m_rate, 0, 'f', 0));
         return;
     }
+    const double speed = m_session->speed();
+    // asked for more than the machine does (reaching under 80 % of it): say what it reaches
+    const bool behind = sim && !m_session->isPaused() && m_reached > 0 && m_reached < 0.8 * speed;
     m_status->setText(tr("%1 · %2 · %3 events · %4 events/s · x%5%6%7")
                           .arg(m_session->kind(), clock)
                           .arg(snapshot.events)
                           .arg(m_rate, 0, 'f', 0)
-                          .arg(m_session->speed())
+                          .arg(behind ? tr("%1 (reaching x%2)").arg(speed).arg(m_reached, 0, 'f', 0) : QString::number(speed))
                           .arg(m_session->isPaused() ? tr(" · paused") : QString())
                           .arg(active ? tr(" · %1 fault(s) active").arg(active) : QString()));
 }

@@ -6,6 +6,7 @@
 #include <kafkasource.h>
 
 #include <QElapsedTimer>
+#include <QJsonArray>
 #include <QMainWindow>
 
 #include <memory>
@@ -158,7 +159,7 @@ private:
     EventsPage* m_events;
     QTableWidget* m_services;
     QComboBox* m_speed;
-    QToolButton* m_pause;
+    QAction* m_pause;
     QToolButton* m_faults;
     QToolButton* m_step;
     QSlider* m_seek;
@@ -191,6 +192,9 @@ private:
     qint64 m_lastEvents = -1; // at the last rate tick; -1: unknown (a seek, a new session)
     QElapsedTimer m_rateClock;
     double m_rate = 0;
+    QJsonArray m_shownFaults; // as the topology shows them
+    double m_lastSimSeconds = -1; // at the last rate tick; -1: unknown (a new session)
+    double m_reached = 0;         // simulated seconds per wall second since then
 };
 
 } // namespace FlowScope::Gui

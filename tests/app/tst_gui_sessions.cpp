@@ -51,6 +51,8 @@ private Q_SLOTS:
     void demoRunsInTheWindow();
     void chartAxesStepOnRoundValues();
     void faultTurnsItsNodeRed();
+    void faultInjectedWhilePausedShowsAtOnce();
+    void lowerSpeedHoldsAtOnce();
     void serverlessFlowInTheWindow();
     void faultsFromTheMenuAndFromText();
     void selectedNodeListsItsLatestEvents();
@@ -150,6 +152,49 @@ void TestGuiSessions::faultTurnsItsNodeRed()
     QVERIFY(red.red() > red.green() + 30);
     // and its queue grows while it is down
     QTRY_VERIFY_WITH_TIMEOUT(w.simSession()->services()[1].queue + w.simSession()->services()[1].held > 50, 10000);
+}
+
+// Paused, a fault injected shows at once: its node turns red and the status counts it, while the
+// clock stays where it was paused. (Its start waited on the agenda for Play, and the topology
+// was redrawn only for new events.)
+void TestGuiSessions::faultInjectedWhilePausedShowsAtOnce()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(10);
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
+    w.session()->setPaused(true);
+    QTest::qWait(300); // the step under way ends
+    const double pausedAt = w.simSession()->simSeconds();
+    Fault f;
+    f.target = FaultTarget::Service;
+    f.name = QStringLiteral("payment");
+    f.kind = FaultKind::Down;
+    f.length = Duration::fromSeconds(30);
+    w.simSession()->injectFault(f);
+    QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"FAULT"),
+                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(u"1 fault(s) active"), 5000);
+    QVERIFY2(w.statusText().contains(u"paused"), qPrintable(w.statusText()));
+    QCOMPARE(w.simSession()->simSeconds(), pausedAt);
+}
+
+// From 1000x down to 1x: the new speed holds from the next slice. The rest of a step at 1000x
+// (up to 100 simulated seconds) used to run flat out first: 70 s in 2.5 s of wall time.
+void TestGuiSessions::lowerSpeedHoldsAtOnce()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.setSpeed(1000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.simSession()->simSeconds() > 20, 20000);
+    w.setSpeed(1);
+    QTest::qWait(300); // the slice under way ends
+    const double from = w.simSession()->simSeconds();
+    QTest::qWait(1000);
+    const double advanced = w.simSession()->simSeconds() - from;
+    QVERIFY2(advanced < 5, qPrintable(QStringLiteral("%1 simulated seconds in 1 s at 1x").arg(advanced)));
 }
 
 // The serverless demo: it declares no views, and the Views pane says so instead of an empty
