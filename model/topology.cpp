@@ -48,6 +48,10 @@ Topology::Topology(const Flow* flow)
     if (flow->simulation)
         for (const LoadGenerator& g : flow->simulation->load)
             emitters[utf8(g.type)].append(utf8(g.from));
+    for (const Saga& saga : flow->sagas)
+        for (const SagaState& st : saga.states)
+            if (saga.isOrchestrated() && !st.send.isEmpty())
+                emitters[utf8(st.send)].append(utf8(saga.orchestrator));
     auto channelsOf = [&](const QByteArray& type) -> QList<QByteArray> {
         if (auto it = m_declaredChannelOfType.constFind(type); it != m_declaredChannelOfType.cend())
             return { it.value() };
@@ -79,6 +83,27 @@ Topology::Topology(const Flow* flow)
             declare(utf8(g.from), NodeKind::Service, it != m_declaredChannelOfType.cend() ? it.value() : utf8(g.from),
                     NodeKind::Channel, EdgeKind::Emits);
         }
+    // An orchestrator hears its saga's start event and every reply its states wait for, and
+    // sends each state's command (as the simulator runs it): declared by the saga, not by `when:`
+    // of the service. Without this every edge of an orchestrated flow showed as undeclared drift.
+    for (const Saga& saga : flow->sagas) {
+        if (!saga.isOrchestrated())
+            continue;
+        const QByteArray orchestrator = utf8(saga.orchestrator);
+        QList<QByteArray> heard { utf8(saga.start) };
+        for (const SagaState& st : saga.states) {
+            for (const SagaTransition& t : st.transitions)
+                heard.append(utf8(t.type));
+            if (!st.send.isEmpty()) {
+                const auto it = m_declaredChannelOfType.constFind(utf8(st.send));
+                declare(orchestrator, NodeKind::Service, it != m_declaredChannelOfType.cend() ? it.value() : orchestrator,
+                        NodeKind::Channel, EdgeKind::Emits);
+            }
+        }
+        for (const QByteArray& type : heard)
+            for (const QByteArray& ch : channelsOf(type))
+                declare(ch, NodeKind::Channel, orchestrator, NodeKind::Service, EdgeKind::Consumes);
+    }
 }
 
 int Topology::node(const QByteArray& name, NodeKind kind)

@@ -18,6 +18,7 @@ private Q_SLOTS:
     void causeTimes();
     void zeroedTablePrefault();
     void topologyDrift();
+    void orchestratorsEdgesAreDeclared();
     void topologyGroupFacts();
 };
 
@@ -360,6 +361,35 @@ void TestTopology::topologyDrift()
     QCOMPARE(driftList(topology, u"declared_unseen"_s), QStringList { u"payments -consumes-> orders"_s });
     QCOMPARE(driftList(topology, u"undeclared_seen"_s),
         (QStringList { u"fraud -emits-> fraud"_s, u"payments -consumes-> fraud"_s }));
+}
+
+// An orchestrated saga declares its orchestrator's edges: it hears the start event and every
+// reply its states wait for, and sends each state's command. They showed as undeclared drift.
+void TestTopology::orchestratorsEdgesAreDeclared()
+{
+    const auto flow = parseFlow("flowscope: 1\n"
+                                "channels:\n"
+                                "  orders:   [OrderPlaced, OrderCompleted]\n"
+                                "  commands: [AuthorizePayment]\n"
+                                "  payments: [PaymentAuthorized]\n"
+                                "services:\n"
+                                "  checkout: {}\n"
+                                "  payment:\n"
+                                "    when:\n"
+                                "      AuthorizePayment: { emit: PaymentAuthorized }\n"
+                                "sagas:\n"
+                                "  order:\n"
+                                "    orchestrator: checkout\n"
+                                "    start: OrderPlaced\n"
+                                "    states:\n"
+                                "      authorizing: { send: AuthorizePayment, when: { PaymentAuthorized: done } }\n"
+                                "      done:        { outcome: completed, send: OrderCompleted }\n");
+    Projections p(flow);
+    const QJsonObject topology = p.toJson().value(u"topology"_s).toObject();
+    QCOMPARE(driftList(topology, u"declared_unseen"_s),
+             (QStringList { u"checkout -emits-> commands"_s, u"checkout -emits-> orders"_s,
+                 u"commands -consumes-> payment"_s, u"orders -consumes-> checkout"_s, u"payment -emits-> payments"_s,
+                 u"payments -consumes-> checkout"_s }));
 }
 
 // Issue #5: consumer-group facts lie over the folded topology: consumes edges with lag and
