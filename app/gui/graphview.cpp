@@ -550,6 +550,12 @@ void GraphView::setEdgeStyle(const QString& from, const QString& to, const EdgeS
     applyEdgeStyle(*it);
 }
 
+GraphView::EdgeStyle GraphView::edgeStyle(const QString& from, const QString& to) const
+{
+    const auto it = m_edges.constFind(from + u'\n' + to);
+    return it == m_edges.cend() ? EdgeStyle {} : it->style;
+}
+
 QColor GraphView::edgeColor(const EdgeStyle& style) const
 {
     QColor color = style.color;

@@ -74,6 +74,7 @@ public:
     void selectNode(const QString& name);
     // The style a node is drawn with now (tests and tooltips); a default one for unknown nodes.
     NodeStyle nodeStyle(const QString& node) const;
+    EdgeStyle edgeStyle(const QString& from, const QString& to) const;
     QStringList nodeNames() const { return m_nodes.keys(); }
     // Why the last layout failed (Graphviz), or empty.
     QString layoutError() const { return m_layoutError; }

@@ -190,12 +190,25 @@ void SagaPage::showSaga()
     QByteArray dot = "digraph S { rankdir=LR; nodesep=0.3; ranksep=0.55; node [shape=ellipse width=1.4 height=0.6 fixedsize=true];\n";
     dot += "\"__start\" [shape=point width=0.15];\n\"__start\" -> " + dotId(saga.states.first().name) + " [label=\""
         + saga.start.toUtf8() + "\"];\n";
-    for (const SagaState& st : saga.states)
+    m_arrows.clear();
+    auto add = [&](const QString& from, const QString& to, const QString& trigger, bool timeout) {
+        for (Arrow& a : m_arrows)
+            if (a.from == from && a.to == to) {
+                a.triggers.append(trigger);
+                a.timeoutOnly = a.timeoutOnly && timeout;
+                return;
+            }
+        m_arrows.append(Arrow { from, to, { trigger }, timeout });
+    };
+    for (const SagaState& st : saga.states) {
         for (const SagaTransition& t : st.transitions)
-            dot += dotId(st.name) + " -> " + dotId(t.target) + " [label=\"" + t.type.toUtf8() + " 00000\"];\n";
-    for (const SagaState& st : saga.states)
+            add(st.name, t.target, t.type, false);
         if (!st.onTimeout.isEmpty())
-            dot += dotId(st.name) + " -> " + dotId(st.onTimeout) + " [label=\"timeout 00000\"];\n";
+            add(st.name, st.onTimeout, tr("timeout"), true);
+    }
+    for (const Arrow& a : std::as_const(m_arrows))
+        dot += dotId(a.from) + " -> " + dotId(a.to) + " [label=\"" + a.triggers.join(QStringLiteral(" / ")).toUtf8()
+            + " 00000\"];\n";
     dot += "}\n";
     m_view->setLayout(layoutDot(dot));
     m_instances->setSaga(m_flow, m_choice->currentIndex());
@@ -247,27 +260,18 @@ void SagaPage::update(const QJsonObject& state)
         }
         m_view->setNodeStyle(st.name, style);
     }
-    for (const SagaState& st : saga.states) {
-        for (const SagaTransition& t : st.transitions) {
-            GraphView::EdgeStyle style;
-            const qint64 n = transitions.value(st.name + QStringLiteral(" -> ") + t.target).toInteger();
-            style.label = t.type + u' ' + QString::number(n);
-            const SagaState* target = saga.state(t.target);
-            if (target && target->outcome == SagaOutcome::Compensated)
-                style.color = QColor(0xC9, 0x8A, 0x1B);
-            if (target && target->outcome == SagaOutcome::Failed)
-                style.color = QColor(0xC6, 0x3B, 0x31);
-            style.width = n > 0 ? 1.6 : 1.0;
-            m_view->setEdgeStyle(st.name, t.target, style);
-        }
-        if (!st.onTimeout.isEmpty()) {
-            GraphView::EdgeStyle style;
-            style.dashed = true;
+    for (const Arrow& a : std::as_const(m_arrows)) {
+        GraphView::EdgeStyle style;
+        const qint64 n = transitions.value(a.from + QStringLiteral(" -> ") + a.to).toInteger();
+        style.label = a.triggers.join(QStringLiteral(" / ")) + u' ' + QString::number(n);
+        const SagaState* target = saga.state(a.to);
+        if (a.timeoutOnly || (target && target->outcome == SagaOutcome::Compensated))
             style.color = QColor(0xC9, 0x8A, 0x1B);
-            style.label = tr("timeout") + u' '
-                + QString::number(transitions.value(st.name + QStringLiteral(" -> ") + st.onTimeout).toInteger());
-            m_view->setEdgeStyle(st.name, st.onTimeout, style);
-        }
+        if (target && target->outcome == SagaOutcome::Failed)
+            style.color = QColor(0xC6, 0x3B, 0x31);
+        style.dashed = a.timeoutOnly;
+        style.width = n > 0 ? 1.6 : 1.0;
+        m_view->setEdgeStyle(a.from, a.to, style);
     }
     GraphView::NodeStyle startNode;
     startNode.point = true;

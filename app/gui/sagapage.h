@@ -90,6 +90,15 @@ private:
     QTableWidget* m_timeline;
     std::unique_ptr<Recording> m_recording;
     QJsonObject m_state;
+    // The diagram's edges: one per pair of states, with what moves an instance along it (event
+    // types, "timeout"). Two ways from one state to another (a reply and the timeout) are one
+    // edge: the state's counts are per pair, and two edges of a pair showed one count twice.
+    struct Arrow {
+        QString from, to;
+        QStringList triggers;
+        bool timeoutOnly = true;
+    };
+    QList<Arrow> m_arrows;
     // what the timeline shows, to reload it only when its instance moved on
     QByteArray m_timelineId;
     static constexpr qint64 Gone = -2; // m_timelineLastSeq: the instance was not in the set

@@ -53,6 +53,7 @@ private Q_SLOTS:
     void faultTurnsItsNodeRed();
     void faultInjectedWhilePausedShowsAtOnce();
     void lowerSpeedHoldsAtOnce();
+    void orchestratedSagaDiagramCountsEachPairOnce();
     void serverlessFlowInTheWindow();
     void faultsFromTheMenuAndFromText();
     void selectedNodeListsItsLatestEvents();
@@ -195,6 +196,33 @@ void TestGuiSessions::lowerSpeedHoldsAtOnce()
     QTest::qWait(1000);
     const double advanced = w.simSession()->simSeconds() - from;
     QVERIFY2(advanced < 5, qPrintable(QStringLiteral("%1 simulated seconds in 1 s at 1x").arg(advanced)));
+}
+
+// The orchestrated demo: from `reserving`, StockUnavailable and the timeout both lead to
+// `refunding`. They are one edge, labelled with both and the pair's count; as two edges, the
+// timeout's showed the count of both and the reply's none.
+void TestGuiSessions::orchestratedSagaDiagramCountsEachPairOnce()
+{
+    const FlowParseResult r = FlowFileParser::parseFile(QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orchestrated.yaml"));
+    QVERIFY2(r.ok(), qPrintable(r.errorText()));
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(std::make_shared<const Flow>(*r.flow)));
+    w.setSpeed(100);
+    auto pairCount = [&](const QString& pair) {
+        return w.session()->snapshot()->state.value(u"sagas").toObject().value(u"order").toObject()
+            .value(u"transitions").toObject().value(pair).toInteger();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(pairCount(QStringLiteral("reserving -> refunding")) > 0, 30000);
+    w.session()->setPaused(true);
+    const GraphView* view = w.sagaPage()->view();
+    const QString reserving = QStringLiteral("reserving"), refunding = QStringLiteral("refunding");
+    QTRY_COMPARE_WITH_TIMEOUT(view->edgeStyle(reserving, refunding).label,
+                              QStringLiteral("StockUnavailable / timeout %1").arg(pairCount(QStringLiteral("reserving -> refunding"))),
+                              5000);
+    QVERIFY(!view->edgeStyle(reserving, refunding).dashed); // a reply leads there too
+    QCOMPARE(view->edgeStyle(QStringLiteral("authorizing"), reserving).label,
+             QStringLiteral("PaymentAuthorized %1").arg(pairCount(QStringLiteral("authorizing -> reserving"))));
 }
 
 // The serverless demo: it declares no views, and the Views pane says so instead of an empty
