@@ -104,13 +104,15 @@ ChartsPage::Chart ChartsPage::makeChart(const QString& title, const QString& uni
     return c;
 }
 
-void ChartsPage::push(Chart& c, const QString& key, const QString& label, double t, double v)
+void ChartsPage::push(Chart& c, const QString& key, const QString& label, double t, double v, const QColor& color)
 {
     QLineSeries* s = m_series.value(key);
     if (!s) {
         s = new QLineSeries;
         s->setName(label);
         c.chart->addSeries(s);
+        if (color.isValid()) // after addSeries, which gives it the theme's next colour
+            s->setColor(color);
         s->attachAxis(c.x);
         s->attachAxis(c.y);
         m_series.insert(key, s);
@@ -160,9 +162,19 @@ void ChartsPage::add(double clockSeconds, const QJsonObject& state, const QJsonO
     const QJsonObject sagas = state.value(u"sagas").toObject();
     for (auto it = sagas.begin(); it != sagas.end(); ++it) {
         const QJsonObject o = it.value().toObject().value(u"outcomes").toObject();
-        for (const char* k : { "completed", "compensated", "failed", "running", "stuck" })
+        // the outcomes in the colours the saga pane gives them (Qt's palette made completed blue
+        // and compensated green, against green and amber there); running blue, stuck violet
+        // (Qt's fifth colour, for stuck, was a red like failed's)
+        const QPalette& p = palette();
+        const std::pair<const char*, QColor> outcomes[] = { { "completed", Theme::completedText(p) },
+                                                            { "compensated", Theme::compensatedText(p) },
+                                                            { "failed", Theme::failedText(p) },
+                                                            { "running", QColor(0x3B, 0x7D, 0xD8) },
+                                                            { "stuck", QColor(0x7A, 0x5C, 0xB8) } };
+        for (const auto& [k, color] : outcomes)
             push(m_outcomes, it.key() + u':' + QLatin1String(k),
-                 (sagas.size() > 1 ? it.key() + u' ' : QString()) + QLatin1String(k), t, o.value(QLatin1String(k)).toDouble());
+                 (sagas.size() > 1 ? it.key() + u' ' : QString()) + QLatin1String(k), t, o.value(QLatin1String(k)).toDouble(),
+                 sagas.size() > 1 ? QColor() : color); // several sagas: one colour would name two lines
         const QJsonObject l = it.value().toObject().value(u"latency_ms").toObject();
         push(m_latency, it.key() + u":p50", it.key() + QStringLiteral(" p50"), t, l.value(u"p50").toDouble());
         push(m_latency, it.key() + u":p99", it.key() + QStringLiteral(" p99"), t, l.value(u"p99").toDouble());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QColor>
 #include <QHash>
 #include <QJsonObject>
 #include <QList>
@@ -54,7 +55,8 @@ private:
         QValueAxis* y = nullptr;
     };
     Chart makeChart(const QString& title, const QString& unit);
-    void push(Chart& c, const QString& key, const QString& label, double t, double v);
+    // `color`: the series' colour when it has a meaning elsewhere (a saga outcome's), else Qt's next.
+    void push(Chart& c, const QString& key, const QString& label, double t, double v, const QColor& color = {});
 
     Chart m_throughput, m_outcomes, m_latency, m_queues;
     QHash<QString, QList<QPointF>> m_points;
