@@ -39,6 +39,18 @@
 using namespace FlowScope;
 using namespace FlowScope::Gui;
 
+namespace {
+Fault paymentDownFor30s()
+{
+    Fault f;
+    f.target = FaultTarget::Service;
+    f.name = QStringLiteral("payment");
+    f.kind = FaultKind::Down;
+    f.length = Duration::fromSeconds(30);
+    return f;
+}
+} // namespace
+
 class TestGuiSessions : public Tests::GuiTestFixture {
     Q_OBJECT
 public:
@@ -140,12 +152,7 @@ void TestGuiSessions::faultTurnsItsNodeRed()
     w.session()->setSpeed(10);
     QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
     const QColor normal = w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill;
-    Fault f;
-    f.target = FaultTarget::Service;
-    f.name = QStringLiteral("payment");
-    f.kind = FaultKind::Down;
-    f.length = Duration::fromSeconds(30);
-    w.simSession()->injectFault(f);
+    w.simSession()->injectFault(paymentDownFor30s());
     QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"FAULT"),
                              10000);
     const QColor red = w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill;
@@ -168,12 +175,7 @@ void TestGuiSessions::faultInjectedWhilePausedShowsAtOnce()
     w.session()->setPaused(true);
     QTest::qWait(300); // the step under way ends
     const double pausedAt = w.simSession()->simSeconds();
-    Fault f;
-    f.target = FaultTarget::Service;
-    f.name = QStringLiteral("payment");
-    f.kind = FaultKind::Down;
-    f.length = Duration::fromSeconds(30);
-    w.simSession()->injectFault(f);
+    w.simSession()->injectFault(paymentDownFor30s());
     QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"FAULT"),
                              10000);
     QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(u"1 fault(s) active"), 5000);

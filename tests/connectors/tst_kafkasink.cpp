@@ -87,6 +87,19 @@ Event makeEvent(EventParser& parser, int i)
     return e;
 }
 
+// A recording of these Kafka records, parsed as a live recording parses them.
+bool writeRecording(const QString& path, QList<KafkaRecord> records, QString* error)
+{
+    auto writer = RecordingWriter::create(path, error, WriteMode::Bulk);
+    if (!writer)
+        return false;
+    EventParser parser;
+    EventBatch batch;
+    for (KafkaRecord& r : records)
+        batch.append(parser.parseKafkaRecord(std::move(r)));
+    return writer->append(batch, error) && writer->finish(error);
+}
+
 struct Message {
     QByteArray topic;
     qint32 partition = -1;
@@ -751,25 +764,25 @@ void TestKafkaSink::replayCommandUnreachableBrokerSaysWhy()
 void TestKafkaSink::replayCommandPacesByBrokerTime()
 {
     const QString path = m_dir.filePath(QStringLiteral("plain.fsrec"));
+    QList<KafkaRecord> records;
+    for (int i = 0; i < 20; ++i) {
+        KafkaRecord r;
+        r.topic = "orders";
+        r.offset = i;
+        r.key = "k" + QByteArray::number(i % 3);
+        r.brokerTime = T0 + qint64(i) * 1000000;
+        r.headers.append(Header { "x-seq", QByteArray::number(i), false });
+        r.value = R"({"n":)" + QByteArray::number(i) + "}"; // plain JSON: no event time
+        records.append(r);
+    }
     QString error;
+    QVERIFY2(writeRecording(path, records, &error), qPrintable(error));
     {
-        auto writer = RecordingWriter::create(path, &error, WriteMode::Bulk);
-        QVERIFY2(writer, qPrintable(error));
-        EventParser parser;
-        EventBatch batch;
-        for (int i = 0; i < 20; ++i) {
-            KafkaRecord r;
-            r.topic = "orders";
-            r.offset = i;
-            r.key = "k" + QByteArray::number(i % 3);
-            r.brokerTime = T0 + qint64(i) * 1000000;
-            r.headers.append(Header { "x-seq", QByteArray::number(i), false });
-            r.value = R"({"n":)" + QByteArray::number(i) + "}";
-            batch.append(parser.parseKafkaRecord(std::move(r)));
-            QVERIFY(!batch.last().hasTime());
-        }
-        QVERIFY2(writer->append(batch, &error), qPrintable(error));
-        QVERIFY2(writer->finish(&error), qPrintable(error));
+        auto recording = Recording::open(path, &error);
+        QVERIFY2(recording, qPrintable(error));
+        int timed = 0;
+        QVERIFY(recording->readSeqRange(1, 20, [&](Event&& e) { timed += e.hasTime() ? 1 : 0; return true; }, &error));
+        QCOMPARE(timed, 0);
     }
     const QByteArray prefix = "broker-time-";
     createTopics(prefix);
@@ -801,23 +814,17 @@ void TestKafkaSink::replayCommandNamesTheEventThatFailed()
     const QByteArray prefix = "named-";
     createTopics(prefix);
     const QString path = m_dir.filePath(QStringLiteral("named.fsrec"));
-    QString error;
-    {
-        auto writer = RecordingWriter::create(path, &error, WriteMode::Bulk);
-        QVERIFY2(writer, qPrintable(error));
-        EventParser parser;
-        EventBatch batch;
-        for (int i = 0; i < 4; ++i) {
-            KafkaRecord r;
-            r.topic = i == 3 ? QByteArray() : QByteArray("orders");
-            r.offset = i;
-            // event 2 is too large for the producer's limit, event 4 has no topic
-            r.value = i == 1 ? R"({"big":")" + QByteArray(5000, 'x') + R"("})" : QByteArray(R"({"n":1})");
-            batch.append(parser.parseKafkaRecord(std::move(r)));
-        }
-        QVERIFY2(writer->append(batch, &error), qPrintable(error));
-        QVERIFY2(writer->finish(&error), qPrintable(error));
+    QList<KafkaRecord> records;
+    for (int i = 0; i < 4; ++i) {
+        KafkaRecord r;
+        r.topic = i == 3 ? QByteArray() : QByteArray("orders");
+        r.offset = i;
+        // event 2 is too large for the producer's limit, event 4 has no topic
+        r.value = i == 1 ? R"({"big":")" + QByteArray(5000, 'x') + R"("})" : QByteArray(R"({"n":1})");
+        records.append(r);
     }
+    QString error;
+    QVERIFY2(writeRecording(path, records, &error), qPrintable(error));
     const ReplayRun r = runReplayOf(path, prefix, { QStringLiteral("--property"), QStringLiteral("message.max.bytes=2000") });
     QCOMPARE(r.exitCode, 1);
     QCOMPARE(r.report.value(u"sent").toInteger(), 2);
