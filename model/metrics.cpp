@@ -12,7 +12,7 @@ void Metrics::record(Dimension d, const QByteArray& key, qint64 time, qint64 lat
     record(m_series[d][key], time, latency);
 }
 
-QJsonObject Metrics::toJson() const
+QJsonObject Metrics::toJson(qint64 streamStart) const
 {
     static const QString names[DimensionCount] = { QStringLiteral("types"), QStringLiteral("sources"),
                                                    QStringLiteral("channels"), QStringLiteral("sagas") };
@@ -26,9 +26,9 @@ QJsonObject Metrics::toJson() const
             if (m_clock != std::numeric_limits<qint64>::min())
                 r.advanceTo(m_clock);
             QJsonObject o { { QStringLiteral("count"), r.total() },
-                            { QStringLiteral("rate_1s"), r.rate(1) },
-                            { QStringLiteral("rate_10s"), r.rate(10) },
-                            { QStringLiteral("rate_60s"), r.rate(60) } };
+                            { QStringLiteral("rate_1s"), r.rate(1, streamStart) },
+                            { QStringLiteral("rate_10s"), r.rate(10, streamStart) },
+                            { QStringLiteral("rate_60s"), r.rate(60, streamStart) } };
             if (s.latency.count() > 0)
                 o.insert(QStringLiteral("latency_ms"), s.latency.toJsonMillis());
             dim.insert(QString::fromUtf8(series.name(i)), o);

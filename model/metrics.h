@@ -37,7 +37,8 @@ public:
             s.latency.record(latency);
     }
     void advanceTo(qint64 clock) { m_clock = std::max(m_clock, clock); } // per event: inline
-    QJsonObject toJson() const;
+    // `streamStart`: the stream's first time (NoTime: unknown), for the rates of a young stream.
+    QJsonObject toJson(qint64 streamStart) const;
 
     void save(QDataStream& out) const;
     bool load(QDataStream& in);

@@ -255,9 +255,10 @@ QJsonObject Projections::toJson(int viewSample) const
                m_firstTime == NoTime ? QJsonValue() : TimeFormat::toRfc3339String(m_firstTime));
     out.insert(QStringLiteral("last_time"), m_lastTime == NoTime ? QJsonValue() : TimeFormat::toRfc3339String(m_lastTime));
     out.insert(QStringLiteral("last_seq"), m_lastSeq);
-    out.insert(QStringLiteral("metrics"), m_metrics.toJson());
+    // rates over the seconds since the stream's first time, not over a window reaching before it
+    out.insert(QStringLiteral("metrics"), m_metrics.toJson(m_firstTime));
     if (m_flow || !m_topology.groupFacts().isEmpty())
-        out.insert(QStringLiteral("topology"), m_topology.toJson());
+        out.insert(QStringLiteral("topology"), m_topology.toJson(m_firstTime));
     if (m_flow) {
         QJsonObject sagas;
         for (const auto& s : m_sagas)

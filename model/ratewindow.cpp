@@ -78,15 +78,17 @@ void RateWindow::advanceTo(qint64 timeMicros) { moveNowTo(floorSecond(timeMicros
 
 void RateWindow::clear() { *this = RateWindow(); }
 
-double RateWindow::rate(int windowSeconds) const
+double RateWindow::rate(int windowSeconds, qint64 streamStartMicros) const
 {
     if (!m_hasNow)
         return 0.0;
     const int w = std::clamp(windowSeconds, 1, kMaxWindow);
+    // the whole seconds of the window at or after the stream's first one
+    const qint64 from = std::max(m_now - w, std::min(m_now, floorSecond(streamStartMicros)));
     qint64 sum = 0;
-    for (qint64 s = m_now - w; s < m_now; ++s)
+    for (qint64 s = from; s < m_now; ++s)
         sum += bucket(s);
-    return static_cast<double>(sum) / w;
+    return from < m_now ? static_cast<double>(sum) / double(m_now - from) : 0.0;
 }
 
 // Layout (version 1, the stream's byte order): quint8 version, quint8 hasNow, qint64 now,

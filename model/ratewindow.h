@@ -4,6 +4,7 @@
 #include <QtGlobal>
 
 #include <array>
+#include <limits>
 
 class QDataStream;
 
@@ -43,8 +44,11 @@ public:
     void clear();
 
     // Events per second over the whole seconds now - windowSeconds .. now - 1; windowSeconds is
-    // clamped to [1, 60]. 0 before anything was added or advanced to.
-    double rate(int windowSeconds) const;
+    // clamped to [1, 60]. 0 before anything was added or advanced to. `streamStartMicros`: when
+    // the stream began (its first event's time), if known; a window reaching back before it
+    // divides by the seconds since its first second only (a stream 3.6 s old has a 60 s rate
+    // over 3 s: over 60 it read a twentieth of the truth).
+    double rate(int windowSeconds, qint64 streamStartMicros = std::numeric_limits<qint64>::min()) const;
     qint64 total() const { return m_total; }
     // The current second; meaningful only when hasNow().
     qint64 nowSecond() const { return m_now; }

@@ -470,7 +470,7 @@ QByteArray Topology::serviceOfGroup(const QByteArray& group) const
     return serviceName(group);
 }
 
-QJsonObject Topology::toJson() const
+QJsonObject Topology::toJson(qint64 streamStart) const
 {
     auto kindName = [](NodeKind k) { return k == NodeKind::Service ? QStringLiteral("service") : QStringLiteral("channel"); };
 
@@ -567,9 +567,9 @@ QJsonObject Topology::toJson() const
                            { QStringLiteral("errors"), row.folded ? row.folded->errors : 0 },
                            { QStringLiteral("declared"), declared },
                            { QStringLiteral("observed"), observed },
-                           { QStringLiteral("rate_1s"), rate.rate(1) },
-                           { QStringLiteral("rate_10s"), rate.rate(10) },
-                           { QStringLiteral("rate_60s"), rate.rate(60) } };
+                           { QStringLiteral("rate_1s"), rate.rate(1, streamStart) },
+                           { QStringLiteral("rate_10s"), rate.rate(10, streamStart) },
+                           { QStringLiteral("rate_60s"), rate.rate(60, streamStart) } };
         if (row.group) {
             edge.insert(QStringLiteral("groups"), row.group->groups);
             edge.insert(QStringLiteral("lag"), row.group->lag >= 0 ? QJsonValue(row.group->lag) : QJsonValue());

@@ -105,7 +105,8 @@ public:
 
     const QList<Node>& nodes() const { return m_nodes; }
     const QList<Edge>& edges() const { return m_edges; }
-    QJsonObject toJson() const;
+    // `streamStart`: the stream's first time (NoTime: unknown), for the rates of a young stream.
+    QJsonObject toJson(qint64 streamStart = NoTime) const;
 
     // Replaces the consumer-group facts (the whole picture, as one watcher round saw it). A group
     // is the service the flow file names for it (a service's `group:`), else the declared service

@@ -70,6 +70,15 @@ int exportCommand(const QStringList& args)
                 .arg(last > 0 ? QStringLiteral("--from takes 1 to %1").arg(last) : QStringLiteral("it holds no events")));
         return Usage;
     }
+    // With retention the oldest events are gone: a range that ends before the first kept one
+    // would export nothing with status 0, as if those events had never been.
+    if (const qint64 first = recording->firstSeq(); parser.isSet(toOption) && to < first) {
+        err(QStringLiteral("%1 export: --to %2: %3 keeps events %4 to %5 (the older ones were dropped by its retention)\n")
+                .arg(programName(), parser.value(toOption), input)
+                .arg(first)
+                .arg(recording->eventCount()));
+        return Usage;
+    }
     qint64 n;
     const std::atomic<bool>& interrupted = interruptFlag(); // Ctrl-C: stop, and write no half file
     if (parser.isSet(outOption)) {

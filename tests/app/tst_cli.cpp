@@ -558,6 +558,34 @@ void TestCli::rangesAreChecked()
     const Run one = flowscope({ QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("3"),
                                 QStringLiteral("--to"), QStringLiteral("3") });
     QCOMPARE(one.out.count('\n'), 1);
+
+    // With retention (1000 kept of 3000): a range that ends before the oldest kept event is bad
+    // usage, not an empty export with status 0; one that starts before it exports what is kept.
+    const QString retained = path(QStringLiteral("retained.fsrec"));
+    {
+        QString error;
+        auto writer = RecordingWriter::create(retained, &error);
+        QVERIFY2(writer, qPrintable(error));
+        QVERIFY2(writer->setRetention(1000, &error), qPrintable(error));
+        EventParser parser;
+        for (int b = 0; b < 30; ++b) {
+            EventBatch batch;
+            for (int i = 0; i < 100; ++i)
+                batch.append(parser.parseLine(ce(b * 100 + i)));
+            QVERIFY2(writer->append(batch, &error), qPrintable(error));
+        }
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+    }
+    const Run before = flowscope({ QStringLiteral("export"), retained, QStringLiteral("--from"), QStringLiteral("5"),
+                                   QStringLiteral("--to"), QStringLiteral("1000") });
+    QCOMPARE(before.exitCode, 2);
+    QVERIFY2(before.err.contains(QByteArray("--to 1000: " + retained.toUtf8()
+                                            + " keeps events 2001 to 3000 (the older ones were dropped by its retention)")),
+             before.err.constData());
+    const Run across = flowscope({ QStringLiteral("export"), retained, QStringLiteral("--from"), QStringLiteral("5"),
+                                   QStringLiteral("--to"), QStringLiteral("2010") });
+    QCOMPARE(across.exitCode, 0);
+    QCOMPARE(across.out.count('\n'), 10);
     QVERIFY2(one.out.contains(R"("id":"e3")"), one.out);
     const Run past = flowscope({ QStringLiteral("export"), rec, QStringLiteral("--from"), QStringLiteral("4"),
                                  QStringLiteral("--out"), path(QStringLiteral("past.jsonl")) });

@@ -120,6 +120,30 @@ private Q_SLOTS:
         QCOMPARE(w.rate(2), 2.5); // any width in range works, not just 1/10/60
     }
 
+    // A stream younger than the window: the rate is over the whole seconds since its first one.
+    // 10 events a second from 0.0 s, now in second 3: three whole seconds, 10/s over 1, 10 and
+    // 60 s (it read 3/s over 10 s and 0.5/s over 60 s).
+    void youngStreamCountsItsOwnSeconds()
+    {
+        RateWindow w;
+        for (int i = 0; i < 36; ++i)
+            w.add(qint64(i) * 100000);
+        QCOMPARE(w.nowSecond(), 3);
+        QCOMPARE(w.rate(10), 3.0); // no start given: the whole window
+        for (const int s : { 1, 10, 60 })
+            QCOMPARE(w.rate(s, 0), 10.0);
+        QCOMPARE(w.rate(60, 500000), 10.0); // a start inside second 0 counts second 0 whole
+        QCOMPARE(w.rate(60, 2 * kSecond), 10.0); // only second 2 is whole since then
+        QCOMPARE(w.rate(60, 3 * kSecond), 0.0); // nothing whole yet
+        // an old stream: the window is the divisor
+        w.advanceTo(100 * kSecond);
+        w.add(100 * kSecond + 1);
+        QCOMPARE(w.rate(60, 0), 0.0);
+        w.advanceTo(101 * kSecond);
+        QCOMPARE(w.rate(60, 0), 1.0 / 60);
+        QCOMPARE(w.rate(1, 0), 1.0);
+    }
+
     void extremeTimes()
     {
         RateWindow w;
