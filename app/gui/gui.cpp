@@ -75,7 +75,7 @@ int run(int argc, char* argv[])
     const QCommandLineOption afterOption(QStringLiteral("after"), QStringLiteral("Wait this long first (default 5s)."),
                                          QStringLiteral("D"), QStringLiteral("5s"));
     const QCommandLineOption paneOption(QStringLiteral("pane"),
-                                        QStringLiteral("Only this pane: topology, sagas, views, events, services, charts."),
+                                        QStringLiteral("Only this pane: topology, sagas, views, events, services, charts, faults."),
                                         QStringLiteral("NAME"));
     const QCommandLineOption speedOption(QStringLiteral("speed"), QStringLiteral("Start at this speed (e.g. 10x)."),
                                          QStringLiteral("Nx"));

@@ -4,6 +4,7 @@
 #include "chartspage.h"
 #include "densitystrip.h"
 #include "eventspage.h"
+#include "faultspage.h"
 #include "graphview.h"
 #include "sagapage.h"
 #include "simsession.h"
@@ -117,6 +118,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_status(new QLabel(this))
     , m_timer(new QTimer(this))
     , m_charts(new ChartsPage(this))
+    , m_faultList(new FaultsPage(this))
     , m_banner(new QFrame(this))
     , m_bannerText(new QLabel(this))
 {
@@ -218,9 +220,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_services->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     auto* serviceDock = dock(this, tr("Services"), QStringLiteral("services"), m_services, Qt::BottomDockWidgetArea);
     auto* chartDock = dock(this, tr("Charts"), QStringLiteral("charts"), m_charts, Qt::BottomDockWidgetArea);
+    m_faultDock = dock(this, tr("Faults"), QStringLiteral("faults"), m_faultList, Qt::BottomDockWidgetArea);
     tabifyDockWidget(viewDock, eventDock);
     tabifyDockWidget(eventDock, serviceDock);
     tabifyDockWidget(serviceDock, chartDock);
+    tabifyDockWidget(chartDock, m_faultDock);
     viewDock->raise();
     m_sagaDock = sagaDock;
     m_bottomDock = viewDock;
@@ -577,6 +581,9 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     for (QAction* a : std::as_const(m_replayActions))
         a->setVisible(replay);
     m_faultAction->setVisible(simSession() != nullptr); // faults are the simulator's
+    m_faultDock->toggleViewAction()->setVisible(simSession() != nullptr);
+    m_faultDock->setVisible(simSession() != nullptr);
+    m_faultList->setRowCount(0);
     m_seek->setRange(0, int(std::min<qint64>(m_session->length(), INT_MAX)));
     const EventDensity* density = m_session->density();
     m_density->setDensity(density ? *density : EventDensity {});
@@ -652,7 +659,10 @@ void MainWindow::tick()
             }
         // the rate changes (to 0 when paused or finished) and a live source's state (connecting,
         // retrying) too, also while no event comes
-        updateStatus(*snapshot, m_session->faults().value(u"faults").toArray());
+        const QJsonArray faults = m_session->faults().value(u"faults").toArray();
+        updateStatus(*snapshot, faults);
+        if (const SimSession* sim = simSession())
+            m_faultList->update(faults, sim->simSeconds()); // states change with the clock
     }
     const QJsonArray faults = m_session->faults().value(u"faults").toArray();
     if (snapshot->version == m_shownVersion && faults == m_shownFaults) {
@@ -810,6 +820,8 @@ QWidget* MainWindow::pane(const QString& name) const
         return m_services;
     if (name == u"charts")
         return m_charts;
+    if (name == u"faults")
+        return m_faultList;
     return nullptr;
 }
 
@@ -819,7 +831,7 @@ void MainWindow::screenshotLater(const QString& path, int delayMs, const QString
         tick();
         QWidget* target = pane.isEmpty() ? static_cast<QWidget*>(this) : this->pane(pane);
         if (!target) {
-            qCWarning(LOG_GUI, "unknown pane '%s' (topology, sagas, views, events, services, charts)", qPrintable(pane));
+            qCWarning(LOG_GUI, "unknown pane '%s' (topology, sagas, views, events, services, charts, faults)", qPrintable(pane));
             QApplication::exit(2);
             return;
         }

@@ -36,6 +36,7 @@ class JsonTableModel;
 namespace FlowScope::Gui {
 
 class ChartsPage;
+class FaultsPage;
 class DensityStrip;
 class EventsPage;
 class Session;
@@ -115,6 +116,7 @@ public:
     SagaPage* sagaPage() const { return m_sagas; }
     EventsPage* eventsPage() const { return m_events; }
     ChartsPage* chartsPage() const { return m_charts; }
+    FaultsPage* faultsPage() const { return m_faultList; }
     JsonTableModel* viewModel() const { return m_viewModel; }
     QTableView* viewTable() const { return m_viewTable; }
     EventLogModel* eventModel() const;
@@ -172,6 +174,8 @@ private:
     QLabel* m_status;
     QTimer* m_timer;
     ChartsPage* m_charts;
+    FaultsPage* m_faultList; // the simulator's faults, in a dock of their own
+    QDockWidget* m_faultDock = nullptr;
     QFrame* m_banner;
     QLabel* m_bannerText;
     QMenu* m_recentMenu = nullptr;

@@ -6,6 +6,7 @@
 #include <eventlogmodel.h>
 #include <flowfileparser.h>
 #include <gui/chartspage.h>
+#include <gui/faultspage.h>
 #include <gui/graphview.h>
 #include <gui/kafkapage.h>
 #include <gui/livesession.h>
@@ -66,6 +67,7 @@ private Q_SLOTS:
     void faultInjectedWhilePausedShowsAtOnce();
     void lowerSpeedHoldsAtOnce();
     void orchestratedSagaDiagramCountsEachPairOnce();
+    void faultsPaneListsEachFault();
     void serverlessFlowInTheWindow();
     void faultsFromTheMenuAndFromText();
     void selectedNodeListsItsLatestEvents();
@@ -225,6 +227,32 @@ void TestGuiSessions::orchestratedSagaDiagramCountsEachPairOnce()
     QVERIFY(!view->edgeStyle(reserving, refunding).dashed); // a reply leads there too
     QCOMPARE(view->edgeStyle(QStringLiteral("authorizing"), reserving).label,
              QStringLiteral("PaymentAuthorized %1").arg(pairCount(QStringLiteral("authorizing -> reserving"))));
+}
+
+// The Faults pane: the demo's three faults from the file, scheduled at the start; one injected
+// from the window joins them, active at once; they show what and when as the flow file says.
+void TestGuiSessions::faultsPaneListsEachFault()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    FaultsPage* faults = w.faultsPage();
+    QTRY_COMPARE_WITH_TIMEOUT(faults->rowCount(), 3, 5000);
+    for (int r = 0; r < 3; ++r)
+        QCOMPARE(faults->stateOf(r), QStringLiteral("scheduled"));
+    auto row = [&](int r) {
+        QStringList cells;
+        for (int c = 1; c < faults->columnCount(); ++c)
+            cells.append(faults->item(r, c)->text());
+        return cells.join(u" | ");
+    };
+    QCOMPARE(row(0), QStringLiteral("service payment | down |  | 60 s | 90 s"));
+    QCOMPARE(row(1), QStringLiteral("service inventory | slow | 10x | 120 s | 140 s"));
+    QCOMPARE(row(2), QStringLiteral("channel payments | drop | 5 % | 150 s | 160 s"));
+    w.simSession()->injectFault(paymentDownFor30s());
+    QTRY_COMPARE_WITH_TIMEOUT(faults->rowCount(), 4, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(faults->stateOf(3), QStringLiteral("active"), 5000);
+    QCOMPARE(faults->stateOf(0), QStringLiteral("scheduled"));
 }
 
 // The serverless demo: it declares no views, and the Views pane says so instead of an empty

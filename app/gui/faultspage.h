@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QTableWidget>
+
+class QJsonArray;
+
+namespace FlowScope::Gui {
+
+// The simulator's faults, as a table (DESIGN.md "a fault panel for the simulator"): those of the
+// flow file and those injected from the window, each with what it does, when, and whether it is
+// scheduled, active or over at the simulated time shown. The Inject fault menu adds to it.
+class FaultsPage final : public QTableWidget {
+    Q_OBJECT
+public:
+    explicit FaultsPage(QWidget* parent = nullptr);
+    // `faults`: Simulator::faultsJson()'s "faults"; `nowSeconds`: the simulated clock.
+    void update(const QJsonArray& faults, double nowSeconds);
+    // "active", "scheduled" or "over" for row `row` (for tests).
+    QString stateOf(int row) const;
+};
+
+} // namespace FlowScope::Gui
