@@ -161,7 +161,10 @@ struct EventParser::Private {
             case sj::json_type::object:
             case sj::json_type::array:
                 if (level == 0 && f.key == "headers") {
-                    error = readHeaders(v, out);
+                    // say which forms are read: simdjson alone says "does not have the requested type"
+                    if ((error = readHeaders(v, out)))
+                        return R"("headers" is neither kcat's ["name","value",...] nor {"name":["value",...]}: )"
+                            + describe(error, &doc, buf);
                     f.text = {};
                 } else {
                     error = rawJson(v, f.type, f.text);
@@ -271,6 +274,7 @@ struct EventParser::Private {
         case simdjson::UNCLOSED_STRING: return "truncated JSON (a string is not closed at the end of the line)";
         case simdjson::EMPTY: message = "empty"; break;
         case simdjson::TRAILING_CONTENT: message = "unexpected text after the JSON object"; break;
+        case simdjson::INCORRECT_TYPE: message = "a value of another type than expected"; break; // valid JSON
         default: message = QByteArray("invalid JSON: ") + simdjson::error_message(error); break;
         }
         const char* where = nullptr;

@@ -339,6 +339,11 @@ void TestEventParser::kcatHeadersAsMap()
     QVERIFY(e.headers()[2].isNull);
     QCOMPARE(e.key, QByteArray(""));
     QVERIFY(!e.key.isNull());
+    // another form (pairs): kept unparsed, and the error says which forms are read
+    const Event pairs = p.parseLine(R"({"topic":"t","partition":0,"offset":1,"headers":[["a","1"]],"key":"","payload":"{}"})");
+    QVERIFY(pairs.isUnparsed());
+    QVERIFY2(pairs.error().startsWith(R"("headers" is neither kcat's ["name","value",...] nor {"name":["value",...]}: )"),
+             pairs.error().constData());
 }
 
 void TestEventParser::plainJson()
