@@ -175,7 +175,13 @@ void TestGuiSessions::faultInjectedWhilePausedShowsAtOnce()
     w.session()->setSpeed(10);
     QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
     w.session()->setPaused(true);
-    QTest::qWait(300); // the step under way ends
+    // the slice under way ends, and the clock stands (the simulator's thread may be slow to run)
+    auto standsStill = [&] {
+        const double before = w.simSession()->simSeconds();
+        QTest::qWait(200);
+        return w.simSession()->simSeconds() == before;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(standsStill(), 10000);
     const double pausedAt = w.simSession()->simSeconds();
     w.simSession()->injectFault(paymentDownFor30s());
     QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"FAULT"),
