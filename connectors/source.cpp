@@ -3,6 +3,7 @@
 
 #include <engine.h>
 
+#include <QRegularExpression>
 #include <QUrl>
 #include <QUrlQuery>
 
@@ -50,6 +51,23 @@ QString redactedUrl(const QUrl& url)
         shown.setQuery(query);
     }
     return shown.toString();
+}
+
+QString redactedUrlText(const QString& text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    if (url.isValid())
+        return redactedUrl(url);
+    static const QRegularExpression userInfo(QStringLiteral("//[^/@]*@")), query(QStringLiteral("\\?.*$"));
+    return QString(text).replace(userInfo, QStringLiteral("//***@")).replace(query, QStringLiteral("?***"));
+}
+
+QString urlProblem(const QString& text)
+{
+    const QUrl url(text, QUrl::StrictMode);
+    if (!url.isValid())
+        return url.errorString().section(u';', 0, 0);
+    return url.host().isEmpty() ? QStringLiteral("no host") : QString();
 }
 
 Source::~Source() = default;

@@ -37,6 +37,13 @@ QString kafkaVersion();
 // the values of query items whose names look like credentials (token, key, secret, password,
 // auth, sig...) replaced by "***". WebSocket and HTTP endpoints often carry a token there.
 QString redactedUrl(const QUrl& url);
+// A URL as the user typed it, for messages and saved settings: redactedUrl() when QUrl (strict)
+// can read it; else, since what QUrl cannot read it cannot redact, with the user info and the
+// query blinded ("//***@", "?***"): a typo keeps what was typed, and never shows a secret.
+QString redactedUrlText(const QString& text);
+// Why `text` is not a URL QUrl (strict) can read: its reason without the URL it quotes ("Invalid
+// path (character ' ' not permitted)"), or "no host"; empty when it is usable.
+QString urlProblem(const QString& text);
 
 struct SourceStatus {
     SourceState state = SourceState::Idle;

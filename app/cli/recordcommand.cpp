@@ -19,7 +19,6 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QRegularExpression>
 #include <QThread>
 #include <QUrl>
 
@@ -257,15 +256,10 @@ int recordCommand(const QStringList& args)
             QStringList names;
             for (const char* s : schemes)
                 names.append(QLatin1StringView(s) + QStringLiteral("://"));
-            // What QUrl could not read cannot be redacted by it: credentials and query go blind.
-            static const QRegularExpression userInfo(QStringLiteral("//[^/@]*@")), query(QStringLiteral("\\?.*$"));
-            const QString shown = result->isValid()
-                ? Connectors::redactedUrl(*result)
-                : QString(text).replace(userInfo, QStringLiteral("//***@")).replace(query, QStringLiteral("?***"));
-            if (known) { // the scheme is right: say what is not (QUrl's reason, without the URL it quotes)
-                const QString why = result->isValid() ? QStringLiteral("no host")
-                                                      : result->errorString().section(u';', 0, 0);
-                err(cmd + QStringLiteral(": --%1: not a usable URL (%2): %3\n").arg(option.names().first(), why, shown));
+            const QString shown = Connectors::redactedUrlText(text); // never a credential
+            if (known) { // the scheme is right: say what is not
+                err(cmd + QStringLiteral(": --%1: not a usable URL (%2): %3\n")
+                              .arg(option.names().first(), Connectors::urlProblem(text), shown));
                 return false;
             }
             err(cmd + QStringLiteral(": --%1 takes a URL starting with %2: %3\n")

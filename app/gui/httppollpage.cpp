@@ -36,7 +36,12 @@ std::unique_ptr<Connectors::Source> HttpPollPage::createSource(QString* error) c
         *error = tr("no URL: the address to poll is http://HOST:PORT/PATH or https://…");
         return nullptr;
     }
-    o.url = QUrl(m_url->text().trimmed(), QUrl::StrictMode);
+    const QString text = m_url->text().trimmed();
+    if (const QString problem = Connectors::urlProblem(text); !problem.isEmpty()) { // as `record` says it
+        *error = tr("not a usable URL (%1): %2").arg(problem, Connectors::redactedUrlText(text));
+        return nullptr;
+    }
+    o.url = QUrl(text, QUrl::StrictMode);
     o.intervalMs = int(m_interval->value() * 1000);
     o.channel = channel(m_channel);
     return std::make_unique<Connectors::HttpPollSource>(std::move(o)); // start() checks the URL

@@ -787,7 +787,10 @@ void MainWindow::updateStatus(const EngineSnapshot& snapshot, const QJsonArray& 
                               : (snapshot.clock == NoTime ? QString() : TimeFormat::toRfc3339String(snapshot.clock));
     if (const QString source = m_session->sourceStatus(); !source.isEmpty()) {
         m_status->setText(tr("%1 %2 · %3 · %4 events · %5 events/s")
-                              .arg(m_session->kind(), source, clock.isEmpty() ? tr("no event yet") : clock)
+                              .arg(m_session->kind(), source,
+                                   !clock.isEmpty()          ? clock
+                                       : snapshot.events > 0 ? tr("no event time yet") // none carried one
+                                                             : tr("no event yet"))
                               .arg(snapshot.events)
                               .arg(m_rate, 0, 'f', 0));
         return;

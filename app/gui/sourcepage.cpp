@@ -54,10 +54,8 @@ void SourcePage::keep(
 
 void SourcePage::keepUrl(QLineEdit* field, const QString& key)
 {
-    keep(field, key, {}, [](const QString& text) {
-        const QUrl url(text, QUrl::StrictMode);
-        return url.isValid() ? Connectors::redactedUrl(url) : QString(); // what QUrl cannot read, it cannot redact
-    });
+    // kept as typed, so that a typo can be corrected next time; never a credential
+    keep(field, key, {}, [](const QString& text) { return Connectors::redactedUrlText(text); });
 }
 
 QByteArray SourcePage::channel(const QLineEdit* field)

@@ -27,7 +27,12 @@ std::unique_ptr<Connectors::Source> WebSocketPage::createSource(QString* error) 
         *error = tr("no URL: the server's address is ws://HOST:PORT/PATH or wss://…");
         return nullptr;
     }
-    o.url = QUrl(m_url->text().trimmed(), QUrl::StrictMode);
+    const QString text = m_url->text().trimmed();
+    if (const QString problem = Connectors::urlProblem(text); !problem.isEmpty()) { // as `record` says it
+        *error = tr("not a usable URL (%1): %2").arg(problem, Connectors::redactedUrlText(text));
+        return nullptr;
+    }
+    o.url = QUrl(text, QUrl::StrictMode);
     o.channel = channel(m_channel);
     return std::make_unique<Connectors::WebSocketSource>(std::move(o)); // start() checks the URL
 }

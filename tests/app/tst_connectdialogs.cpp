@@ -111,6 +111,7 @@ private Q_SLOTS:
     void kafkaThroughTheDialog();
     void badSettingsShowInTheBanner_data();
     void badSettingsShowInTheBanner();
+    void badUrlIsSaidAndKeptWithoutSecrets();
     void screenshotsOfEveryPage();
 
 private:
@@ -433,6 +434,11 @@ void TestConnectDialogs::badSettingsShowInTheBanner_data()
     QTest::newRow("http for ws") << "WebSocket" << "url" << "http://127.0.0.1:1/x" << QStringLiteral("a WebSocket URL is ws://");
     QTest::newRow("no ws url") << "WebSocket" << "url" << QString() << QStringLiteral("no URL");
     QTest::newRow("ws to poll") << "HTTP poll" << "url" << "ws://127.0.0.1:1/x" << QStringLiteral("a URL to poll is http://");
+    QTest::newRow("ws url with a space") << "WebSocket" << "url" << "ws://127.0.0.1:1/a b"
+        << QStringLiteral("not a usable URL (Invalid path (character ' ' not permitted)): ws://127.0.0.1:1/a b");
+    QTest::newRow("poll url with a space") << "HTTP poll" << "url" << "http://127.0.0.1:1/a b"
+        << QStringLiteral("not a usable URL (Invalid path (character ' ' not permitted)): http://127.0.0.1:1/a b");
+    QTest::newRow("ws url without a host") << "WebSocket" << "url" << "ws:///x" << QStringLiteral("not a usable URL (no host)");
     QTest::newRow("no kafka servers") << "Kafka" << "servers" << QString() << QStringLiteral("bootstrap servers");
     // clang-format on
 }
@@ -476,6 +482,27 @@ void TestConnectDialogs::badSettingsShowInTheBanner()
     QVERIFY2(w.errorText().contains(expected), qPrintable(w.errorText()));
     QCOMPARE(w.session(), before);
     w.close();
+}
+
+// A URL QUrl cannot read: the banner says why and shows it (it showed nothing where the URL
+// goes), and the dialog keeps it for the next time (it kept an empty field), with the user info
+// and the query blinded, since what QUrl cannot read it cannot redact.
+void TestConnectDialogs::badUrlIsSaidAndKeptWithoutSecrets()
+{
+    MainWindow w;
+    w.show();
+    ConnectDialog dialog(&w);
+    SourcePage* page = dialog.page(QStringLiteral("WebSocket"));
+    field<QLineEdit>(page, "url")->setText(QStringLiteral("ws://me:s3cret@127.0.0.1:1/a b?token=t0k"));
+    QVERIFY(!w.connectTo(*page));
+    const QString shown = QStringLiteral("ws://***@127.0.0.1:1/a b?***");
+    QVERIFY2(w.errorText().endsWith(QStringLiteral("not a usable URL (Invalid path (character ' ' not permitted)): ") + shown),
+             qPrintable(w.errorText()));
+    dialog.setCurrentKind(QStringLiteral("WebSocket"));
+    dialog.remember(); // as the window does after a failed connect too
+    QVERIFY(!settingsText().contains(u"s3cret") && !settingsText().contains(u"t0k"));
+    ConnectDialog again(&w);
+    QCOMPARE(field<QLineEdit>(again.page(QStringLiteral("WebSocket")), "url")->text(), shown);
 }
 
 // Each page rendered, for the eye (docs/images, and FLOWSCOPE_SCREENSHOTS=DIR saves them there).
