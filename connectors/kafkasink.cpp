@@ -274,7 +274,7 @@ bool KafkaSink::send(const Event& event)
         const rd_kafka_resp_err_t code = rd_kafka_error_code(error);
         const QString text = QString::fromUtf8(rd_kafka_error_string(error));
         rd_kafka_error_destroy(error);
-        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !(m_options.cancelled && m_options.cancelled())) {
+        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && !cancelRequested()) {
             rd_kafka_poll(d->rk, 50); // delivery reports make room
             continue;
         }
@@ -315,19 +315,20 @@ bool KafkaSink::stop(int timeoutMs)
     while (!delivered) {
         const qint64 left = qint64(timeoutMs) - waited.elapsed();
         delivered = rd_kafka_flush(d->rk, int(std::clamp<qint64>(left, 0, 100))) == RD_KAFKA_RESP_ERR_NO_ERROR;
-        cancelled = !delivered && m_options.cancelled && m_options.cancelled();
+        cancelled = !delivered && cancelRequested();
         if (cancelled || left <= 100)
             break;
     }
     if (!delivered) {
         // Undelivered in time: purge, so that their reports (errors that say why) arrive and
         // destroy does not hang.
+        const QString reason = cancelled ? QStringLiteral("interrupted before its delivery report")
+                                         : QStringLiteral("no delivery report within %1 s").arg(double(timeoutMs) / 1000.0);
         {
             std::lock_guard lock(d->mutex);
-            d->purgeReason = cancelled ? QStringLiteral("interrupted before its delivery report")
-                                       : QStringLiteral("no delivery report within %1 s").arg(double(timeoutMs) / 1000.0);
+            d->purgeReason = reason;
         }
-        qCDebug(LOG_KAFKA_SINK) << rd_kafka_outq_len(d->rk) << "messages outstanding:" << d->purgeReason;
+        qCDebug(LOG_KAFKA_SINK) << rd_kafka_outq_len(d->rk) << "messages outstanding:" << reason;
         rd_kafka_purge(d->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_flush(d->rk, 1000);
     }

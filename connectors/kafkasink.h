@@ -104,6 +104,7 @@ public:
     QString describe() const;
 
 private:
+    bool cancelRequested() const { return m_options.cancelled && m_options.cancelled(); }
     struct Private;
     Options m_options;
     QStringList m_skipped;

@@ -47,7 +47,7 @@ FaultsPage::FaultsPage(QWidget* parent)
     horizontalHeader()->setStretchLastSection(true);
 }
 
-void FaultsPage::update(const QJsonArray& faults, double nowSeconds)
+void FaultsPage::showFaults(const QJsonArray& faults, double nowSeconds)
 {
     setRowCount(int(faults.size()));
     const QColor activeColor = Theme::failedText(palette());

@@ -15,7 +15,7 @@ class FaultsPage final : public QTableWidget {
 public:
     explicit FaultsPage(QWidget* parent = nullptr);
     // `faults`: Simulator::faultsJson()'s "faults"; `nowSeconds`: the simulated clock.
-    void update(const QJsonArray& faults, double nowSeconds);
+    void showFaults(const QJsonArray& faults, double nowSeconds); // not update(): QWidget::update() repaints
     // "active", "scheduled" or "over" for row `row` (for tests).
     QString stateOf(int row) const;
 };

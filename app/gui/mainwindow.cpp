@@ -625,6 +625,7 @@ void MainWindow::tick()
     if (!m_session)
         return;
     const auto snapshot = m_session->snapshot();
+    const QJsonArray faults = m_session->faults().value(u"faults").toArray();
     if (++m_ticks % 15 == 0) { // twice a second
         // Events folded per wall second since the last look; unknown (0) right after a seek or a
         // new session, where the count jumps without anything having arrived.
@@ -659,12 +660,10 @@ void MainWindow::tick()
             }
         // the rate changes (to 0 when paused or finished) and a live source's state (connecting,
         // retrying) too, also while no event comes
-        const QJsonArray faults = m_session->faults().value(u"faults").toArray();
         updateStatus(*snapshot, faults);
         if (const SimSession* sim = simSession())
-            m_faultList->update(faults, sim->simSeconds()); // states change with the clock
+            m_faultList->showFaults(faults, sim->simSeconds()); // states change with the clock
     }
-    const QJsonArray faults = m_session->faults().value(u"faults").toArray();
     if (snapshot->version == m_shownVersion && faults == m_shownFaults) {
         updateTablesIfDue(*snapshot); // the last change, held back while updates came fast
         return;

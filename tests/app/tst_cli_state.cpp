@@ -35,6 +35,18 @@ private Q_SLOTS:
 
 private:
     QString path(const QString& name) const { return m_dir.filePath(name); }
+    // The demo's orders.jsonl imported into the recording `name`: its path, or empty when the
+    // import failed.
+    QString importDemoOrders(const QString& name) const
+    {
+        const QString rec = path(name);
+        return flowscope({ QStringLiteral("import"), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"),
+                           QStringLiteral("--out"), rec })
+                       .exitCode
+                == 0
+            ? rec
+            : QString();
+    }
     QTemporaryDir m_dir;
 };
 
@@ -165,12 +177,9 @@ void TestCliState::simShowsProgressOnATerminal()
 // The demo stream through the demo flow: the contract keys of DESIGN.md with exact values.
 void TestCliState::inspectWithFlow()
 {
-    const QString rec = path(QStringLiteral("demo-flow.fsrec"));
+    const QString rec = importDemoOrders(QStringLiteral("demo-flow.fsrec"));
+    QVERIFY(!rec.isEmpty());
     const QString flow = QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml");
-    QCOMPARE(flowscope({ QStringLiteral("import"), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"),
-                         QStringLiteral("--out"), rec })
-                 .exitCode,
-             0);
     const Run r = flowscope({ QStringLiteral("inspect"), rec, QStringLiteral("--flow"), flow, QStringLiteral("--json") });
     QCOMPARE(r.exitCode, 0);
     const QJsonObject o = QJsonDocument::fromJson(r.out).object();
@@ -229,12 +238,9 @@ void TestCliState::inspectWithFlow()
 // --at gives the same state whether the recording has checkpoints or not, by seq and by time.
 void TestCliState::inspectAtWithAndWithoutCheckpoints()
 {
-    const QString rec = path(QStringLiteral("at.fsrec"));
+    const QString rec = importDemoOrders(QStringLiteral("at.fsrec"));
+    QVERIFY(!rec.isEmpty());
     const QString flow = QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/order-saga.yaml");
-    QCOMPARE(flowscope({ QStringLiteral("import"), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/resources/demo/orders.jsonl"),
-                         QStringLiteral("--out"), rec })
-                 .exitCode,
-             0);
     const QStringList points { QStringLiteral("1"), QStringLiteral("500"), QStringLiteral("1000"),
                                QStringLiteral("2026-09-21T14:13:40Z") };
     QList<QByteArray> before;
