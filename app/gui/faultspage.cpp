@@ -17,8 +17,9 @@ enum Column { StateColumn, TargetColumn, KindColumn, StrengthColumn, FromColumn,
 
 QString seconds(double s) { return QStringLiteral("%1 s").arg(s, 0, 'f', s == std::floor(s) ? 0 : 1); }
 
-// How strong it is, for the kinds that say: a factor, a probability, a delay.
-QString strength(const QJsonObject& f)
+} // namespace
+
+QString FaultsPage::strengthOf(const QJsonObject& f)
 {
     if (f.contains(u"factor"))
         return QStringLiteral("%1x").arg(f.value(u"factor").toDouble());
@@ -28,8 +29,6 @@ QString strength(const QJsonObject& f)
         return f.value(u"delay").toString();
     return {};
 }
-
-} // namespace
 
 FaultsPage::FaultsPage(QWidget* parent)
     : QTableWidget(parent)
@@ -63,7 +62,7 @@ void FaultsPage::showFaults(const QJsonArray& faults, double nowSeconds)
         const QString texts[ColumnCount] = { state,
                                              target,
                                              f.value(u"kind").toString(),
-                                             strength(f),
+                                             strengthOf(f),
                                              seconds(at),
                                              seconds(at + length) };
         for (int c = 0; c < ColumnCount; ++c) {

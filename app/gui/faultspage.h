@@ -4,6 +4,7 @@
 #include <QTableWidget>
 
 class QJsonArray;
+class QJsonObject;
 
 namespace FlowScope::Gui {
 
@@ -18,6 +19,9 @@ public:
     void showFaults(const QJsonArray& faults, double nowSeconds); // not update(): QWidget::update() repaints
     // "active", "scheduled" or "over" for row `row` (for tests).
     QString stateOf(int row) const;
+    // How strong a fault of faultsJson() is, for the kinds that say: "3x", "20 %", "exp(500ms)";
+    // else "". The table's strength column, and the topology's mark of an active fault.
+    static QString strengthOf(const QJsonObject& fault);
 };
 
 } // namespace FlowScope::Gui

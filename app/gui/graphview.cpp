@@ -197,10 +197,14 @@ public:
         f.setBold(true);
         p->setFont(f);
         const bool twoLines = !m_style.detail.isEmpty();
+        // What does not fit ends in "…" rather than being cut at both sides (an ellipse has less
+        // room than its box at the text's height).
+        const double room = m_rect.width() * (m_style.ellipse ? 0.84 : 1.0) - 8;
         QRectF titleRect = m_rect;
         if (twoLines)
             titleRect.setBottom(m_rect.center().y() + 2);
-        p->drawText(titleRect, Qt::AlignHCenter | (twoLines ? Qt::AlignBottom : Qt::AlignVCenter), m_style.title);
+        p->drawText(titleRect, Qt::AlignHCenter | (twoLines ? Qt::AlignBottom : Qt::AlignVCenter),
+                    QFontMetricsF(f).elidedText(m_style.title, Qt::ElideRight, room));
         if (twoLines) {
             f.setBold(false);
             f.setPointSizeF(8.5);
@@ -208,7 +212,8 @@ public:
             p->setPen(QColor(0x40, 0x46, 0x50));
             QRectF detailRect = m_rect;
             detailRect.setTop(m_rect.center().y() + 3);
-            p->drawText(detailRect, Qt::AlignHCenter | Qt::AlignTop, m_style.detail);
+            p->drawText(detailRect, Qt::AlignHCenter | Qt::AlignTop,
+                        QFontMetricsF(f).elidedText(m_style.detail, Qt::ElideRight, room));
         }
     }
 

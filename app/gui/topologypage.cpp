@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "topologypage.h"
 
+#include "faultspage.h"
 #include "graphview.h"
 
 #include <eventfilter.h>
@@ -162,15 +163,31 @@ void TopologyPage::relayout()
     m_sinceLayout.restart();
 }
 
+// The active faults on a node, each as what it does ("down", "slow 3x", "drop 10 %"). A
+// broker-wide one (an outage, or `broker: all` with drop, duplicate or delay) is on every
+// channel: there is no node for the broker itself.
+QStringList TopologyPage::activeFaultsOn(const QString& key) const
+{
+    QStringList faults;
+    for (const QJsonValue& f : std::as_const(m_faults)) {
+        const QJsonObject o = f.toObject();
+        if (!o.value(u"active").toBool())
+            continue;
+        const QString target = o.value(u"target").toString();
+        const bool on = target == u"broker" ? key.startsWith(u"c:")
+                                            : key == nodeKey(target == u"service", o.value(u"name").toString());
+        if (!on)
+            continue;
+        const QString strength = FaultsPage::strengthOf(o);
+        const QString what = o.value(u"kind").toString() + (strength.isEmpty() ? QString() : u' ' + strength);
+        faults.append(target == u"broker" ? tr("broker %1").arg(what) : what);
+    }
+    return faults;
+}
+
 void TopologyPage::applyStyles(bool traffic)
 {
     const QJsonObject topology = m_state.value(u"topology").toObject();
-    QSet<QString> faulted;
-    for (const QJsonValue& f : std::as_const(m_faults)) {
-        const QJsonObject o = f.toObject();
-        if (o.value(u"active").toBool())
-            faulted.insert(nodeKey(o.value(u"target").toString() == u"service", o.value(u"name").toString()));
-    }
     for (const QJsonValue& v : topology.value(u"nodes").toArray()) {
         const QJsonObject n = v.toObject();
         const bool service = n.value(u"kind").toString() == u"service";
@@ -201,10 +218,11 @@ void TopologyPage::applyStyles(bool traffic)
         } else {
             style.detail = tr("%1 events").arg(n.value(u"events").toInteger());
         }
-        if (faulted.contains(key)) {
+        if (const QStringList faults = activeFaultsOn(key); !faults.isEmpty()) {
             style.fill = QColor(0xF6, 0xC9, 0xC4);
             style.border = QColor(0xC6, 0x3B, 0x31);
-            style.detail = tr("FAULT") + QStringLiteral(" · ") + style.detail;
+            // what the fault is comes first: the red already says there is one
+            style.detail = faults.join(QStringLiteral(", ")) + QStringLiteral(" · ") + style.detail;
         }
         m_view->setNodeStyle(key, style);
     }
@@ -254,6 +272,9 @@ void TopologyPage::showDetails()
     const QString name = key.mid(2);
     const bool service = key.startsWith(u"s:");
     QString html = QStringLiteral("<b>%1</b> (%2)").arg(name.toHtmlEscaped(), service ? tr("service") : tr("channel"));
+    if (const QStringList faults = activeFaultsOn(key); !faults.isEmpty())
+        html += QStringLiteral("<br><span style=\"color:#C63B31\">%1</span>")
+                    .arg(tr("fault: %1").arg(faults.join(QStringLiteral(", "))).toHtmlEscaped());
     const QJsonArray edges = m_state.value(u"topology").toObject().value(u"edges").toArray();
     for (const QJsonValue& v : edges) {
         const QJsonObject e = v.toObject();

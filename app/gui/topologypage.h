@@ -55,6 +55,7 @@ private:
     void relayout();
     void applyStyles(bool traffic);
     void showDetails();
+    QStringList activeFaultsOn(const QString& key) const;
     QString latestEventsHtml(const QString& key); // read at most once a second
 
     GraphView* m_view;

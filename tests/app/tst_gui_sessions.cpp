@@ -65,6 +65,7 @@ private Q_SLOTS:
     void chartAxesStepOnRoundValues();
     void faultTurnsItsNodeRed();
     void faultInjectedWhilePausedShowsAtOnce();
+    void faultMarksSayWhatAndBrokerFaultsMarkEveryChannel();
     void lowerSpeedHoldsAtOnce();
     void orchestratedSagaDiagramCountsEachPairOnce();
     void faultsPaneListsEachFault();
@@ -155,7 +156,7 @@ void TestGuiSessions::faultTurnsItsNodeRed()
     QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
     const QColor normal = w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill;
     w.simSession()->injectFault(paymentDownFor30s());
-    QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"FAULT"),
+    QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"down · "),
                              10000);
     const QColor red = w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).fill;
     QVERIFY(red != normal);
@@ -184,11 +185,42 @@ void TestGuiSessions::faultInjectedWhilePausedShowsAtOnce()
     QTRY_VERIFY_WITH_TIMEOUT(standsStill(), 10000);
     const double pausedAt = w.simSession()->simSeconds();
     w.simSession()->injectFault(paymentDownFor30s());
-    QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"FAULT"),
+    QTRY_VERIFY_WITH_TIMEOUT(w.topologyPage()->view()->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"down · "),
                              10000);
     QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(u"1 fault(s) active"), 5000);
     QVERIFY2(w.statusText().contains(u"paused"), qPrintable(w.statusText()));
     QCOMPARE(w.simSession()->simSeconds(), pausedAt);
+}
+
+// A node's mark says which fault is on it, and a broker-wide fault (there is no node for the
+// broker) marks every channel: a broker outage used to show nowhere on the topology.
+void TestGuiSessions::faultMarksSayWhatAndBrokerFaultsMarkEveryChannel()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(w.startSimulation(m_flow));
+    w.session()->setSpeed(10);
+    QTRY_COMPARE_WITH_TIMEOUT(w.topologyPage()->nodeCount(), 8, 10000);
+    w.session()->setPaused(true); // the faults start now, and stay on while the test looks
+    QCOMPARE(w.injectFault(QStringLiteral("service: payment, slow: 3x, for: 60s")), QString());
+    QCOMPARE(w.injectFault(QStringLiteral("broker: all, down: 60s")), QString());
+    QCOMPARE(w.injectFault(QStringLiteral("channel: stock, drop: 10%, for: 60s")), QString());
+    const GraphView* view = w.topologyPage()->view();
+    QTRY_VERIFY_WITH_TIMEOUT(view->nodeStyle(QStringLiteral("s:payment")).detail.startsWith(u"slow 3x · "), 10000);
+    for (const char* channel : { "orders", "payments", "stock" }) {
+        const GraphView::NodeStyle style = view->nodeStyle(QStringLiteral("c:") + QLatin1String(channel));
+        QVERIFY2(style.detail.startsWith(channel == QByteArrayView("stock") ? u"broker down, drop 10 % · "
+                                                                        : u"broker down · "),
+                 qPrintable(QLatin1String(channel) + u": " + style.detail));
+        QVERIFY(style.fill.red() > style.fill.green() + 30);
+    }
+    // the clicked node's details say it in full
+    w.topologyPage()->view()->selectNode(QStringLiteral("c:stock"));
+    QTRY_VERIFY2(w.topologyPage()->detailsText().contains(u"fault: broker down, drop 10 %"),
+                 qPrintable(w.topologyPage()->detailsText()));
+    // a service is not a channel: the broker's outage is not marked on it
+    QVERIFY2(!view->nodeStyle(QStringLiteral("s:orders")).detail.contains(u"down"),
+             qPrintable(view->nodeStyle(QStringLiteral("s:orders")).detail));
 }
 
 // From 1000x down to 1x: the new speed holds from the next slice. The rest of a step at 1000x
