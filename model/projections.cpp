@@ -19,8 +19,8 @@ namespace FlowScope {
 namespace {
 constexpr quint32 CheckpointMagic = 0x46534350; // "FSCP"
 // 2: sagas and views drop what is old, and say so; 3: causation memory in two generations; 4: a saga
-// instance's events are known by source and id
-constexpr quint32 CheckpointVersion = 4;
+// instance's events are known by source and id; 5: saga transitions counted by what moved them
+constexpr quint32 CheckpointVersion = 5;
 
 QJsonObject countsJson(const NamedValues<qint64>& counts)
 {

@@ -7,6 +7,8 @@
 #include <QJsonArray>
 #include <QMap>
 
+#include <array>
+
 namespace FlowScope {
 
 SagaTracker::SagaTracker(const Flow& flow, const Saga& saga)
@@ -28,7 +30,9 @@ SagaTracker::SagaTracker(const Flow& flow, const Saga& saga)
         m_stateTimeouts.append(timeout ? timeout->micros : -1);
         m_finalOutcome.append(static_cast<int>(s.outcome));
     }
+    m_stateCount = int(saga.states.size());
     m_inState.resize(saga.states.size());
+    m_moves.assign(size_t(saga.states.size()) * size_t(saga.states.size()) * size_t(m_typeCount + 1), 0);
     m_deadlines.resize(size_t(saga.states.size()));
     // [state][type] -> the state its first transition on that type enters, as SagaState::transition
     // would find it; looked up per event instead of comparing names
@@ -82,12 +86,12 @@ void SagaTracker::clearDeadlines()
     m_nextDue = std::numeric_limits<qint64>::max();
 }
 
-void SagaTracker::enter(int index, int state, qint64 time)
+void SagaTracker::enter(int index, int state, qint64 time, int trigger)
 {
     Instance& in = m_instances[size_t(index)];
     --m_inState[in.state];
     ++m_inState[state];
-    ++m_transitions[qMakePair(in.state, state)];
+    ++m_moves[moveIndex(in.state, state, trigger)];
     if (in.stuck) { // a stuck instance that moves on is no longer stuck
         in.stuck = false;
         --m_stuck;
@@ -242,7 +246,7 @@ void SagaTracker::foldOne(const Event& e, qint64 time, const QByteArray& correla
         anomaly(in, Anomaly::NotAccepted, e);
         return;
     }
-    enter(index, next, time);
+    enter(index, next, time, *type);
 }
 
 bool SagaTracker::Instance::seen(const Event& e) const
@@ -287,7 +291,7 @@ void SagaTracker::fireDue()
             const QString& onTimeout = m_saga->states[in.state].onTimeout;
             if (m_saga->isOrchestrated() && !onTimeout.isEmpty()) {
                 // the orchestrator gives up waiting and moves on, at the moment the timer fired
-                enter(d.instance, m_saga->stateIndex(onTimeout), d.at);
+                enter(d.instance, m_saga->stateIndex(onTimeout), d.at, m_typeCount);
                 continue;
             }
             in.stuck = true;
@@ -313,11 +317,27 @@ QJsonObject SagaTracker::toJson() const
                                  { QStringLiteral("failed"), finals[int(SagaOutcome::Failed)] },
                                  { QStringLiteral("running"), open - m_stuck },
                                  { QStringLiteral("stuck"), m_stuck } };
-    QJsonObject transitions;
-    for (auto it = m_transitions.cbegin(); it != m_transitions.cend(); ++it)
-        transitions.insert(m_saga->states[it.key().first].name + QStringLiteral(" -> ")
-                               + m_saga->states[it.key().second].name,
-                           it.value());
+    // per pair of states, and per pair by what moved it (an event type, or "timeout")
+    QJsonObject transitions, byTrigger;
+    QList<QString> triggerNames(m_typeCount + 1);
+    for (qsizetype i = 0; i < m_vocabulary.size(); ++i)
+        triggerNames[m_vocabulary.value(i)] = QString::fromUtf8(m_vocabulary.name(i));
+    triggerNames[m_typeCount] = QStringLiteral("timeout");
+    for (int from = 0; from < m_stateCount; ++from)
+        for (int to = 0; to < m_stateCount; ++to) {
+            qint64 sum = 0;
+            QJsonObject triggers;
+            for (int t = 0; t <= m_typeCount; ++t)
+                if (const qint64 n = m_moves[moveIndex(from, to, t)]) {
+                    sum += n;
+                    triggers.insert(triggerNames[t], n);
+                }
+            if (sum == 0)
+                continue;
+            const QString pair = m_saga->states[from].name + QStringLiteral(" -> ") + m_saga->states[to].name;
+            transitions.insert(pair, sum);
+            byTrigger.insert(pair, triggers);
+        }
     auto latency = [](const LatencyHistogram& h) {
         QJsonObject o = h.toJsonMillis();
         o.remove(QStringLiteral("count"));
@@ -331,6 +351,7 @@ QJsonObject SagaTracker::toJson() const
              { QStringLiteral("instances"), m_started },
              { QStringLiteral("instances_dropped"), m_dropped },
              { QStringLiteral("transitions"), transitions },
+             { QStringLiteral("transitions_by_trigger"), byTrigger },
              { QStringLiteral("anomalies"), m_anomalies[0] + m_anomalies[1] + m_anomalies[2] },
              { QStringLiteral("anomaly_kinds"),
                QJsonObject { { anomalyName(Anomaly::Duplicate), m_anomalies[0] },
@@ -353,14 +374,17 @@ void SagaTracker::save(QDataStream& out) const
     }
     out << m_clock << m_inState << m_stuck << m_anomalies[0] << m_anomalies[1] << m_anomalies[2] << m_unmatched;
     out << m_started << m_ended << m_dropped << m_finishedKept;
-    // In (from, to) order: a QHash's order depends on the process's hash seed, and the same
-    // state must save to the same bytes in every process.
-    QMap<QPair<int, int>, qint64> transitions;
-    for (auto it = m_transitions.cbegin(); it != m_transitions.cend(); ++it)
-        transitions.insert(it.key(), it.value());
-    out << qint32(transitions.size());
-    for (auto it = transitions.cbegin(); it != transitions.cend(); ++it)
-        out << qint32(it.key().first) << qint32(it.key().second) << it.value();
+    // The transitions made, as (from, to, trigger, count) in that order (trigger -1: a timeout);
+    // those never made are left out.
+    QList<std::array<qint64, 4>> moves;
+    for (int from = 0; from < m_stateCount; ++from)
+        for (int to = 0; to < m_stateCount; ++to)
+            for (int t = 0; t <= m_typeCount; ++t)
+                if (const qint64 n = m_moves[moveIndex(from, to, t)])
+                    moves.append({ from, to, t == m_typeCount ? -1 : t, n });
+    out << qint32(moves.size());
+    for (const auto& m : std::as_const(moves))
+        out << qint32(m[0]) << qint32(m[1]) << qint32(m[2]) << m[3];
     m_latency.save(out);
     for (const LatencyHistogram& h : m_latencyByOutcome)
         h.save(out);
@@ -371,7 +395,7 @@ bool SagaTracker::load(QDataStream& in)
     m_instances.clear();
     m_byCorrelation.clear();
     clearDeadlines();
-    m_transitions.clear();
+    std::fill(m_moves.begin(), m_moves.end(), 0);
     quint64 n = 0;
     in >> n;
     const int stateCount = int(m_saga->states.size());
@@ -399,10 +423,12 @@ bool SagaTracker::load(QDataStream& in)
     qint32 t = 0;
     in >> t;
     for (qint32 k = 0; k < t && in.status() == QDataStream::Ok; ++k) {
-        qint32 a, b;
+        qint32 from, to, trigger;
         qint64 count;
-        in >> a >> b >> count;
-        m_transitions.insert(qMakePair(a, b), count);
+        in >> from >> to >> trigger >> count;
+        if (from < 0 || from >= stateCount || to < 0 || to >= stateCount || trigger < -1 || trigger >= m_typeCount)
+            return false;
+        m_moves[moveIndex(from, to, trigger < 0 ? m_typeCount : trigger)] = count;
     }
     if (!m_latency.load(in))
         return false;

@@ -110,7 +110,8 @@ private:
         quint32 entry;
         bool operator>(const Deadline& o) const { return std::tie(at, instance) > std::tie(o.at, o.instance); }
     };
-    void enter(int index, int state, qint64 time);
+    // `trigger`: the vocabulary index of the event type that moved it, or m_typeCount for a timeout
+    void enter(int index, int state, qint64 time, int trigger);
     void anomaly(Instance& in, Anomaly kind, const Event& e);
     void scheduleTimeout(int index);
     void fireDue(); // the deadlines before m_clock: stuck, or an orchestrator's on_timeout
@@ -122,6 +123,7 @@ private:
     const Saga* m_saga;
     NamedValues<int> m_vocabulary; // the saga's event types (start, transitions) -> 0, 1, ...
     int m_typeCount = 0;
+    int m_stateCount = 0; // the saga's
     std::vector<int> m_next;       // [state * m_typeCount + type]: the state entered, or -1
     QList<qint64> m_stateTimeouts;       // per state, µs; -1 none
     QList<int> m_finalOutcome;           // per state: SagaOutcome as int
@@ -143,7 +145,13 @@ private:
 
     // aggregates, kept incrementally
     QList<qint64> m_inState;
-    QHash<QPair<int, int>, qint64> m_transitions;
+    // Transitions made, by [(from * states + to) * (m_typeCount + 1) + trigger] (trigger as in
+    // enter()): a reply and a timeout into the same state are told apart. A few hundred counts.
+    std::vector<qint64> m_moves;
+    size_t moveIndex(int from, int to, int trigger) const
+    {
+        return (size_t(from) * size_t(m_stateCount) + size_t(to)) * size_t(m_typeCount + 1) + size_t(trigger);
+    }
     qint64 m_stuck = 0;
     qint64 m_anomalies[3] = { 0, 0, 0 };
     qint64 m_unmatched = 0; // events of the saga for a correlation id with no instance (yet)

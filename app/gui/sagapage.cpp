@@ -190,24 +190,31 @@ void SagaPage::showSaga()
     QByteArray dot = "digraph S { rankdir=LR; nodesep=0.3; ranksep=0.55; node [shape=ellipse width=1.4 height=0.6 fixedsize=true];\n";
     dot += "\"__start\" [shape=point width=0.15];\n\"__start\" -> " + dotId(saga.states.first().name) + " [label=\""
         + saga.start.toUtf8() + "\"];\n";
+    // wide enough for the state's name (about a tenth of an inch a character in the bold title, and an ellipse's margins)
+    for (const SagaState& st : saga.states)
+        if (const double width = 0.45 + 0.11 * double(st.name.size()); width > 1.4)
+            dot += dotId(st.name) + " [width=" + QByteArray::number(width, 'f', 2) + "];\n";
     m_arrows.clear();
-    auto add = [&](const QString& from, const QString& to, const QString& trigger, bool timeout) {
+    auto add = [&](const QString& from, const QString& to, const QString& trigger, const QString& key, bool timeout) {
         for (Arrow& a : m_arrows)
             if (a.from == from && a.to == to) {
-                a.triggers.append(trigger);
+                if (!a.triggerKeys.contains(key)) { // the first transition of a type wins: one is shown
+                    a.triggers.append(trigger);
+                    a.triggerKeys.append(key);
+                }
                 a.timeoutOnly = a.timeoutOnly && timeout;
                 return;
             }
-        m_arrows.append(Arrow { from, to, { trigger }, timeout });
+        m_arrows.append(Arrow { from, to, { trigger }, { key }, timeout });
     };
     for (const SagaState& st : saga.states) {
         for (const SagaTransition& t : st.transitions)
-            add(st.name, t.target, t.type, false);
+            add(st.name, t.target, t.type, t.type, false);
         if (!st.onTimeout.isEmpty())
-            add(st.name, st.onTimeout, tr("timeout"), true);
+            add(st.name, st.onTimeout, tr("timeout"), QStringLiteral("timeout"), true);
     }
-    for (const Arrow& a : std::as_const(m_arrows))
-        dot += dotId(a.from) + " -> " + dotId(a.to) + " [label=\"" + a.triggers.join(QStringLiteral(" / ")).toUtf8()
+    for (const Arrow& a : std::as_const(m_arrows)) // room for a count after each trigger
+        dot += dotId(a.from) + " -> " + dotId(a.to) + " [label=\"" + a.triggers.join(QStringLiteral(" 00000 / ")).toUtf8()
             + " 00000\"];\n";
     dot += "}\n";
     m_view->setLayout(layoutDot(dot));
@@ -240,6 +247,7 @@ void SagaPage::update(const QJsonObject& state)
     const QJsonObject s = state.value(u"sagas").toObject().value(saga.name).toObject();
     const QJsonObject counts = s.value(u"states").toObject();
     const QJsonObject transitions = s.value(u"transitions").toObject();
+    const QJsonObject byTrigger = s.value(u"transitions_by_trigger").toObject();
     qint64 open = 0;
     for (const SagaState& st : saga.states)
         if (!st.isFinal())
@@ -262,8 +270,18 @@ void SagaPage::update(const QJsonObject& state)
     }
     for (const Arrow& a : std::as_const(m_arrows)) {
         GraphView::EdgeStyle style;
-        const qint64 n = transitions.value(a.from + QStringLiteral(" -> ") + a.to).toInteger();
-        style.label = a.triggers.join(QStringLiteral(" / ")) + u' ' + QString::number(n);
+        const QString pair = a.from + QStringLiteral(" -> ") + a.to;
+        const qint64 n = transitions.value(pair).toInteger();
+        if (a.triggers.size() == 1) {
+            style.label = a.triggers.first() + u' ' + QString::number(n);
+        } else {
+            // a reply and a timeout (or two replies) into one state: each with its own count
+            const QJsonObject perTrigger = byTrigger.value(pair).toObject();
+            QStringList parts;
+            for (qsizetype i = 0; i < a.triggers.size(); ++i)
+                parts.append(a.triggers[i] + u' ' + QString::number(perTrigger.value(a.triggerKeys[i]).toInteger()));
+            style.label = parts.join(QStringLiteral(" / "));
+        }
         const SagaState* target = saga.state(a.to);
         if (a.timeoutOnly || (target && target->outcome == SagaOutcome::Compensated))
             style.color = QColor(0xC9, 0x8A, 0x1B);

@@ -95,7 +95,8 @@ private:
     // edge: the state's counts are per pair, and two edges of a pair showed one count twice.
     struct Arrow {
         QString from, to;
-        QStringList triggers;
+        QStringList triggers; // as shown
+        QStringList triggerKeys; // as transitions_by_trigger names them: the type, or "timeout"
         bool timeoutOnly = true;
     };
     QList<Arrow> m_arrows;

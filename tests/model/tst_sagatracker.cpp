@@ -542,7 +542,7 @@ void TestSagaTracker::orchestratedOnTimeout()
 name: orchestrated
 correlation: data.orderId
 channels:
-  orders: [OrderPlaced, StockReserved, PaymentRefunded]
+  orders: [OrderPlaced, StockReserved, StockUnavailable, PaymentRefunded]
 services:
   checkout: {}
 sagas:
@@ -551,7 +551,7 @@ sagas:
     start: OrderPlaced
     timeout: 2s
     states:
-      reserving: { send: ReserveStock, when: { StockReserved: done }, on_timeout: refunding }
+      reserving: { send: ReserveStock, when: { StockReserved: done, StockUnavailable: refunding }, on_timeout: refunding }
       refunding: { send: RefundPayment, when: { PaymentRefunded: cancelled }, timeout: 10s }
       done:      { outcome: completed }
       cancelled: { outcome: compensated }
@@ -560,6 +560,8 @@ sagas:
     s.order("OrderPlaced", "o1", 0);
     s.order("OrderPlaced", "o2", 500);
     s.order("StockReserved", "o2", 1000); // o2 answered in time
+    s.order("OrderPlaced", "o3", 1100);
+    s.order("StockUnavailable", "o3", 1200); // o3 answered no: refunding, as o1's timeout will
     s.tick(2001);                         // o1 waited 2.001 s: refunding
     s.order("StockReserved", "o1", 2500); // too late: not accepted in refunding
     s.order("PaymentRefunded", "o1", 3000);
@@ -570,8 +572,18 @@ sagas:
     QCOMPARE(outcomes.value(u"completed").toInteger(), 1);
     QCOMPARE(outcomes.value(u"compensated").toInteger(), 1);
     QCOMPARE(outcomes.value(u"stuck").toInteger(), 0);
-    QCOMPARE(saga.value(u"transitions").toObject().value(u"reserving -> refunding").toInteger(), 1);
+    QCOMPARE(saga.value(u"transitions").toObject().value(u"reserving -> refunding").toInteger(), 2);
+    // the reply and the timeout into the same state, told apart
+    COMPARE_JSON(saga.value(u"transitions_by_trigger").toObject(),
+                 (QJsonObject { { u"reserving -> done"_s, QJsonObject { { u"StockReserved"_s, 1 } } },
+                                { u"reserving -> refunding"_s, QJsonObject { { u"StockUnavailable"_s, 1 }, { u"timeout"_s, 1 } } },
+                                { u"refunding -> cancelled"_s, QJsonObject { { u"PaymentRefunded"_s, 1 } } } }));
     QCOMPARE(saga.value(u"anomaly_kinds").toObject().value(u"not_accepted").toInteger(), 1);
+    // a checkpoint keeps them
+    Projections q(flow);
+    QVERIFY(q.load(p.save()));
+    COMPARE_JSON(q.toJson().value(u"sagas").toObject().value(u"order").toObject().value(u"transitions_by_trigger").toObject(),
+                 saga.value(u"transitions_by_trigger").toObject());
     const SagaTracker& t = *p.sagas().front();
     // compensated 3 s after it started: the timer's moment counts, not the tick's
     QCOMPARE(t.instance("o1")->endedAt, micros(3000));
