@@ -97,7 +97,8 @@ Simulator::Simulator(std::shared_ptr<const Flow> flow, quint64 seed, qint64 star
                                                DataTemplate(g.data), 0 });
             for (const CurvePoint& p : g.curve)
                 m_generators.back().peak = std::max(m_generators.back().peak, p.rate.perSecond);
-            schedule(g.start.micros, Kind::Generate, int(m_generators.size() - 1));
+            if (const qint64 first = firstArrival(m_generators.back()); first >= 0)
+                schedule(first, Kind::Generate, int(m_generators.size() - 1));
         }
     }
 }
@@ -227,6 +228,7 @@ void Simulator::release(int message)
                                              : 0);
     if (blockedUntil > t) {
         ++m.refs;
+        ++m_unpublished;
         schedule(blockedUntil, Kind::Publish, message);
         return;
     }
@@ -281,6 +283,7 @@ void Simulator::release(int message)
             for (const int delay : c.delays)
                 latency += m_rng.sampleMicros(m_faults[size_t(delay)].delay);
             ++m.refs;
+            ++m_services[size_t(s)].stats.inTransit;
             schedule(t + latency, Kind::Deliver, s, message);
         }
     }
@@ -375,6 +378,7 @@ void Simulator::complete(int serviceIndex, int slot, qint64 t)
         if (w.attempt < s.sim.retry.max) {
             ++w.attempt;
             ++s.stats.retries;
+            ++s.stats.retrying;
             double delay = double(s.sim.retry.baseDelay(w.attempt).micros);
             if (s.sim.retry.jitter > 0)
                 delay *= 1.0 + s.sim.retry.jitter * (2.0 * m_rng.uniform() - 1.0);
@@ -504,6 +508,31 @@ void Simulator::generate(int index, qint64 t)
         schedule(t + std::max<qint64>(gap, 1), Kind::Generate, index);
 }
 
+// When a generator's first event comes, or -1 for none ever. A Poisson stream's first arrival is
+// one exponential gap after its start, as every later one is after the one before (an arrival at
+// the start itself was one event more than the process has); a curve's first candidate likewise,
+// at its peak rate. Constant arrivals and bursts begin at the start. A rate of 0 sends nothing.
+qint64 Simulator::firstArrival(const Generator& g)
+{
+    const LoadGenerator& def = *g.def;
+    const qint64 start = def.start.micros;
+    switch (def.arrival) {
+    case Arrival::Curve: {
+        if (def.curve.isEmpty())
+            break; // the generator's own rate, as generate() falls back to
+        if (g.peak <= 0)
+            return -1;
+        const qint64 first = start + Rng::roundHalfAway(m_rng.exponential(1e6 / g.peak));
+        const qint64 rises = g.risesAfter(first);
+        return rises < 0 ? -1 : std::max(first, rises);
+    }
+    case Arrival::Constant: return def.rate.perSecond > 0 ? start : -1;
+    case Arrival::Bursts: return start;
+    default: break;
+    }
+    return def.rate.perSecond > 0 ? start + Rng::roundHalfAway(m_rng.exponential(1e6 / def.rate.perSecond)) : -1;
+}
+
 void Simulator::emitGenerated(Generator& g, qint64 t)
 {
     ++g.seq;
@@ -522,10 +551,11 @@ qint64 Simulator::runUntil(qint64 until)
     const qint64 before = m_emitted;
     while (true) {
         Item item;
-        if (!m_due.empty() && m_now <= until && (m_agenda.empty() || m_agenda.top().time > m_now)) {
+        if (!m_due.empty() && m_now < until && (m_agenda.empty() || m_agenda.top().time > m_now)) {
             item = m_due.front();
             m_due.pop_front();
-        } else if (!m_agenda.empty() && m_agenda.top().time <= until) {
+        } else if (!m_agenda.empty()
+                   && (m_agenda.top().time < until || (m_agenda.top().time == until && isFault(m_agenda.top())))) {
             item = m_agenda.top();
             m_agenda.pop();
         } else {
@@ -536,12 +566,14 @@ qint64 Simulator::runUntil(qint64 until)
         case Kind::Generate: generate(item.a, item.time); break;
         case Kind::Deliver: {
             // the delivery's reference moves into the service's queue
+            --m_services[size_t(item.a)].stats.inTransit;
             deliver(item.a, item.b, item.time);
             break;
         }
         case Kind::Complete: complete(item.a, item.b, item.time); break;
         case Kind::Retry: {
             Service& s = m_services[size_t(item.a)];
+            --s.stats.retrying;
             s.queue.push_front(item.b); // a retry goes first: it already waited its backoff
             s.stats.queue = qint64(s.queue.size());
             tryStart(item.a, item.time);
@@ -550,6 +582,7 @@ qint64 Simulator::runUntil(qint64 until)
         case Kind::Publish: {
             Message& m = m_messages[size_t(item.a)];
             --m.refs;
+            --m_unpublished;
             publish(item.a, item.time);
             break;
         }
@@ -623,7 +656,9 @@ QJsonObject ServiceStats::toJson() const
                          { QStringLiteral("queue"), queue },
                          { QStringLiteral("lag"), held },
                          { QStringLiteral("busy"), busy },
-                         { QStringLiteral("cold_starts"), coldStarts } };
+                         { QStringLiteral("cold_starts"), coldStarts },
+                         { QStringLiteral("in_transit"), inTransit },
+                         { QStringLiteral("retrying"), retrying } };
 }
 
 QJsonObject Simulator::statsJson() const

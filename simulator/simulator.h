@@ -35,12 +35,18 @@ struct ServiceStats {
     double latencySumMicros = 0; // arrival at the service to the end of its handling
     qint64 taken = 0;            // deliveries taken from the broker into the queue (or by a worker)
     double lagSumMicros = 0;     // the time those were held back before (a full queue, a fault)
+    // Where the rest is, so that every delivery is accounted for at any moment:
+    //   deliveries published to it + duplicated = dropped + in_transit + held + taken
+    //   taken = processed + dead_lettered + queue + busy + retrying
+    qint64 inTransit = 0; // deliveries on their way (broker latency, a delay fault), not arrived yet
+    qint64 retrying = 0;  // failed attempts waiting out their backoff before the next one
 
     double meanLatencyMillis() const { return processed ? latencySumMicros / double(processed) / 1000.0 : 0; }
     // Consumer lag in time: how long a delivery taken so far waited at the broker for the service.
     double meanLagMillis() const { return taken ? lagSumMicros / double(taken) / 1000.0 : 0; }
     // {processed, failed, retries, dead_lettered, dropped, duplicated, max_queue, mean_latency_ms,
-    // taken, mean_lag_ms, queue, lag, busy, cold_starts}: the CLI's `services` entries and the window's metrics stream
+    // taken, mean_lag_ms, queue, lag, busy, cold_starts, in_transit, retrying}: the CLI's `services`
+    // entries and the window's metrics stream
     QJsonObject toJson() const;
 };
 
@@ -77,12 +83,19 @@ public:
     // starts now). Returns its index.
     int injectFault(const Fault& fault);
 
-    // Processes everything that happens up to sim time `until` (µs since the start) and hands
-    // the events to the sink. Returns the number of events emitted.
+    // Processes everything that happens before sim time `until` (µs since the start), hands the
+    // events to the sink and moves the clock to `until`. What happens at `until` itself is left
+    // for the next call, as SimPy's run(until) does: a run of 10 s at a constant 50/s is 500
+    // events, and slices [a, b) [b, c) add up to the run [a, c). Faults that start or end at
+    // `until` are applied now (they would come first in the next call anyway), so that a fault
+    // injected at now() takes effect with runUntil(now()). Returns the number of events emitted.
     qint64 runUntil(qint64 until);
     qint64 now() const { return m_now; }
     qint64 startTime() const { return m_start; }
     qint64 eventsEmitted() const { return m_emitted; }
+    // Events made but not published yet: their producer is cut off from the broker, or the
+    // broker is down (they go out when it is back). Not in eventsEmitted() until then.
+    qint64 unpublished() const { return m_unpublished; }
     qint64 pendingWork() const;
 
     std::vector<ServiceStats> stats() const;
@@ -109,6 +122,7 @@ private:
     void complete(int service, int work, qint64 t);
     void generate(int generator, qint64 t);
     void emitGenerated(Generator& g, qint64 t); // one event of `g`, a flow of its own, published at t
+    qint64 firstArrival(const Generator& g);
     void startFault(int index, bool on, qint64 t);
     struct ChannelState;
     void applyChannelFault(int index, bool on, ChannelState& c);
@@ -142,6 +156,7 @@ private:
     char* m_idBlockData = nullptr;
     int m_idBlockUsed = IdsPerBlock;
     qint64 m_emitted = 0;
+    qint64 m_unpublished = 0;
     std::vector<Service> m_services;
     std::vector<Generator> m_generators;
     Slots<Job> m_jobs;

@@ -31,6 +31,7 @@ struct Simulator::Item {
     int a;
     int b;
     Kind kind() const { return Kind(key & 0xff); }
+    friend bool isFault(const Item& item) { return (item.key >> 63) == 0; }
     bool operator<(const Item& o) const { return time != o.time ? time < o.time : key < o.key; }
 };
 

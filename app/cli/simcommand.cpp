@@ -171,6 +171,7 @@ int simCommand(const QStringList& args, const QString& command)
     result.insert(QStringLiteral("services"), sim.statsJson());
     result.insert(QStringLiteral("faults"), sim.faultsJson().value(u"faults"));
     result.insert(QStringLiteral("sim"), QJsonObject { { QStringLiteral("events"), sim.eventsEmitted() },
+                                                    { QStringLiteral("unpublished"), sim.unpublished() },
                                                     { QStringLiteral("sim_seconds"), double(sim.now()) / 1e6 },
                                                     { QStringLiteral("wall_seconds"), wallSeconds },
                                                     { QStringLiteral("seed"), QString::number(seed) } });

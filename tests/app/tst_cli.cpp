@@ -505,7 +505,7 @@ void TestCli::outputsAreNeverClobbered()
     const Run forced = flowscope({ demo, duration, QStringLiteral("1s"), outOpt, precious, force });
     QCOMPARE(forced.exitCode, 0);
     const qint64 events = readAll(precious).size();
-    QCOMPARE(events, 778); // the demo's first simulated second, as `demo --duration 1s --json` counts it
+    QCOMPARE(events, 1030); // the demo's first simulated second, as `demo --duration 1s --json` counts it
     // export: never over the recording it reads; over another file only with --force
     const QString jsonl = path(QStringLiteral("precious.jsonl"));
     writeFile(jsonl, "keep\n");

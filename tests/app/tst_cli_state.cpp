@@ -98,18 +98,18 @@ void TestCliState::demo()
     const Run r = flowscope({ QStringLiteral("demo"), QStringLiteral("--json") });
     QCOMPARE(r.exitCode, 0);
     const QJsonObject o = QJsonDocument::fromJson(r.out).object();
-    QCOMPARE(o.value(u"events").toInteger(), 57911);
-    QCOMPARE(o.value(u"sim").toObject().value(u"events").toInteger(), 57911);
+    QCOMPARE(o.value(u"events").toInteger(), 58237);
+    QCOMPARE(o.value(u"sim").toObject().value(u"events").toInteger(), 58237);
     QCOMPARE(o.value(u"sim").toObject().value(u"sim_seconds").toDouble(), 60.0);
-    QCOMPARE(o.value(u"types").toObject().value(u"OrderCreated").toInteger(), 11945);
+    QCOMPARE(o.value(u"types").toObject().value(u"OrderCreated").toInteger(), 12010);
     const QJsonObject outcomes = o.value(u"sagas").toObject().value(u"order").toObject().value(u"outcomes").toObject();
-    QCOMPARE(outcomes.value(u"completed").toInteger(), 10507);
-    QCOMPARE(outcomes.value(u"compensated").toInteger(), 523);
-    QCOMPARE(outcomes.value(u"failed").toInteger(), 887);
+    QCOMPARE(outcomes.value(u"completed").toInteger(), 10572);
+    QCOMPARE(outcomes.value(u"compensated").toInteger(), 525);
+    QCOMPARE(outcomes.value(u"failed").toInteger(), 880);
     const QJsonObject services = o.value(u"services").toObject();
     for (const char* key : { "processed", "failed", "retries", "dead_lettered", "dropped", "duplicated", "taken", "mean_lag_ms", "max_queue", "mean_latency_ms" })
         QVERIFY2(services.value(u"payment").toObject().contains(QLatin1String(key)), key);
-    QCOMPARE(services.value(u"shipping").toObject().value(u"processed").toInteger(), 10507);
+    QCOMPARE(services.value(u"shipping").toObject().value(u"processed").toInteger(), 10572);
     // the demo's three faults, each with how strong it is; the first begins at 60 s, as the run ends
     const QJsonArray faults = o.value(u"faults").toArray();
     QCOMPARE(faults.size(), 3);

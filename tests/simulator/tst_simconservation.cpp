@@ -227,6 +227,30 @@ void verifyConservation(const Simulator& sim, const EventBatch& events, const Fl
     QCOMPARE(ended, deliveries);
 }
 
+// At any moment of a run, every delivery is somewhere, as ServiceStats says: for each service,
+//   deliveries published to it + duplicated = dropped + in_transit + held (lag) + taken
+//   taken = processed + dead_lettered + queue + busy + retrying
+// `events` are those emitted so far; `counted` how many of them `deliveries` already counts.
+void verifyAccountedFor(const Simulator& sim, const EventBatch& events, const FlowFacts& facts,
+                        QHash<QByteArray, qint64>& deliveries, qsizetype& counted)
+{
+    for (; counted < events.size(); ++counted)
+        for (const QByteArray& service : facts.handlers.value(events[counted].type))
+            ++deliveries[service];
+    for (const ServiceStats& s : sim.stats()) {
+        const QByteArray name = s.name.toUtf8();
+        const QString at = u"%1 at %2 us: "_s.arg(QString::fromUtf8(name)).arg(sim.now());
+        QVERIFY2(deliveries.value(name) + s.duplicated == s.dropped + s.inTransit + s.held + s.taken,
+                 qPrintable(at + u"%1 published + %2 duplicated, but %3 dropped + %4 in transit + %5 held + %6 taken"_s
+                                     .arg(deliveries.value(name)).arg(s.duplicated).arg(s.dropped).arg(s.inTransit)
+                                     .arg(s.held).arg(s.taken)));
+        QVERIFY2(s.taken == s.processed + s.deadLettered + s.queue + s.busy + s.retrying,
+                 qPrintable(at + u"%1 taken, but %2 processed + %3 dead-lettered + %4 queued + %5 busy + %6 retrying"_s
+                                     .arg(s.taken).arg(s.processed).arg(s.deadLettered).arg(s.queue).arg(s.busy)
+                                     .arg(s.retrying)));
+    }
+}
+
 } // namespace
 
 // verifyConservation() on 100 random flows (randomFlow; 3000 passed once), run to the end; and
@@ -265,14 +289,20 @@ void TestConservation::conservation()
         return;
 
     // Paced (the window calls runUntil(clock) at whatever times its timer fires, and the speed
-    // may change meanwhile): steps of 1 us to 2 s give the very same events.
+    // may change meanwhile): steps of 1 us to 2 s give the very same events. After each step
+    // every delivery is accounted for (in transit, held, queued, in handling, retrying, done).
     Simulator paced(flow, seed);
     EventBatch pacedEvents;
     paced.setSink([&](EventBatch&& b) { pacedEvents.append(std::move(b)); }, 100);
     std::mt19937_64 steps(seed);
+    QHash<QByteArray, qint64> deliveries;
+    qsizetype counted = 0;
     while (paced.now() < 5 * S) {
         const quint64 longest = steps() % 4 == 0 ? Ms : 2 * S; // now and then a run of short steps
         paced.runUntil(std::min(5 * S, paced.now() + 1 + qint64(steps() % longest)));
+        verifyAccountedFor(paced, pacedEvents, facts, deliveries, counted);
+        if (QTest::currentTestFailed())
+            return;
     }
     runToTheEnd(paced, 5 * S);
     QCOMPARE(pacedEvents.size(), events.size());

@@ -123,7 +123,7 @@ void TestSimFaults::faultEndsWhenItSays()
     PARSE(flow, pingFlow(faults, "10/s"));
     Simulator sim(flow, 1);
     const EventBatch events = collect(sim, 25 * S);
-    QCOMPARE(events.size(), 251); // Pings at 0 to 25.0 s (sink emits nothing)
+    QCOMPARE(events.size(), 250); // Pings at 0 to 24.9 s (sink emits nothing; 25 s is the run's end, not in it)
     qint64 last = 0;
     int at15 = 0, at17 = 0, at20 = 0;
     for (const Event& e : events) {
@@ -203,12 +203,12 @@ void TestSimFaults::overlappingDelaysAddUp()
     Simulator sim(flow, 1);
     // to 18 s: the Ping of 19 s arrives at 20 s with the Ping of 20 s, the first without delay
     for (qint64 second = 0; second < 19; ++second) {
-        sim.runUntil(second * S); // the Ping of `second` is published
+        sim.runUntil(second * S + 1); // the Ping of `second` is published
         const qint64 before = statsOf(sim.stats(), u"sink"_s).taken;
         const qint64 late = second >= 5 && second < 10 ? 1010 * Ms : 1000 * Ms;
-        sim.runUntil(second * S + late - 1);
+        sim.runUntil(second * S + late); // what comes at that time is not in the run yet
         QVERIFY2(statsOf(sim.stats(), u"sink"_s).taken == before, qPrintable(u"the Ping of %1 s came early"_s.arg(second)));
-        sim.runUntil(second * S + late);
+        sim.runUntil(second * S + late + 1);
         QVERIFY2(statsOf(sim.stats(), u"sink"_s).taken == before + 1,
                  qPrintable(u"the Ping of %1 s did not come %2 ms later"_s.arg(second).arg(late / Ms)));
     }
@@ -333,7 +333,7 @@ void TestSimFaults::downAndPartitionEndApart()
         at7 += t == 7 * S;
     }
     QCOMPARE(at7, 3);           // the Pings of 5, 6 and 7 s: a down service's load goes on (docs/simulator.md)
-    QCOMPARE(events.size(), 11); // 0 to 10 s, none lost
+    QCOMPARE(events.size(), 10); // 0 to 9 s, none lost
 }
 
 // `at` and `for` that add up past what 64 bits hold (7.2e18 + 2.16e18 µs): the fault lasts to the
@@ -352,7 +352,7 @@ void TestSimFaults::faultPastTheEndOfTime()
     }
     sim.runUntil(10 * S);
     const ServiceStats& sink = statsOf(sim.stats(), u"sink"_s);
-    QCOMPARE(sink.processed, qint64(11)); // 0 to 10 s: neither fault has begun
+    QCOMPARE(sink.processed, qint64(10)); // 0 to 9 s: neither fault has begun
 }
 
 // A curve that ends at 0/s: the generator stops (before the fix it drew candidates at the peak

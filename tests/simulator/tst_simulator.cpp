@@ -25,6 +25,9 @@ using FlowScope::Sim::Simulator;
 class TestSimulator : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void arrivalsStartAndEnd_data();
+    void arrivalsStartAndEnd();
+    void poissonFirstArrivalIsAGapAfterTheStart();
     void mm1_data();
     void mm1();
     void mmc_data();
@@ -144,6 +147,62 @@ EventBatch runCollect(const std::shared_ptr<const Flow>& flow, quint64 seed, qin
 // unit) is off by 20 % or more. The run's own batch-means standard error (20 batches) must be
 // below tolerance/2.5, so the justification holds for the run as measured, not only on paper.
 // About 0.7 µs of wall time per customer: 2.8M customers ≈ 2 s in RelWithDebInfo.
+// A run covers [0, duration): a constant 50/s for 10 s is 500 events, the first at the start and
+// the last at 9.98 s (the one due at 10 s belongs to a longer run); a rate of 0 sends nothing
+// (it sent one event at the start); bursts begin at the start.
+void TestSimulator::arrivalsStartAndEnd_data()
+{
+    QTest::addColumn<QString>("load");
+    QTest::addColumn<int>("count");
+    QTest::addColumn<qint64>("first"); // µs, or -1 for no event
+    QTest::addColumn<qint64>("last");
+    QTest::newRow("constant 50/s") << u"rate: 50/s, arrival: constant"_s << 500 << 0LL << 9980 * Ms;
+    QTest::newRow("constant from 2 s") << u"rate: 50/s, arrival: constant, start: 2s"_s << 400 << 2 * S << 9980 * Ms;
+    QTest::newRow("constant 0/s") << u"rate: 0/s, arrival: constant"_s << 0 << -1LL << -1LL;
+    QTest::newRow("poisson 0/s") << u"rate: 0/s, arrival: poisson"_s << 0 << -1LL << -1LL;
+    QTest::newRow("bursts") << u"arrival: bursts, burst: { size: 10, every: 1s }"_s << 100 << 0LL << 9 * S;
+}
+
+void TestSimulator::arrivalsStartAndEnd()
+{
+    QFETCH(QString, load);
+    QFETCH(int, count);
+    QFETCH(qint64, first);
+    QFETCH(qint64, last);
+    PARSE(flow, u"flowscope: 1\nsimulation:\n  load:\n    - { emit: X, %1 }\n"_s.arg(load).toUtf8());
+    Simulator sim(flow, 1);
+    EventBatch events;
+    sim.setSink([&](EventBatch&& b) { events.append(std::move(b)); });
+    sim.runUntil(10 * S);
+    QCOMPARE(events.size(), count);
+    QCOMPARE(sim.now(), 10 * S);
+    if (count > 0) {
+        QCOMPARE(events.first().time - sim.startTime(), first);
+        QCOMPARE(events.last().time - sim.startTime(), last);
+    }
+}
+
+// A Poisson stream's first arrival is an exponential gap after its start, not at the start: at
+// 1/min, 200 runs of 10 s (seeds 1..200) have none at 0 s, and 33.3 events in all on average
+// (10 s × 1/60 s × 200; the bounds are four standard deviations). Before, every run had one at
+// 0 s: 200 more.
+void TestSimulator::poissonFirstArrivalIsAGapAfterTheStart()
+{
+    PARSE(flow, "flowscope: 1\nsimulation:\n  load:\n    - { emit: X, rate: 1/min, arrival: poisson }\n");
+    int total = 0, atStart = 0;
+    for (quint64 seed = 1; seed <= 200; ++seed) {
+        Simulator sim(flow, seed);
+        EventBatch events;
+        sim.setSink([&](EventBatch&& b) { events.append(std::move(b)); });
+        sim.runUntil(10 * S);
+        total += int(events.size());
+        for (const Event& e : std::as_const(events))
+            atStart += e.time == sim.startTime();
+    }
+    QCOMPARE(atStart, 0);
+    QVERIFY2(total >= 10 && total <= 57, qPrintable(QString::number(total)));
+}
+
 void TestSimulator::mm1_data()
 {
     QTest::addColumn<double>("lambda");
@@ -285,7 +344,7 @@ void TestSimulator::retrySchedule()
     const int retries = int(starts.size()) - 1;
     // empty when the state at `t` is as expected
     const auto check = [&](qint64 t, int busy, int failed) -> QString {
-        s.runUntil(t);
+        s.runUntil(t + 1); // everything at t too
         const ServiceStats st = s.stats().front();
         if (st.busy == busy && st.failed == failed && st.retries == std::min(failed, retries))
             return {};
@@ -377,7 +436,7 @@ void TestSimulator::outageBacklog()
             generated += e.type == "Job";
     });
     const auto at = [&](qint64 t) {
-        sim.runUntil(t);
+        sim.runUntil(t + 1); // everything at t too
         return sim.stats().front();
     };
     ServiceStats s = at(9999 * Ms);
