@@ -44,12 +44,35 @@ bool EventLogModel::open(const QString& path, QString* error)
     beginScanReset();
     m_lastError.clear();
     m_recording = Recording::open(path, error);
-    m_total = m_recording ? m_recording->eventCount() : 0;
-    // a recording that keeps only its newest events starts later than seq 1
-    m_base = std::max<qint64>({ 0, m_total - m_maxRows, m_recording ? m_recording->firstSeq() - 1 : 0 });
-    m_rows = int(m_total - m_base);
+    m_total = m_recording ? std::min(m_recording->eventCount(), m_lastSeq) : 0;
+    resetRows();
     endScanReset(true);
     return m_recording != nullptr;
+}
+
+void EventLogModel::resetRows()
+{
+    // a recording that keeps only its newest events starts later than seq 1
+    m_base = std::max<qint64>({ 0, m_total - m_maxRows, m_recording ? m_recording->firstSeq() - 1 : 0 });
+    m_rows = int(std::max<qint64>(0, m_total - m_base));
+}
+
+void EventLogModel::setLastSeq(qint64 seq)
+{
+    const qint64 last = seq < 0 ? std::numeric_limits<qint64>::max() : seq;
+    if (last == m_lastSeq)
+        return;
+    m_lastSeq = last;
+    if (!m_recording)
+        return;
+    if (last >= m_total) {
+        refresh();
+        return;
+    }
+    beginScanReset();
+    m_total = last;
+    resetRows();
+    endScanReset(true);
 }
 
 void EventLogModel::close()
@@ -75,7 +98,7 @@ void EventLogModel::refresh()
 {
     if (!m_recording)
         return;
-    const qint64 total = m_recording->eventCount();
+    const qint64 total = std::min(m_recording->eventCount(), m_lastSeq);
     if (total <= m_total)
         return;
     const qint64 before = m_total;

@@ -7,6 +7,7 @@
 #include <QAbstractTableModel>
 #include <QCache>
 
+#include <limits>
 #include <memory>
 
 namespace FlowScope {
@@ -41,6 +42,10 @@ public:
     bool open(const QString& path, QString* error);
     void close();
     void refresh();
+    // Shows only the events up to seq `seq` (a replay's position: what comes after it has not
+    // happened yet), or all of them with -1 (the default). Forward it adds rows as refresh()
+    // does; back, the rows after it go (a reset).
+    void setLastSeq(qint64 seq);
     // The whole event at `row` (read from the recording), for a detail pane.
     std::optional<Event> event(int row) const;
     qint64 seqAt(int row) const;
@@ -81,6 +86,7 @@ private:
     // A model reset that forgets every page, match and queued scan slice; the end starts the
     // scan again when filtered and `scan` says so.
     void beginScanReset();
+    void resetRows(); // m_base and m_rows for m_total, unfiltered
     void endScanReset(bool scan);
     const QList<Event>* page(qint64 position) const; // position: the row, unfiltered plus base()
     qint64 position(int row) const { return isFiltered() ? row : m_base + row; }
@@ -93,7 +99,8 @@ private:
     int m_rows = 0;       // unfiltered rows
     qint64 m_base = 0;    // unfiltered: the seq before row 0
     int m_maxRows = DefaultMaxRows;
-    qint64 m_total = 0;   // events in the recording at the last refresh
+    qint64 m_total = 0;   // events in the recording at the last refresh, up to m_lastSeq
+    qint64 m_lastSeq = std::numeric_limits<qint64>::max();
     EventFilter m_filter;
     QList<qint64> m_matches; // filtered rows: their seqs
     qint64 m_scannedTo = 0;  // every match with seq <= this is in m_matches

@@ -574,6 +574,8 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     m_viewChoice->setVisible(m_viewChoice->count() > 1);
     m_viewTable->setVisible(!flow->views.isEmpty());
     m_noViews->setVisible(flow->views.isEmpty());
+    // a replay's log shows what the panes show: the events up to its position, none at first
+    m_events->model()->setLastSeq(m_session->canSeek() ? 0 : -1);
     if (!m_events->open(m_session->recordingPath(), flow, &error, m_session->retention()))
         showError(tr("Cannot read the session's recording: %1").arg(error));
     m_session->setSpeed(QStringView(m_speed->currentText()).chopped(1).toDouble());
@@ -643,6 +645,8 @@ void MainWindow::tick()
         }
         {
             const TimedSection timed("event log");
+            if (m_session->canSeek()) // a replay: the log ends where the panes do
+                m_events->model()->setLastSeq(snapshot->lastSeq);
             m_events->refresh();
         }
         {

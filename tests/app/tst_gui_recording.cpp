@@ -87,7 +87,7 @@ void TestGuiRecording::seekInARecordingChangesEveryPane()
     w.setSpeed(1000);
     QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->events, 1467, 20000);
     QTRY_VERIFY_WITH_TIMEOUT(w.sagaPage()->summary().contains(u"300 instances"), 5000);
-    QCOMPARE(w.eventModel()->rowCount(), 1467);
+    QTRY_COMPARE_WITH_TIMEOUT(w.eventModel()->rowCount(), 1467, 5000); // the log follows the position
 
     w.session()->setPaused(true);
     w.session()->seek(500);
@@ -133,11 +133,22 @@ void TestGuiRecording::panesShowNothingPastThePosition()
     w.seekTo(0);
     QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 0, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(w.sagaPage()->timeline()->rowCount(), 0, 5000); // it kept o0042's five events
+    QTRY_COMPARE_WITH_TIMEOUT(w.eventModel()->rowCount(), 0, 5000); // it listed all 1467 events at every position
 
     const qint64 at = seqs.at(1); // after its second event
     w.seekTo(at);
     QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, at, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(w.sagaPage()->timelineSeqs(), seqs.mid(0, 2), 5000);
+    // the log ends at the position too, filtered or not
+    QTRY_COMPARE_WITH_TIMEOUT(w.eventModel()->rowCount(), int(at), 5000);
+    QCOMPARE(w.eventModel()->seqAt(int(at) - 1), at);
+    EventFilter o42;
+    o42.correlation = QStringLiteral("o0042");
+    w.eventModel()->setFilter(o42);
+    QTRY_VERIFY_WITH_TIMEOUT(w.eventModel()->scanComplete(), 5000);
+    QCOMPARE(w.eventModel()->rowCount(), 2);
+    QCOMPARE(w.eventModel()->seqAt(1), at);
+    w.eventModel()->setFilter({});
     const double t = double(w.session()->snapshot()->clock - w.session()->streamStart()) / 1e6;
     QTest::qWait(1100); // two chart updates
     for (const QString& key : w.chartsPage()->seriesKeys())
@@ -245,8 +256,9 @@ void TestGuiRecording::detailPaneShowsTheEvent()
     MainWindow w;
     w.show();
     QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    w.setSpeed(1000);
     EventsPage* events = w.eventsPage();
-    QTRY_COMPARE_WITH_TIMEOUT(events->model()->rowCount(), 1467, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->rowCount(), 1467, 20000); // the log follows the position
     events->table()->setCurrentIndex(events->model()->index(0, 0));
     const QString text = events->detail()->toPlainText();
     QVERIFY2(text.contains(u"OrderCreated") && text.contains(u"e000001") && text.contains(u"o0000"), qPrintable(text));
@@ -274,6 +286,8 @@ void TestGuiRecording::jumpFromAnInstanceFiltersTheLog()
     EventsPage* events = w.eventsPage();
     QCOMPARE(events->filter().correlation, id);
     QCOMPARE(events->model()->filter().correlation, id);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 1467, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->totalEvents(), 1467, 5000); // the log follows the position
     while (events->model()->canFetchMore({}))
         events->model()->fetchMore({});
     QCOMPARE(qint64(events->model()->rowCount()), sqlCount(demoRecording(), "correlation_id = ?1", { id.toUtf8() }));
@@ -304,7 +318,7 @@ void TestGuiRecording::jumpFromAViewRowFiltersTheLog()
     QVERIFY(show);
     show->trigger();
     QCOMPARE(w.eventsPage()->model()->filter().correlation, id);
-    QVERIFY(w.eventsPage()->model()->rowCount() > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(w.eventsPage()->model()->rowCount() > 0, 5000); // up to the position, twice a second
 }
 
 // Issue #6: the strip under the seek slider counts every event of the recording once, from the
