@@ -225,6 +225,7 @@ void Engine::publish(bool withInstances)
 {
     auto s = std::make_shared<EngineSnapshot>();
     s->version = ++m_version;
+    s->generation = m_generation;
     s->events = m_projections->eventCount();
     s->lastSeq = m_projections->lastSeq();
     s->clock = m_projections->clock();

@@ -40,6 +40,7 @@ struct SagaInstanceSet {
 // What readers (GUI, CLI) see of the engine: immutable, versioned, taken without stalling it.
 struct EngineSnapshot {
     quint64 version = 0; // grows with every publication
+    quint64 generation = 0; // changes when the projections are replaced (restore(): a seek)
     qint64 events = 0;   // folded so far
     qint64 lastSeq = 0;
     qint64 refused = 0;  // batches' events a push source could not hand over

@@ -28,7 +28,9 @@ public:
 
     explicit ChartsPage(QWidget* parent = nullptr);
     // `clockSeconds`: the stream's time now; one point per series per call.
-    void add(double clockSeconds, const QJsonObject& state, const QJsonObject& services);
+    // `generation`: the snapshot's (EngineSnapshot::generation); a new one (a seek, either way)
+    // starts the lines afresh, as a line across the jump would draw what never happened.
+    void add(double clockSeconds, const QJsonObject& state, const QJsonObject& services, quint64 generation = 0);
     // A new session: no series. Its seconds count from `originSeconds` (the stream's start), or
     // from the first add() when that is not known (NaN).
     void clear(double originSeconds = std::numeric_limits<double>::quiet_NaN());
@@ -61,8 +63,8 @@ private:
     Chart m_throughput, m_outcomes, m_latency, m_queues;
     QHash<QString, QList<QPointF>> m_points;
     QHash<QString, QLineSeries*> m_series;
-    QHash<QString, double> m_lastCount; // for rates from counters
     double m_lastT = -1;
+    quint64 m_generation = 0;
     double m_origin = std::numeric_limits<double>::quiet_NaN(); // stream seconds at the axis's 0
 };
 

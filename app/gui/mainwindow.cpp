@@ -660,7 +660,7 @@ void MainWindow::tick()
         if (snapshot->clock != NoTime)
             {
                 const TimedSection timed("charts");
-                m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson());
+                m_charts->add(double(snapshot->clock) / 1e6, snapshot->state, m_session->servicesJson(), snapshot->generation);
             }
         // the rate changes (to 0 when paused or finished) and a live source's state (connecting,
         // retrying) too, also while no event comes

@@ -26,6 +26,14 @@ std::unique_ptr<ReplaySession> ReplaySession::open(const QString& path, std::sha
     QString densityError;
     if (!s->m_recording->density(DensityBuckets, &s->m_density, &densityError))
         s->m_error = QStringLiteral("cannot read how the events spread over time: %1").arg(densityError);
+    const qint64 first = s->m_recording->firstSeq();
+    QString firstError;
+    s->m_recording->readSeqRange(first, first + 999, [&s](Event&& e) {
+        s->m_firstTime = e.hasTime() ? e.time : e.brokerTime;
+        return s->m_firstTime == NoTime; // on to the next one while none has a time
+    }, &firstError);
+    if (s->m_firstTime == NoTime && s->m_density.byTime)
+        s->m_firstTime = s->m_density.from;
     s->m_engine = std::make_unique<Engine>(s->m_flow, nullptr, sessionEngineOptions(8));
     s->m_engine->start();
     s->m_replayer = std::make_unique<Sim::Replayer>(*s->m_recording, [engine = s->m_engine.get()](EventBatch&& b) {

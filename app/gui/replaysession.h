@@ -44,7 +44,10 @@ public:
     void seek(qint64 seq) override { m_seekTo = seq; }
     void step() override { m_steps.fetch_add(1); }
     const EventDensity* density() const override { return &m_density; }
-    qint64 streamStart() const override { return m_density.byTime ? m_density.from : NoTime; }
+    // The first event's time (of the first thousand, the first that has one): the charts count
+    // seconds from it. Not the earliest time in the recording, which one event stamped an hour
+    // early would move, squeezing everything else against the right edge.
+    qint64 streamStart() const override { return m_firstTime; }
 
 private:
     ReplaySession() = default;
@@ -58,6 +61,7 @@ private:
     std::unique_ptr<Sim::Replayer> m_replayer;
     qint64 m_length = 0;
     EventDensity m_density; // read in open(), constant afterwards
+    qint64 m_firstTime = NoTime; // likewise
     std::thread m_thread;
     std::atomic<bool> m_stop { false };
     std::atomic<bool> m_paused { false };

@@ -18,6 +18,8 @@
 #include <seeker.h>
 #include <timeformat.h>
 
+#include <cmath>
+
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QDockWidget>
@@ -58,6 +60,7 @@ private Q_SLOTS:
     void jumpFromAViewRowFiltersTheLog();
     void densityStripCountsTheRecording();
     void densitySpreadsBatchesOverTheirTime();
+    void chartsCountFromTheFirstEvent();
     void damagedRecordingSaysWhereTheReplayStopped();
 };
 
@@ -151,9 +154,37 @@ void TestGuiRecording::panesShowNothingPastThePosition()
     w.eventModel()->setFilter({});
     const double t = double(w.session()->snapshot()->clock - w.session()->streamStart()) / 1e6;
     QTest::qWait(1100); // two chart updates
+    // The lines start afresh at the position: nothing after it, and nothing before it either
+    // (joined across the seek, a line drew what never happened in between).
+    int throughputLines = 0;
+    // this recording's events carry no channel: a channel's rate is what services emit into it
+    // (the topology's emits edges, each over its last second)
+    const auto lastSecond = [](const QJsonObject& state, const QString& channel) {
+        double sum = 0;
+        for (const QJsonValue& v : state.value(u"topology").toObject().value(u"edges").toArray())
+            if (v.toObject().value(u"kind").toString() == u"emits" && v.toObject().value(u"to").toString() == channel)
+                sum += v.toObject().value(u"rate_1s").toDouble();
+        return sum;
+    };
+    const QJsonObject state = w.session()->snapshot()->state;
+    QVERIFY(state.value(u"metrics").toObject().value(u"channels").toObject().isEmpty());
     for (const QString& key : w.chartsPage()->seriesKeys())
-        for (const QPointF& p : w.chartsPage()->points(key))
-            QVERIFY2(p.x() <= t + 1e-6, qPrintable(QStringLiteral("%1 at %2 s, position at %3 s").arg(key).arg(p.x()).arg(t)));
+        for (const QPointF& p : w.chartsPage()->points(key)) {
+            QVERIFY2(std::abs(p.x() - t) < 1e-6, qPrintable(QStringLiteral("%1 at %2 s, position at %3 s").arg(key).arg(p.x()).arg(t)));
+            if (key.startsWith(u"tp:")) { // throughput is the projections' last second, not a difference of redraws
+                ++throughputLines;
+                QCOMPARE(p.y(), lastSecond(state, key.mid(3)));
+            }
+        }
+    QVERIFY(throughputLines > 0);
+    // a Step moves the throughput by the rate, not by one event over the microseconds it took
+    w.session()->step();
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, at + 1, 5000);
+    QTest::qWait(1100);
+    const QJsonObject stepped = w.session()->snapshot()->state;
+    for (const QString& key : w.chartsPage()->seriesKeys())
+        if (key.startsWith(u"tp:") && !w.chartsPage()->points(key).isEmpty())
+            QCOMPARE(w.chartsPage()->points(key).last().y(), lastSecond(stepped, key.mid(3)));
 }
 
 // Pause, then open another file: the new session runs, and the button says so (it said Play
@@ -399,6 +430,31 @@ void TestGuiRecording::densitySpreadsBatchesOverTheirTime()
     QVERIFY(d.byTime);
     QCOMPARE(d.total(), recording->eventCount());
     QCOMPARE(d.counts, (QList<qint64> { 15, 0, 0, 0, 0, 30, 0, 0, 10, 11 }));
+}
+
+// The charts' seconds count from the first event's time, not from the earliest in the recording:
+// one event stamped an hour early (a bad clock) put every point an hour to the right.
+void TestGuiRecording::chartsCountFromTheFirstEvent()
+{
+    const QString rec = m_dir.filePath(QStringLiteral("early.fsrec"));
+    const qint64 t0 = *TimeFormat::parseRfc3339("2026-11-27T10:00:00Z");
+    QString error;
+    {
+        auto writer = RecordingWriter::create(rec, &error);
+        QVERIFY2(writer, qPrintable(error));
+        EventBatch b;
+        for (int i = 0; i < 10; ++i) {
+            Event e;
+            e.type = "Tick";
+            e.time = i == 0 ? NoTime : i == 5 ? t0 - 3600 * qint64(1000000) : t0 + i * qint64(1000000);
+            b.append(e);
+        }
+        QVERIFY2(writer->append(b, &error), qPrintable(error));
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+    }
+    MainWindow w;
+    QVERIFY(w.openRecording(rec, std::make_shared<const Flow>()));
+    QCOMPARE(w.session()->streamStart(), t0 + 1000000); // the first event with a time: the second
 }
 
 // Item views keep ~8 bytes per row: unfiltered, the event log shows the latest maxRows() events,
