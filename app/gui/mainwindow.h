@@ -163,7 +163,7 @@ private:
     QComboBox* m_speed;
     QAction* m_pause;
     QToolButton* m_faults;
-    QToolButton* m_step;
+    QAction* m_step;
     QSlider* m_seek;
     DensityStrip* m_density;
     QLabel* m_position;

@@ -69,6 +69,9 @@ void ReplaySession::run()
     double speed = -1;
     bool paused = false;
     while (!m_stop.load()) {
+        // Read before the target: a seek() that lands between the two is taken now but counted
+        // done only on the next turn (seekPending() errs on the side of pending), never the reverse.
+        const quint64 requests = m_seekRequests.load(std::memory_order_acquire);
         if (const qint64 to = m_seekTo.exchange(-1); to >= 0) {
             QString error;
             if (auto state = Seeker::stateAt(*m_seekRecording, m_flow, to, &error)) {
@@ -80,6 +83,7 @@ void ReplaySession::run()
                     m_error = QStringLiteral("cannot seek to event %1: %2").arg(to).arg(error);
             }
         }
+        m_seeksDone.store(requests); // restore() published its state before returning
         if (m_speed.load() != speed) {
             speed = m_speed.load();
             m_replayer->setSpeed(speed);

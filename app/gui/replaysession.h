@@ -41,7 +41,12 @@ public:
     bool canSeek() const override { return true; }
     qint64 length() const override { return m_length; }
     qint64 position() const override { return m_position.load(); }
-    void seek(qint64 seq) override { m_seekTo = seq; }
+    void seek(qint64 seq) override
+    {
+        m_seekTo = seq;
+        m_seekRequests.fetch_add(1, std::memory_order_release); // after the target: see run()
+    }
+    bool seekPending() const override { return m_seeksDone.load() != m_seekRequests.load(); }
     void step() override { m_steps.fetch_add(1); }
     const EventDensity* density() const override { return &m_density; }
     // The first event's time (of the first thousand, the first that has one): the charts count
@@ -68,6 +73,8 @@ private:
     std::atomic<double> m_speed { 1.0 };
     std::atomic<qint64> m_position { 0 };
     std::atomic<qint64> m_seekTo { -1 };
+    std::atomic<quint64> m_seekRequests { 0 }; // seek() calls
+    std::atomic<quint64> m_seeksDone { 0 };    // of those, the ones whose state is published
     std::atomic<int> m_steps { 0 };
     mutable std::mutex m_errorMutex;
     QString m_error; // the first seek that failed

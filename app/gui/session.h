@@ -63,6 +63,9 @@ public:
     virtual qint64 length() const { return 0; }
     virtual qint64 position() const { return 0; }
     virtual void seek(qint64 /*seq*/) { }
+    // A seek asked for is not in the snapshot yet (its state is being restored): the window
+    // leaves the slider where the user put it, so that the next key press moves on from there.
+    virtual bool seekPending() const { return false; }
     virtual void step() { }
     // Replays: how the events spread over the recording's time (read once when it opens).
     virtual const EventDensity* density() const { return nullptr; }

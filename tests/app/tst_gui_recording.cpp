@@ -61,6 +61,7 @@ private Q_SLOTS:
     void densityStripCountsTheRecording();
     void densitySpreadsBatchesOverTheirTime();
     void chartsCountFromTheFirstEvent();
+    void keysStepAndSeekEveryPress();
     void damagedRecordingSaysWhereTheReplayStopped();
 };
 
@@ -455,6 +456,38 @@ void TestGuiRecording::chartsCountFromTheFirstEvent()
     MainWindow w;
     QVERIFY(w.openRecording(rec, std::make_shared<const Flow>()));
     QCOMPARE(w.session()->streamStart(), t0 + 1000000); // the first event with a time: the second
+}
+
+// Every press counts: ten '.' presses in a row step ten events (the tool button's own shortcut
+// ignored those during its click animation: 5 of 10), twenty Right presses on the slider move it
+// twenty (a snapshot from before a seek set the slider back: 12 of 20), and Page Up moves a
+// fiftieth of the recording (Qt's default was 10 events).
+void TestGuiRecording::keysStepAndSeekEveryPress()
+{
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QVERIFY(w.openRecording(demoRecording(), m_orderFlow));
+    w.session()->setPaused(true);
+    w.seekTo(0);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 0, 10000);
+    for (int i = 0; i < 10; ++i)
+        QTest::keyClick(&w, Qt::Key_Period);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 10, 5000);
+
+    auto* seek = w.findChild<QSlider*>(QStringLiteral("seek"));
+    QVERIFY(seek);
+    QTRY_COMPARE_WITH_TIMEOUT(seek->value(), 10, 5000);
+    seek->setFocus();
+    for (int i = 0; i < 20; ++i) {
+        QTest::keyClick(seek, Qt::Key_Right);
+        QTest::qWait(15); // about the window's tick: snapshots from before a seek come in between
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 30, 10000);
+    QCOMPARE(seek->value(), 30);
+    QCOMPARE(seek->pageStep(), 1467 / 50);
+    QTest::keyClick(seek, Qt::Key_PageUp); // forward (Page Down goes back)
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 30 + 1467 / 50, 10000);
 }
 
 // Item views keep ~8 bytes per row: unfiltered, the event log shows the latest maxRows() events,
