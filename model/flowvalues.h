@@ -61,7 +61,8 @@ private:
     QString m_error;
 };
 
-// A span of time in microseconds: `250us 5ms 2s 3m 1h`, fractions (`1.5s`), compounds (`1m30s`),
+// A span of time in microseconds: `250us 5ms 2s 3m 1h`, fractions (`1.5s`), compounds (`1m30s`,
+// each unit once, largest first, each part after the first under one of the next larger unit),
 // and a bare `0`.
 struct Duration {
     qint64 micros = 0;

@@ -27,6 +27,8 @@ class TestFlowFile : public QObject {
 
 private Q_SLOTS:
     void splitCallFollowedByKeys();
+    void exactErrors_data();
+    void exactErrors();
     void demoFlow();
     void nameDefaultsToTheFileName();
     void demoFileOnDiskEqualsJson();
@@ -285,33 +287,62 @@ void TestFlowFile::durations_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<qint64>("micros"); // -1: invalid
-    QTest::newRow("us") << u"250us"_s << qint64(250);
-    QTest::newRow("ms") << u"5ms"_s << qint64(5000);
-    QTest::newRow("s") << u"2s"_s << qint64(2000000);
-    QTest::newRow("m") << u"3m"_s << qint64(180000000);
-    QTest::newRow("min") << u"3min"_s << qint64(180000000);
-    QTest::newRow("h") << u"1h"_s << qint64(3600000000);
-    QTest::newRow("fraction") << u"1.5s"_s << qint64(1500000);
-    QTest::newRow("compound") << u"1m30s"_s << qint64(90000000);
-    QTest::newRow("zero") << u"0"_s << qint64(0);
-    QTest::newRow("blanks") << u" 10ms "_s << qint64(10000);
-    QTest::newRow("space before unit") << u"5 sec"_s << qint64(-1);
-    QTest::newRow("no unit") << u"5"_s << qint64(-1);
-    QTest::newRow("negative") << u"-5s"_s << qint64(-1);
-    QTest::newRow("unknown unit") << u"5d"_s << qint64(-1);
-    QTest::newRow("empty") << QString() << qint64(-1);
-    QTest::newRow("dot") << u".s"_s << qint64(-1);
+    QTest::addColumn<QString>("error"); // the whole error; empty: "expected a duration such as ..., got 'TEXT'"
+    QTest::newRow("us") << u"250us"_s << qint64(250) << QString();
+    QTest::newRow("ms") << u"5ms"_s << qint64(5000) << QString();
+    QTest::newRow("s") << u"2s"_s << qint64(2000000) << QString();
+    QTest::newRow("m") << u"3m"_s << qint64(180000000) << QString();
+    QTest::newRow("min") << u"3min"_s << qint64(180000000) << QString();
+    QTest::newRow("h") << u"1h"_s << qint64(3600000000) << QString();
+    QTest::newRow("fraction") << u"1.5s"_s << qint64(1500000) << QString();
+    QTest::newRow("compound") << u"1m30s"_s << qint64(90000000) << QString();
+    QTest::newRow("compound h m") << u"1h2m"_s << qint64(3720000000) << QString();
+    QTest::newRow("compound s ms") << u"2s500ms"_s << qint64(2500000) << QString();
+    QTest::newRow("compound skips a unit") << u"1m500ms"_s << qint64(60500000) << QString();
+    QTest::newRow("compound µs") << u"1ms999µs"_s << qint64(1999) << QString();
+    QTest::newRow("compound fraction last") << u"1m30.5s"_s << qint64(90500000) << QString();
+    QTest::newRow("zero") << u"0"_s << qint64(0) << QString();
+    QTest::newRow("blanks") << u" 10ms "_s << qint64(10000) << QString();
+    QTest::newRow("space before unit") << u"5 sec"_s << qint64(-1) << QString();
+    QTest::newRow("no unit") << u"5"_s << qint64(-1) << QString();
+    QTest::newRow("negative") << u"-5s"_s << qint64(-1) << QString();
+    QTest::newRow("unknown unit") << u"5d"_s << qint64(-1) << QString();
+    QTest::newRow("empty") << QString() << qint64(-1) << QString();
+    QTest::newRow("dot") << u".s"_s << qint64(-1) << QString();
+    // A compound reads like a clock; these used to add up (to 120 s, 3 s, 1.5 s, 150 s ...).
+    const QString rule = u" (a compound gives each unit once, largest first, and each part after the first "
+                         u"under one of the next larger unit)"_s;
+    QTest::newRow("unit twice") << u"1m1m"_s << qint64(-1)
+                                << u"in the duration '1m1m', m comes twice: write 2m"_s + rule;
+    QTest::newRow("unit three times") << u"1s1s1s"_s << qint64(-1)
+                                      << u"in the duration '1s1s1s', s comes twice: write 3s"_s + rule;
+    QTest::newRow("m and min") << u"1m1min"_s << qint64(-1)
+                               << u"in the duration '1m1min', min comes twice: write 2m"_s + rule;
+    QTest::newRow("smaller unit first") << u"500ms1s"_s << qint64(-1)
+                                        << u"in the duration '500ms1s', s comes after ms: write 1s500ms"_s + rule;
+    QTest::newRow("part of a minute or more") << u"1m90s"_s << qint64(-1)
+                                              << u"in the duration '1m90s', 90s is 1m or more: write 2m30s"_s + rule;
+    QTest::newRow("part of an hour") << u"1h60m"_s << qint64(-1)
+                                     << u"in the duration '1h60m', 60m is 1h or more: write 2h"_s + rule;
+    QTest::newRow("skipped unit counts") << u"1h90s"_s << qint64(-1)
+                                         << u"in the duration '1h90s', 90s is 1m or more: write 1h1m30s"_s + rule;
+    QTest::newRow("ms of a second") << u"2s1000ms"_s << qint64(-1)
+                                    << u"in the duration '2s1000ms', 1000ms is 1s or more: write 3s"_s + rule;
+    QTest::newRow("fraction not last") << u"1.5m30s"_s << qint64(-1)
+                                       << u"in the duration '1.5m30s', the fraction 1.5m is not the last part: write "
+                                          u"2m"_s + rule;
 }
 
 void TestFlowFile::durations()
 {
     QFETCH(QString, text);
     QFETCH(qint64, micros);
+    QFETCH(QString, error);
     const Parsed<Duration> d = Duration::parse(text);
     if (micros < 0) {
         QVERIFY(!d);
-        QVERIFY2(d.error().startsWith(u"expected a duration such as 250us, 5ms, 2s, 3m or 1h, got '"_s),
-            qPrintable(d.error()));
+        QCOMPARE(d.error(),
+            error.isEmpty() ? u"expected a duration such as 250us, 5ms, 2s, 3m or 1h, got '"_s + text + u"'"_s : error);
         return;
     }
     QVERIFY2(d, qPrintable(d.error()));
@@ -848,6 +879,40 @@ void TestFlowFile::splitCallFollowedByKeys()
     QCOMPARE(sim.failure, 0.1);
     QCOMPARE(sim.deadLetter, u"dlq");
     QCOMPARE(sim.workers, 3);
+}
+
+// The reviewer's findings, each with the whole text the user reads (file:line:column, message,
+// hint), in file order.
+void TestFlowFile::exactErrors_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("errors"); // FlowParseResult::errorText()
+
+    const QString rule = u" (a compound gives each unit once, largest first, and each part after the first "
+                         u"under one of the next larger unit)"_s;
+    QTest::newRow("duration with a unit twice")
+        << flow("simulation: { duration: 1m1m }\n")
+        << u"t.yaml:2:25: error: `duration`: in the duration '1m1m', m comes twice: write 2m"_s + rule;
+    QTest::newRow("duration smaller unit first")
+        << flow("simulation:\n  load:\n    - { emit: A, rate: 1/s, start: 500ms1s }\n")
+        << u"t.yaml:4:36: error: `start`: in the duration '500ms1s', s comes after ms: write 1s500ms"_s + rule;
+    // A constant service time is a duration: its own error, not "expected a distribution".
+    QTest::newRow("service time part too big")
+        << flow("services:\n  a:\n    sim: { service_time: 1m90s }\n")
+        << u"t.yaml:4:26: error: `service_time`: in the duration '1m90s', 90s is 1m or more: write 2m30s"_s + rule;
+    QTest::newRow("curve time twice")
+        << flow("simulation:\n  load:\n    - { emit: A, curve: { 0s: 5/s, 1s1s: 9/s } }\n")
+        << u"t.yaml:4:36: error: in the duration '1s1s', s comes twice: write 2s"_s + rule
+            + u"\n  hint: a curve maps times to rates, as in `{ 0s: 50/s, 1m: 400/s }`"_s;
+}
+
+void TestFlowFile::exactErrors()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QString, errors);
+    const FlowParseResult r = FlowFileParser::parseText(text, u"t.yaml"_s);
+    QVERIFY(!r.ok());
+    QCOMPARE(r.errorText(), errors);
 }
 
 QTEST_GUILESS_MAIN(TestFlowFile)
