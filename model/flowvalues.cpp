@@ -177,6 +177,10 @@ Parsed<Rate> Rate::parse(QStringView text)
         seconds = 3600;
     if (!count || seconds == 0 || *count < 0)
         return fail();
+    if (*count / seconds > MaxPerSecond)
+        return Parsed<Rate>::failure(
+            u"the rate '%1' is more than 1000000/s: the simulator's time resolution is 1 µs, so it generates at most "
+            u"one event per µs"_s.arg(text));
     return Parsed<Rate>::success({ *count / seconds });
 }
 

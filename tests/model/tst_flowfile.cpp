@@ -354,26 +354,41 @@ void TestFlowFile::rates_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<double>("perSecond"); // -1: invalid
-    QTest::newRow("per second") << u"200/s"_s << 200.0;
-    QTest::newRow("per minute") << u"6/min"_s << 0.1;
-    QTest::newRow("per m") << u"30/m"_s << 0.5;
-    QTest::newRow("per hour") << u"36/h"_s << 0.01;
-    QTest::newRow("fraction") << u"0.5/s"_s << 0.5;
-    QTest::newRow("zero") << u"0/s"_s << 0.0;
-    QTest::newRow("no unit") << u"200"_s << -1.0;
-    QTest::newRow("words") << u"200 per second"_s << -1.0;
-    QTest::newRow("per day") << u"5/d"_s << -1.0;
-    QTest::newRow("negative") << u"-5/s"_s << -1.0;
+    QTest::addColumn<QString>("error"); // the whole error; empty: "expected a rate such as ..., got 'TEXT'"
+    QTest::newRow("per second") << u"200/s"_s << 200.0 << QString();
+    QTest::newRow("per minute") << u"6/min"_s << 0.1 << QString();
+    QTest::newRow("per m") << u"30/m"_s << 0.5 << QString();
+    QTest::newRow("per hour") << u"36/h"_s << 0.01 << QString();
+    QTest::newRow("fraction") << u"0.5/s"_s << 0.5 << QString();
+    QTest::newRow("zero") << u"0/s"_s << 0.0 << QString();
+    QTest::newRow("one per µs") << u"1000000/s"_s << 1e6 << QString();
+    QTest::newRow("one per µs, per minute") << u"60000000/min"_s << 1e6 << QString();
+    QTest::newRow("no unit") << u"200"_s << -1.0 << QString();
+    QTest::newRow("words") << u"200 per second"_s << -1.0 << QString();
+    QTest::newRow("per day") << u"5/d"_s << -1.0 << QString();
+    QTest::newRow("negative") << u"-5/s"_s << -1.0 << QString();
+    // The simulator's clock ticks in µs: 3000000/s gave 1000001 events in a second.
+    QTest::newRow("above one per µs") << u"3000000/s"_s << -1.0
+                                      << u"the rate '3000000/s' is more than 1000000/s: the simulator's time "
+                                         u"resolution is 1 µs, so it generates at most one event per µs"_s;
+    QTest::newRow("just above") << u"60000001/min"_s << -1.0
+                                << u"the rate '60000001/min' is more than 1000000/s: the simulator's time "
+                                   u"resolution is 1 µs, so it generates at most one event per µs"_s;
+    QTest::newRow("huge") << u"1e308/s"_s << -1.0
+                          << u"the rate '1e308/s' is more than 1000000/s: the simulator's time resolution is 1 µs, "
+                             u"so it generates at most one event per µs"_s;
 }
 
 void TestFlowFile::rates()
 {
     QFETCH(QString, text);
     QFETCH(double, perSecond);
+    QFETCH(QString, error);
     const Parsed<Rate> r = Rate::parse(text);
     if (perSecond < 0) {
         QVERIFY(!r);
-        QVERIFY(r.error().contains(u"expected a rate such as 200/s"_s));
+        QCOMPARE(r.error(),
+            error.isEmpty() ? u"expected a rate such as 200/s, 5/min or 10/h, got '"_s + text + u"'"_s : error);
         return;
     }
     QVERIFY2(r, qPrintable(r.error()));
@@ -904,6 +919,14 @@ void TestFlowFile::exactErrors_data()
         << flow("simulation:\n  load:\n    - { emit: A, curve: { 0s: 5/s, 1s1s: 9/s } }\n")
         << u"t.yaml:4:36: error: in the duration '1s1s', s comes twice: write 2s"_s + rule
             + u"\n  hint: a curve maps times to rates, as in `{ 0s: 50/s, 1m: 400/s }`"_s;
+
+    const QString resolution = u"is more than 1000000/s: the simulator's time resolution is 1 µs, so it generates "
+                               u"at most one event per µs"_s;
+    QTest::newRow("rate above one per µs") << flow("simulation:\n  load:\n    - { emit: A, rate: 3000000/s }\n")
+                                           << u"t.yaml:4:24: error: `rate`: the rate '3000000/s' "_s + resolution;
+    QTest::newRow("curve rate above one per µs")
+        << flow("simulation:\n  load:\n    - { emit: A, curve: { 0s: 50/s, 1m: 1e308/s } }\n")
+        << u"t.yaml:4:41: error: `1m`: the rate '1e308/s' "_s + resolution;
 }
 
 void TestFlowFile::exactErrors()
