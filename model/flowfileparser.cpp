@@ -401,14 +401,29 @@ std::optional<QString> FlowReader::readName(const Entry& e, const QString& what)
 
 std::optional<qint64> FlowReader::readInteger(const Entry& e, qint64 min, qint64 max)
 {
-    const QString range = max == std::numeric_limits<int>::max() || max == std::numeric_limits<qint64>::max()
-        ? u"a whole number of at least %1"_s.arg(min)
-        : u"a whole number from %1 to %2"_s.arg(min).arg(max);
+    // The range names its maximum too: "at least 1" for `workers: 2147483648` said nothing
+    // about why a number of at least 1 was refused.
+    const QString range = u"a whole number from %1 to %2"_s.arg(min).arg(max);
     if (!expectScalar(e, range))
         return std::nullopt;
     bool ok = false;
     const qint64 v = scalarText(e.value).trimmed().toLongLong(&ok);
     if (!ok || v < min || v > max) {
+        error(e.valuePos, about(e) + u"expected %1, got '%2'"_s.arg(range, scalarText(e.value)));
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<quint64> FlowReader::readUnsigned(const Entry& e)
+{
+    const QString range = u"a whole number from 0 to %1"_s.arg(std::numeric_limits<quint64>::max());
+    if (!expectScalar(e, range))
+        return std::nullopt;
+    const QString text = scalarText(e.value).trimmed();
+    bool ok = false;
+    const quint64 v = text.toULongLong(&ok);
+    if (!ok || text.startsWith(u'-')) {
         error(e.valuePos, about(e) + u"expected %1, got '%2'"_s.arg(range, scalarText(e.value)));
         return std::nullopt;
     }

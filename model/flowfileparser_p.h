@@ -77,6 +77,8 @@ private:
     std::optional<QString> readName(const Entry& e, const QString& what);
     std::optional<qint64> readInteger(const Entry& e, qint64 min, qint64 max = std::numeric_limits<int>::max());
     std::optional<int> readInt(const Entry& e, int min);
+    // 0 to 2^64 - 1: a seed is 64 bits (Simulation::seed, the CLI's --seed).
+    std::optional<quint64> readUnsigned(const Entry& e);
     std::optional<double> readNumber(const Entry& e, double min, double max);
     std::optional<FieldPath> readPath(const Entry& e);
     template <typename T> std::optional<T> readValue(const Entry& e, Parsed<T> (*parse)(QStringView));

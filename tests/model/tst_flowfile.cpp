@@ -7,6 +7,8 @@
 #include <QFile>
 #include <QTest>
 
+#include <limits>
+
 using namespace Qt::StringLiterals;
 using namespace FlowScope;
 
@@ -29,6 +31,7 @@ private Q_SLOTS:
     void splitCallFollowedByKeys();
     void exactErrors_data();
     void exactErrors();
+    void seedTakes64Bits();
     void demoFlow();
     void nameDefaultsToTheFileName();
     void demoFileOnDiskEqualsJson();
@@ -568,7 +571,7 @@ void TestFlowFile::mistakes_data()
                                      << u"5:18"_s << u"add up to 1.1, more than 1"_s
                                      << u"the remainder up to 1 is the chance of emitting nothing"_s;
     QTest::newRow("negative workers") << flow("services:\n  a:\n    sim:\n      workers: -2\n") << u"5:16"_s
-                                      << u"expected a whole number of at least 1, got '-2'"_s << QString();
+                                      << u"expected a whole number from 1 to 2147483647, got '-2'"_s << QString();
     QTest::newRow("list for a map") << flow("services: [orders, payment]\n") << u"2:11"_s
                                     << u"`services` must be a map, got a list"_s << QString();
     QTest::newRow("handler as a name") << flow("services:\n  a:\n    when:\n      X: Y\n") << u"5:10"_s
@@ -660,7 +663,8 @@ void TestFlowFile::mistakes_data()
                                      << u"a flow file holds one YAML document"_s << u"remove the `---` line"_s;
     QTest::newRow("json mistake") << QByteArray("{\n  \"flowscope\": 1,\n  \"services\": { \"a\": { \"sim\": "
                                                 "{ \"workers\": 0 } } }\n}\n")
-                                  << u"3:44"_s << u"expected a whole number of at least 1, got '0'"_s << QString();
+                                  << u"3:44"_s << u"expected a whole number from 1 to 2147483647, got '0'"_s
+                                  << QString();
     QTest::newRow("workers and serverless")
         << flow("services:\n  f:\n    sim: { workers: 2, serverless: { concurrency: 5 } }\n") << u"4:12"_s
         << u"`workers` does not apply to a serverless service"_s << u"`concurrency`"_s;
@@ -699,7 +703,7 @@ void TestFlowFile::fixtureFiles_data()
                                    << QStringList {
                                           u"5:5: unknown key `on`"_s,
                                           u"7:35: the probabilities in `emit` add up to 1.2"_s,
-                                          u"9:16: `workers`: expected a whole number of at least 1"_s,
+                                          u"9:16: `workers`: expected a whole number from 1 to 2147483647"_s,
                                           u"15:37: state `paid` of saga `order` moves to `shiped`"_s,
                                           u"21:14: column `total` of view `v` reads from `OrderPayed`"_s,
                                           u"26:14: `start`: expected a duration"_s,
@@ -927,6 +931,19 @@ void TestFlowFile::exactErrors_data()
     QTest::newRow("curve rate above one per µs")
         << flow("simulation:\n  load:\n    - { emit: A, curve: { 0s: 50/s, 1m: 1e308/s } }\n")
         << u"t.yaml:4:41: error: `1m`: the rate '1e308/s' "_s + resolution;
+
+    QTest::newRow("workers above int") << flow("services:\n  a:\n    sim: { workers: 2147483648 }\n")
+                                       << u"t.yaml:4:21: error: `workers`: expected a whole number from 1 to "
+                                          u"2147483647, got '2147483648'"_s;
+    QTest::newRow("queue below 0") << flow("services:\n  a:\n    sim: { queue: -1 }\n")
+                                   << u"t.yaml:4:19: error: `queue`: expected a whole number from 0 to 2147483647, "
+                                      u"got '-1'"_s;
+    QTest::newRow("seed above 64 bits") << flow("simulation: { seed: 18446744073709551616 }\n")
+                                        << u"t.yaml:2:21: error: `seed`: expected a whole number from 0 to "
+                                           u"18446744073709551615, got '18446744073709551616'"_s;
+    QTest::newRow("negative seed") << flow("simulation: { seed: -1 }\n")
+                                   << u"t.yaml:2:21: error: `seed`: expected a whole number from 0 to "
+                                      u"18446744073709551615, got '-1'"_s;
 }
 
 void TestFlowFile::exactErrors()
@@ -936,6 +953,18 @@ void TestFlowFile::exactErrors()
     const FlowParseResult r = FlowFileParser::parseText(text, u"t.yaml"_s);
     QVERIFY(!r.ok());
     QCOMPARE(r.errorText(), errors);
+}
+
+// A seed is 64 bits, as the CLI's --seed takes it (it stopped at 2^63 - 1 in the file).
+void TestFlowFile::seedTakes64Bits()
+{
+    const FlowParseResult r
+        = FlowFileParser::parseText(flow("simulation: { seed: 18446744073709551615 }\n"), u"t.yaml"_s);
+    QVERIFY2(r.ok(), qPrintable(r.errorText()));
+    QCOMPARE(r.flow->simulation->seed, std::numeric_limits<quint64>::max());
+    const FlowParseResult zero = FlowFileParser::parseText(flow("simulation: { seed: 0 }\n"), u"t.yaml"_s);
+    QVERIFY2(zero.ok(), qPrintable(zero.errorText()));
+    QCOMPARE(zero.flow->simulation->seed, quint64(0));
 }
 
 QTEST_GUILESS_MAIN(TestFlowFile)
