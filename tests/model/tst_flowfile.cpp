@@ -907,6 +907,16 @@ void TestFlowFile::exactErrors_data()
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<QString>("errors"); // FlowParseResult::errorText()
 
+    // A row's JSON holds its key as "key": a column of that name overwrote it.
+    QTest::newRow("column named key")
+        << flow("views:\n  v:\n    key: data.id\n    columns: { key: last(type), n: count() }\n")
+        << u"t.yaml:5:16: error: a column of view `v` is named `key`: `key` is the row's key; name the column "
+           u"otherwise"_s;
+    QTest::newRow("column without a name")
+        << flow("views:\n  v:\n    key: data.id\n    columns: { \"\": count() }\n")
+        << u"t.yaml:5:16: error: expected a column name in view `v`, got ''\n"
+           u"  hint: the name heads the column and names its member in the view's JSON"_s;
+
     const QString rule = u" (a compound gives each unit once, largest first, and each part after the first "
                          u"under one of the next larger unit)"_s;
     QTest::newRow("duration with a unit twice")
