@@ -219,6 +219,12 @@ FlowReader::FlowReader(QString fileName)
 
 void FlowReader::error(SourcePos pos, QString message, QString hint)
 {
+    // A value read through two aliases is checked twice, and its mistakes are at the anchor:
+    // the same message at the same place is said once.
+    const QString key = QString::number(pos.line) + u':' + QString::number(pos.column) + u':' + message;
+    if (m_reported.contains(key))
+        return;
+    m_reported.insert(key);
     m_errors.append({ m_fileName, pos.line, pos.column, std::move(message), std::move(hint) });
 }
 
@@ -294,8 +300,10 @@ Fields FlowReader::fields(const Entry& owner, const QString& what, const QString
     }
     f.isMap = true;
     QList<Entry> raw;
-    for (auto it = owner.value.begin(); it != owner.value.end(); ++it)
+    for (auto it = owner.value.begin(); it != owner.value.end(); ++it) {
         raw.append(makeEntry(it->first, it->second, owner.valuePos));
+        noteAlias(owner, &raw.last());
+    }
     joinSplitCalls(&raw);
     for (const Entry& e : raw) {
         if (!e.key.IsScalar()) {
@@ -364,9 +372,25 @@ QList<Entry> FlowReader::items(const Entry& owner, const QString& what)
         error(owner.valuePos, u"%1 must be a list, got %2"_s.arg(what, describe(owner.value)));
         return list;
     }
-    for (auto it = owner.value.begin(); it != owner.value.end(); ++it)
+    for (auto it = owner.value.begin(); it != owner.value.end(); ++it) {
         list.append(itemEntry(*it, owner.valuePos));
+        list.last().via = owner.via; // an aliased item has no key of its own to point at
+    }
     return list;
+}
+
+void FlowReader::noteAlias(const Entry& owner, Entry* e)
+{
+    if (owner.via.isValid()) {
+        e->via = owner.via; // the outermost alias is the one that tells two uses apart
+        return;
+    }
+    // A value always follows its key in the text, unless it is an alias: yaml-cpp gives that the
+    // anchor's position, and an anchor comes before its aliases.
+    const SourcePos value = posOf(e->value);
+    if (!e->isNull() && value.isValid() && e->keyPos.isValid()
+        && std::pair(value.line, value.column) < std::pair(e->keyPos.line, e->keyPos.column))
+        e->via = e->keyPos;
 }
 
 void FlowReader::missing(SourcePos pos, const QString& what, QStringView key, const QString& hint)
@@ -384,7 +408,11 @@ bool FlowReader::expectScalar(const Entry& e, const QString& expected)
 
 QString FlowReader::about(const Entry& e)
 {
-    return e.name.isEmpty() ? QString() : quoted(e.name) + u": "_s;
+    QString text = e.name.isEmpty() ? QString() : quoted(e.name);
+    if (e.via.isValid())
+        text += (text.isEmpty() ? u"("_s : u" ("_s)
+            + u"through the alias on line %1, column %2)"_s.arg(e.via.line).arg(e.via.column);
+    return text.isEmpty() ? text : text + u": "_s;
 }
 
 std::optional<QString> FlowReader::readName(const Entry& e, const QString& what)

@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <QList>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -27,6 +28,10 @@ struct Entry {
     QString name;
     SourcePos keyPos;
     SourcePos valuePos; // the value's position; the key's when the value is empty
+    // Where the value was reached through a YAML alias (`key: *name`), the alias's key; invalid
+    // when it was not. yaml-cpp gives an aliased value the position of its anchor, so an error
+    // in it would point at the anchor alone, once per alias; this says which use it was.
+    SourcePos via;
 
     bool isNull() const { return !value.IsDefined() || value.IsNull(); }
 };
@@ -68,6 +73,7 @@ private:
     Fields fields(const Entry& owner, const QString& what, const QStringList& allowed, bool nullIsEmpty = false);
     // The items of the list in `owner.value`; empty (and an error) if it is not a list.
     QList<Entry> items(const Entry& owner, const QString& what);
+    static void noteAlias(const Entry& owner, Entry* e);
     static void joinSplitCalls(QList<Entry>* entries);
     void missing(SourcePos pos, const QString& what, QStringView key, const QString& hint = {});
     // Reports an entry that is not a plain scalar; returns false then.
@@ -117,6 +123,7 @@ private:
 
     QString m_fileName;
     QList<FlowError> m_errors;
+    QSet<QString> m_reported; // "line:column:message", to report an error read through an alias once
 };
 
 // `name` as it appears in messages: `name` in backticks.

@@ -954,6 +954,16 @@ void TestFlowFile::exactErrors_data()
     QTest::newRow("negative seed") << flow("simulation: { seed: -1 }\n")
                                    << u"t.yaml:2:21: error: `seed`: expected a whole number from 0 to "
                                       u"18446744073709551615, got '-1'"_s;
+
+    // The mistakes of a value read through an alias are at its anchor: said once each, and
+    // the one the alias repeats names the alias.
+    QTest::newRow("alias repeats a mistake")
+        << flow("services:\n  a: { sim: &bad { workers: 0, serverless: {} } }\n  b: { sim: *bad }\n")
+        << u"t.yaml:3:20: error: `workers` does not apply to a serverless service\n"
+           u"  hint: a serverless service runs up to `concurrency` instances: set it in `serverless:`\n"
+           u"t.yaml:3:29: error: `workers`: expected a whole number from 1 to 2147483647, got '0'\n"
+           u"t.yaml:3:29: error: `workers` (through the alias on line 4, column 8): expected a whole number from 1 "
+           u"to 2147483647, got '0'"_s;
 }
 
 void TestFlowFile::exactErrors()
