@@ -219,6 +219,8 @@ FlowReader::FlowReader(QString fileName)
 
 void FlowReader::error(SourcePos pos, QString message, QString hint)
 {
+    if (m_tooBig)
+        return; // what is left unread after the node limit is not wrong, only unread
     // A value read through two aliases is checked twice, and its mistakes are at the anchor:
     // the same message at the same place is said once.
     const QString key = QString::number(pos.line) + u':' + QString::number(pos.column) + u':' + message;
@@ -299,6 +301,8 @@ Fields FlowReader::fields(const Entry& owner, const QString& what, const QString
         return f;
     }
     f.isMap = true;
+    if (!walk(owner, qsizetype(owner.value.size())))
+        return f;
     QList<Entry> raw;
     for (auto it = owner.value.begin(); it != owner.value.end(); ++it) {
         raw.append(makeEntry(it->first, it->second, owner.valuePos));
@@ -372,11 +376,28 @@ QList<Entry> FlowReader::items(const Entry& owner, const QString& what)
         error(owner.valuePos, u"%1 must be a list, got %2"_s.arg(what, describe(owner.value)));
         return list;
     }
+    if (!walk(owner, qsizetype(owner.value.size())))
+        return list;
     for (auto it = owner.value.begin(); it != owner.value.end(); ++it) {
         list.append(itemEntry(*it, owner.valuePos));
         list.last().via = owner.via; // an aliased item has no key of its own to point at
     }
     return list;
+}
+
+bool FlowReader::walk(const Entry& owner, qsizetype count)
+{
+    if (m_tooBig)
+        return false;
+    m_walked += count;
+    if (m_walked <= MaxNodes)
+        return true;
+    error(owner.via.isValid() ? owner.via : owner.valuePos,
+        u"the value here takes the flow file past %1 YAML nodes (map entries and list items, counting what "
+        u"each alias repeats)"_s.arg(MaxNodes),
+        u"an alias (`*name`) repeats all that its anchor holds, so aliases inside anchored values multiply"_s);
+    m_tooBig = true;
+    return false;
 }
 
 void FlowReader::noteAlias(const Entry& owner, Entry* e)

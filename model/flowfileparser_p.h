@@ -73,6 +73,8 @@ private:
     Fields fields(const Entry& owner, const QString& what, const QStringList& allowed, bool nullIsEmpty = false);
     // The items of the list in `owner.value`; empty (and an error) if it is not a list.
     QList<Entry> items(const Entry& owner, const QString& what);
+    // Counts `count` more nodes walked below `owner`; false (and an error, once) past MaxNodes.
+    bool walk(const Entry& owner, qsizetype count);
     static void noteAlias(const Entry& owner, Entry* e);
     static void joinSplitCalls(QList<Entry>* entries);
     void missing(SourcePos pos, const QString& what, QStringView key, const QString& hint = {});
@@ -124,7 +126,15 @@ private:
     QString m_fileName;
     QList<FlowError> m_errors;
     QSet<QString> m_reported; // "line:column:message", to report an error read through an alias once
+    qsizetype m_walked = 0; // map entries and list items read, an aliased value once per alias
+    bool m_tooBig = false; // MaxNodes was passed: the reading stops, and reports nothing more
 };
+
+// The most map entries and list items a flow file may expand to. Aliases repeat what their
+// anchor holds, so a few lines of nested aliases (a "billion laughs") expand to billions of
+// values: 36 s and 4.6 GB for seven levels of ten before this limit. The demo flows have a few
+// hundred; a generated flow of a thousand services a few tens of thousands.
+inline constexpr qsizetype MaxNodes = 100000;
 
 // `name` as it appears in messages: `name` in backticks.
 QString quoted(QStringView name);
