@@ -304,9 +304,11 @@ Fields FlowReader::fields(const Entry& owner, const QString& what, const QString
     if (!walk(owner, qsizetype(owner.value.size())))
         return f;
     QList<Entry> raw;
+    const bool flowMap = owner.value.Style() == YAML::EmitterStyle::Flow;
     for (auto it = owner.value.begin(); it != owner.value.end(); ++it) {
         raw.append(makeEntry(it->first, it->second, owner.valuePos));
         noteAlias(owner, &raw.last());
+        raw.last().inFlowMap = flowMap;
     }
     joinSplitCalls(&raw);
     for (const Entry& e : raw) {
@@ -434,6 +436,16 @@ QString FlowReader::about(const Entry& e)
         text += (text.isEmpty() ? u"("_s : u" ("_s)
             + u"through the alias on line %1, column %2)"_s.arg(e.via.line).arg(e.via.column);
     return text.isEmpty() ? text : text + u": "_s;
+}
+
+QString FlowReader::cutShortHint(const Entry& e)
+{
+    // joinSplitCalls() mends `uniform(1ms, 2ms)` cut at its comma, but not every cut (the rest
+    // may be quoted, or have a colon): then the error shows 'uniform(1ms' and this says why.
+    const QString text = scalarText(e.value);
+    if (!e.inFlowMap || e.value.Tag() == "!" || text.count(u'(') <= text.count(u')'))
+        return {};
+    return u"a comma inside { } ends the value: quote it, as in \"uniform(1ms, 2ms)\""_s;
 }
 
 std::optional<QString> FlowReader::readName(const Entry& e, const QString& what)

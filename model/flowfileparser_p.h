@@ -32,6 +32,7 @@ struct Entry {
     // when it was not. yaml-cpp gives an aliased value the position of its anchor, so an error
     // in it would point at the anchor alone, once per alias; this says which use it was.
     SourcePos via;
+    bool inFlowMap = false; // in a `{ }` map, where a comma ends a plain value
 
     bool isNull() const { return !value.IsDefined() || value.IsNull(); }
 };
@@ -91,6 +92,8 @@ private:
     std::optional<FieldPath> readPath(const Entry& e);
     template <typename T> std::optional<T> readValue(const Entry& e, Parsed<T> (*parse)(QStringView));
     static QString about(const Entry& e); // "`key`: " for a value's error, or nothing for a list item
+    // The hint for a value that a comma in `{ }` cut short (`uniform(1ms`), else nothing.
+    static QString cutShortHint(const Entry& e);
     std::optional<Duration> readDuration(const Entry& e, bool positive = false);
     std::optional<Distribution> readTimeDistribution(const Entry& e);
 
@@ -158,7 +161,7 @@ template <typename T> std::optional<T> FlowReader::readValue(const Entry& e, Par
     }
     const Parsed<T> parsed = parse(scalarText(e.value));
     if (!parsed) {
-        error(e.valuePos, about(e) + parsed.error());
+        error(e.valuePos, about(e) + parsed.error(), cutShortHint(e));
         return std::nullopt;
     }
     return parsed.value();

@@ -31,6 +31,7 @@ private Q_SLOTS:
     void splitCallFollowedByKeys();
     void exactErrors_data();
     void exactErrors();
+    void callSplitAtACommaIsMended();
     void seedTakes64Bits();
     void aliasBombStopsEarly();
     void demoFlow();
@@ -956,6 +957,20 @@ void TestFlowFile::exactErrors_data()
                                    << u"t.yaml:2:21: error: `seed`: expected a whole number from 0 to "
                                       u"18446744073709551615, got '-1'"_s;
 
+    // `normal(5ms, sd: 1ms)` cannot be mended (the rest has a value of its own).
+    QTest::newRow("call cut short in braces")
+        << flow("services:\n  a:\n    sim: { service_time: normal(5ms, sd: 1ms) }\n")
+        << u"t.yaml:4:26: error: `service_time`: expected a distribution such as 5ms, exp(5ms), uniform(1ms, 9ms), "
+           u"normal(5ms, 1ms) or lognormal(15ms, 0.4), got 'normal(5ms'\n"
+           u"  hint: a comma inside { } ends the value: quote it, as in \"uniform(1ms, 2ms)\"\n"
+           u"t.yaml:4:38: error: unknown key `sd` in `sim` of service `a`\n"
+           u"  hint: expected one of: workers, queue, service_time, failure, retry, timeout, dead_letter, "
+           u"serverless"_s;
+    QTest::newRow("call cut short in a block map") // no `{ }`: the comma did not cut it, so no hint
+        << flow("services:\n  a:\n    sim:\n      service_time: normal(5ms\n")
+        << u"t.yaml:5:21: error: `service_time`: expected a distribution such as 5ms, exp(5ms), uniform(1ms, 9ms), "
+           u"normal(5ms, 1ms) or lognormal(15ms, 0.4), got 'normal(5ms'"_s;
+
     // The mistakes of a value read through an alias are at its anchor: said once each, and
     // the one the alias repeats names the alias.
     QTest::newRow("alias repeats a mistake")
@@ -974,6 +989,21 @@ void TestFlowFile::exactErrors()
     const FlowParseResult r = FlowFileParser::parseText(text, u"t.yaml"_s);
     QVERIFY(!r.ok());
     QCOMPARE(r.errorText(), errors);
+}
+
+// The reviewer's `{ service_time: uniform(1ms, 2ms), workers: 1 }`: YAML cuts the value at the
+// comma, and the reader puts it back together, so it is read as written.
+void TestFlowFile::callSplitAtACommaIsMended()
+{
+    const FlowParseResult r
+        = FlowFileParser::parseText(flow("services:\n  a:\n    sim: { service_time: uniform(1ms, 2ms), workers: 1 }\n"),
+            u"t.yaml"_s);
+    QVERIFY2(r.ok(), qPrintable(r.errorText()));
+    const ServiceSim& sim = *r.flow->service(u"a")->sim;
+    QCOMPARE(sim.serviceTime.kind, Distribution::Kind::Uniform);
+    QCOMPARE(sim.serviceTime.a, 1000.0);
+    QCOMPARE(sim.serviceTime.b, 2000.0);
+    QCOMPARE(sim.workers, 1);
 }
 
 // A seed is 64 bits, as the CLI's --seed takes it (it stopped at 2^63 - 1 in the file).
