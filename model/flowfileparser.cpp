@@ -219,6 +219,14 @@ FlowReader::FlowReader(QString fileName)
 
 void FlowReader::error(SourcePos pos, QString message, QString hint)
 {
+    if (m_tooBig)
+        return; // what is left unread after the node limit is not wrong, only unread
+    // A value read through two aliases is checked twice, and its mistakes are at the anchor:
+    // the same message at the same place is said once.
+    const QString key = QString::number(pos.line) + u':' + QString::number(pos.column) + u':' + message;
+    if (m_reported.contains(key))
+        return;
+    m_reported.insert(key);
     m_errors.append({ m_fileName, pos.line, pos.column, std::move(message), std::move(hint) });
 }
 
@@ -293,9 +301,15 @@ Fields FlowReader::fields(const Entry& owner, const QString& what, const QString
         return f;
     }
     f.isMap = true;
+    if (!walk(owner, qsizetype(owner.value.size())))
+        return f;
     QList<Entry> raw;
-    for (auto it = owner.value.begin(); it != owner.value.end(); ++it)
+    const bool flowMap = owner.value.Style() == YAML::EmitterStyle::Flow;
+    for (auto it = owner.value.begin(); it != owner.value.end(); ++it) {
         raw.append(makeEntry(it->first, it->second, owner.valuePos));
+        noteAlias(owner, &raw.last());
+        raw.last().inFlowMap = flowMap;
+    }
     joinSplitCalls(&raw);
     for (const Entry& e : raw) {
         if (!e.key.IsScalar()) {
@@ -364,9 +378,42 @@ QList<Entry> FlowReader::items(const Entry& owner, const QString& what)
         error(owner.valuePos, u"%1 must be a list, got %2"_s.arg(what, describe(owner.value)));
         return list;
     }
-    for (auto it = owner.value.begin(); it != owner.value.end(); ++it)
+    if (!walk(owner, qsizetype(owner.value.size())))
+        return list;
+    for (auto it = owner.value.begin(); it != owner.value.end(); ++it) {
         list.append(itemEntry(*it, owner.valuePos));
+        list.last().via = owner.via; // an aliased item has no key of its own to point at
+    }
     return list;
+}
+
+bool FlowReader::walk(const Entry& owner, qsizetype count)
+{
+    if (m_tooBig)
+        return false;
+    m_walked += count;
+    if (m_walked <= MaxNodes)
+        return true;
+    error(owner.via.isValid() ? owner.via : owner.valuePos,
+        u"the value here takes the flow file past %1 YAML nodes (map entries and list items, counting what "
+        u"each alias repeats)"_s.arg(MaxNodes),
+        u"an alias (`*name`) repeats all that its anchor holds, so aliases inside anchored values multiply"_s);
+    m_tooBig = true;
+    return false;
+}
+
+void FlowReader::noteAlias(const Entry& owner, Entry* e)
+{
+    if (owner.via.isValid()) {
+        e->via = owner.via; // the outermost alias is the one that tells two uses apart
+        return;
+    }
+    // A value always follows its key in the text, unless it is an alias: yaml-cpp gives that the
+    // anchor's position, and an anchor comes before its aliases.
+    const SourcePos value = posOf(e->value);
+    if (!e->isNull() && value.isValid() && e->keyPos.isValid()
+        && std::pair(value.line, value.column) < std::pair(e->keyPos.line, e->keyPos.column))
+        e->via = e->keyPos;
 }
 
 void FlowReader::missing(SourcePos pos, const QString& what, QStringView key, const QString& hint)
@@ -384,7 +431,21 @@ bool FlowReader::expectScalar(const Entry& e, const QString& expected)
 
 QString FlowReader::about(const Entry& e)
 {
-    return e.name.isEmpty() ? QString() : quoted(e.name) + u": "_s;
+    QString text = e.name.isEmpty() ? QString() : quoted(e.name);
+    if (e.via.isValid())
+        text += (text.isEmpty() ? u"("_s : u" ("_s)
+            + u"through the alias on line %1, column %2)"_s.arg(e.via.line).arg(e.via.column);
+    return text.isEmpty() ? text : text + u": "_s;
+}
+
+QString FlowReader::cutShortHint(const Entry& e)
+{
+    // joinSplitCalls() mends `uniform(1ms, 2ms)` cut at its comma, but not every cut (the rest
+    // may be quoted, or have a colon): then the error shows 'uniform(1ms' and this says why.
+    const QString text = scalarText(e.value);
+    if (!e.inFlowMap || e.value.Tag() == "!" || text.count(u'(') <= text.count(u')'))
+        return {};
+    return u"a comma inside { } ends the value: quote it, as in \"uniform(1ms, 2ms)\""_s;
 }
 
 std::optional<QString> FlowReader::readName(const Entry& e, const QString& what)
@@ -401,14 +462,29 @@ std::optional<QString> FlowReader::readName(const Entry& e, const QString& what)
 
 std::optional<qint64> FlowReader::readInteger(const Entry& e, qint64 min, qint64 max)
 {
-    const QString range = max == std::numeric_limits<int>::max() || max == std::numeric_limits<qint64>::max()
-        ? u"a whole number of at least %1"_s.arg(min)
-        : u"a whole number from %1 to %2"_s.arg(min).arg(max);
+    // The range names its maximum too: "at least 1" for `workers: 2147483648` said nothing
+    // about why a number of at least 1 was refused.
+    const QString range = u"a whole number from %1 to %2"_s.arg(min).arg(max);
     if (!expectScalar(e, range))
         return std::nullopt;
     bool ok = false;
     const qint64 v = scalarText(e.value).trimmed().toLongLong(&ok);
     if (!ok || v < min || v > max) {
+        error(e.valuePos, about(e) + u"expected %1, got '%2'"_s.arg(range, scalarText(e.value)));
+        return std::nullopt;
+    }
+    return v;
+}
+
+std::optional<quint64> FlowReader::readUnsigned(const Entry& e)
+{
+    const QString range = u"a whole number from 0 to %1"_s.arg(std::numeric_limits<quint64>::max());
+    if (!expectScalar(e, range))
+        return std::nullopt;
+    const QString text = scalarText(e.value).trimmed();
+    bool ok = false;
+    const quint64 v = text.toULongLong(&ok);
+    if (!ok || text.startsWith(u'-')) {
         error(e.valuePos, about(e) + u"expected %1, got '%2'"_s.arg(range, scalarText(e.value)));
         return std::nullopt;
     }

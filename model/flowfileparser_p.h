@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <QList>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -27,6 +28,11 @@ struct Entry {
     QString name;
     SourcePos keyPos;
     SourcePos valuePos; // the value's position; the key's when the value is empty
+    // Where the value was reached through a YAML alias (`key: *name`), the alias's key; invalid
+    // when it was not. yaml-cpp gives an aliased value the position of its anchor, so an error
+    // in it would point at the anchor alone, once per alias; this says which use it was.
+    SourcePos via;
+    bool inFlowMap = false; // in a `{ }` map, where a comma ends a plain value
 
     bool isNull() const { return !value.IsDefined() || value.IsNull(); }
 };
@@ -68,6 +74,9 @@ private:
     Fields fields(const Entry& owner, const QString& what, const QStringList& allowed, bool nullIsEmpty = false);
     // The items of the list in `owner.value`; empty (and an error) if it is not a list.
     QList<Entry> items(const Entry& owner, const QString& what);
+    // Counts `count` more nodes walked below `owner`; false (and an error, once) past MaxNodes.
+    bool walk(const Entry& owner, qsizetype count);
+    static void noteAlias(const Entry& owner, Entry* e);
     static void joinSplitCalls(QList<Entry>* entries);
     void missing(SourcePos pos, const QString& what, QStringView key, const QString& hint = {});
     // Reports an entry that is not a plain scalar; returns false then.
@@ -77,10 +86,14 @@ private:
     std::optional<QString> readName(const Entry& e, const QString& what);
     std::optional<qint64> readInteger(const Entry& e, qint64 min, qint64 max = std::numeric_limits<int>::max());
     std::optional<int> readInt(const Entry& e, int min);
+    // 0 to 2^64 - 1: a seed is 64 bits (Simulation::seed, the CLI's --seed).
+    std::optional<quint64> readUnsigned(const Entry& e);
     std::optional<double> readNumber(const Entry& e, double min, double max);
     std::optional<FieldPath> readPath(const Entry& e);
     template <typename T> std::optional<T> readValue(const Entry& e, Parsed<T> (*parse)(QStringView));
     static QString about(const Entry& e); // "`key`: " for a value's error, or nothing for a list item
+    // The hint for a value that a comma in `{ }` cut short (`uniform(1ms`), else nothing.
+    static QString cutShortHint(const Entry& e);
     std::optional<Duration> readDuration(const Entry& e, bool positive = false);
     std::optional<Distribution> readTimeDistribution(const Entry& e);
 
@@ -115,7 +128,16 @@ private:
 
     QString m_fileName;
     QList<FlowError> m_errors;
+    QSet<QString> m_reported; // "line:column:message", to report an error read through an alias once
+    qsizetype m_walked = 0; // map entries and list items read, an aliased value once per alias
+    bool m_tooBig = false; // MaxNodes was passed: the reading stops, and reports nothing more
 };
+
+// The most map entries and list items a flow file may expand to. Aliases repeat what their
+// anchor holds, so a few lines of nested aliases (a "billion laughs") expand to billions of
+// values: 36 s and 4.6 GB for seven levels of ten before this limit. The demo flows have a few
+// hundred; a generated flow of a thousand services a few tens of thousands.
+inline constexpr qsizetype MaxNodes = 100000;
 
 // `name` as it appears in messages: `name` in backticks.
 QString quoted(QStringView name);
@@ -139,7 +161,7 @@ template <typename T> std::optional<T> FlowReader::readValue(const Entry& e, Par
     }
     const Parsed<T> parsed = parse(scalarText(e.value));
     if (!parsed) {
-        error(e.valuePos, about(e) + parsed.error());
+        error(e.valuePos, about(e) + parsed.error(), cutShortHint(e));
         return std::nullopt;
     }
     return parsed.value();

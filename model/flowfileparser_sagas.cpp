@@ -228,6 +228,18 @@ View FlowReader::readView(const Entry& e)
     }
     const Fields cf = fields(*columns, u"`columns` of "_s + where, {});
     for (const Entry& c : cf.entries) {
+        // A row's JSON holds its key as "key" beside one member per column (ViewEngine::rowJson),
+        // so a column named `key` overwrote the key, and an unnamed one has no member to be.
+        if (c.name == u"key") {
+            error(c.keyPos,
+                u"a column of %1 is named `key`: `key` is the row's key; name the column otherwise"_s.arg(where));
+            continue;
+        }
+        if (c.name.trimmed().isEmpty()) {
+            error(c.keyPos, u"expected a column name in %1, got '%2'"_s.arg(where, c.name),
+                u"the name heads the column and names its member in the view's JSON"_s);
+            continue;
+        }
         if (std::optional<ViewColumn> column = readColumn(c, where))
             view.columns.append(std::move(*column));
     }

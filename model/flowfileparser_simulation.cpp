@@ -75,8 +75,7 @@ Simulation FlowReader::readSimulation(const Entry& e)
     const Fields f = fields(e, u"`simulation`"_s, { u"seed", u"duration", u"load", u"broker", u"faults" }, true);
     for (const Entry& x : f.entries) {
         if (x.name == u"seed") {
-            if (const std::optional<qint64> seed = readInteger(x, 0, std::numeric_limits<qint64>::max()))
-                sim.seed = quint64(*seed);
+            sim.seed = readUnsigned(x).value_or(sim.seed);
         } else if (x.name == u"duration") {
             sim.duration = readDuration(x, true);
         } else if (x.name == u"load") {

@@ -20,20 +20,49 @@ constexpr qint64 UsPerHour = 60 * UsPerMin;
 bool isDigitOrDot(QChar c) { return (c >= u'0' && c <= u'9') || c == u'.'; }
 bool isUnitChar(QChar c) { return (c >= u'a' && c <= u'z') || c == u'µ'; }
 
-// Microseconds per unit, 0 if the unit is unknown.
-qint64 unitMicros(QStringView unit)
+// The units of a duration, largest first; a compound names each at most once, in this order.
+struct TimeUnit {
+    qint64 micros;
+    QStringView name; // as toString() and compoundText() write it
+};
+constexpr TimeUnit TimeUnits[] = {
+    { UsPerHour, u"h" },
+    { UsPerMin, u"m" },
+    { UsPerS, u"s" },
+    { UsPerMs, u"ms" },
+    { 1, u"us" },
+};
+
+// The index of `unit` in TimeUnits, -1 if the unit is unknown.
+int unitIndex(QStringView unit)
 {
     if (unit == u"us" || unit == u"µs")
-        return 1;
+        return 4;
     if (unit == u"ms")
-        return UsPerMs;
+        return 3;
     if (unit == u"s")
-        return UsPerS;
+        return 2;
     if (unit == u"m" || unit == u"min")
-        return UsPerMin;
+        return 1;
     if (unit == u"h")
-        return UsPerHour;
-    return 0;
+        return 0;
+    return -1;
+}
+
+// `micros` as a compound with each unit once, largest first (`2m30s`, `1s500ms`): the spelling
+// an error about a compound suggests instead.
+QString compoundText(qint64 micros)
+{
+    if (micros == 0)
+        return u"0"_s;
+    QString text;
+    for (const TimeUnit& unit : TimeUnits) {
+        if (micros >= unit.micros) {
+            text += QString::number(micros / unit.micros) + unit.name;
+            micros %= unit.micros;
+        }
+    }
+    return text;
 }
 
 QString formatNumber(double v) { return QString::number(v, 'g', 12); }
@@ -62,11 +91,9 @@ QString Duration::toString() const
 {
     if (micros == 0)
         return u"0"_s;
-    const qint64 units[] = { UsPerHour, UsPerMin, UsPerS, UsPerMs, 1 };
-    const QStringView names[] = { u"h", u"m", u"s", u"ms", u"us" };
-    for (int i = 0; i < 5; ++i) {
-        if (micros % units[i] == 0)
-            return QString::number(micros / units[i]) + names[i];
+    for (const TimeUnit& unit : TimeUnits) {
+        if (micros % unit.micros == 0)
+            return QString::number(micros / unit.micros) + unit.name;
     }
     return QString::number(micros) + u"us"; // unreachable: every value divides by 1
 }
@@ -83,22 +110,47 @@ Parsed<Duration> Duration::parse(QStringView text)
         return fail();
     double total = 0;
     qsizetype i = 0;
-    // A sequence of number+unit components: `1m30s` is 90 seconds.
+    int previous = -1; // the previous component's unit, an index into TimeUnits
+    QStringView previousText;
+    QString problem; // why the compound is not one, reported once the whole text is read
+    // A sequence of number+unit components: `1m30s` is 90 seconds. A compound reads like a
+    // clock, so `1m1m`, `500ms1s` and `1m90s` (which added up to 120 s, 1.5 s and 150 s) are
+    // taken for slips rather than summed: each unit once, largest first, a part after the first
+    // under one of the next larger unit, and a fraction only in the last part.
     while (i < t.size()) {
         const qsizetype numberStart = i;
         while (i < t.size() && isDigitOrDot(t[i]))
             ++i;
-        const std::optional<double> number = parseNumber(t.sliced(numberStart, i - numberStart));
+        const QStringView numberText = t.sliced(numberStart, i - numberStart);
+        const std::optional<double> number = parseNumber(numberText);
         const qsizetype unitStart = i;
         while (i < t.size() && isUnitChar(t[i]))
             ++i;
-        const qint64 unit = unitMicros(t.sliced(unitStart, i - unitStart));
-        if (i == numberStart || !number || unit == 0)
+        const QStringView unitText = t.sliced(unitStart, i - unitStart);
+        const int unit = unitIndex(unitText);
+        if (i == numberStart || !number || unit < 0)
             return fail();
-        total += *number * double(unit);
+        const double micros = *number * double(TimeUnits[unit].micros);
+        total += micros;
+        if (problem.isEmpty() && previous >= 0) {
+            if (unit == previous)
+                problem = u"%1 comes twice"_s.arg(unitText);
+            else if (unit < previous)
+                problem = u"%1 comes after %2"_s.arg(unitText, previousText);
+            else if (micros >= double(TimeUnits[unit - 1].micros))
+                problem = u"%1%2 is 1%3 or more"_s.arg(numberText, unitText, TimeUnits[unit - 1].name);
+        }
+        if (problem.isEmpty() && numberText.contains(u'.') && i < t.size())
+            problem = u"the fraction %1%2 is not the last part"_s.arg(numberText, unitText);
+        previous = unit;
+        previousText = unitText;
     }
     if (total >= 9.0e18)
         return Parsed<Duration>::failure(u"the duration '%1' is too long"_s.arg(text));
+    if (!problem.isEmpty())
+        return Parsed<Duration>::failure(u"in the duration '%1', %2: write %3 (a compound gives each unit once, "
+                                         u"largest first, and each part after the first under one of the next "
+                                         u"larger unit)"_s.arg(text, problem, compoundText(std::llround(total))));
     return Parsed<Duration>::success({ std::llround(total) });
 }
 
@@ -125,6 +177,10 @@ Parsed<Rate> Rate::parse(QStringView text)
         seconds = 3600;
     if (!count || seconds == 0 || *count < 0)
         return fail();
+    if (*count / seconds > MaxPerSecond)
+        return Parsed<Rate>::failure(
+            u"the rate '%1' is more than 1000000/s: the simulator's time resolution is 1 µs, so it generates at most "
+            u"one event per µs"_s.arg(text));
     return Parsed<Rate>::success({ *count / seconds });
 }
 
@@ -203,6 +259,13 @@ Parsed<Distribution> parseDistribution(QStringView text, Distribution::Unit unit
         if (t.contains(u'(') || t.contains(u')'))
             return fail();
         const std::optional<double> v = value(t, false, &error);
+        if (!v && time) {
+            // A duration in the wrong order (`1m90s`) or too long says so, not that it is no
+            // distribution; anything else gets the distributions' examples.
+            const Parsed<Duration> d = Duration::parse(t);
+            if (!d.error().startsWith(u"expected "))
+                return fail(d.error());
+        }
         if (!v)
             return fail();
         return Parsed<Distribution>::success({ Kind::Constant, unit, *v, 0 });

@@ -61,7 +61,8 @@ private:
     QString m_error;
 };
 
-// A span of time in microseconds: `250us 5ms 2s 3m 1h`, fractions (`1.5s`), compounds (`1m30s`),
+// A span of time in microseconds: `250us 5ms 2s 3m 1h`, fractions (`1.5s`), compounds (`1m30s`,
+// each unit once, largest first, each part after the first under one of the next larger unit),
 // and a bare `0`.
 struct Duration {
     qint64 micros = 0;
@@ -79,8 +80,12 @@ struct Duration {
     friend auto operator<=>(const Duration&, const Duration&) = default;
 };
 
-// Events per second. Written `200/s`, `5/min` (or `5/m`), `10/h`.
+// Events per second. Written `200/s`, `5/min` (or `5/m`), `10/h`; at most MaxPerSecond.
 struct Rate {
+    // The simulator's clock counts whole microseconds and puts at least 1 µs between two
+    // arrivals of a generator, so a faster rate would silently run at this one.
+    static constexpr double MaxPerSecond = 1e6;
+
     double perSecond = 0;
 
     QString toString() const;

@@ -426,6 +426,14 @@ void TestCli::errorsSayWhere_data()
     QTest::newRow("gui --fault with a recording")
         << QStringList { QStringLiteral("gui"), rec, QStringLiteral("--fault"), QStringLiteral("service: payment, down: 30s") }
         << 2 << QStringLiteral("--fault goes with a flow file to simulate, not a recording");
+    // the CLI's durations follow the flow file's grammar: a compound reads like a clock
+    QTest::newRow("sim --duration out of order")
+        << QStringList { QStringLiteral("sim"), QStringLiteral(FLOWSCOPE_SOURCE_DIR "/bench/tandem.yaml"),
+                         QStringLiteral("--duration"), QStringLiteral("1m90s") }
+        << 2
+        << QStringLiteral("flowscope sim: --duration: in the duration '1m90s', 90s is 1m or more: write 2m30s (a "
+                          "compound gives each unit once, largest first, and each part after the first under one of "
+                          "the next larger unit)\n");
     // --help lists no --help-all (it ran the command instead of showing help)
     QTest::newRow("--help-all is not an option")
         << QStringList { QStringLiteral("inspect"), missing, QStringLiteral("--help-all") } << 2

@@ -842,7 +842,9 @@ void TestSimulator::badSimulation_data()
                                                                "services:\n"
                                                                "  a:\n"
                                                                "    sim: { workers: two }\n")
-                                                 << u"4:21"_s << u"`workers`: expected a whole number of at least 1, got 'two'"_s
+                                                 << u"4:21"_s
+                                                 << u"`workers`: expected a whole number from 1 to 2147483647, "
+                                                    u"got 'two'"_s
                                                  << QString();
     QTest::newRow("the key in a parsed value's error") << QByteArray("flowscope: 1\n"
                                                                       "simulation:\n"
