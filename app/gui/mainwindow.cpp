@@ -786,6 +786,25 @@ void MainWindow::updateTablesIfDue(const EngineSnapshot& snapshot)
     }
 }
 
+namespace {
+constexpr qint64 WaitShownMicros = 5'000'000; // a replay's wait for its next event, said from here on
+
+// "42 s", "3 min", "5 h", "12 days", "72 years": how long a wait is, roughly
+QString waitText(qint64 micros)
+{
+    const double s = double(micros) / 1e6;
+    if (s < 120)
+        return MainWindow::tr("%1 s").arg(s, 0, 'f', 0);
+    if (s < 2 * 3600)
+        return MainWindow::tr("%1 min").arg(s / 60, 0, 'f', 0);
+    if (s < 2 * 86400)
+        return MainWindow::tr("%1 h").arg(s / 3600, 0, 'f', 0);
+    if (s < 2 * 365.25 * 86400)
+        return MainWindow::tr("%1 days").arg(s / 86400, 0, 'f', 0);
+    return MainWindow::tr("%1 years").arg(s / (365.25 * 86400), 0, 'f', 0);
+}
+} // namespace
+
 void MainWindow::updateStatus(const EngineSnapshot& snapshot, const QJsonArray& faults)
 {
     int active = 0;
@@ -807,13 +826,19 @@ void MainWindow::updateStatus(const EngineSnapshot& snapshot, const QJsonArray& 
     const double speed = m_session->speed();
     // asked for more than the machine does (reaching under 80 % of it): say what it reaches
     const bool behind = sim && !m_session->isPaused() && m_reached > 0 && m_reached < 0.8 * speed;
-    m_status->setText(tr("%1 · %2 · %3 events · %4 events/s · x%5%6%7")
-                          .arg(m_session->kind(), clock)
+    // A replay that waits long for its next event (a gap in the recording, or one event stamped
+    // years ahead) says so: it looked hung, with nothing on screen moving.
+    QString waiting;
+    if (const qint64 wait = m_session->waitMicros(); wait >= WaitShownMicros)
+        waiting = tr(" · next event in %1 (. steps to it)").arg(waitText(wait));
+    m_status->setText(tr("%1 · %2 · %3 events · %4 events/s · x%5%6%7%8")
+                          .arg(m_session->kind(), !clock.isEmpty() ? clock : tr("no event yet"))
                           .arg(snapshot.events)
                           .arg(m_rate, 0, 'f', 0)
                           .arg(behind ? tr("%1 (reaching x%2)").arg(speed).arg(m_reached, 0, 'f', 0) : QString::number(speed))
                           .arg(m_session->isPaused() ? tr(" · paused") : QString())
-                          .arg(active ? tr(" · %1 fault(s) active").arg(active) : QString()));
+                          .arg(active ? tr(" · %1 fault(s) active").arg(active) : QString())
+                          .arg(waiting));
 }
 
 QString MainWindow::statusText() const { return m_status->text(); }

@@ -96,6 +96,7 @@ void ReplaySession::run()
             m_replayer->step();
         m_replayer->pump(20000);
         m_position = m_replayer->position();
+        m_wait = m_replayer->waitMicros();
         if (QString replayError = m_replayer->error(); !replayError.isEmpty()) {
             // the replay stopped at a damaged part of the file: the window says so
             std::lock_guard lock(m_errorMutex);

@@ -47,6 +47,7 @@ public:
         m_seekRequests.fetch_add(1, std::memory_order_release); // after the target: see run()
     }
     bool seekPending() const override { return m_seeksDone.load() != m_seekRequests.load(); }
+    qint64 waitMicros() const override { return m_wait.load(); }
     void step() override { m_steps.fetch_add(1); }
     const EventDensity* density() const override { return &m_density; }
     // The first event's time (of the first thousand, the first that has one): the charts count
@@ -73,6 +74,7 @@ private:
     std::atomic<double> m_speed { 1.0 };
     std::atomic<qint64> m_position { 0 };
     std::atomic<qint64> m_seekTo { -1 };
+    std::atomic<qint64> m_wait { -1 };        // the replayer's waitMicros() after its last pump
     std::atomic<quint64> m_seekRequests { 0 }; // seek() calls
     std::atomic<quint64> m_seeksDone { 0 };    // of those, the ones whose state is published
     std::atomic<int> m_steps { 0 };

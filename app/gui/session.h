@@ -66,6 +66,10 @@ public:
     // A seek asked for is not in the snapshot yet (its state is being restored): the window
     // leaves the slider where the user put it, so that the next key press moves on from there.
     virtual bool seekPending() const { return false; }
+    // A replay: wall-clock microseconds until its next event is due at this speed (0: due now,
+    // -1: paused or at the end). A long one (a clock error: an event stamped 2099) says why the
+    // replay stands still.
+    virtual qint64 waitMicros() const { return -1; }
     virtual void step() { }
     // Replays: how the events spread over the recording's time (read once when it opens).
     virtual const EventDensity* density() const { return nullptr; }

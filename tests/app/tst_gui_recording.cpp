@@ -62,6 +62,7 @@ private Q_SLOTS:
     void densitySpreadsBatchesOverTheirTime();
     void chartsCountFromTheFirstEvent();
     void keysStepAndSeekEveryPress();
+    void replaySaysWhatItWaitsFor();
     void damagedRecordingSaysWhereTheReplayStopped();
 };
 
@@ -488,6 +489,39 @@ void TestGuiRecording::keysStepAndSeekEveryPress()
     QCOMPARE(seek->pageStep(), 1467 / 50);
     QTest::keyClick(seek, Qt::Key_PageUp); // forward (Page Down goes back)
     QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 30 + 1467 / 50, 10000);
+}
+
+// One event stamped decades ahead (a bad clock) made a paced replay stand still with nothing on
+// screen saying why; the status now says how long until it is due, and Step gets past it.
+void TestGuiRecording::replaySaysWhatItWaitsFor()
+{
+    const QString rec = m_dir.filePath(QStringLiteral("future.fsrec"));
+    const qint64 t0 = *TimeFormat::parseRfc3339("2026-11-27T10:00:00Z");
+    QString error;
+    {
+        auto writer = RecordingWriter::create(rec, &error);
+        QVERIFY2(writer, qPrintable(error));
+        EventBatch b;
+        for (int i = 1; i <= 10; ++i) {
+            Event e;
+            e.type = "Tick";
+            e.time = i == 6 ? *TimeFormat::parseRfc3339("2099-01-01T00:00:00Z") : t0 + i * qint64(1000);
+            b.append(e);
+        }
+        QVERIFY2(writer->append(b, &error), qPrintable(error));
+        QVERIFY2(writer->finish(&error), qPrintable(error));
+    }
+    MainWindow w;
+    w.show();
+    QVERIFY(w.openRecording(rec, std::make_shared<const Flow>()));
+    w.setSpeed(1000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 5, 10000);
+    // 72 years at x1000: 26 days
+    QTRY_VERIFY_WITH_TIMEOUT(w.statusText().contains(u" · next event in 26 days (. steps to it)"), 5000);
+    QTest::keyClick(&w, Qt::Key_Period);
+    // the rest are older than the clock now: due at once
+    QTRY_COMPARE_WITH_TIMEOUT(w.session()->snapshot()->lastSeq, 10, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.statusText().contains(u"next event in"), 5000);
 }
 
 // Item views keep ~8 bytes per row: unfiltered, the event log shows the latest maxRows() events,
