@@ -178,8 +178,6 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_viewTable, &QTableView::doubleClicked, this, &MainWindow::showEventsForViewRow);
     viewsLayout->addWidget(m_viewTable);
     m_noViews->setObjectName(QStringLiteral("noViews"));
-    m_noViews->setText(tr("This flow file declares no views.<br>A <code>views:</code> section folds the events into "
-                          "tables here, one row a key (docs/flow-file.md, \u201cViews\u201d)."));
     m_noViews->setAlignment(Qt::AlignCenter);
     m_noViews->setWordWrap(true);
     m_noViews->setEnabled(false); // greyed: a hint, not content
@@ -218,7 +216,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_services->verticalHeader()->hide();
     m_services->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_services->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    auto* serviceDock = dock(this, tr("Services"), QStringLiteral("services"), m_services, Qt::BottomDockWidgetArea);
+    m_serviceDock = dock(this, tr("Services"), QStringLiteral("services"), m_services, Qt::BottomDockWidgetArea);
+    QDockWidget* serviceDock = m_serviceDock;
     auto* chartDock = dock(this, tr("Charts"), QStringLiteral("charts"), m_charts, Qt::BottomDockWidgetArea);
     m_faultDock = dock(this, tr("Faults"), QStringLiteral("faults"), m_faultList, Qt::BottomDockWidgetArea);
     tabifyDockWidget(viewDock, eventDock);
@@ -576,6 +575,13 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     m_viewChoice->setVisible(m_viewChoice->count() > 1);
     m_viewTable->setVisible(!flow->views.isEmpty());
     m_noViews->setVisible(flow->views.isEmpty());
+    // opened without a flow file (`gui REC`), there is no file to declare views in
+    const bool noFlowFile = flow->fileName.isEmpty() && flow->services.isEmpty() && flow->channels.isEmpty()
+        && flow->sagas.isEmpty() && flow->views.isEmpty();
+    m_noViews->setText(noFlowFile ? tr("No flow file is open: views, sagas and the declared topology come from one "
+                                       "(<code>flowscope gui REC --flow FLOW</code>).")
+                                  : tr("This flow file declares no views.<br>A <code>views:</code> section folds the "
+                                       "events into tables here, one row a key (docs/flow-file.md, \u201cViews\u201d)."));
     // a replay's log shows what the panes show: the events up to its position, none at first
     m_events->model()->setLastSeq(m_session->canSeek() ? 0 : -1);
     if (!m_events->open(m_session->recordingPath(), flow, &error, m_session->retention()))
@@ -585,8 +591,12 @@ void MainWindow::attach(std::unique_ptr<Session> session)
     for (QAction* a : std::as_const(m_replayActions))
         a->setVisible(replay);
     m_faultAction->setVisible(simSession() != nullptr); // faults are the simulator's
-    m_faultDock->toggleViewAction()->setVisible(simSession() != nullptr);
-    m_faultDock->setVisible(simSession() != nullptr);
+    // the simulator's own panes: a replay or a live source has no service figures or faults (an
+    // empty Services table said nothing about why)
+    for (QDockWidget* d : { m_faultDock, m_serviceDock }) {
+        d->toggleViewAction()->setVisible(simSession() != nullptr);
+        d->setVisible(simSession() != nullptr);
+    }
     m_faultList->setRowCount(0);
     m_seek->setRange(0, int(std::min<qint64>(m_session->length(), INT_MAX)));
     // Page Up/Down move a fiftieth of the recording (Qt's 10 events were nothing in 100,000)

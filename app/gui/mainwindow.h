@@ -176,6 +176,7 @@ private:
     ChartsPage* m_charts;
     FaultsPage* m_faultList; // the simulator's faults, in a dock of their own
     QDockWidget* m_faultDock = nullptr;
+    QDockWidget* m_serviceDock = nullptr;
     QFrame* m_banner;
     QLabel* m_bannerText;
     QMenu* m_recentMenu = nullptr;

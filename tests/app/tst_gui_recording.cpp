@@ -27,6 +27,7 @@
 #include <QFileInfo>
 #include <QFontInfo>
 #include <QImage>
+#include <QLabel>
 #include <QPlainTextEdit>
 #include <QSlider>
 #include <QTableView>
@@ -457,6 +458,15 @@ void TestGuiRecording::chartsCountFromTheFirstEvent()
     MainWindow w;
     QVERIFY(w.openRecording(rec, std::make_shared<const Flow>()));
     QCOMPARE(w.session()->streamStart(), t0 + 1000000); // the first event with a time: the second
+    // opened without a flow file: the Views pane says so (it spoke of "this flow file"), and the
+    // simulator's Services and Faults panes are not offered (Services was an empty table)
+    auto* noViews = w.findChild<QLabel*>(QStringLiteral("noViews"));
+    QVERIFY(noViews);
+    QVERIFY2(noViews->text().startsWith(u"No flow file is open"), qPrintable(noViews->text()));
+    for (const char* name : { "services", "faults" }) {
+        auto* d = w.findChild<QDockWidget*>(QLatin1String(name));
+        QVERIFY2(d && !d->toggleViewAction()->isVisible(), name);
+    }
 }
 
 // Every press counts: ten '.' presses in a row step ten events (the tool button's own shortcut
