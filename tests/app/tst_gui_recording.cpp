@@ -19,6 +19,7 @@
 #include <timeformat.h>
 
 #include <cmath>
+#include <functional>
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -40,6 +41,25 @@
 
 using namespace FlowScope;
 using namespace FlowScope::Gui;
+
+namespace {
+// A recording of `n` Tick events, event i (0-based) at timeOf(i) (NoTime: none), in one batch.
+void writeTicks(const QString& path, int n, const std::function<qint64(int)>& timeOf)
+{
+    QString error;
+    auto writer = RecordingWriter::create(path, &error);
+    QVERIFY2(writer, qPrintable(error));
+    EventBatch b;
+    for (int i = 0; i < n; ++i) {
+        Event e;
+        e.type = "Tick";
+        e.time = timeOf(i);
+        b.append(e);
+    }
+    QVERIFY2(writer->append(b, &error), qPrintable(error));
+    QVERIFY2(writer->finish(&error), qPrintable(error));
+}
+} // namespace
 
 class TestGuiRecording : public Tests::GuiTestFixture {
     Q_OBJECT
@@ -441,20 +461,7 @@ void TestGuiRecording::chartsCountFromTheFirstEvent()
 {
     const QString rec = m_dir.filePath(QStringLiteral("early.fsrec"));
     const qint64 t0 = *TimeFormat::parseRfc3339("2026-11-27T10:00:00Z");
-    QString error;
-    {
-        auto writer = RecordingWriter::create(rec, &error);
-        QVERIFY2(writer, qPrintable(error));
-        EventBatch b;
-        for (int i = 0; i < 10; ++i) {
-            Event e;
-            e.type = "Tick";
-            e.time = i == 0 ? NoTime : i == 5 ? t0 - 3600 * qint64(1000000) : t0 + i * qint64(1000000);
-            b.append(e);
-        }
-        QVERIFY2(writer->append(b, &error), qPrintable(error));
-        QVERIFY2(writer->finish(&error), qPrintable(error));
-    }
+    writeTicks(rec, 10, [t0](int i) { return i == 0 ? NoTime : i == 5 ? t0 - 3600 * qint64(1000000) : t0 + i * qint64(1000000); });
     MainWindow w;
     QVERIFY(w.openRecording(rec, std::make_shared<const Flow>()));
     QCOMPARE(w.session()->streamStart(), t0 + 1000000); // the first event with a time: the second
@@ -507,20 +514,8 @@ void TestGuiRecording::replaySaysWhatItWaitsFor()
 {
     const QString rec = m_dir.filePath(QStringLiteral("future.fsrec"));
     const qint64 t0 = *TimeFormat::parseRfc3339("2026-11-27T10:00:00Z");
-    QString error;
-    {
-        auto writer = RecordingWriter::create(rec, &error);
-        QVERIFY2(writer, qPrintable(error));
-        EventBatch b;
-        for (int i = 1; i <= 10; ++i) {
-            Event e;
-            e.type = "Tick";
-            e.time = i == 6 ? *TimeFormat::parseRfc3339("2099-01-01T00:00:00Z") : t0 + i * qint64(1000);
-            b.append(e);
-        }
-        QVERIFY2(writer->append(b, &error), qPrintable(error));
-        QVERIFY2(writer->finish(&error), qPrintable(error));
-    }
+    const qint64 far = *TimeFormat::parseRfc3339("2099-01-01T00:00:00Z");
+    writeTicks(rec, 10, [=](int i) { return i == 5 ? far : t0 + (i + 1) * qint64(1000); }); // seq 6 is far ahead
     MainWindow w;
     w.show();
     QVERIFY(w.openRecording(rec, std::make_shared<const Flow>()));
