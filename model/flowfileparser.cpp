@@ -117,6 +117,7 @@ FlowParseResult FlowFileParser::parseText(const QByteArray& text, const QString&
     using FlowParse::FlowReader;
     FlowParseResult result;
     FlowReader reader(fileName);
+    reader.setSource(text);
     try {
         const std::string data(text.constData(), size_t(text.size()));
         const YAML::Node root = YAML::Load(data);
@@ -223,6 +224,13 @@ void FlowReader::error(SourcePos pos, QString message, QString hint)
         return; // what is left unread after the node limit is not wrong, only unread
     // A value read through two aliases is checked twice, and its mistakes are at the anchor:
     // the same message at the same place is said once.
+    // yaml-cpp counts columns in bytes; an editor in characters: after a `µs` or a name in
+    // another script on the line, a byte column pointed past the mistake.
+    if (pos.line >= 1 && pos.line <= m_lines.size() && pos.column > 1) {
+        const QByteArray& line = m_lines[pos.line - 1];
+        const qsizetype bytes = std::min<qsizetype>(pos.column - 1, line.size());
+        pos.column = int(QString::fromUtf8(line.constData(), bytes).size() + (pos.column - 1 - bytes)) + 1;
+    }
     const QString key = QString::number(pos.line) + u':' + QString::number(pos.column) + u':' + message;
     if (m_reported.contains(key))
         return;

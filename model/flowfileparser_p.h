@@ -54,6 +54,8 @@ public:
     std::optional<Fault> readFaultSpec(const YAML::Node& node, const Flow& flow, std::optional<Duration> defaultAt = {});
     void checkReferences(const Flow& flow);
 
+    // The text the positions are in: error() then gives columns in characters, not bytes.
+    void setSource(const QByteArray& text) { m_lines = text.split('\n'); }
     void error(SourcePos pos, QString message, QString hint = {});
     bool hasErrors() const { return !m_errors.isEmpty(); }
     // The errors in file order (stable for errors at the same place).
@@ -129,6 +131,7 @@ private:
     QString m_fileName;
     QList<FlowError> m_errors;
     QSet<QString> m_reported; // "line:column:message", to report an error read through an alias once
+    QList<QByteArray> m_lines; // setSource()
     qsizetype m_walked = 0; // map entries and list items read, an aliased value once per alias
     bool m_tooBig = false; // MaxNodes was passed: the reading stops, and reports nothing more
 };

@@ -914,6 +914,14 @@ void TestFlowFile::exactErrors_data()
         << flow("views:\n  v:\n    key: data.id\n    columns: { key: last(type), n: count() }\n")
         << u"t.yaml:5:16: error: a column of view `v` is named `key`: `key` is the row's key; name the column "
            u"otherwise"_s;
+    // Columns count characters, as editors do: `µ` is two bytes, and yaml-cpp's byte column
+    // pointed one past the 0 (and a name in another script, a byte column three per character).
+    QTest::newRow("column after a µ")
+        << flow("services:\n  a:\n    sim: { service_time: 5µs, workers: 0 }\n")
+        << u"t.yaml:4:40: error: `workers`: expected a whole number from 1 to 2147483647, got '0'"_s;
+    QTest::newRow("column after CJK")
+        << flow("services:\n  注文: { sim: { workers: 0 } }\n")
+        << u"t.yaml:3:25: error: `workers`: expected a whole number from 1 to 2147483647, got '0'"_s;
     QTest::newRow("column without a name")
         << flow("views:\n  v:\n    key: data.id\n    columns: { \"\": count() }\n")
         << u"t.yaml:5:16: error: expected a column name in view `v`, got ''\n"
