@@ -26,7 +26,7 @@ KafkaPage::KafkaPage(QWidget* parent)
     m_time->setObjectName(QStringLiteral("startTime"));
     m_time->setCalendarPopup(true);
     m_time->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-    m_time->setDateTime(QDateTime::currentDateTime().addSecs(-3600));
+
 
     addRow(tr("Bootstrap &servers:"), m_servers, tr("host:port[,host:port…]"));
     addRow(tr("&Topics:"), m_topics,
@@ -48,6 +48,7 @@ KafkaPage::KafkaPage(QWidget* parent)
     keep(m_group, QStringLiteral("group"));
     // as `flowscope record --kafka`: assign-only starts at the end unless told otherwise
     keep(m_startAt, QStringLiteral("startAt"), End);
+    keep(m_time, QStringLiteral("startTime"), QDateTime::currentDateTime().addSecs(-3600)); // an hour ago, the first time
     keep(m_properties, QStringLiteral("properties"));
     auto updateTime = [this] { m_time->setEnabled(m_startAt->currentData().toInt() == Time); };
     connect(m_startAt, &QComboBox::currentIndexChanged, this, updateTime);

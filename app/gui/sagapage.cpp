@@ -310,9 +310,11 @@ QString SagaPage::summary() const
     const QJsonObject o = s.value(u"outcomes").toObject();
     const QJsonObject l = s.value(u"latency_ms").toObject();
     const QPalette& p = palette();
-    return tr("<b>%1</b>: %2 instances · <span style='color:%11'>completed %3</span> · "
-              "<span style='color:%12'>compensated %4</span> · <span style='color:%13'>failed %5</span> · "
-              "running %6 · <b>stuck %7</b> · anomalies %8 · end to end p50 %9 ms, p99 %10 ms")
+    // each label with its number on one line (&nbsp;): a narrow pane wrapped "stuck" from its 0
+    return tr("<b>%1</b>: %2 instances · <span style='color:%11'>completed&nbsp;%3</span> · "
+              "<span style='color:%12'>compensated&nbsp;%4</span> · <span style='color:%13'>failed&nbsp;%5</span> · "
+              "running&nbsp;%6 · <b>stuck&nbsp;%7</b> · anomalies&nbsp;%8 · end to end p50&nbsp;%9&nbsp;ms, "
+              "p99&nbsp;%10&nbsp;ms")
         .arg(saga.name.toHtmlEscaped())
         .arg(s.value(u"instances").toInteger())
         .arg(o.value(u"completed").toInteger())

@@ -5,6 +5,7 @@
 
 #include <QAbstractSpinBox>
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -84,6 +85,15 @@ void SourcePage::keep(QDoubleSpinBox* field, const QString& key, double fallback
     QSettings settings;
     field->setValue(settings.value(m_group + u'/' + key, fallback).toDouble());
     m_savers.push_back([field, key](QSettings& s) { s.setValue(key, field->value()); });
+}
+
+void SourcePage::keep(QDateTimeEdit* field, const QString& key, const QDateTime& fallback)
+{
+    QSettings settings;
+    bool ok = false;
+    const qint64 ms = settings.value(m_group + u'/' + key).toLongLong(&ok);
+    field->setDateTime(ok ? QDateTime::fromMSecsSinceEpoch(ms) : fallback);
+    m_savers.push_back([field, key](QSettings& s) { s.setValue(key, field->dateTime().toMSecsSinceEpoch()); });
 }
 
 void SourcePage::addRow(const QString& label, QWidget* field, const QString& toolTip)

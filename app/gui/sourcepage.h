@@ -9,6 +9,8 @@
 #include <vector>
 
 class QComboBox;
+class QDateTime;
+class QDateTimeEdit;
 class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
@@ -53,6 +55,7 @@ protected:
     void keep(QComboBox* field, const QString& key, int fallbackData); // by item data (an int)
     void keep(QSpinBox* field, const QString& key, int fallback);
     void keep(QDoubleSpinBox* field, const QString& key, double fallback);
+    void keep(QDateTimeEdit* field, const QString& key, const QDateTime& fallback); // as ms since the epoch
     // A form row: `label`, then `field`, with `toolTip` on both.
     void addRow(const QString& label, QWidget* field, const QString& toolTip = {});
     void addRow(const QString& label, QLayout* fields);

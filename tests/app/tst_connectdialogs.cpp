@@ -22,6 +22,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QDoubleSpinBox>
 #include <QFile>
 #include <QImage>
@@ -112,6 +113,7 @@ private Q_SLOTS:
     void badSettingsShowInTheBanner_data();
     void badSettingsShowInTheBanner();
     void badUrlIsSaidAndKeptWithoutSecrets();
+    void kafkaStartTimeIsKept();
     void screenshotsOfEveryPage();
 
 private:
@@ -503,6 +505,26 @@ void TestConnectDialogs::badUrlIsSaidAndKeptWithoutSecrets()
     QVERIFY(!settingsText().contains(u"s3cret") && !settingsText().contains(u"t0k"));
     ConnectDialog again(&w);
     QCOMPARE(field<QLineEdit>(again.page(QStringLiteral("WebSocket")), "url")->text(), shown);
+}
+
+// The Kafka page's start time is kept with the other fields (it came back as an hour ago each
+// time, so a replay of the same stretch meant typing it again).
+void TestConnectDialogs::kafkaStartTimeIsKept()
+{
+    const QDateTime at(QDate(2026, 11, 1), QTime(12, 34, 56));
+    {
+        ConnectDialog dialog;
+        SourcePage* page = dialog.page(QStringLiteral("Kafka"));
+        auto* startAt = field<QComboBox>(page, "startAt");
+        startAt->setCurrentIndex(startAt->findData(KafkaPage::Time));
+        field<QDateTimeEdit>(page, "startTime")->setDateTime(at);
+        dialog.setCurrentKind(QStringLiteral("Kafka"));
+        dialog.remember();
+    }
+    ConnectDialog again;
+    SourcePage* page = again.page(QStringLiteral("Kafka"));
+    QCOMPARE(field<QComboBox>(page, "startAt")->currentData().toInt(), int(KafkaPage::Time));
+    QCOMPARE(field<QDateTimeEdit>(page, "startTime")->dateTime(), at);
 }
 
 // Each page rendered, for the eye (docs/images, and FLOWSCOPE_SCREENSHOTS=DIR saves them there).
