@@ -483,15 +483,8 @@ void Simulator::generate(int index, qint64 t)
         const double rate = g.curveRate(t);
         if (rate >= g.peak || (rate > 0 && m_rng.uniform() * g.peak < rate))
             emitGenerated(g, t);
-        qint64 next = t + std::max<qint64>(Rng::roundHalfAway(m_rng.exponential(1e6 / g.peak)), 1);
-        // Where the curve stays at 0/s no candidate can be kept: skip to where it rises (the
-        // gaps are memoryless, so starting afresh there is the same process), or stop for good
-        // when it stays at 0 to the end.
-        if (const qint64 rises = g.risesAfter(next); rises < 0)
-            return;
-        else
-            next = std::max(next, rises);
-        schedule(next, Kind::Generate, index);
+        if (const qint64 next = curveCandidateAfter(g, t, 1); next >= 0)
+            schedule(next, Kind::Generate, index);
         return;
     }
     const int count = def.arrival == Arrival::Bursts ? std::max(1, def.burstSize) : 1;
@@ -508,6 +501,16 @@ void Simulator::generate(int index, qint64 t)
         schedule(t + std::max<qint64>(gap, 1), Kind::Generate, index);
 }
 
+// A curve's next candidate after `t`: a gap of at least `minGap` drawn at its peak rate. Where the
+// curve stays at 0/s no candidate can be kept, so it moves on to where the curve rises (the gaps
+// are memoryless: starting afresh there is the same process); -1 when it stays at 0 to the end.
+qint64 Simulator::curveCandidateAfter(const Generator& g, qint64 t, qint64 minGap)
+{
+    const qint64 next = t + std::max<qint64>(Rng::roundHalfAway(m_rng.exponential(1e6 / g.peak)), minGap);
+    const qint64 rises = g.risesAfter(next);
+    return rises < 0 ? -1 : std::max(next, rises);
+}
+
 // When a generator's first event comes, or -1 for none ever. A Poisson stream's first arrival is
 // one exponential gap after its start, as every later one is after the one before (an arrival at
 // the start itself was one event more than the process has); a curve's first candidate likewise,
@@ -520,11 +523,7 @@ qint64 Simulator::firstArrival(const Generator& g)
     case Arrival::Curve: {
         if (def.curve.isEmpty())
             break; // the generator's own rate, as generate() falls back to
-        if (g.peak <= 0)
-            return -1;
-        const qint64 first = start + Rng::roundHalfAway(m_rng.exponential(1e6 / g.peak));
-        const qint64 rises = g.risesAfter(first);
-        return rises < 0 ? -1 : std::max(first, rises);
+        return g.peak > 0 ? curveCandidateAfter(g, start, 0) : -1;
     }
     case Arrival::Constant: return def.rate.perSecond > 0 ? start : -1;
     case Arrival::Bursts: return start;

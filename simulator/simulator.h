@@ -123,6 +123,7 @@ private:
     void generate(int generator, qint64 t);
     void emitGenerated(Generator& g, qint64 t); // one event of `g`, a flow of its own, published at t
     qint64 firstArrival(const Generator& g);
+    qint64 curveCandidateAfter(const Generator& g, qint64 t, qint64 minGap);
     void startFault(int index, bool on, qint64 t);
     struct ChannelState;
     void applyChannelFault(int index, bool on, ChannelState& c);

@@ -217,12 +217,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_services->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_services->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_serviceDock = dock(this, tr("Services"), QStringLiteral("services"), m_services, Qt::BottomDockWidgetArea);
-    QDockWidget* serviceDock = m_serviceDock;
     auto* chartDock = dock(this, tr("Charts"), QStringLiteral("charts"), m_charts, Qt::BottomDockWidgetArea);
     m_faultDock = dock(this, tr("Faults"), QStringLiteral("faults"), m_faultList, Qt::BottomDockWidgetArea);
     tabifyDockWidget(viewDock, eventDock);
-    tabifyDockWidget(eventDock, serviceDock);
-    tabifyDockWidget(serviceDock, chartDock);
+    tabifyDockWidget(eventDock, m_serviceDock);
+    tabifyDockWidget(m_serviceDock, chartDock);
     tabifyDockWidget(chartDock, m_faultDock);
     viewDock->raise();
     m_sagaDock = sagaDock;
